@@ -1,0 +1,403 @@
+//! The building blocks of every API model: drift-tolerant fields, structs that keep unknown
+//! fields, and string enums that keep unknown values.
+//!
+//! `model!` and `string_enum!` write the serde impls by hand instead of using derive + flatten:
+//! `#[serde(flatten)]` buffers every object into an intermediate tree, which would make typed
+//! parsing slower than parsing into `serde_json::Value`.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
+
+/// Fields the library does not know yet, kept in arrival order by name and written back unchanged.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// A value that may appear as a model field on the wire.
+///
+/// Beyond `Deserialize`, a field type decides what "absent" means for it (`from_wire_optional`):
+/// timestamps treat `""` as absent, everything treats `null` as absent.
+pub trait WireField: Sized + Serialize {
+    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+
+    /// Called for a present, non-null value of an optional field.
+    fn from_wire_optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        Self::from_wire(deserializer).map(Some)
+    }
+
+    /// The known fields, for types that are JSON objects with fixed fields.
+    const FIELDS: &'static [FieldInfo] = &[];
+
+    /// Whether the field is left out when the model is written (only `None` is).
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+/// Static description of one model field, for bindings and generated stubs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FieldInfo {
+    /// Name on the wire (camelCase, as the API spells it).
+    pub wire: &'static str,
+    /// Rust field name (snake_case).
+    pub name: &'static str,
+    /// Rust type, as written in the declaration.
+    pub ty: &'static str,
+}
+
+/// Implemented by every struct declared with [`model!`]; its fields are [`WireField::FIELDS`].
+pub trait Model: WireField + Default + Clone + fmt::Debug {
+    const NAME: &'static str;
+}
+
+/// A field's Rust name without the raw-identifier prefix (`r#type` → `type`).
+pub const fn field_name(ident: &'static str) -> &'static str {
+    match ident.as_bytes() {
+        [b'r', b'#', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(name) => name,
+            Err(_) => ident,
+        },
+        _ => ident,
+    }
+}
+
+/// Deserializes `T` through [`WireField::from_wire`].
+pub struct Wire<T>(pub T);
+
+impl<'de, T: WireField> de::Deserialize<'de> for Wire<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::from_wire(deserializer).map(Wire)
+    }
+}
+
+/// Deserializes a field that is `null` or missing as `T::default()`.
+pub struct WireOrDefault<T>(pub T);
+
+impl<'de, T: WireField + Default> de::Deserialize<'de> for WireOrDefault<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::from_wire(deserializer).map(|v| WireOrDefault(v.unwrap_or_default()))
+    }
+}
+
+/// A map key borrowed from the input when possible (no allocation for unescaped keys).
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+macro_rules! wire_field_via_serde {
+    ($($ty:ty),* $(,)?) => {$(
+        impl WireField for $ty {
+            fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$ty as de::Deserialize>::deserialize(deserializer)
+            }
+        }
+    )*};
+}
+
+wire_field_via_serde!(String, bool, i32, i64, u32, u64, f64, serde_json::Value, crate::Secret);
+
+impl<T: WireField> WireField for Option<T> {
+    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OptionVisitor<T>(PhantomData<T>);
+        impl<'de, T: WireField> Visitor<'de> for OptionVisitor<T> {
+            type Value = Option<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an optional value")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+                T::from_wire_optional(deserializer)
+            }
+        }
+        deserializer.deserialize_option(OptionVisitor(PhantomData))
+    }
+
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T: WireField> WireField for Vec<T> {
+    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SeqVisitor<T>(PhantomData<T>);
+        impl<'de, T: WireField> Visitor<'de> for SeqVisitor<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(Wire(item)) = seq.next_element::<Wire<T>>()? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_seq(SeqVisitor(PhantomData))
+    }
+}
+
+impl<T: WireField> WireField for BTreeMap<String, T> {
+    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<T>(PhantomData<T>);
+        impl<'de, T: WireField> Visitor<'de> for MapVisitor<T> {
+            type Value = BTreeMap<String, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let Wire(value) = map.next_value::<Wire<T>>()?;
+                    out.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// Seed that reads one field value through [`WireField`]; used by the generated visitors.
+pub struct FieldSeed<T>(pub PhantomData<T>);
+
+impl<'de, T: WireField + Default> DeserializeSeed<'de> for FieldSeed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        Option::<T>::from_wire(deserializer).map(Option::unwrap_or_default)
+    }
+}
+
+/// Declares an API model: a struct with one public field per known wire property plus `extra`
+/// for the unknown ones, hand-written serde impls, and [`Model`] metadata.
+///
+/// ```ignore
+/// model! {
+///     /// A device in the tailnet.
+///     pub struct Device {
+///         "nodeId" => node_id: Option<String>,
+///         "lastSeen" => last_seen: Option<Timestamp>,
+///     }
+/// }
+/// ```
+///
+/// Missing fields and `null` take the field's default; unknown fields go to `extra` and are
+/// written back after the known ones.
+#[macro_export]
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $wire:literal => $field:ident : $ty:ty
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                pub $field: $ty,
+            )*
+            /// Properties this version of the library does not know; written back unchanged.
+            pub extra: $crate::model::Extra,
+        }
+
+        impl $name {
+            /// An empty value: every field at its default, no extra properties.
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+
+        impl $crate::model::Model for $name {
+            const NAME: &'static str = stringify!($name);
+        }
+
+        impl $crate::model::WireField for $name {
+            const FIELDS: &'static [$crate::model::FieldInfo] = &[
+                $($crate::model::FieldInfo { wire: $wire, name: $crate::model::field_name(stringify!($field)), ty: stringify!($ty) },)*
+            ];
+            fn from_wire<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <Self as ::serde::Deserialize>::deserialize(deserializer)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(None)?;
+                $(
+                    if !$crate::model::WireField::is_absent(&self.$field) {
+                        map.serialize_entry($wire, &self.$field)?;
+                    }
+                )*
+                for (key, value) in &self.extra {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ModelVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for ModelVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " object"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<$crate::model::Key<'de>>()? {
+                            match &*key.0 {
+                                $(
+                                    $wire => {
+                                        out.$field = map.next_value_seed(
+                                            $crate::model::FieldSeed::<$ty>(::std::marker::PhantomData),
+                                        )?;
+                                    }
+                                )*
+                                _ => {
+                                    let value: ::serde_json::Value = map.next_value()?;
+                                    out.extra.insert(key.0.into_owned(), value);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(ModelVisitor)
+            }
+        }
+    };
+}
+
+/// Declares a string enum whose unknown values parse into `Unknown(String)` and are written back
+/// unchanged, so a value Tailscale adds tomorrow does not break parsing today.
+#[macro_export]
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $wire:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$variant_meta])* $variant, )*
+            /// A value this version of the library does not know, kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every value the library knows, as spelled on the wire.
+            pub const VALUES: &'static [&'static str] = &[$($wire),*];
+
+            /// The value as spelled on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )*
+                    $name::Unknown(other) => other,
+                }
+            }
+
+            /// Parses a wire value; never fails (unknown values are kept).
+            pub fn from_wire_str(value: &str) -> Self {
+                match value {
+                    $( $wire => $name::$variant, )*
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from_wire_str(value))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self::from_wire_str(value)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let key = <$crate::model::Key<'de> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Self::from_wire_str(&key.0))
+            }
+        }
+
+        impl $crate::model::WireField for $name {
+            fn from_wire<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <Self as ::serde::Deserialize>::deserialize(deserializer)
+            }
+        }
+
+        /// The empty `Unknown("")`: "not set" (a required path parameter left at default fails to build).
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Unknown(String::new())
+            }
+        }
+
+        impl $crate::request::PathValue for $name {
+            fn path_value<'a>(&'a self, _config: &'a $crate::Config) -> Option<&'a str> {
+                Some(self.as_str())
+            }
+        }
+
+        impl $crate::request::QueryValue for $name {
+            fn append_to(&self, name: &'static str, query: &mut $crate::request::Query) -> Result<(), $crate::BuildError> {
+                query.push(name, self.as_str());
+                Ok(())
+            }
+        }
+    };
+}

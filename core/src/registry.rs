@@ -1,0 +1,145 @@
+//! Every operation in one list, and `build`/`parse` by `operationId` with JSON in and out —
+//! the generic surface the language bindings are stamped on.
+
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::error::{BuildError, Error};
+use crate::operation::{Operation, OperationInfo};
+use crate::request::HttpRequest;
+use crate::response::HttpResponse;
+
+macro_rules! registry {
+    ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
+        /// Every operation: the spec's 90, the two OAuth token endpoints, the four `/vip-services` twins.
+        pub const OPERATIONS: &[OperationInfo] = &[$(<crate::operations::$ty as Operation>::INFO),*];
+
+        fn build_by_id(id: &str, config: &Config, params: Value) -> Option<Result<HttpRequest, Error>> {
+            match id {
+                $( $id | stringify!($snake) => Some(build_typed::<crate::operations::$ty>(config, params)), )*
+                _ => None,
+            }
+        }
+
+        fn parse_by_id(id: &str, response: &HttpResponse) -> Option<Result<Value, Error>> {
+            match id {
+                $( $id | stringify!($snake) => Some(parse_typed::<crate::operations::$ty>(response)), )*
+                _ => None,
+            }
+        }
+    };
+}
+
+crate::for_each_operation!(registry);
+
+/// Looks an operation up by `operationId` (`listTailnetDevices`) or snake_case name.
+pub fn find(id: &str) -> Option<&'static OperationInfo> {
+    OPERATIONS.iter().find(|op| op.id == id || op.name == id)
+}
+
+/// Builds the request of any operation from JSON parameters.
+///
+/// `params` is an object keyed by the spec's parameter names (`deviceId`, `fields`, `If-Match`;
+/// snake_case names work too). The body goes under `"body"`, or its fields may be given at the top
+/// level (`{"deviceId": "n1", "tags": ["tag:a"]}`), as keyword arguments are in the bindings.
+pub fn build(operation_id: &str, config: &Config, params: Value) -> Result<HttpRequest, Error> {
+    build_by_id(operation_id, config, params)
+        .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+}
+
+/// Parses the response of any operation into its result as JSON (wire field names).
+pub fn parse(operation_id: &str, response: &HttpResponse) -> Result<Value, Error> {
+    parse_by_id(operation_id, response)
+        .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+}
+
+fn build_typed<O: Operation>(config: &Config, params: Value) -> Result<HttpRequest, Error> {
+    let params = gather_body(&O::INFO, params)?;
+    let typed: O::Params = serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let parameter = if path == "." { unknown_field_name(&inner).unwrap_or_else(|| ".".to_owned()) } else { path };
+        BuildError::new(parameter, inner)
+    })?;
+    O::build(config, &typed)
+}
+
+fn parse_typed<O: Operation>(response: &HttpResponse) -> Result<Value, Error> {
+    let output = O::parse(response)?;
+    serde_json::to_value(&output)
+        .map_err(|e| crate::error::DecodeError::new(response.status, ".", e.to_string(), &response.body, None).into())
+}
+
+/// Moves top-level keys that are not parameters into `"body"` (keyword-argument style), and
+/// rejects keys that belong to neither.
+fn gather_body(info: &OperationInfo, params: Value) -> Result<Value, BuildError> {
+    let mut object = match params {
+        Value::Object(object) => object,
+        Value::Null => Map::new(),
+        other => return Err(BuildError::new("params", format!("expected an object of parameters, got {}", json_kind(&other)))),
+    };
+    let Some(body) = info.body else {
+        if let Some(unknown) = object.keys().find(|k| info.param(k).is_none()) {
+            return Err(BuildError::new(unknown.clone(), format!("`{}` takes no parameter named `{unknown}`", info.id)));
+        }
+        return Ok(Value::Object(object));
+    };
+    if object.contains_key("body") {
+        return Ok(Value::Object(object));
+    }
+    let loose: Vec<String> = object.keys().filter(|k| info.param(k).is_none()).cloned().collect();
+    if loose.is_empty() {
+        return Ok(Value::Object(object));
+    }
+    let mut gathered = Map::new();
+    for key in loose {
+        let wire = body.fields.iter().find(|f| f.wire == key || f.name == key).map(|f| f.wire);
+        match (wire, body.fields.is_empty()) {
+            (Some(wire), _) => {
+                if let Some(value) = object.remove(&key) {
+                    gathered.insert(wire.to_owned(), value);
+                }
+            }
+            // A free-form map body (split DNS): every key is an entry.
+            (None, true) if body.ty.contains("BTreeMap") || body.ty.contains("SplitDns") => {
+                if let Some(value) = object.remove(&key) {
+                    gathered.insert(key, value);
+                }
+            }
+            _ => return Err(BuildError::new(key.clone(), format!("`{}` takes no parameter or body field named `{key}`", info.id))),
+        }
+    }
+    object.insert("body".to_owned(), Value::Object(gathered));
+    Ok(Value::Object(object))
+}
+
+fn unknown_field_name(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_complete_and_unique() {
+        assert_eq!(OPERATIONS.len(), 96);
+        let mut ids: Vec<_> = OPERATIONS.iter().map(|o| o.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 96);
+    }
+}

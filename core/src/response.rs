@@ -1,0 +1,307 @@
+//! Parsing responses: success bodies into typed results, everything else into typed errors.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ApiErrorData, AclTestResult, DecodeError, Error, RetryAfter};
+use crate::model::WireField;
+use crate::request::Json;
+use crate::secret::redact_secrets;
+
+/// An HTTP response as received. Header names are matched case-insensitively.
+#[derive(Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, headers: http::HeaderMap::new(), body: body.into() }
+    }
+
+    /// Adds a header; invalid names or values are ignored (a server sent something unusable).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(value)) {
+            self.headers.append(name, value);
+        }
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn content_type_is_json(&self) -> bool {
+        self.header("content-type").is_some_and(|ct| {
+            let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        })
+    }
+}
+
+impl<B: AsRef<[u8]>> From<http::Response<B>> for HttpResponse {
+    fn from(response: http::Response<B>) -> Self {
+        let status = response.status().as_u16();
+        let (parts, body) = response.into_parts();
+        HttpResponse { status, headers: parts.headers, body: body.as_ref().to_vec() }
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &redact_secrets(&String::from_utf8_lossy(&self.body)))
+            .finish()
+    }
+}
+
+/// How an operation's success body becomes its result.
+pub trait ResponseBody {
+    type Output: Serialize + Clone + fmt::Debug + PartialEq;
+    fn parse(response: &HttpResponse) -> Result<Self::Output, Error>;
+}
+
+/// A documented empty success body (200/202/204). Whatever the server sends is ignored.
+pub struct Empty;
+
+impl ResponseBody for Empty {
+    type Output = ();
+    fn parse(_response: &HttpResponse) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl<T: WireField + DeserializeOwned + Clone + fmt::Debug + PartialEq> ResponseBody for Json<T> {
+    type Output = T;
+    fn parse(response: &HttpResponse) -> Result<T, Error> {
+        decode_json(response.status, &response.body)
+    }
+}
+
+/// Decodes JSON; on failure, decodes again tracking the path so the error can name it.
+pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
+    match serde_json::from_slice::<T>(body) {
+        Ok(value) => Ok(value),
+        Err(first) => {
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Err(DecodeError::new(status, ".", "the body is empty; a JSON document was expected", body, None).into());
+            }
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let (path, reason, offset) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => {
+                    let offset = byte_offset(body, e.inner().line(), e.inner().column());
+                    (e.path().to_string(), e.inner().to_string(), offset)
+                }
+                // Cannot happen (same input), but fall back to the first error rather than panic.
+                Ok(_) => (".".to_owned(), first.to_string(), byte_offset(body, first.line(), first.column())),
+            };
+            Err(DecodeError::new(status, path, reason, body, Some(offset)).into())
+        }
+    }
+}
+
+fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let mut current_line = 1;
+    for (i, b) in body.iter().enumerate() {
+        if current_line == line {
+            return (i + column.saturating_sub(1)).min(body.len());
+        }
+        if *b == b'\n' {
+            current_line += 1;
+        }
+    }
+    body.len()
+}
+
+/// Turns a non-success response into an [`ApiError`].
+pub fn api_error(response: &HttpResponse, required_scope: Option<&str>) -> ApiError {
+    let retry_after = response.header("retry-after").and_then(RetryAfter::parse);
+    let text = String::from_utf8_lossy(&response.body);
+    let parsed: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&response.body).ok();
+    let (message, data, body) = match parsed {
+        Some(mut object) if object.contains_key("message") || object.contains_key("data") => {
+            let message = match object.remove("message") {
+                Some(serde_json::Value::String(m)) => m,
+                Some(other) => other.to_string(),
+                None => default_message(response.status),
+            };
+            let data = match object.remove("data") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(value) => Some(ApiErrorData::from_json(value)),
+            };
+            (message, data, None)
+        }
+        _ => {
+            let trimmed = text.trim();
+            let body = if trimmed.is_empty() { None } else { Some(redact_secrets(&cap(trimmed, 64 * 1024))) };
+            let message = match (&body, response.content_type_is_json()) {
+                (Some(b), false) if !looks_like_html(b) && b.len() <= 200 => b.clone(),
+                _ => default_message(response.status),
+            };
+            (message, None, body)
+        }
+    };
+    let forbidden = response.status == 403;
+    ApiError {
+        status: response.status,
+        message: redact_secrets(&message),
+        data,
+        retry_after,
+        body,
+        required_scope: if forbidden { required_scope.map(str::to_owned) } else { None },
+    }
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let start = text.trim_start().get(..15).unwrap_or(text).to_ascii_lowercase();
+    start.starts_with("<!doctype") || start.starts_with("<html") || start.starts_with('<')
+}
+
+fn cap(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn default_message(status: u16) -> String {
+    let reason = http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("unexpected status");
+    format!("{status} {reason}")
+}
+
+/// The policy file and the `ETag` to send back as `If-Match`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyFile {
+    /// The policy as returned: HuJSON text (comments kept) or JSON text, per the `Accept` asked for.
+    pub policy: String,
+    /// The quoted `ETag` header, for a safe read-modify-write with `If-Match`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// `details=true` only: syntactically valid but nonsensical entries.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
+    /// `details=true` only: parsing failures.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<String>,
+}
+
+impl PolicyFile {
+    /// The policy parsed as JSON, when it was returned as JSON (`format: json`).
+    pub fn as_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.policy).ok()
+    }
+}
+
+/// The policy-file response of `getPolicyFile` and `setPolicyFile`.
+pub struct PolicyResponse;
+
+impl ResponseBody for PolicyResponse {
+    type Output = PolicyFile;
+    fn parse(response: &HttpResponse) -> Result<PolicyFile, Error> {
+        let etag = response.header("etag").map(str::to_owned);
+        let text = std::str::from_utf8(&response.body)
+            .map_err(|e| DecodeError::new(response.status, ".", format!("the policy is not UTF-8: {e}"), &response.body, Some(e.valid_up_to())))?;
+        if response.content_type_is_json() {
+            #[derive(Deserialize)]
+            struct Details {
+                acl: String,
+                #[serde(default)]
+                warnings: Option<Vec<String>>,
+                #[serde(default)]
+                errors: Option<Vec<String>>,
+            }
+            // `details=true` wraps the HuJSON in base64; a policy file itself never has `acl`.
+            if let Ok(details) = serde_json::from_slice::<Details>(&response.body) {
+                use base64::Engine as _;
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(details.acl.trim())
+                    .map_err(|e| DecodeError::new(response.status, "acl", format!("not base64: {e}"), &response.body, None))?;
+                let policy = String::from_utf8(decoded)
+                    .map_err(|e| DecodeError::new(response.status, "acl", format!("not UTF-8: {e}"), &response.body, None))?;
+                return Ok(PolicyFile { policy, etag, warnings: details.warnings.unwrap_or_default(), errors: details.errors.unwrap_or_default() });
+            }
+            decode_json::<serde_json::Value>(response.status, &response.body)?;
+        }
+        Ok(PolicyFile { policy: text.to_owned(), etag, warnings: Vec::new(), errors: Vec::new() })
+    }
+}
+
+/// The outcome of `acl/validate`: it answers 200 even when tests fail.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyValidation {
+    /// True when the policy is valid and every test passed (warnings allowed).
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Per-user test results with `errors` and/or `warnings`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub results: Vec<AclTestResult>,
+}
+
+pub struct ValidationResponse;
+
+impl ResponseBody for ValidationResponse {
+    type Output = PolicyValidation;
+    fn parse(response: &HttpResponse) -> Result<PolicyValidation, Error> {
+        if response.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(PolicyValidation { valid: true, message: None, results: Vec::new() });
+        }
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
+            data: Option<Vec<AclTestResult>>,
+        }
+        let raw: Raw = decode_json(response.status, &response.body)?;
+        let results = raw.data.unwrap_or_default();
+        let has_errors = results.iter().any(|r| !r.errors.is_empty());
+        let message = raw.message.filter(|m| !m.is_empty());
+        // A bare message without per-user results is a policy error (it did not parse or validate).
+        let valid = !has_errors && (message.is_none() || !results.is_empty());
+        Ok(PolicyValidation { valid, message, results })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_error_keeps_status_and_body() {
+        let response = HttpResponse::new(502, "<html><body>Bad Gateway</body></html>").with_header("content-type", "text/html");
+        let err = api_error(&response, None);
+        assert_eq!(err.status, 502);
+        assert_eq!(err.message, "502 Bad Gateway");
+        assert_eq!(err.body.as_deref(), Some("<html><body>Bad Gateway</body></html>"));
+    }
+
+    #[test]
+    fn acl_test_failures_are_typed() {
+        let response = HttpResponse::new(400, r#"{"message":"test(s) failed","data":[{"user":"a@b.c","errors":["x"]}]}"#);
+        let err = api_error(&response, None);
+        assert!(matches!(err.data, Some(ApiErrorData::AclTests(ref t)) if t[0].user == "a@b.c" && t[0].errors == ["x"]));
+    }
+
+    #[test]
+    fn validation_outcomes() {
+        let ok = ValidationResponse::parse(&HttpResponse::new(200, "")).ok();
+        assert_eq!(ok.map(|v| v.valid), Some(true));
+        let ok = ValidationResponse::parse(&HttpResponse::new(200, "{}")).ok();
+        assert_eq!(ok.map(|v| v.valid), Some(true));
+        let failed = ValidationResponse::parse(&HttpResponse::new(200, r#"{"message":"test(s) failed","data":[{"user":"u","errors":["e"]}]}"#)).ok();
+        assert_eq!(failed.map(|v| v.valid), Some(false));
+        let warned = ValidationResponse::parse(&HttpResponse::new(200, r#"{"message":"warnings","data":[{"user":"u","warnings":["w"]}]}"#)).ok();
+        assert_eq!(warned.map(|v| v.valid), Some(true));
+    }
+}

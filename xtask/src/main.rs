@@ -1,0 +1,44 @@
+//! `cargo run -q -p xtask -- operations` prints every operation as JSON:
+//! `[{"id": "listTailnetDevices", "method": "GET", "path": "/api/v2/tailnet/{tailnet}/devices"}, …]`.
+//! `operations --full` adds scopes, parameters, body and response types.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("operations") => {
+            let full = args.iter().any(|a| a == "--full");
+            let table: Vec<serde_json::Value> = tailnet::registry::OPERATIONS
+                .iter()
+                .map(|op| {
+                    let mut entry = serde_json::json!({"id": op.id, "method": op.method, "path": op.full_path()});
+                    if full {
+                        if let (Some(object), Ok(serde_json::Value::Object(info))) = (entry.as_object_mut(), serde_json::to_value(op)) {
+                            for (key, value) in info {
+                                if key != "path" {
+                                    object.insert(key, value);
+                                }
+                            }
+                        }
+                    }
+                    entry
+                })
+                .collect();
+            match serde_json::to_string_pretty(&table) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot serialize the operation table: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        _ => {
+            eprintln!("usage: cargo run -q -p xtask -- operations [--full]");
+            ExitCode::from(2)
+        }
+    }
+}
