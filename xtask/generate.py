@@ -393,6 +393,18 @@ class Generator:
                     out.append(doc_lines(fdoc, "        "))
                     out.append(f'        "{wire}" => {rust}: {ty},\n')
                 out.append("    }\n}\n\n")
+        out.append("/// Every model and its fields, for conformance checks and binding generators.\n")
+        out.append("pub const MODELS: &[(&str, &[crate::model::FieldInfo])] = &[\n")
+        for kind, name in self.order:
+            if kind == "model":
+                out.append(f"    (\"{name}\", <{name} as crate::model::WireField>::FIELDS),\n")
+        out.append("];\n\n")
+        out.append("/// Every string enum and its known values.\n")
+        out.append("pub const ENUMS: &[(&str, &[&str])] = &[\n")
+        for kind, name in self.order:
+            if kind == "enum":
+                out.append(f"    (\"{name}\", {name}::VALUES),\n")
+        out.append("];\n")
         text = "".join(out).rstrip() + "\n"
         return text
 
