@@ -19,25 +19,35 @@ pub enum Error {
     /// A success response whose body does not decode into the documented model.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// The request never got an HTTP response (connection, TLS, timeout). Raised by clients and
+    /// bindings, never by the sans-IO core itself.
+    #[error("transport error: {message}")]
+    Transport { message: String, timed_out: bool },
 }
 
 impl Error {
     /// The HTTP status, for API and decode errors.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Build(_) => None,
+            Error::Build(_) | Error::Transport { .. } => None,
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
         }
     }
 
-    /// A stable machine-readable category: `build`, `api`, `decode`.
+    /// A stable machine-readable category: `build`, `api`, `decode`, `transport`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Build(_) => "build",
             Error::Api(_) => "api",
             Error::Decode(_) => "decode",
+            Error::Transport { .. } => "transport",
         }
+    }
+
+    /// A transport failure; the message is scrubbed of secrets.
+    pub fn transport(message: impl Into<String>, timed_out: bool) -> Self {
+        Error::Transport { message: redact_secrets(&message.into()), timed_out }
     }
 }
 
