@@ -118,7 +118,7 @@ fn validate_base_url(url: &str) -> Result<String, BuildError> {
         Some("http") | Some("https") => {}
         _ => return Err(invalid("must start with http:// or https://")),
     }
-    if uri.host().map_or(true, str::is_empty) {
+    if uri.host().is_none_or(str::is_empty) {
         return Err(invalid("has no host"));
     }
     if uri.query().is_some() || url.contains('#') {

@@ -13,9 +13,9 @@ pub enum Error {
     /// The request could not be built from the given parameters.
     #[error(transparent)]
     Build(#[from] BuildError),
-    /// The API answered with a non-success status.
+    /// The API answered with a non-success status. Boxed: it is large and the error path is cold.
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(Box<ApiError>),
     /// A success response whose body does not decode into the documented model.
     #[error(transparent)]
     Decode(#[from] DecodeError),
@@ -23,6 +23,12 @@ pub enum Error {
     /// bindings, never by the sans-IO core itself.
     #[error("transport error: {message}")]
     Transport { message: String, timed_out: bool },
+}
+
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        Error::Api(Box::new(error))
+    }
 }
 
 impl Error {
