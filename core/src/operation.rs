@@ -166,7 +166,8 @@ macro_rules! operation {
                 let mut parts = $crate::request::RequestParts::new(config, $path);
                 $( operation!(@apply $location parts params.$field, $wire); )*
                 $( parts.body = Some(<$body as $crate::request::RequestBody>::encode(&params.body)?); )?
-                Ok(parts.finish(::http::Method::$method, $authenticated)?)
+                let negotiates_accept = Self::INFO.params.iter().any(|p| p.wire == "Accept");
+                Ok(parts.finish(::http::Method::$method, $authenticated, negotiates_accept)?)
             }
 
             fn parse(response: &$crate::HttpResponse) -> Result<Self::Output, $crate::Error> {

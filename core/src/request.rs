@@ -253,6 +253,8 @@ impl HeaderParam for Option<String> {
 
 impl HeaderParam for Option<PolicyFormat> {
     fn apply(&self, name: &'static str, headers: &mut http::HeaderMap) -> Result<(), BuildError> {
+        // Without an explicit choice no `Accept` is sent: the API then answers HuJSON (comments
+        // kept), and `details=true` requires that no `Accept` be given.
         let mime = match self {
             None => return Ok(()),
             Some(PolicyFormat::Hujson) => "application/hujson",
@@ -406,7 +408,8 @@ impl<'a> RequestParts<'a> {
         Ok(())
     }
 
-    pub fn finish(self, method: http::Method, authenticated: bool) -> Result<HttpRequest, BuildError> {
+    /// `negotiates_accept`: the operation has an `Accept` parameter, so no default is added.
+    pub fn finish(self, method: http::Method, authenticated: bool, negotiates_accept: bool) -> Result<HttpRequest, BuildError> {
         let mut path = String::with_capacity(self.template.len() + 32);
         let mut rest = self.template;
         while let Some(open) = rest.find('{') {
@@ -431,7 +434,7 @@ impl<'a> RequestParts<'a> {
         }
 
         let mut headers = self.headers;
-        if !headers.contains_key(http::header::ACCEPT) {
+        if !negotiates_accept && !headers.contains_key(http::header::ACCEPT) {
             headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
         }
         let user_agent = http::HeaderValue::from_str(self.config.get_user_agent())
