@@ -294,7 +294,9 @@ def expected_request(op_id, params, config, body=None, body_text=None, content_t
             if name not in params:
                 continue
             if name == "Accept":
-                headers["accept"] = {"hujson": "application/hujson", "json": "application/json"}[params[name]]
+                media = {"hujson": "application/hujson", "json": "application/json"}
+                value = params[name]
+                headers["accept"] = media.get(value, value)
             else:
                 headers[name.lower()] = params[name]
     url = config.get("baseUrl", BASE_URL) + "/api/v2" + path
@@ -531,8 +533,6 @@ def policy_cases():
             "the spec's Accept parameter is a media type: `application/hujson` must be accepted like `hujson`",
             {"Accept": "application/hujson"}, response=text_response(HUJSON_POLICY, 200, "application/hujson"),
             result={"policy": HUJSON_POLICY})
-    # Expected request for the MIME spelling: the header carries the media type.
-    FIXTURES[(op, "accept_mime_value")]["request"]["headers"]["accept"] = "application/hujson"
     fixture(op, "error_403_scope", "403 names the OAuth scope the operation needs",
             response=json_response({"message": "forbidden"}, 403),
             error={"kind": "api", "status": 403, "message": "forbidden", "requiredScope": first_scope(op)})

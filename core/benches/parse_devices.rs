@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p tailnet --bench parse_devices`
 
+#![allow(clippy::panic)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::{json, Value};
 use tailnet::operations::ListTailnetDevices;
