@@ -86,7 +86,7 @@ pub fn validate(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
 }
 
 /// The JSON request-body schema of an operation, if it has one.
-pub fn request_schema<'a>(op: &'a Value) -> Option<&'a Value> {
+pub fn request_schema(op: &Value) -> Option<&Value> {
     op.pointer("/requestBody/content/application~1json/schema")
 }
 

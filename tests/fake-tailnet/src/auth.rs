@@ -76,6 +76,12 @@ impl Auth {
         self.clients.push(c);
     }
 
+    pub fn update_scopes(&mut self, id: &str, scopes: Vec<String>) {
+        if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
+            c.scopes = scopes;
+        }
+    }
+
     pub fn client_known(&self, id: &str) -> bool {
         self.clients.iter().any(|c| c.id == id)
     }
