@@ -203,8 +203,8 @@ class Generator:
             resolved = self.resolve(prop) if "$ref" in prop else prop
             is_enum = ty in self.enums
             optional = wire not in required or ty == "Timestamp" or is_enum or ty == "::serde_json::Value"
-            if ty == "::serde_json::Value":
-                optional = False  # Value::Null already means absent
+            if ty == "::serde_json::Value" and wire in required:
+                optional = False  # required free-form value: Value::Null when absent
             if optional:
                 ty = f"Option<{ty}>"
             fields.append((wire, snake(wire), ty, resolved.get("description", prop.get("description", ""))))
@@ -228,8 +228,12 @@ class Generator:
         ops.extend(self.extra_operations(ops))
         return ops
 
-    def scopes(self, op):
-        text = op.get("description", "")
+    def scopes(self, op, shared_params):
+        # Usually in the operation's description; sometimes in a path-level parameter's
+        # description (previewRuleMatches).
+        params = list(shared_params) + op.get("parameters", [])
+        texts = [op.get("description", "")] + [p.get("description", "") for p in params if "description" in p]
+        text = "\n".join(texts)
         found = []
         for line in text.split("\n"):
             if "OAuth Scope" in line:
@@ -238,6 +242,12 @@ class Generator:
                         found.append(scope)
                         break  # the first named scope is the operation's; others are extras
         return found
+
+    def inferred_scopes(self, op, method):
+        """The spec names no scope for the DNS operations; the API's scope list has `dns`."""
+        if "DNS" in op.get("tags", []):
+            return ["dns:read"] if method == "GET" else ["dns"]
+        return []
 
     def operation(self, path, method, op, shared_params):
         op_id = op["operationId"]
@@ -306,7 +316,7 @@ class Generator:
             "path": path,
             "summary": op.get("summary", ""),
             "description": op.get("description", ""),
-            "scopes": self.scopes(op),
+            "scopes": self.scopes(op, shared_params) or self.inferred_scopes(op, method),
             "success": success,
             "authenticated": True,
             "idempotent": method in ("GET", "PUT", "DELETE") or op_id in IDEMPOTENT_POSTS,

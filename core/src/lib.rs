@@ -35,6 +35,7 @@ pub mod operation;
 pub mod operations;
 pub mod registry;
 pub mod request;
+pub mod resilience;
 pub mod response;
 pub mod secret;
 pub mod timestamp;

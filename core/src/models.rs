@@ -476,9 +476,9 @@ model! {
         /// The type of change attempted against the `target`.
         "action" => action: Option<ConfigurationAuditLogAction>,
         /// The value of `target.property`` prior to the event.
-        "old" => old: ::serde_json::Value,
+        "old" => old: Option<::serde_json::Value>,
         /// The value of `target.property` after the event.
-        "new" => new: ::serde_json::Value,
+        "new" => new: Option<::serde_json::Value>,
         /// Additional information about the event, such as a client-provided reason, if it exists.
         "actionDetails" => action_details: Option<String>,
         /// Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
@@ -1192,7 +1192,7 @@ model! {
     /// The `SetCustomDevicePostureAttributesRequest` object.
     pub struct SetCustomDevicePostureAttributesRequest {
         /// A value can be either a string, number or boolean.
-        "value" => value: ::serde_json::Value,
+        "value" => value: Option<::serde_json::Value>,
         /// An optional expiry time for a given posture attribute. If set, Tailscale
         /// will automatically remove the attribute within a few minutes after the specified
         /// time.

@@ -259,6 +259,9 @@ impl HeaderParam for Option<PolicyFormat> {
             None => return Ok(()),
             Some(PolicyFormat::Hujson) => "application/hujson",
             Some(PolicyFormat::Json) => "application/json",
+            // The spec declares `Accept` as a media type; take those spellings too.
+            Some(PolicyFormat::Unknown(other)) if other.eq_ignore_ascii_case("application/hujson") => "application/hujson",
+            Some(PolicyFormat::Unknown(other)) if other.eq_ignore_ascii_case("application/json") => "application/json",
             Some(PolicyFormat::Unknown(other)) => {
                 return Err(BuildError::new(name, format!("unknown policy format {other:?}; use \"hujson\" or \"json\"")))
             }

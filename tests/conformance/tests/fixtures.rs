@@ -294,16 +294,13 @@ fn replay(path: &Path, fixture: &Value) -> Vec<String> {
     problems
 }
 
-fn corpus() -> Vec<(PathBuf, Value)> {
-    match fixtures() {
-        Ok(all) => all,
-        Err(e) => panic!("cannot load the fixture corpus: {e}"),
-    }
+fn corpus() -> Result<Vec<(PathBuf, Value)>, String> {
+    fixtures().map_err(|e| format!("cannot load the fixture corpus: {e}"))
 }
 
 #[test]
-fn every_fixture_replays() {
-    let all = corpus();
+fn every_fixture_replays() -> Result<(), String> {
+    let all = corpus()?;
     assert!(!all.is_empty(), "no fixtures found");
     let mut failures = Vec::new();
     for (path, fixture) in &all {
@@ -313,11 +310,12 @@ fn every_fixture_replays() {
         }
     }
     assert!(failures.is_empty(), "{} of {} fixtures fail:\n{}", failures.len(), all.len(), failures.join("\n"));
+    Ok(())
 }
 
 #[test]
-fn every_operation_has_a_success_fixture() {
-    let all = corpus();
+fn every_operation_has_a_success_fixture() -> Result<(), String> {
+    let all = corpus()?;
     let missing: Vec<&str> = registry::OPERATIONS
         .iter()
         .map(|op| op.id)
@@ -326,40 +324,49 @@ fn every_operation_has_a_success_fixture() {
         })
         .collect();
     assert!(missing.is_empty(), "{} operations have no success fixture: {}", missing.len(), missing.join(", "));
+    Ok(())
 }
 
 #[test]
-fn the_corpus_covers_every_error_category() {
-    let all = corpus();
-    let text = |f: &Value, p: &str| f.pointer(p).and_then(Value::as_str).map(str::to_owned);
-    let status = |f: &Value| f.pointer("/error/status").and_then(Value::as_u64);
-    let kind = |f: &Value| text(f, "/error/kind");
-    let stem = |p: &Path| p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
+fn the_corpus_covers_every_error_category() -> Result<(), String> {
+    let all = corpus()?;
+    fn text(f: &Value, p: &str) -> Option<String> {
+        f.pointer(p).and_then(Value::as_str).map(str::to_owned)
+    }
+    fn status(f: &Value) -> Option<u64> {
+        f.pointer("/error/status").and_then(Value::as_u64)
+    }
+    fn kind(f: &Value) -> Option<String> {
+        text(f, "/error/kind")
+    }
+    fn stem(p: &Path) -> String {
+        p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned()
+    }
     type Check = Box<dyn Fn(&Path, &Value) -> bool>;
-    let api = move |code: u64| -> Check { Box::new(move |_, f| kind(f).as_deref() == Some("api") && status(f) == Some(code)) };
-    let named = move |word: &'static str| -> Check { Box::new(move |p, f| stem(p).contains(word) && f.get("result").is_some()) };
+    let api = |code: u64| -> Check { Box::new(move |_, f| kind(f).as_deref() == Some("api") && status(f) == Some(code)) };
+    let named = |word: &'static str| -> Check { Box::new(move |p, f| stem(p).contains(word) && f.get("result").is_some()) };
     let categories: Vec<(&str, Check)> = vec![
-        ("400 with ACL test data", Box::new(move |_, f| status(f) == Some(400) && text(f, "/error/dataKind").as_deref() == Some("aclTests"))),
+        ("400 with ACL test data", Box::new(|_, f| status(f) == Some(400) && text(f, "/error/dataKind").as_deref() == Some("aclTests"))),
         ("401", api(401)),
-        ("403 with requiredScope", Box::new(move |_, f| status(f) == Some(403) && f.pointer("/error/requiredScope").is_some())),
+        ("403 with requiredScope", Box::new(|_, f| status(f) == Some(403) && f.pointer("/error/requiredScope").is_some())),
         ("404", api(404)),
         ("412", api(412)),
         ("429 Retry-After seconds", Box::new(|_, f| f.pointer("/error/retryAfter/seconds").is_some())),
         ("429 Retry-After HTTP date", Box::new(|_, f| f.pointer("/error/retryAfter/atUnixSeconds").is_some())),
-        ("500 with an HTML body", Box::new(move |_, f| {
+        ("500 with an HTML body", Box::new(|_, f| {
             status(f) == Some(500) && text(f, "/response/bodyText").is_some_and(|b| b.trim_start().starts_with('<'))
         })),
-        ("502 plain text", Box::new(move |_, f| {
+        ("502 plain text", Box::new(|_, f| {
             status(f) == Some(502) && text(f, "/response/headers/content-type").is_some_and(|c| c.starts_with("text/plain"))
         })),
-        ("malformed JSON (decode)", Box::new(move |_, f| {
+        ("malformed JSON (decode)", Box::new(|_, f| {
             kind(f).as_deref() == Some("decode")
                 && text(f, "/response/bodyText").is_some_and(|b| serde_json::from_str::<Value>(&b).is_err())
         })),
-        ("wrong type deep inside (decode with path)", Box::new(move |_, f| {
+        ("wrong type deep inside (decode with path)", Box::new(|_, f| {
             kind(f).as_deref() == Some("decode") && text(f, "/error/path").is_some_and(|p| p.contains('[') && p.contains('.'))
         })),
-        ("build error naming a path parameter", Box::new(move |_, f| {
+        ("build error naming a path parameter", Box::new(|_, f| {
             kind(f).as_deref() == Some("build") && text(f, "/error/parameter").as_deref() == Some("deviceId")
         })),
         ("unknown fields kept", named("unknown_fields")),
@@ -371,4 +378,5 @@ fn the_corpus_covers_every_error_category() {
     let missing: Vec<&str> =
         categories.iter().filter(|(_, check)| !all.iter().any(|(p, f)| check(p, f))).map(|(name, _)| *name).collect();
     assert!(missing.is_empty(), "the corpus lacks these categories: {}", missing.join("; "));
+    Ok(())
 }

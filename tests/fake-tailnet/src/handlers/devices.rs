@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::{json, Map, Value};
 
-use super::{empty, err, json, not_found, strings, Reply, Req};
+use super::{empty, err, ok, not_found, strings, Reply, Req};
 use crate::state::State;
 
 /// Fields that `fields=default` leaves out (the spec lists what default includes).
@@ -41,7 +41,7 @@ pub fn list(s: &mut State, r: &Req<'_>) -> Reply {
         .filter(|d| keys.iter().all(|k| r.query_all(k).iter().any(|want| field_matches(d.get(*k), want))))
         .map(|d| project(d, r))
         .collect();
-    json(json!({ "devices": devices }))
+    ok(json!({ "devices": devices }))
 }
 
 fn with_device(s: &mut State, r: &Req<'_>, f: impl FnOnce(&mut Map<String, Value>) -> Reply) -> Reply {
@@ -52,7 +52,7 @@ fn with_device(s: &mut State, r: &Req<'_>, f: impl FnOnce(&mut Map<String, Value
 }
 
 pub fn get(s: &mut State, r: &Req<'_>) -> Reply {
-    with_device(s, r, |d| json(project(d, r)))
+    with_device(s, r, |d| ok(project(d, r)))
 }
 
 pub fn delete(s: &mut State, r: &Req<'_>) -> Reply {
@@ -80,7 +80,7 @@ fn routes_of(d: &Map<String, Value>) -> Value {
 }
 
 pub fn routes(s: &mut State, r: &Req<'_>) -> Reply {
-    with_device(s, r, |d| json(routes_of(d)))
+    with_device(s, r, |d| ok(routes_of(d)))
 }
 
 /// Parses `a.b.c.d/n` or an IPv6 prefix loosely: enough to reject garbage.
@@ -101,7 +101,7 @@ pub fn set_routes(s: &mut State, r: &Req<'_>) -> Reply {
     }
     with_device(s, r, |d| {
         d.insert("enabledRoutes".into(), json!(routes));
-        json(routes_of(d))
+        ok(routes_of(d))
     })
 }
 
@@ -195,7 +195,7 @@ fn posture_of(s: &State, d: &Map<String, Value>) -> Value {
 
 pub fn attributes(s: &mut State, r: &Req<'_>) -> Reply {
     let Some(d) = s.device_index(r.param("deviceId")).and_then(|i| s.devices.get(i)) else { return not_found("device") };
-    json(posture_of(s, d))
+    ok(posture_of(s, d))
 }
 
 fn check_attr_key(key: &str) -> Result<(), Reply> {
@@ -237,7 +237,7 @@ pub fn set_attribute(s: &mut State, r: &Req<'_>) -> Reply {
     let node = s.devices.get(i).and_then(|d| d.get("nodeId")).and_then(Value::as_str).unwrap_or_default().to_string();
     s.posture.entry(node).or_default().insert(key, entry);
     let Some(d) = s.devices.get(i) else { return not_found("device") };
-    json(posture_of(s, d))
+    ok(posture_of(s, d))
 }
 
 pub fn delete_attribute(s: &mut State, r: &Req<'_>) -> Reply {
@@ -286,5 +286,5 @@ pub fn batch_attributes(s: &mut State, r: &Req<'_>) -> Reply {
         }
     }
     // The spec declares the 200 body as JSON `null`.
-    json(Value::Null)
+    ok(Value::Null)
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::{err, json, strings, Reply, Req};
+use super::{err, ok, strings, Reply, Req};
 use crate::state::{Resolver, State};
 
 fn addresses(list: &[Resolver]) -> Vec<String> {
@@ -16,7 +16,7 @@ fn plain(addrs: Vec<String>) -> Vec<Resolver> {
 }
 
 pub fn nameservers(s: &mut State) -> Reply {
-    json(json!({ "dns": addresses(&s.dns.nameservers) }))
+    ok(json!({ "dns": addresses(&s.dns.nameservers) }))
 }
 
 pub fn set_nameservers(s: &mut State, r: &Req<'_>) -> Reply {
@@ -25,11 +25,11 @@ pub fn set_nameservers(s: &mut State, r: &Req<'_>) -> Reply {
     if s.dns.nameservers.is_empty() {
         s.dns.magic_dns = false;
     }
-    json(json!({ "dns": addresses(&s.dns.nameservers), "magicDNS": s.dns.magic_dns }))
+    ok(json!({ "dns": addresses(&s.dns.nameservers), "magicDNS": s.dns.magic_dns }))
 }
 
 pub fn preferences(s: &mut State) -> Reply {
-    json(json!({ "magicDNS": s.dns.magic_dns }))
+    ok(json!({ "magicDNS": s.dns.magic_dns }))
 }
 
 pub fn set_preferences(s: &mut State, r: &Req<'_>) -> Reply {
@@ -38,16 +38,16 @@ pub fn set_preferences(s: &mut State, r: &Req<'_>) -> Reply {
         return err(400, "need at least one nameserver to enable MagicDNS");
     }
     s.dns.magic_dns = on;
-    json(json!({ "magicDNS": on }))
+    ok(json!({ "magicDNS": on }))
 }
 
 pub fn search_paths(s: &mut State) -> Reply {
-    json(json!({ "searchPaths": s.dns.search_paths }))
+    ok(json!({ "searchPaths": s.dns.search_paths }))
 }
 
 pub fn set_search_paths(s: &mut State, r: &Req<'_>) -> Reply {
     s.dns.search_paths = strings(r.body_field("searchPaths"));
-    json(json!({ "searchPaths": s.dns.search_paths }))
+    ok(json!({ "searchPaths": s.dns.search_paths }))
 }
 
 fn split_view(s: &State) -> Value {
@@ -56,7 +56,7 @@ fn split_view(s: &State) -> Value {
 }
 
 pub fn split(s: &mut State) -> Reply {
-    json(split_view(s))
+    ok(split_view(s))
 }
 
 fn apply_split(s: &mut State, body: Option<&Value>) {
@@ -73,13 +73,13 @@ fn apply_split(s: &mut State, body: Option<&Value>) {
 
 pub fn patch_split(s: &mut State, r: &Req<'_>) -> Reply {
     apply_split(s, r.body.as_ref());
-    json(split_view(s))
+    ok(split_view(s))
 }
 
 pub fn set_split(s: &mut State, r: &Req<'_>) -> Reply {
     s.dns.split_dns = BTreeMap::new();
     apply_split(s, r.body.as_ref());
-    json(split_view(s))
+    ok(split_view(s))
 }
 
 fn resolvers(v: Option<&Value>) -> Vec<Resolver> {
@@ -110,7 +110,7 @@ fn configuration_view(s: &State) -> Value {
 }
 
 pub fn configuration(s: &mut State) -> Reply {
-    json(configuration_view(s))
+    ok(configuration_view(s))
 }
 
 /// Full replace: omitted parts are reset to their defaults.
@@ -130,5 +130,5 @@ pub fn set_configuration(s: &mut State, r: &Req<'_>) -> Reply {
     s.dns.search_paths = strings(body.get("searchPaths"));
     s.dns.override_local_dns = body.pointer("/preferences/overrideLocalDNS").and_then(Value::as_bool).unwrap_or(false);
     s.dns.magic_dns = body.pointer("/preferences/magicDNS").and_then(Value::as_bool).unwrap_or(false);
-    json(configuration_view(s))
+    ok(configuration_view(s))
 }

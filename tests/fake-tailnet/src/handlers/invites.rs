@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{empty, err, json, not_found, now, obj, Reply, Req};
+use super::{empty, err, ok, not_found, now, obj, Reply, Req};
 use crate::state::{find_by, State};
 
 /// The numeric id of the API key's user (alice, the owner), as invites carry it.
@@ -16,7 +16,7 @@ pub fn list_device(s: &mut State, r: &Req<'_>) -> Reply {
     let Some(d) = s.device_index(r.param("deviceId")).and_then(|i| s.devices.get(i)) else { return not_found("device") };
     let num = device_num(d);
     let list: Vec<Value> = s.device_invites.iter().filter(|i| i.get("deviceId").and_then(Value::as_i64) == Some(num)).cloned().map(Value::Object).collect();
-    json(Value::Array(list))
+    ok(Value::Array(list))
 }
 
 pub fn create_device(s: &mut State, r: &Req<'_>) -> Reply {
@@ -50,7 +50,7 @@ pub fn create_device(s: &mut State, r: &Req<'_>) -> Reply {
         }
         out.push(inv);
     }
-    json(Value::Array(out))
+    ok(Value::Array(out))
 }
 
 pub fn get_device(s: &mut State, r: &Req<'_>) -> Reply {
@@ -97,7 +97,7 @@ pub fn accept_device(s: &mut State, r: &Req<'_>) -> Reply {
     let exit = inv.get("allowExitNode").and_then(Value::as_bool).unwrap_or(false);
     let d = s.devices.iter().find(|d| device_num(d) == device_id);
     let addrs = super::strings(d.and_then(|d| d.get("addresses")));
-    json(json!({
+    ok(json!({
         "device": {
             "id": d.and_then(|d| d.get("nodeId")).cloned().unwrap_or(json!("")),
             "os": d.and_then(|d| d.get("os")).cloned().unwrap_or(json!("")),
@@ -113,7 +113,7 @@ pub fn accept_device(s: &mut State, r: &Req<'_>) -> Reply {
 }
 
 pub fn list_user(s: &mut State, _r: &Req<'_>) -> Reply {
-    json(Value::Array(s.user_invites.iter().cloned().map(Value::Object).collect()))
+    ok(Value::Array(s.user_invites.iter().cloned().map(Value::Object).collect()))
 }
 
 pub fn create_user(s: &mut State, r: &Req<'_>) -> Reply {
@@ -139,7 +139,7 @@ pub fn create_user(s: &mut State, r: &Req<'_>) -> Reply {
         s.user_invites.push(inv.clone());
         out.push(Value::Object(inv));
     }
-    json(Value::Array(out))
+    ok(Value::Array(out))
 }
 
 pub fn get_user(s: &mut State, r: &Req<'_>) -> Reply {

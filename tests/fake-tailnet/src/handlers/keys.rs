@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{empty, err, json, not_found, now, obj, strings, Cx, Reply, Req};
+use super::{empty, err, ok, not_found, now, obj, strings, Cx, Reply, Req};
 use crate::auth::OAuthClient;
 use crate::state::{find_by, State};
 use crate::util::{now_unix, rfc3339};
@@ -20,7 +20,7 @@ pub fn list(s: &mut State, r: &Req<'_>) -> Reply {
         .cloned()
         .map(Value::Object)
         .collect();
-    json(json!({ "keys": keys }))
+    ok(json!({ "keys": keys }))
 }
 
 pub fn get(s: &mut State, r: &Req<'_>) -> Reply {

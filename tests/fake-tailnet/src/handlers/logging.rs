@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{empty, err, json, not_found, obj, Reply, Req};
+use super::{empty, err, ok, not_found, obj, Reply, Req};
 use crate::state::State;
 use crate::util::parse_rfc3339;
 
@@ -53,7 +53,7 @@ pub fn audit(s: &mut State, r: &Req<'_>) -> Reply {
         })
         .cloned()
         .collect();
-    json(json!({"version": "1.1", "tailnet": s.tailnet_name, "logs": logs}))
+    ok(json!({"version": "1.1", "tailnet": s.tailnet_name, "logs": logs}))
 }
 
 pub fn network(s: &mut State, r: &Req<'_>) -> Reply {
@@ -62,12 +62,12 @@ pub fn network(s: &mut State, r: &Req<'_>) -> Reply {
         Err(e) => return e,
     };
     let logs: Vec<Value> = s.network_logs.iter().filter(|l| (start..=end).contains(&time_of(l, "start"))).cloned().collect();
-    json(json!({ "logs": logs }))
+    ok(json!({ "logs": logs }))
 }
 
 pub fn stream_status(s: &mut State, r: &Req<'_>) -> Reply {
     let configured = s.log_streams.contains_key(r.param("logType"));
-    json(json!({
+    ok(json!({
         "lastActivity": if configured { super::now() } else { String::new() },
         "lastError": "",
         "maxBodySize": 1_048_576,
@@ -121,7 +121,7 @@ pub fn aws_external_id(s: &mut State, r: &Req<'_>) -> Reply {
     let reusable = r.body_field("reusable").and_then(Value::as_bool).unwrap_or(false);
     if reusable {
         if let Some(existing) = s.aws_external_ids.iter().find(|e| e.get("reusable").and_then(Value::as_bool) == Some(true)) {
-            return json(json!({"externalId": existing.get("externalId"), "tailscaleAwsAccountId": "123456789012"}));
+            return ok(json!({"externalId": existing.get("externalId"), "tailscaleAwsAccountId": "123456789012"}));
         }
     }
     let n = s.fresh_id();
@@ -132,7 +132,7 @@ pub fn aws_external_id(s: &mut State, r: &Req<'_>) -> Reply {
         Value::Object(m) => m,
         _ => Map::new(),
     });
-    json(json!({"externalId": id, "tailscaleAwsAccountId": "123456789012"}))
+    ok(json!({"externalId": id, "tailscaleAwsAccountId": "123456789012"}))
 }
 
 pub fn aws_validate(s: &mut State, r: &Req<'_>) -> Reply {

@@ -72,12 +72,12 @@ impl Reply {
     }
 }
 
-pub fn json(v: Value) -> Reply {
+pub fn ok(v: Value) -> Reply {
     Reply { status: 200, headers: Vec::new(), body: ReplyBody::Json(v) }
 }
 
 pub fn obj(m: &Map<String, Value>) -> Reply {
-    json(Value::Object(m.clone()))
+    ok(Value::Object(m.clone()))
 }
 
 pub fn empty() -> Reply {

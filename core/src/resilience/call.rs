@@ -1,0 +1,307 @@
+//! The client loop as a state machine: rate limit → credentials → send → retry or finish.
+//!
+//! A [`Session`] is shared by all calls of one client (behind the binding's lock; no IO happens
+//! while it is held). A [`Call`] is one operation invocation. The binding's loop:
+//!
+//! ```text
+//! loop {
+//!     match call.poll(&mut session, now, unix_now) {
+//!         Step::Send(request) => match transport.send(request) {
+//!             Ok(response) => call.on_response(&mut session, response, now, unix_now),
+//!             Err(failure) => call.on_transport_error(&mut session, failure, now, unix_now),
+//!         },
+//!         Step::Wait(duration) => sleep(duration),
+//!         Step::Done(result) => return result.and_then(|response| Op::parse(&response)),
+//!     }
+//! }
+//! ```
+
+use std::time::Duration;
+
+use crate::config::{Config, Credentials};
+use crate::error::Error;
+use crate::operation::OperationInfo;
+use crate::request::HttpRequest;
+use crate::response::HttpResponse;
+
+use super::auth::{Auth, TokenPoll, TokenTicket};
+use super::rate_limit::RateLimiter;
+use super::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
+
+/// How often a call waiting for another call's token fetch asks again.
+pub const TOKEN_WAIT_POLL: Duration = Duration::from_millis(20);
+
+/// State shared by every call of one client.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub config: Config,
+    pub auth: Auth,
+    pub retry: RetryPolicy,
+    pub rate_limiter: Option<RateLimiter>,
+    /// xorshift state for backoff jitter (seeded by the caller; the core has no randomness).
+    jitter_state: u64,
+}
+
+impl Session {
+    pub fn new(config: Config, auth: Auth) -> Self {
+        Session { config, auth, retry: RetryPolicy::default(), rate_limiter: None, jitter_state: 0x9E37_79B9_7F4A_7C15 }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn with_rate_limiter(mut self, limiter: Option<RateLimiter>) -> Self {
+        self.rate_limiter = limiter;
+        self
+    }
+
+    /// Seeds backoff jitter (e.g. from the clock at start-up).
+    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_state = seed | 1;
+        self
+    }
+
+    fn next_jitter(&mut self) -> f64 {
+        let mut x = self.jitter_state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter_state = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Token requests started so far (OAuth only).
+    pub fn token_fetches(&self) -> u64 {
+        match &self.auth {
+            Auth::OAuth(oauth) => oauth.fetches_started,
+            _ => 0,
+        }
+    }
+}
+
+/// A transport's report that no response arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportFailure {
+    pub message: String,
+    /// False only when the request certainly never reached the server (connection refused,
+    /// DNS failure). Timeouts and resets are "maybe sent".
+    pub maybe_sent: bool,
+    pub timed_out: bool,
+}
+
+/// What the caller does next.
+#[derive(Debug)]
+pub enum Step {
+    /// Send this request and report the outcome.
+    Send(Box<HttpRequest>),
+    /// Sleep this long, then poll again.
+    Wait(Duration),
+    /// Finished: the final response (parse it with the operation), or an error that ended the call.
+    Done(Result<HttpResponse, Error>),
+}
+
+#[derive(Debug)]
+enum State {
+    /// Ready to start an attempt (rate limit not yet taken).
+    Start,
+    /// Rate-limit token held; waiting for credentials.
+    NeedCredentials,
+    AwaitingToken(TokenTicket),
+    AwaitingResponse { credentials: Option<Credentials> },
+    Finished,
+}
+
+/// One invocation of one operation, across its attempts.
+pub struct Call {
+    operation: &'static OperationInfo,
+    build: Box<dyn Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync>,
+    state: State,
+    attempt: u32,
+    started: Option<Duration>,
+    retried_unauthorized: bool,
+    wait_first: Option<Duration>,
+    pending_done: Option<Result<HttpResponse, Error>>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("operation", &self.operation.id).field("state", &self.state).field("attempt", &self.attempt).finish()
+    }
+}
+
+impl Call {
+    /// `build` makes the request for a config carrying the current credentials; it is called
+    /// once per attempt (a refreshed token changes the `Authorization` header).
+    pub fn new(
+        operation: &'static OperationInfo,
+        build: impl Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync + 'static,
+    ) -> Self {
+        Call { operation, build: Box::new(build), state: State::Start, attempt: 0, started: None, retried_unauthorized: false, wait_first: None, pending_done: None }
+    }
+
+    /// A call of any operation by id with JSON parameters (what the bindings use).
+    pub fn by_id(operation_id: &str, params: serde_json::Value) -> Result<Self, Error> {
+        let info = crate::registry::find(operation_id)
+            .ok_or_else(|| crate::BuildError::new("operationId", format!("unknown operation {operation_id:?}")))?;
+        let id = info.id;
+        Ok(Call::new(info, move |config| crate::registry::build(id, config, params.clone())))
+    }
+
+    pub fn operation(&self) -> &'static OperationInfo {
+        self.operation
+    }
+
+    /// Attempts sent so far (token requests not counted).
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    pub fn poll(&mut self, session: &mut Session, now: Duration) -> Step {
+        if let Some(done) = self.pending_done.take() {
+            self.state = State::Finished;
+            return Step::Done(done);
+        }
+        if let Some(delay) = self.wait_first.take() {
+            return Step::Wait(delay);
+        }
+        let started = *self.started.get_or_insert(now);
+        loop {
+            match &self.state {
+                State::Finished => {
+                    return Step::Done(Err(Error::transport("the call already finished", false)));
+                }
+                State::Start => {
+                    self.state = State::NeedCredentials;
+                    if let Some(limiter) = session.rate_limiter.as_mut() {
+                        let wait = limiter.acquire(now);
+                        if !wait.is_zero() {
+                            return Step::Wait(wait);
+                        }
+                    }
+                }
+                State::NeedCredentials => {
+                    let credentials = if !self.operation.authenticated {
+                        None
+                    } else {
+                        match &mut session.auth {
+                            Auth::None => None,
+                            Auth::Static(credentials) => Some(credentials.clone()),
+                            Auth::OAuth(oauth) => match oauth.poll(&session.config, now) {
+                                Ok(TokenPoll::Ready(credentials)) => Some(credentials),
+                                Ok(TokenPoll::Fetch(ticket, request)) => {
+                                    self.state = State::AwaitingToken(ticket);
+                                    return Step::Send(request);
+                                }
+                                Ok(TokenPoll::Wait) => {
+                                    if now.saturating_sub(started) > session.retry.budget {
+                                        return self.finish(Err(Error::transport("timed out waiting for an OAuth token", true)));
+                                    }
+                                    return Step::Wait(TOKEN_WAIT_POLL);
+                                }
+                                Err(e) => return self.finish(Err(e)),
+                            },
+                        }
+                    };
+                    let config = session.config.clone().credentials(credentials.clone());
+                    return match (self.build)(&config) {
+                        Ok(request) => {
+                            self.attempt += 1;
+                            self.state = State::AwaitingResponse { credentials };
+                            Step::Send(Box::new(request))
+                        }
+                        Err(e) => self.finish(Err(e)),
+                    };
+                }
+                State::AwaitingToken(_) | State::AwaitingResponse { .. } => {
+                    return Step::Done(Err(Error::transport("poll called while a request is outstanding", false)));
+                }
+            }
+        }
+    }
+
+    pub fn on_response(&mut self, session: &mut Session, response: HttpResponse, now: Duration, now_unix_seconds: u64) {
+        let started = self.started.unwrap_or(now);
+        match std::mem::replace(&mut self.state, State::Start) {
+            State::AwaitingToken(ticket) => {
+                if let Auth::OAuth(oauth) = &mut session.auth {
+                    if let Err(e) = oauth.complete(ticket, &response, now) {
+                        self.pending_done = Some(Err(e));
+                    }
+                }
+                self.state = State::NeedCredentials;
+            }
+            State::AwaitingResponse { credentials } => {
+                // A 401 on a cached OAuth token: drop it and try once more with a fresh one.
+                if response.status == 401 && !self.retried_unauthorized {
+                    if let (Auth::OAuth(oauth), Some(used)) = (&mut session.auth, credentials.as_ref()) {
+                        oauth.invalidate(used);
+                        self.retried_unauthorized = true;
+                        self.state = State::Start;
+                        return;
+                    }
+                }
+                let jitter = session.next_jitter();
+                let elapsed = now.saturating_sub(started);
+                let decision = session.retry.decide(self.operation, self.attempt, AttemptOutcome::Response(&response), elapsed, now_unix_seconds, jitter);
+                match decision {
+                    RetryDecision::RetryAfter(delay) => {
+                        self.state = State::Start;
+                        self.pending_wait(delay);
+                    }
+                    RetryDecision::GiveUp => self.pending_done = Some(Ok(response)),
+                }
+            }
+            other => self.state = other,
+        }
+    }
+
+    pub fn on_transport_error(&mut self, session: &mut Session, failure: TransportFailure, now: Duration, now_unix_seconds: u64) {
+        let started = self.started.unwrap_or(now);
+        match std::mem::replace(&mut self.state, State::Start) {
+            State::AwaitingToken(ticket) => {
+                if let Auth::OAuth(oauth) = &mut session.auth {
+                    oauth.fail(ticket);
+                }
+                // Token requests are safe to repeat; count them against the call's attempts.
+                self.attempt += 1;
+                self.retry_or_fail(session, failure, false, now.saturating_sub(started), now_unix_seconds);
+            }
+            State::AwaitingResponse { .. } => {
+                let maybe_sent = failure.maybe_sent;
+                self.retry_or_fail(session, failure, maybe_sent, now.saturating_sub(started), now_unix_seconds);
+            }
+            other => self.state = other,
+        }
+    }
+
+    fn retry_or_fail(&mut self, session: &mut Session, failure: TransportFailure, maybe_sent: bool, elapsed: Duration, now_unix_seconds: u64) {
+        let jitter = session.next_jitter();
+        let outcome = AttemptOutcome::TransportFailure { maybe_sent };
+        match session.retry.decide(self.operation, self.attempt, outcome, elapsed, now_unix_seconds, jitter) {
+            RetryDecision::RetryAfter(delay) => {
+                self.state = State::Start;
+                self.pending_wait(delay);
+            }
+            RetryDecision::GiveUp => {
+                let message = if maybe_sent && !self.operation.idempotent {
+                    format!("{} (not retried: `{}` is not idempotent and may have reached the server)", failure.message, self.operation.id)
+                } else {
+                    failure.message
+                };
+                self.pending_done = Some(Err(Error::transport(message, failure.timed_out)));
+            }
+        }
+    }
+
+    /// The next poll returns this wait first, then continues from `Start`.
+    fn pending_wait(&mut self, delay: Duration) {
+        self.wait_first = Some(delay);
+    }
+
+    fn finish(&mut self, result: Result<HttpResponse, Error>) -> Step {
+        self.state = State::Finished;
+        Step::Done(result)
+    }
+}

@@ -1,0 +1,104 @@
+//! Observations of requests and responses for logging and metrics, with every secret masked:
+//! `Authorization`, form secrets, and secret JSON values (returned auth keys, webhook and
+//! OAuth-app secrets) in bodies.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::request::HttpRequest;
+use crate::response::HttpResponse;
+use crate::secret::redact_secrets;
+
+/// Bodies in observations are cut to this many bytes.
+const BODY_EXCERPT_BYTES: usize = 4096;
+
+/// One event in the life of a call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "camelCase")]
+pub enum Observation {
+    /// An attempt is about to be sent.
+    #[serde(rename_all = "camelCase")]
+    Request { operation: String, method: String, url: String, headers: Vec<(String, String)>, body: String, attempt: u32 },
+    /// An attempt ended, with a response or a transport failure.
+    #[serde(rename_all = "camelCase")]
+    Response {
+        operation: String,
+        method: String,
+        url: String,
+        status: Option<u16>,
+        duration_ms: u64,
+        attempt: u32,
+        body_bytes: usize,
+        error: Option<String>,
+    },
+}
+
+/// Receives observations; implement it to log or measure.
+pub trait Observer: Send + Sync {
+    fn observe(&self, observation: &Observation);
+}
+
+impl<F: Fn(&Observation) + Send + Sync> Observer for F {
+    fn observe(&self, observation: &Observation) {
+        self(observation)
+    }
+}
+
+fn redacted_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if name == http::header::AUTHORIZATION || name == http::header::COOKIE || value.is_sensitive() {
+                "[redacted]".to_owned()
+            } else {
+                redact_secrets(&String::from_utf8_lossy(value.as_bytes()))
+            };
+            (name.as_str().to_owned(), shown)
+        })
+        .collect()
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(BODY_EXCERPT_BYTES)];
+    redact_secrets(&String::from_utf8_lossy(cut))
+}
+
+impl Observation {
+    pub fn request(operation: &str, request: &HttpRequest, attempt: u32) -> Self {
+        Observation::Request {
+            operation: operation.to_owned(),
+            method: request.method.to_string(),
+            url: redact_secrets(&request.url),
+            headers: redacted_headers(&request.headers),
+            body: excerpt(&request.body),
+            attempt,
+        }
+    }
+
+    pub fn response(operation: &str, request: &HttpRequest, response: &HttpResponse, attempt: u32, duration: Duration) -> Self {
+        Observation::Response {
+            operation: operation.to_owned(),
+            method: request.method.to_string(),
+            url: redact_secrets(&request.url),
+            status: Some(response.status),
+            duration_ms: duration.as_millis().min(u128::from(u64::MAX)) as u64,
+            attempt,
+            body_bytes: response.body.len(),
+            error: None,
+        }
+    }
+
+    pub fn transport_failure(operation: &str, request: &HttpRequest, message: &str, attempt: u32, duration: Duration) -> Self {
+        Observation::Response {
+            operation: operation.to_owned(),
+            method: request.method.to_string(),
+            url: redact_secrets(&request.url),
+            status: None,
+            duration_ms: duration.as_millis().min(u128::from(u64::MAX)) as u64,
+            attempt,
+            body_bytes: 0,
+            error: Some(redact_secrets(message)),
+        }
+    }
+}
