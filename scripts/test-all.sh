@@ -12,13 +12,16 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 # PyYAML for the generator drift check, in a cache outside the repository.
 TOOLS_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/tailnet/venv"
-if ! "$TOOLS_VENV/bin/python" -c 'import yaml' 2>/dev/null; then
+if ! "$TOOLS_VENV/bin/python" -c 'import yaml, jsonschema' 2>/dev/null; then
   python3 -m venv "$TOOLS_VENV"
-  "$TOOLS_VENV/bin/pip" install --quiet 'PyYAML==6.0.3'
+  "$TOOLS_VENV/bin/pip" install --quiet 'PyYAML==6.0.3' 'jsonschema==4.26.0'
 fi
 
 step "generated declarations are current (xtask/generate.py --check)"
 "$TOOLS_VENV/bin/python" xtask/generate.py --check
+
+step "fixture corpus is current and matches the independent Python oracle (xtask/gen_fixtures.py --check)"
+"$TOOLS_VENV/bin/python" xtask/gen_fixtures.py --check
 
 step "Rust: unit, conformance, fixture replay, fake tailnet (cargo test --workspace)"
 cargo test --workspace --all-targets

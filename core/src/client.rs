@@ -1,11 +1,14 @@
-//! An async client over reqwest (native and wasm32): core builds, reqwest sends, core parses.
+//! An async client over reqwest (native and wasm32). The loop is the core's: [`Call`] decides
+//! credentials, retries and rate limiting; this module only sends and sleeps.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::config::Config;
+use crate::config::{Config, Credentials};
 use crate::error::Error;
 use crate::operation::Operation;
 use crate::request::HttpRequest;
+use crate::resilience::{Auth, Call, Observation, Observer, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
 use crate::response::HttpResponse;
 
 /// Default per-request timeout (native targets; browsers apply their own).
@@ -14,33 +17,74 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The Tailscale API over reqwest. One method per operation (`list_tailnet_devices`, …), or
-/// [`Client::call`] with any [`Operation`].
-#[derive(Clone, Debug)]
+/// [`Client::call`] with any [`Operation`]. Cheap to clone; clones share tokens and limits.
+#[derive(Clone)]
 pub struct Client {
-    config: Config,
+    session: Arc<Mutex<Session>>,
     http: reqwest::Client,
     max_response_bytes: usize,
+    observer: Option<Arc<dyn Observer>>,
+    clock: Clock,
 }
 
-impl Client {
-    /// A client with the default timeout.
-    pub fn new(config: Config) -> Result<Self, Error> {
-        Self::with_timeout(config, DEFAULT_TIMEOUT)
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = self.session.lock().map(|s| s.config.clone()).ok();
+        f.debug_struct("Client").field("config", &config).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    config: Config,
+    auth: Option<Auth>,
+    timeout: Duration,
+    retry: RetryPolicy,
+    rate_limit: Option<RateLimiter>,
+    http: Option<reqwest::Client>,
+    max_response_bytes: usize,
+    observer: Option<Arc<dyn Observer>>,
+}
+
+impl ClientBuilder {
+    /// Credentials: an API key, or an access token you manage.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.auth = Some(Auth::Static(credentials));
+        self
     }
 
-    pub fn with_timeout(config: Config, timeout: Duration) -> Result<Self, Error> {
-        let builder = reqwest::Client::builder();
-        #[cfg(not(target_arch = "wasm32"))]
-        let builder = builder.timeout(timeout);
-        #[cfg(target_arch = "wasm32")]
-        let _ = timeout;
-        let http = builder.build().map_err(|e| Error::transport(e.to_string(), false))?;
-        Ok(Client { config, http, max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES })
+    /// OAuth client credentials: tokens are fetched, cached and refreshed automatically.
+    pub fn oauth_client(mut self, client_id: impl Into<String>, client_secret: impl Into<crate::Secret>, scopes: Vec<String>) -> Self {
+        self.auth = Some(Auth::OAuth(OAuthClient::client_credentials(client_id, client_secret, scopes)));
+        self
     }
 
-    /// Uses a caller-configured reqwest client (proxies, custom TLS roots, …).
-    pub fn with_http_client(config: Config, http: reqwest::Client) -> Self {
-        Client { config, http, max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
+    /// Workload identity federation: an OIDC ID token exchanged for access tokens.
+    pub fn workload_identity(mut self, client_id: impl Into<String>, id_token: impl Into<crate::Secret>) -> Self {
+        self.auth = Some(Auth::OAuth(OAuthClient::workload_identity(client_id, id_token)));
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// At most `burst` requests at once, `per_second` on average.
+    pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Result<Self, Error> {
+        self.rate_limit = Some(RateLimiter::new(per_second, burst)?);
+        Ok(self)
+    }
+
+    /// Uses a caller-configured reqwest client (proxies, custom TLS roots, …); `timeout` is then theirs.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
     }
 
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
@@ -48,41 +92,155 @@ impl Client {
         self
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// Receives an [`Observation`] per attempt sent and per attempt ended, secrets masked.
+    pub fn observer(mut self, observer: impl Observer + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let builder = reqwest::Client::builder();
+                #[cfg(not(target_arch = "wasm32"))]
+                let builder = builder.timeout(self.timeout);
+                builder.build().map_err(|e| Error::transport(e.to_string(), false))?
+            }
+        };
+        let auth = match self.auth {
+            Some(auth) => auth,
+            None => match self.config.get_credentials() {
+                Some(credentials) => Auth::Static(credentials.clone()),
+                None => Auth::None,
+            },
+        };
+        let clock = Clock::new();
+        let session = Session::new(self.config, auth)
+            .with_retry(self.retry)
+            .with_rate_limiter(self.rate_limit)
+            .with_jitter_seed(clock.seed());
+        Ok(Client {
+            session: Arc::new(Mutex::new(session)),
+            http,
+            max_response_bytes: self.max_response_bytes,
+            observer: self.observer,
+            clock,
+        })
+    }
+}
+
+impl Client {
+    /// A client for `config` (its credentials, if any) with default timeout and retries.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Self::builder(config).build()
+    }
+
+    pub fn builder(config: Config) -> ClientBuilder {
+        ClientBuilder {
+            config,
+            auth: None,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            http: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            observer: None,
+        }
+    }
+
+    /// Token requests made so far (OAuth credentials only).
+    pub fn token_fetches(&self) -> u64 {
+        self.session.lock().map(|s| s.token_fetches()).unwrap_or(0)
     }
 
     /// Calls any operation.
-    pub async fn call<O: Operation>(&self, params: &O::Params) -> Result<O::Output, Error> {
-        let request = O::build(&self.config, params)?;
-        let response = self.send(request).await?;
+    pub async fn call<O: Operation>(&self, params: &O::Params) -> Result<O::Output, Error>
+    where
+        O::Params: Send + Sync + 'static,
+    {
+        let info = crate::registry::find(O::INFO.id)
+            .ok_or_else(|| crate::BuildError::new("operationId", format!("{} is not registered", O::INFO.id)))?;
+        let params = params.clone();
+        let call = Call::new(info, move |config| O::build(config, &params));
+        let response = self.drive(call).await?;
         O::parse(&response)
     }
 
-    /// Sends a built request and reads the whole response (up to the size cap).
-    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+    /// Calls any operation by `operationId` with JSON parameters; the result as JSON.
+    pub async fn call_json(&self, operation_id: &str, params: serde_json::Value) -> Result<serde_json::Value, Error> {
+        let call = Call::by_id(operation_id, params)?;
+        let id = call.operation().id;
+        let response = self.drive(call).await?;
+        crate::registry::parse(id, &response)
+    }
+
+    async fn drive(&self, mut call: Call) -> Result<HttpResponse, Error> {
+        loop {
+            let step = {
+                let mut session = self.session.lock().map_err(|_| Error::transport("client state poisoned", false))?;
+                call.poll(&mut session, self.clock.now())
+            };
+            match step {
+                Step::Done(result) => return result,
+                Step::Wait(delay) => sleep(delay).await,
+                Step::Send(request) => {
+                    let attempt = call.attempts();
+                    let operation = call.operation().id;
+                    if let Some(observer) = &self.observer {
+                        observer.observe(&Observation::request(operation, &request, attempt));
+                    }
+                    let sent_at = self.clock.now();
+                    let observed = self.observer.as_ref().map(|_| (*request).clone());
+                    let outcome = self.send(*request).await;
+                    let (now, unix) = (self.clock.now(), unix_seconds());
+                    if let (Some(observer), Some(request)) = (&self.observer, &observed) {
+                        let took = now.saturating_sub(sent_at);
+                        observer.observe(&match &outcome {
+                            Ok(response) => Observation::response(operation, request, response, attempt, took),
+                            Err(failure) => Observation::transport_failure(operation, request, &failure.message, attempt, took),
+                        });
+                    }
+                    let mut session = self.session.lock().map_err(|_| Error::transport("client state poisoned", false))?;
+                    match outcome {
+                        Ok(response) => call.on_response(&mut session, response, now, unix),
+                        Err(failure) => call.on_transport_error(&mut session, failure, now, unix),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends one request and reads the whole response (up to the size cap).
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let mut builder = self.http.request(request.method, &request.url).headers(request.headers);
         if !request.body.is_empty() {
             builder = builder.body(request.body);
         }
-        let response = builder.send().await.map_err(transport_error)?;
+        let response = builder.send().await.map_err(transport_failure)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        let too_large = || TransportFailure {
+            message: format!("response larger than the {} byte limit", self.max_response_bytes),
+            maybe_sent: true,
+            timed_out: false,
+        };
         if response.content_length().is_some_and(|len| len > self.max_response_bytes as u64) {
-            return Err(Error::transport(format!("response larger than the {} byte limit", self.max_response_bytes), false));
+            return Err(too_large());
         }
-        let body = read_capped(response, self.max_response_bytes).await?;
+        let body = read_capped(response, self.max_response_bytes).await.map_err(|e| e.unwrap_or_else(too_large))?;
         Ok(HttpResponse { status, headers, body })
     }
 }
 
 /// Reads the body chunk by chunk so an oversized body is refused before it is all in memory.
+/// `Err(None)` means the cap was exceeded.
 #[cfg(not(target_arch = "wasm32"))]
-async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Error> {
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Option<TransportFailure>> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| Some(transport_failure(e)))? {
         if body.len() + chunk.len() > limit {
-            return Err(Error::transport(format!("response larger than the {limit} byte limit"), false));
+            return Err(None);
         }
         body.extend_from_slice(&chunk);
     }
@@ -91,21 +249,83 @@ async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Ve
 
 /// Browsers hand the body over whole; the cap is checked after the fact.
 #[cfg(target_arch = "wasm32")]
-async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Error> {
-    let body = response.bytes().await.map_err(transport_error)?;
+async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Option<TransportFailure>> {
+    let body = response.bytes().await.map_err(|e| Some(transport_failure(e)))?;
     if body.len() > limit {
-        return Err(Error::transport(format!("response larger than the {limit} byte limit"), false));
+        return Err(None);
     }
     Ok(body.to_vec())
 }
 
-fn transport_error(error: reqwest::Error) -> Error {
+fn transport_failure(error: reqwest::Error) -> TransportFailure {
     #[cfg(not(target_arch = "wasm32"))]
-    let timed_out = error.is_timeout();
+    let (timed_out, connect) = (error.is_timeout(), error.is_connect());
     #[cfg(target_arch = "wasm32")]
-    let timed_out = false;
-    // reqwest's Display includes the URL, never headers; still scrubbed by Error::transport.
-    Error::transport(error.to_string(), timed_out)
+    let (timed_out, connect) = (false, false);
+    // Only a failed connect proves the request never left; anything later may have been received.
+    TransportFailure { message: crate::secret::redact_secrets(&error.to_string()), maybe_sent: !connect || timed_out, timed_out }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn sleep(duration: Duration) {
+    gloo_timers::future::sleep(duration).await
+}
+
+/// Monotonic time since the client was built (the core's `now`).
+#[derive(Clone, Copy)]
+struct Clock {
+    #[cfg(not(target_arch = "wasm32"))]
+    origin: std::time::Instant,
+}
+
+impl Clock {
+    fn new() -> Self {
+        Clock {
+            #[cfg(not(target_arch = "wasm32"))]
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    /// `Instant` does not exist on wasm32-unknown-unknown; wall-clock time is close enough there.
+    #[cfg(target_arch = "wasm32")]
+    fn now(&self) -> Duration {
+        Duration::from_millis(js_sys_now_millis())
+    }
+
+    fn seed(&self) -> u64 {
+        unix_nanos() ^ 0x2545_F491_4F6C_DD1D
+    }
+}
+
+/// `SystemTime::now` panics on wasm32-unknown-unknown; JavaScript's clock is used there.
+#[cfg(target_arch = "wasm32")]
+fn js_sys_now_millis() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}
+
+fn unix_nanos() -> u64 {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys_now_millis().saturating_mul(1_000_000)
+    }
+}
+
+fn unix_seconds() -> u64 {
+    unix_nanos() / 1_000_000_000
 }
 
 macro_rules! client_methods {

@@ -79,7 +79,7 @@ fn device(i: usize, rng: &mut Rng) -> Map<String, Value> {
     let enabled: Vec<String> = advertised.iter().take(1).cloned().collect();
     let hex = |rng: &mut Rng| format!("{:016x}{:016x}", rng.next(), rng.next());
     let mut d = json!({
-        "addresses": [format!("100.{}.{}.{}", 64 + (n / 65_536) % 64, (n / 256) % 256, n % 256), format!("fd7a:115c:a1e0::{:x}:{:x}", n / 65_536, n % 65_536)],
+        "addresses": [format!("100.{}.{}.{}", 64 + (n / 65_536) % 64, (n / 256) % 256, n % 256), std::net::Ipv6Addr::new(0xfd7a, 0x115c, 0xa1e0, 0, 0, 0, (n / 65_536) as u16, (n % 65_536) as u16).to_string()],
         "id": format!("{}", 7_000_000_000_000_000u64 + (n as u64) * 1_000_003),
         "nodeId": format!("n{:010}CNTRL", 1_000_000_000u64 + (n as u64) * 7919),
         "user": user,
