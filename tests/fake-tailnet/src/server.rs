@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -57,22 +58,34 @@ impl std::fmt::Display for ResetConnection {
 
 impl std::error::Error for ResetConnection {}
 
-/// Response body. `Unsized` hides its length so hyper keeps a Content-Length we set by hand
-/// (used to announce more bytes than are sent).
+/// Response body. `Short` hides its length so hyper keeps a Content-Length we set by hand
+/// (announcing more bytes than are sent); it pauses after its data so hyper flushes the head
+/// and the partial body before the early end makes it close the connection.
 pub enum OutBody {
     Sized(Option<Bytes>),
-    Unsized(Option<Bytes>),
+    Short(Option<Bytes>, Option<Pin<Box<tokio::time::Sleep>>>),
 }
 
 impl hyper::body::Body for OutBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let slot = match self.get_mut() {
-            OutBody::Sized(b) | OutBody::Unsized(b) => b,
-        };
-        Poll::Ready(slot.take().map(|b| Ok(Frame::data(b))))
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            OutBody::Sized(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            OutBody::Short(b, pause) => {
+                if let Some(b) = b.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(b))));
+                }
+                if let Some(p) = pause {
+                    if p.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *pause = None;
+                }
+                Poll::Ready(None)
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
@@ -82,7 +95,7 @@ impl hyper::body::Body for OutBody {
     fn size_hint(&self) -> SizeHint {
         match self {
             OutBody::Sized(b) => SizeHint::with_exact(b.as_ref().map(|b| b.len() as u64).unwrap_or(0)),
-            OutBody::Unsized(_) => SizeHint::default(),
+            OutBody::Short(..) => SizeHint::default(),
         }
     }
 }
@@ -400,7 +413,7 @@ fn finish(shared: &Shared, reply: Reply, truncate: Option<&str>, origin: Option<
         // Announce the full length, send half, then hyper closes the connection.
         Some("length") => {
             headers.insert("content-length", HeaderValue::from(bytes.len()));
-            OutBody::Unsized(Some(half))
+            OutBody::Short(Some(half), Some(Box::pin(tokio::time::sleep(Duration::from_millis(100)))))
         }
         // A well-formed response whose JSON is cut in the middle.
         Some(_) => OutBody::Sized(Some(half)),

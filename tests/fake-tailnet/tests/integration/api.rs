@@ -78,9 +78,10 @@ async fn policy_etag_race_and_ts_default() {
     assert_eq!(r.status, 412);
 
     // Two writers with the same ETag: the first wins, the second gets 412.
+    let if_match = [("If-Match", etag1.as_str())];
     let (a, b) = tokio::join!(
-        t.send("POST", "/tailnet/-/acl", &[("If-Match", &etag1)], Some(p1.replace("one", "writer A"))),
-        t.send("POST", "/tailnet/-/acl", &[("If-Match", &etag1)], Some(p1.replace("one", "writer B"))),
+        t.send("POST", "/tailnet/-/acl", &if_match, Some(p1.replace("one", "writer A"))),
+        t.send("POST", "/tailnet/-/acl", &if_match, Some(p1.replace("one", "writer B"))),
     );
     let mut statuses = [a.status, b.status];
     statuses.sort();
