@@ -139,7 +139,10 @@ impl Auth {
         self.counter += 1;
         self.tokens.retain(|_, t| t.expires > Instant::now());
         let token = format!("tskey-api-oauth{:06}-{}", self.counter, crate::util::text_hash(&format!("{client_id}{}{:?}", self.counter, Instant::now())));
-        self.tokens.insert(token.clone(), Token { scopes: scopes.clone(), expires: Instant::now() + self.ttl });
+        // An absurd --token-ttl must not overflow Instant: cap it at ten years.
+        let now = Instant::now();
+        let expires = now.checked_add(self.ttl).or_else(|| now.checked_add(Duration::from_secs(10 * 365 * 86_400))).unwrap_or(now);
+        self.tokens.insert(token.clone(), Token { scopes: scopes.clone(), expires });
         Ok((token, scopes))
     }
 }

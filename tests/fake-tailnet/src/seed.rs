@@ -77,7 +77,7 @@ fn device(i: usize, rng: &mut Rng) -> Map<String, Value> {
     };
     let advertised: Vec<String> = if i % 5 == 0 { vec![format!("10.{}.0.0/24", n % 256), "0.0.0.0/0".into(), "::/0".into()] } else { vec![] };
     let enabled: Vec<String> = advertised.iter().take(1).cloned().collect();
-    let hex = |rng: &mut Rng| format!("{:016x}{:016x}", rng.next(), rng.next());
+    let hex = |rng: &mut Rng| format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
     let mut d = json!({
         "addresses": [format!("100.{}.{}.{}", 64 + (n / 65_536) % 64, (n / 256) % 256, n % 256), std::net::Ipv6Addr::new(0xfd7a, 0x115c, 0xa1e0, 0, 0, 0, (n / 65_536) as u16, (n % 65_536) as u16).to_string()],
         "id": format!("{}", 7_000_000_000_000_000u64 + (n as u64) * 1_000_003),
@@ -126,7 +126,7 @@ fn device(i: usize, rng: &mut Rng) -> Map<String, Value> {
 }
 
 pub fn seed(devices: usize) -> State {
-    let mut rng = Rng(0x7a11_e7);
+    let mut rng = Rng(0x007a_11e7);
     let users = USERS
         .iter()
         .enumerate()

@@ -413,3 +413,35 @@ impl Spec {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn oracle_catches_bad_responses_and_knows_scopes() {
+        let spec = Spec::parse(EMBEDDED_SPEC).unwrap();
+        assert_eq!(spec.spec_operation_count(), 90);
+        let schema = spec.response_schema("getDevice", 200).unwrap().unwrap();
+        assert!(spec.validate("t:dev", &schema, &json!({"nodeId": "n1CNTRL", "created": "2026-01-01T00:00:00Z"})).is_empty());
+        assert!(!spec.validate("t:dev", &schema, &json!({"addresses": "100.64.0.1"})).is_empty());
+        assert!(!spec.validate("t:dev", &schema, &json!({"created": "yesterday"})).is_empty(), "date-time formats are checked");
+        assert_eq!(spec.response_schema("deleteDevice", 200), Some(None));
+        assert_eq!(spec.response_schema("deleteDevice", 418), None);
+        assert_eq!(spec.op("listTailnetDevices").unwrap().scopes, vec!["devices:core:read"]);
+        assert_eq!(spec.op("previewRuleMatches").unwrap().scopes, vec!["policy_file:read"]);
+        assert_eq!(spec.op("listTailnetKeys").unwrap().scopes.len(), 4);
+        assert_eq!(spec.op("setDnsNameservers").unwrap().scopes, vec!["dns"]);
+        match spec.route("POST", "/device-invites/-/accept") {
+            RouteResult::Found(m) => assert_eq!(m.op.id, "acceptDeviceInvite"),
+            _ => panic!("accept route"),
+        }
+        match spec.route("GET", "/tailnet/-/services/svc%3Aweb") {
+            RouteResult::Found(m) => assert_eq!(m.path_params.get("serviceName").map(String::as_str), Some("svc:web")),
+            _ => panic!("service route"),
+        }
+        assert!(matches!(spec.route("PUT", "/tailnet/-/devices"), RouteResult::MethodNotAllowed(_)));
+        assert!(matches!(spec.route("GET", "/nope"), RouteResult::NotFound));
+    }
+}

@@ -126,7 +126,7 @@ pub fn aws_external_id(s: &mut State, r: &Req<'_>) -> Reply {
     }
     let n = s.fresh_id();
     let mut rng = crate::util::Rng(n ^ crate::util::now_unix() as u64);
-    let (a, b) = (rng.next(), rng.next());
+    let (a, b) = (rng.next_u64(), rng.next_u64());
     let id = format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, b & 0xffff_ffff_ffff);
     s.aws_external_ids.push(match json!({"externalId": id, "reusable": reusable}) {
         Value::Object(m) => m,

@@ -1,0 +1,238 @@
+//! The Rust type strings of the registry (`Option<Vec<Device>>`, `Json<Key>`, `PolicyResponse`)
+//! read as Python types. One reading serves the generated stubs and the runtime (the native
+//! module hands each operation's result spec to the Python client).
+
+/// A type as the Python package sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    Str,
+    Int,
+    Float,
+    Bool,
+    /// Free-form JSON.
+    Any,
+    /// A secret string (`tailnet.Secret`, repr `[redacted]`).
+    Secret,
+    /// RFC 3339 text on the wire, a timezone-aware `datetime` in Python.
+    Timestamp,
+    /// A string enum (unknown values are kept, so it is a `str` in Python).
+    Enum(String),
+    Model(String),
+    List(Box<Ty>),
+    /// A JSON object with arbitrary string keys.
+    Map(Box<Ty>),
+    Optional(Box<Ty>),
+    /// No result (`Empty`).
+    Nothing,
+    /// Device-list filters: `{field: value | [values]}`.
+    Filters,
+}
+
+/// Models the core serializes without declaring them with `model!` (results of the policy
+/// operations); the generator adds them to the model list.
+pub const EXTRA_MODELS: &[(&str, &str, &[(&str, &str, &str)])] = &[
+    (
+        "PolicyFile",
+        "The policy file as returned, with the `ETag` to send back as `if_match`.",
+        &[("policy", "policy", "String"), ("etag", "etag", "Option<String>"), ("warnings", "warnings", "Vec<String>"), ("errors", "errors", "Vec<String>")],
+    ),
+    (
+        "AclTestResult",
+        "One failed (or warned) policy test.",
+        &[("user", "user", "String"), ("errors", "errors", "Vec<String>"), ("warnings", "warnings", "Vec<String>")],
+    ),
+    (
+        "PolicyValidation",
+        "The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail).",
+        &[("valid", "valid", "bool"), ("message", "message", "Option<String>"), ("results", "results", "Vec<AclTestResult>")],
+    ),
+];
+
+fn is_model(name: &str) -> bool {
+    tailnet::models::MODELS.iter().any(|(n, _)| *n == name) || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
+}
+
+fn is_enum(name: &str) -> bool {
+    name == "PolicyFormat" || tailnet::models::ENUMS.iter().any(|(n, _)| *n == name)
+}
+
+fn strip_generic<'a>(ty: &'a str, outer: &str) -> Option<&'a str> {
+    ty.strip_prefix(outer)?.strip_prefix('<')?.strip_suffix('>').map(str::trim)
+}
+
+/// Reads a Rust type string from the registry.
+pub fn parse(ty: &str) -> Ty {
+    let mut ty = ty.trim();
+    for prefix in ["::std::collections::", "std::collections::", "::serde_json::", "serde_json::", "crate::models::", "crate::"] {
+        if let Some(rest) = ty.strip_prefix(prefix) {
+            ty = rest;
+        }
+    }
+    if let Some(inner) = strip_generic(ty, "Option") {
+        return Ty::Optional(Box::new(parse(inner)));
+    }
+    if let Some(inner) = strip_generic(ty, "Vec") {
+        return Ty::List(Box::new(parse(inner)));
+    }
+    for wrapper in ["Json", "Form", "Box"] {
+        if let Some(inner) = strip_generic(ty, wrapper) {
+            return parse(inner);
+        }
+    }
+    for map in ["BTreeMap", "HashMap"] {
+        if let Some(inner) = strip_generic(ty, map) {
+            let value = inner.split_once(',').map(|(_, v)| v).unwrap_or("Value");
+            return Ty::Map(Box::new(parse(value)));
+        }
+    }
+    match ty {
+        "String" | "str" | "&str" => Ty::Str,
+        "bool" => Ty::Bool,
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => Ty::Int,
+        "f32" | "f64" => Ty::Float,
+        "Value" => Ty::Any,
+        "Secret" => Ty::Secret,
+        "Timestamp" => Ty::Timestamp,
+        "Empty" | "()" => Ty::Nothing,
+        "PolicyResponse" => Ty::Model("PolicyFile".into()),
+        "ValidationResponse" => Ty::Model("PolicyValidation".into()),
+        "DeviceFilters" => Ty::Filters,
+        name if is_enum(name) => Ty::Enum(name.to_owned()),
+        name if is_model(name) => Ty::Model(name.to_owned()),
+        _ => Ty::Any,
+    }
+}
+
+impl Ty {
+    /// The compact spec the Python runtime converts values with: `s i f b a k t`, `M:Name`,
+    /// `[x]` (list), `{x}` (map). Optionality is implicit (every value may be absent).
+    pub fn spec(&self) -> String {
+        match self {
+            Ty::Str | Ty::Enum(_) => "s".into(),
+            Ty::Int => "i".into(),
+            Ty::Float => "f".into(),
+            Ty::Bool => "b".into(),
+            Ty::Any | Ty::Filters => "a".into(),
+            Ty::Secret => "k".into(),
+            Ty::Timestamp => "t".into(),
+            Ty::Nothing => "n".into(),
+            Ty::Model(name) => format!("M:{name}"),
+            Ty::List(inner) => format!("[{}]", inner.spec()),
+            Ty::Map(inner) => format!("{{{}}}", inner.spec()),
+            Ty::Optional(inner) => inner.spec(),
+        }
+    }
+
+    /// The Python annotation of a value read from the API.
+    pub fn output(&self) -> String {
+        match self {
+            Ty::Str | Ty::Enum(_) => "str".into(),
+            Ty::Int => "int".into(),
+            Ty::Float => "float".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Any | Ty::Filters => "Any".into(),
+            Ty::Secret => "Secret".into(),
+            Ty::Timestamp => "datetime".into(),
+            Ty::Nothing => "None".into(),
+            Ty::Model(name) => name.clone(),
+            Ty::List(inner) => format!("List[{}]", inner.output()),
+            Ty::Map(inner) => format!("Dict[str, {}]", inner.output()),
+            Ty::Optional(inner) => match inner.output().as_str() {
+                "Any" => "Any".into(),
+                other => format!("Optional[{other}]"),
+            },
+        }
+    }
+
+    /// The Python annotation of a value the caller passes in (models also as mappings).
+    pub fn input(&self) -> String {
+        match self {
+            Ty::Str => "str".into(),
+            Ty::Enum(name) => match enum_values(name) {
+                Some(values) if !values.is_empty() => {
+                    let literals: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+                    format!("Union[Literal[{}], str]", literals.join(", "))
+                }
+                _ => "str".into(),
+            },
+            Ty::Int => "int".into(),
+            Ty::Float => "float".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Any => "Any".into(),
+            Ty::Secret => "Union[str, Secret]".into(),
+            Ty::Timestamp => "Union[datetime, str]".into(),
+            Ty::Nothing => "None".into(),
+            Ty::Filters => "Mapping[str, Union[str, Sequence[str]]]".into(),
+            Ty::Model(name) => format!("Union[{name}, Mapping[str, Any]]"),
+            Ty::List(inner) => format!("Sequence[{}]", inner.input()),
+            Ty::Map(inner) => format!("Mapping[str, {}]", inner.input()),
+            Ty::Optional(inner) => match inner.input().as_str() {
+                "Any" => "Any".into(),
+                other => format!("Optional[{other}]"),
+            },
+        }
+    }
+
+    pub fn is_optional(&self) -> bool {
+        matches!(self, Ty::Optional(_))
+    }
+}
+
+/// Known values of a string enum.
+pub fn enum_values(name: &str) -> Option<Vec<&'static str>> {
+    if name == "PolicyFormat" {
+        return Some(vec!["hujson", "json"]);
+    }
+    tailnet::models::ENUMS.iter().find(|(n, _)| *n == name).map(|(_, values)| values.to_vec())
+}
+
+/// The runtime spec of an operation's result.
+pub fn result_spec(response_ty: &str) -> String {
+    parse(response_ty).spec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_registry_types() {
+        assert_eq!(parse("Option<Vec<Device>>").spec(), "[M:Device]");
+        assert_eq!(parse("Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>").spec(), "{[s]}");
+        assert_eq!(parse("Option<Timestamp>").output(), "Optional[datetime]");
+        assert_eq!(parse("Option<Secret>").spec(), "k");
+        assert_eq!(parse("PolicyResponse").spec(), "M:PolicyFile");
+        assert_eq!(parse("Empty").spec(), "n");
+        assert_eq!(parse("Option<KeyType>").spec(), "s");
+        assert_eq!(parse("Option<DeviceFilters>").input(), "Optional[Mapping[str, Union[str, Sequence[str]]]]");
+    }
+
+    #[test]
+    fn every_registry_type_is_understood() {
+        // Nothing the registry declares may fall through to `Any` by accident.
+        let mut unknown = Vec::new();
+        let mut check = |ty: &str| {
+            fn walk(t: &Ty) -> bool {
+                match t {
+                    Ty::Any => false,
+                    Ty::List(i) | Ty::Map(i) | Ty::Optional(i) => walk(i),
+                    _ => true,
+                }
+            }
+            if !walk(&parse(ty)) && !ty.contains("Value") {
+                unknown.push(ty.to_owned());
+            }
+        };
+        for op in tailnet::registry::OPERATIONS {
+            check(op.response);
+            op.params.iter().for_each(|p| check(p.ty));
+            if let Some(body) = op.body {
+                body.fields.iter().for_each(|f| check(f.ty));
+            }
+        }
+        for (_, fields) in tailnet::models::MODELS {
+            fields.iter().for_each(|f| check(f.ty));
+        }
+        assert!(unknown.is_empty(), "types read as Any: {unknown:?}");
+    }
+}
