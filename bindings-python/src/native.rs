@@ -1,0 +1,636 @@
+//! `tailnet._native`: the pyo3 extension module.
+//!
+//! Everything here is generic over the registry: build/parse by operation id, the core's
+//! `Session`/`Call` state machine for the Python client loops (which only send and sleep), and
+//! [`JsonNode`], a lazy view of a parsed result (the typed parse happens in Rust; Python objects
+//! are made only for what the caller touches).
+//!
+//! Errors cross as `NativeError(kind, payload_json, display)`; the Python package maps them to
+//! its exception hierarchy. Every entry point runs under `catch_unwind`, so a Rust panic becomes
+//! an `InternalError` instead of a `PanicException` (or worse).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
+
+use crate::typespec;
+
+create_exception!(_native, NativeError, PyException, "An error from the tailnet core: args are (kind, payload JSON, message).");
+
+/// The `User-Agent` this binding sends.
+pub const USER_AGENT: &str = concat!("tailnet-python/", env!("CARGO_PKG_VERSION"));
+
+const MAX_DEPTH: usize = 128;
+
+// ----- errors -------------------------------------------------------------------------------
+
+fn native_error(error: &Error) -> PyErr {
+    let payload = match error {
+        Error::Build(e) => serde_json::to_value(e),
+        Error::Api(e) => serde_json::to_value(e.as_ref()),
+        Error::Decode(e) => serde_json::to_value(e),
+        Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
+    }
+    .unwrap_or(Value::Null);
+    NativeError::new_err((error.kind(), payload.to_string(), error.to_string()))
+}
+
+fn build_error(parameter: &str, reason: impl Into<String>) -> PyErr {
+    native_error(&Error::Build(BuildError::new(parameter, reason)))
+}
+
+fn internal(message: impl Into<String>) -> PyErr {
+    let message = tailnet::secret::redact_secrets(&message.into());
+    NativeError::new_err(("internal", serde_json::json!({ "message": message }).to_string(), message))
+}
+
+/// Runs `f`, turning a Rust panic into an `internal` error.
+fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(internal(format!("internal error (a Rust panic was caught): {text}")))
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> PyResult<MutexGuard<'_, T>> {
+    mutex.lock().map_err(|_| internal("client state poisoned by an earlier panic"))
+}
+
+// ----- Python <-> JSON ---------------------------------------------------------------------
+
+fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(object) => {
+            let dict = PyDict::new(py);
+            for (key, item) in object {
+                dict.set_item(key, to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Converts a Python value to JSON: None, bool, int, float, str, dict (str keys), list, tuple,
+/// `datetime` (RFC 3339; naive means UTC), and anything with `__tailnet_json__()` (models, secrets).
+fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
+    if depth > MAX_DEPTH {
+        return Err("nested too deeply".into());
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err("integer out of range".into());
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let f = obj.extract::<f64>().map_err(|e| e.to_string())?;
+        return Number::from_f64(f).map(Value::Number).ok_or_else(|| "a number must be finite".to_owned());
+    }
+    if obj.is_instance_of::<PyString>() {
+        return obj.extract::<String>().map(Value::String).map_err(|e| e.to_string());
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (key, value) in dict.iter() {
+            let key: String = key.extract().map_err(|_| "object keys must be strings".to_owned())?;
+            let value = to_json(&value, depth + 1).map_err(|e| format!("{key}: {e}"))?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if let Ok(list) = obj.cast::<PyList>() {
+        return list.iter().map(|item| to_json(&item, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        return tuple.iter().map(|item| to_json(&item, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+    }
+    if obj.hasattr("__tailnet_json__").unwrap_or(false) {
+        let plain = obj.call_method0("__tailnet_json__").map_err(|e| e.to_string())?;
+        return to_json(&plain, depth + 1);
+    }
+    if obj.hasattr("isoformat").unwrap_or(false) && obj.hasattr("tzinfo").unwrap_or(false) {
+        let naive = obj.getattr("tzinfo").map(|t| t.is_none()).unwrap_or(true);
+        let text: String = obj.call_method0("isoformat").and_then(|t| t.extract()).map_err(|e| e.to_string())?;
+        let text = if naive { format!("{text}Z") } else { text.replace("+00:00", "Z") };
+        return Ok(Value::String(text));
+    }
+    if obj.hasattr("items").unwrap_or(false) {
+        let items = obj.call_method0("items").map_err(|e| e.to_string())?;
+        let dict = PyDict::new(obj.py());
+        for pair in items.try_iter().map_err(|e| e.to_string())? {
+            let pair = pair.map_err(|e| e.to_string())?;
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>().map_err(|e| e.to_string())?;
+            dict.set_item(k, v).map_err(|e| e.to_string())?;
+        }
+        return to_json(dict.as_any(), depth);
+    }
+    let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    Err(format!("cannot send a value of type {type_name} as JSON"))
+}
+
+/// Keyword arguments → the registry's JSON parameters, naming the parameter that fails.
+fn params_to_json(params: Option<&Bound<'_, PyDict>>) -> PyResult<Value> {
+    let mut map = Map::new();
+    if let Some(params) = params {
+        for (key, value) in params.iter() {
+            let key: String = key.extract()?;
+            if value.is_none() {
+                continue; // `x=None` means "not given", as in any Python API
+            }
+            let value = to_json(&value, 0).map_err(|reason| build_error(&key, reason))?;
+            map.insert(key, value);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+// ----- lazy results ------------------------------------------------------------------------
+
+static NULL: Value = Value::Null;
+
+#[derive(Clone)]
+enum Seg {
+    Key(Arc<str>),
+    Index(usize),
+}
+
+/// A read-only view of a JSON object or array inside a parsed result. Scalars come out as
+/// Python values, containers as further nodes; `to_python()` converts the whole subtree.
+#[pyclass(frozen, module = "tailnet._native", name = "JsonNode")]
+pub struct JsonNode {
+    root: Arc<Value>,
+    path: Vec<Seg>,
+}
+
+impl JsonNode {
+    fn value(&self) -> &Value {
+        let mut value = &*self.root;
+        for seg in &self.path {
+            value = match (seg, value) {
+                (Seg::Key(k), Value::Object(o)) => o.get(&**k).unwrap_or(&NULL),
+                (Seg::Index(i), Value::Array(a)) => a.get(*i).unwrap_or(&NULL),
+                _ => &NULL,
+            };
+        }
+        value
+    }
+
+    fn child<'py>(&self, py: Python<'py>, value: &Value, seg: Seg) -> PyResult<Bound<'py, PyAny>> {
+        match value {
+            Value::Object(_) | Value::Array(_) => {
+                let mut path = Vec::with_capacity(self.path.len() + 1);
+                path.extend(self.path.iter().cloned());
+                path.push(seg);
+                Ok(Bound::new(py, JsonNode { root: self.root.clone(), path })?.into_any())
+            }
+            scalar => to_py(py, scalar),
+        }
+    }
+}
+
+fn wrap_result(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
+    match value {
+        Value::Object(_) | Value::Array(_) => Ok(Bound::new(py, JsonNode { root: Arc::new(value), path: Vec::new() })?.into_any()),
+        scalar => to_py(py, &scalar),
+    }
+}
+
+#[pymethods]
+impl JsonNode {
+    /// The member `key` of an object (None when absent or when this is not an object).
+    fn get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        match self.value() {
+            Value::Object(o) => match o.get(key) {
+                Some(v) => self.child(py, v, Seg::Key(Arc::from(key))),
+                None => Ok(py.None().into_bound(py)),
+            },
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The items of an array (nodes for containers).
+    fn elements<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        if let Value::Array(items) = self.value() {
+            for (i, item) in items.iter().enumerate() {
+                list.append(self.child(py, item, Seg::Index(i))?)?;
+            }
+        }
+        Ok(list)
+    }
+
+    /// `(key, value)` pairs of an object (nodes for containers).
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        if let Value::Object(object) = self.value() {
+            for (key, item) in object {
+                let pair = PyTuple::new(py, [PyString::new(py, key).into_any(), self.child(py, item, Seg::Key(Arc::from(key.as_str())))?])?;
+                list.append(pair)?;
+            }
+        }
+        Ok(list)
+    }
+
+    fn keys(&self) -> Vec<String> {
+        match self.value() {
+            Value::Object(o) => o.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn is_array(&self) -> bool {
+        self.value().is_array()
+    }
+
+    /// The whole subtree as plain Python values (dicts, lists, str, int, float, bool, None).
+    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| to_py(py, self.value()))
+    }
+
+    /// The subtree as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(self.value()).map_err(|e| internal(e.to_string()))
+    }
+
+    fn __len__(&self) -> usize {
+        match self.value() {
+            Value::Object(o) => o.len(),
+            Value::Array(a) => a.len(),
+            _ => 0,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        match self.value() {
+            Value::Object(o) => format!("<JsonNode object with {} keys>", o.len()),
+            Value::Array(a) => format!("<JsonNode array of {} items>", a.len()),
+            _ => "<JsonNode>".to_owned(),
+        }
+    }
+}
+
+// ----- sans-IO functions -------------------------------------------------------------------
+
+fn config(base_url: Option<&str>, tailnet: Option<&str>, user_agent: Option<&str>, credentials: Option<Credentials>) -> Result<Config, Error> {
+    let mut config = Config::new().credentials(credentials).user_agent(user_agent.unwrap_or(USER_AGENT))?;
+    if let Some(url) = base_url {
+        config = config.base_url(url)?;
+    }
+    if let Some(tailnet) = tailnet {
+        config = config.tailnet(tailnet)?;
+    }
+    Ok(config)
+}
+
+fn request_parts<'py>(py: Python<'py>, request: &HttpRequest) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let headers = PyList::empty(py);
+    for (name, value) in request.headers.iter() {
+        headers.append((name.as_str(), String::from_utf8_lossy(value.as_bytes()).into_owned()))?;
+    }
+    Ok(vec![
+        PyString::new(py, request.method.as_str()).into_any(),
+        PyString::new(py, &request.url).into_any(),
+        headers.into_any(),
+        PyBytes::new(py, &request.body).into_any(),
+    ])
+}
+
+fn response_of(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
+    let mut response = HttpResponse::new(status, body.to_vec());
+    for (name, value) in headers {
+        response = response.with_header(&name, &value);
+    }
+    response
+}
+
+/// Builds the request of an operation: `(method, url, [(header, value)], body)`.
+#[pyfunction]
+#[pyo3(signature = (operation_id, params=None, *, base_url=None, tailnet=None, api_key=None, basic=false, user_agent=None))]
+#[allow(clippy::too_many_arguments)]
+fn build_request<'py>(
+    py: Python<'py>,
+    operation_id: &str,
+    params: Option<&Bound<'py, PyDict>>,
+    base_url: Option<&str>,
+    tailnet: Option<&str>,
+    api_key: Option<String>,
+    basic: bool,
+    user_agent: Option<&str>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    guard(|| {
+        let credentials = api_key.map(|k| if basic { Credentials::ApiKeyBasic(Secret::new(k)) } else { Credentials::ApiKey(Secret::new(k)) });
+        let config = config(base_url, tailnet, user_agent, credentials).map_err(|e| native_error(&e))?;
+        let params = params_to_json(params)?;
+        let request = registry::build(operation_id, &config, params).map_err(|e| native_error(&e))?;
+        PyTuple::new(py, request_parts(py, &request)?)
+    })
+}
+
+/// Parses a response of an operation into its result (a `JsonNode`, a scalar, or None).
+#[pyfunction]
+#[pyo3(signature = (operation_id, status, headers, body))]
+fn parse_response<'py>(py: Python<'py>, operation_id: &str, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    guard(|| {
+        let response = response_of(status, headers, body);
+        let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse(operation_id, &response))));
+        match parsed {
+            Ok(Ok(value)) => wrap_result(py, value),
+            Ok(Err(e)) => Err(native_error(&e)),
+            Err(_) => Err(internal("internal error (a Rust panic was caught while parsing)")),
+        }
+    })
+}
+
+/// Every operation: `(id, name, method, path, authenticated, idempotent, scopes, result_spec, params, body_fields)`.
+#[pyfunction]
+fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for op in registry::OPERATIONS {
+        let params: Vec<(&str, &str)> = op.params.iter().map(|p| (p.wire, p.name)).collect();
+        let body: Vec<(&str, &str)> = op.body.map(|b| b.fields.iter().map(|f| (f.wire, f.name)).collect()).unwrap_or_default();
+        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), typespec::result_spec(op.response), params, body);
+        list.append(item)?;
+    }
+    Ok(list)
+}
+
+/// Every model with its fields as `(name, wire, spec)`, including the policy result models.
+#[pyfunction]
+fn models(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for (name, fields) in tailnet::models::MODELS {
+        let fields: Vec<(String, &str, String)> =
+            fields.iter().map(|f| (crate::stubgen::py_name(f.name), f.wire, typespec::parse(f.ty).spec())).collect();
+        list.append((*name, fields))?;
+    }
+    for (name, _, fields) in typespec::EXTRA_MODELS {
+        let fields: Vec<(&str, &str, String)> = fields.iter().map(|(n, w, t)| (*n, *w, typespec::parse(t).spec())).collect();
+        list.append((*name, fields))?;
+    }
+    Ok(list)
+}
+
+/// Masks secrets (`tskey-…`, secret JSON members, form secrets) in free text.
+#[pyfunction]
+fn redact(text: &str) -> String {
+    tailnet::secret::redact_secrets(text)
+}
+
+/// Test hook: panics inside the guard (the caller must see an exception, not a crash).
+#[pyfunction]
+#[allow(clippy::panic)]
+fn _panic(message: &str) -> PyResult<()> {
+    guard(|| panic!("{message}"))
+}
+
+// ----- the client state machine --------------------------------------------------------------
+
+fn unix_seconds() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| build_error(name, "must be a non-negative number of seconds"))
+}
+
+/// State shared by every call of one client: config, credentials and OAuth token, retry policy,
+/// rate limiter. Held behind a lock that is never held while Python does IO.
+#[pyclass(frozen, module = "tailnet._native", name = "Session")]
+pub struct NativeSession {
+    inner: Mutex<Session>,
+    origin: Instant,
+    auth_kind: String,
+    base_url: String,
+    tailnet: String,
+}
+
+#[pymethods]
+impl NativeSession {
+    #[new]
+    #[pyo3(signature = (*, base_url, tailnet, auth_kind, secret=None, client_id=None, scopes=Vec::new(), user_agent=None, max_attempts=4, base_delay=0.5, max_delay=30.0, budget=120.0, rate_per_second=None, rate_burst=1))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        base_url: &str,
+        tailnet: &str,
+        auth_kind: &str,
+        secret: Option<String>,
+        client_id: Option<String>,
+        scopes: Vec<String>,
+        user_agent: Option<&str>,
+        max_attempts: u32,
+        base_delay: f64,
+        max_delay: f64,
+        budget: f64,
+        rate_per_second: Option<f64>,
+        rate_burst: u32,
+    ) -> PyResult<Self> {
+        guard(|| {
+            let config = config(Some(base_url), Some(tailnet), user_agent, None).map_err(|e| native_error(&e))?;
+            let need = |what: &str, v: Option<String>| v.ok_or_else(|| build_error(what, "is required"));
+            let auth = match auth_kind {
+                "none" => Auth::None,
+                "api_key" => Auth::Static(Credentials::ApiKey(Secret::new(need("api_key", secret)?))),
+                "basic" => Auth::Static(Credentials::ApiKeyBasic(Secret::new(need("api_key", secret)?))),
+                "access_token" => Auth::Static(Credentials::AccessToken(Secret::new(need("access_token", secret)?))),
+                "oauth" => Auth::OAuth(OAuthClient::client_credentials(need("client_id", client_id)?, Secret::new(need("client_secret", secret)?), scopes)),
+                "workload" => Auth::OAuth(OAuthClient::workload_identity(need("client_id", client_id)?, Secret::new(need("id_token", secret)?))),
+                other => return Err(build_error("auth", format!("unknown kind {other:?}"))),
+            };
+            if max_attempts == 0 {
+                return Err(build_error("max_attempts", "must be at least 1"));
+            }
+            let retry = RetryPolicy {
+                max_attempts,
+                base_delay: seconds("base_delay", base_delay)?,
+                max_delay: seconds("max_delay", max_delay)?,
+                budget: seconds("budget", budget)?,
+            };
+            let limiter = match rate_per_second {
+                Some(rate) => Some(RateLimiter::new(rate, rate_burst).map_err(|e| native_error(&e.into()))?),
+                None => None,
+            };
+            let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+            let session = Session::new(config.clone(), auth).with_retry(retry).with_rate_limiter(limiter).with_jitter_seed(seed);
+            Ok(NativeSession {
+                inner: Mutex::new(session),
+                origin: Instant::now(),
+                auth_kind: auth_kind.to_owned(),
+                base_url: config.get_base_url().to_owned(),
+                tailnet: config.get_tailnet().to_owned(),
+            })
+        })
+    }
+
+    /// OAuth token requests started so far.
+    fn token_fetches(&self) -> PyResult<u64> {
+        Ok(lock(&self.inner)?.token_fetches())
+    }
+
+    /// Replaces the OIDC ID token of a workload-identity client.
+    fn set_id_token(&self, id_token: String) -> PyResult<()> {
+        if let Auth::OAuth(oauth) = &mut lock(&self.inner)?.auth {
+            oauth.set_id_token(id_token);
+        }
+        Ok(())
+    }
+
+    #[getter]
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    #[getter]
+    fn tailnet(&self) -> &str {
+        &self.tailnet
+    }
+
+    #[getter]
+    fn auth_kind(&self) -> &str {
+        &self.auth_kind
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Session(base_url={:?}, tailnet={:?}, auth={:?})", self.base_url, self.tailnet, self.auth_kind)
+    }
+}
+
+/// One invocation of one operation across its attempts (the core's `Call`).
+#[pyclass(frozen, module = "tailnet._native", name = "Call")]
+pub struct NativeCall {
+    call: Mutex<Call>,
+    operation: &'static str,
+}
+
+#[pymethods]
+impl NativeCall {
+    #[new]
+    #[pyo3(signature = (operation_id, params=None))]
+    fn new(operation_id: &str, params: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        guard(|| {
+            let params = params_to_json(params)?;
+            let call = Call::by_id(operation_id, params).map_err(|e| native_error(&e))?;
+            let operation = call.operation().id;
+            Ok(NativeCall { call: Mutex::new(call), operation })
+        })
+    }
+
+    #[getter]
+    fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// What to do next: `(0, method, url, headers, body)` send; `(1, seconds)` sleep;
+    /// `(2, result)` done. Errors that end the call are raised.
+    fn poll<'py>(&self, py: Python<'py>, session: &NativeSession) -> PyResult<Bound<'py, PyTuple>> {
+        guard(|| {
+            let step = {
+                let mut call = lock(&self.call)?;
+                let mut state = lock(&session.inner)?;
+                call.poll(&mut state, session.origin.elapsed())
+            };
+            match step {
+                Step::Send(request) => {
+                    let mut parts = vec![0i64.into_pyobject(py)?.into_any()];
+                    parts.extend(request_parts(py, &request)?);
+                    PyTuple::new(py, parts)
+                }
+                Step::Wait(delay) => PyTuple::new(py, [1i64.into_pyobject(py)?.into_any(), delay.as_secs_f64().into_pyobject(py)?.into_any()]),
+                Step::Done(Ok(response)) => {
+                    let operation = self.operation;
+                    let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse(operation, &response))));
+                    let value = match parsed {
+                        Ok(Ok(value)) => value,
+                        Ok(Err(e)) => return Err(native_error(&e)),
+                        Err(_) => return Err(internal("internal error (a Rust panic was caught while parsing)")),
+                    };
+                    PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_result(py, value)?])
+                }
+                Step::Done(Err(e)) => Err(native_error(&e)),
+            }
+        })
+    }
+
+    /// Reports the response to the request of the last `Send`.
+    fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
+        guard(|| {
+            let response = response_of(status, headers, body);
+            let mut call = lock(&self.call)?;
+            let mut state = lock(&session.inner)?;
+            call.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
+            Ok(())
+        })
+    }
+
+    /// Reports that the request of the last `Send` got no response.
+    fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
+        guard(|| {
+            let failure = TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out };
+            let mut call = lock(&self.call)?;
+            let mut state = lock(&session.inner)?;
+            call.on_transport_error(&mut state, failure, session.origin.elapsed(), unix_seconds());
+            Ok(())
+        })
+    }
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add("USER_AGENT", USER_AGENT)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<JsonNode>()?;
+    m.add_class::<NativeSession>()?;
+    m.add_class::<NativeCall>()?;
+    m.add_function(wrap_pyfunction!(build_request, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_response, m)?)?;
+    m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(models, m)?)?;
+    m.add_function(wrap_pyfunction!(redact, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic, m)?)?;
+    Ok(())
+}
