@@ -40,8 +40,12 @@ count=$(cargo run -q -p xtask -- operations | grep -c '"id"')
 if [ "$count" != 96 ]; then echo "expected 96 operations, got $count"; exit 1; fi
 echo "96 operations"
 
+step "the README's demo runs against the embedded fake tailnet (cargo run -q -p xtask -- demo)"
+env -u TAILSCALE_API_KEY cargo run -q -p xtask -- demo
+
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p tailnet --all-targets --features client -- -D warnings
 
 cat <<'NOTE'
 

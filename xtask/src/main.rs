@@ -1,8 +1,11 @@
 //! `cargo run -q -p xtask -- operations` prints every operation as JSON:
 //! `[{"id": "listTailnetDevices", "method": "GET", "path": "/api/v2/tailnet/{tailnet}/devices"}, …]`.
 //! `operations --full` adds scopes, parameters, body and response types.
+//! `cargo run -q -p xtask -- demo` runs the guided tour (see `demo.rs`).
 
 use std::process::ExitCode;
+
+mod demo;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,8 +39,24 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("demo") => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(demo::run()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("demo failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: cargo run -q -p xtask -- operations [--full]");
+            eprintln!("usage: cargo run -q -p xtask -- operations [--full] | demo");
             ExitCode::from(2)
         }
     }
