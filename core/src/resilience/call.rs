@@ -113,10 +113,13 @@ enum State {
     Finished,
 }
 
+/// Builds an attempt's request for a config carrying the current credentials.
+type RequestBuilder = Box<dyn Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync>;
+
 /// One invocation of one operation, across its attempts.
 pub struct Call {
     operation: &'static OperationInfo,
-    build: Box<dyn Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync>,
+    build: RequestBuilder,
     state: State,
     attempt: u32,
     started: Option<Duration>,
