@@ -137,39 +137,56 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, overload
 
 from ._model import Secret
-from ._transport import AsyncTransport, Transport
+from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
+
+DEFAULT_BASE_URL: str
+
+class Operation:
+    id: str
+    name: str
+    method: str
+    path: str
+    authenticated: bool
+    idempotent: bool
+    scopes: Tuple[str, ...]
+    result_spec: str
+    params: Tuple[Tuple[str, str], ...]
+    body_fields: Tuple[Tuple[str, str], ...]
+    wrap: Callable[[Any], Any]
+
+OPERATIONS: List[Operation]
 
 class RetryPolicy:
     max_attempts: int
     base_delay: float
     max_delay: float
     budget: float
-    def __init__(self, max_attempts: int = ..., base_delay: float = ..., max_delay: float = ..., budget: float = ...) -> None: ...
+    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None: ...
+    @classmethod
+    def none(cls) -> RetryPolicy: ...
+
+def build_request(
+    operation_id: str,
+    *,
+    base_url: Optional[str] = None,
+    api_key: Optional[Union[str, Secret]] = None,
+    basic_auth: bool = False,
+    user_agent: Optional[str] = None,
+    **params: Any,
+) -> Request: ...
 
 class _Base:
-    def __init__(
-        self,
-        api_key: Optional[Union[str, Secret]] = None,
-        *,
-        tailnet: str = "-",
-        base_url: str = "https://api.tailscale.com",
-        timeout: Optional[float] = 30.0,
-        retry: Optional[RetryPolicy] = None,
-        rate_limit: Optional[tuple[float, int]] = None,
-        user_agent: Optional[str] = None,
-        access_token: Optional[Union[str, Secret]] = None,
-        basic_auth: bool = False,
-    ) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def tailnet(self) -> str: ...
     @property
     def token_fetches(self) -> int: ...
+    def set_id_token(self, id_token: Union[str, Secret]) -> None: ...
 "#;
 
 fn render_client_stub() -> String {
@@ -235,6 +252,16 @@ fn render_client_stub() -> String {
             s.push_str("        \"\"\"\n");
         }
     }
+    s.push_str("\n_Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]], None]\n");
+    for op in OPERATIONS {
+        let result = parse(op.response).output();
+        let _ = writeln!(
+            s,
+            "\n@overload\ndef parse_response(operation_id: Literal[{:?}, {:?}], status: int, headers: _Headers = None, body: Union[bytes, str] = b\"\") -> {result}: ...",
+            op.id, op.name
+        );
+    }
+    s.push_str("\n@overload\ndef parse_response(operation_id: str, status: int, headers: _Headers = None, body: Union[bytes, str] = b\"\") -> Any: ...\n");
     s
 }
 

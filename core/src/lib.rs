@@ -34,6 +34,7 @@ pub mod model;
 pub mod models;
 pub mod operation;
 pub mod operations;
+pub mod policy;
 pub mod registry;
 pub mod request;
 pub mod resilience;

@@ -5,39 +5,56 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, overload
 
 from ._model import Secret
-from ._transport import AsyncTransport, Transport
+from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
+
+DEFAULT_BASE_URL: str
+
+class Operation:
+    id: str
+    name: str
+    method: str
+    path: str
+    authenticated: bool
+    idempotent: bool
+    scopes: Tuple[str, ...]
+    result_spec: str
+    params: Tuple[Tuple[str, str], ...]
+    body_fields: Tuple[Tuple[str, str], ...]
+    wrap: Callable[[Any], Any]
+
+OPERATIONS: List[Operation]
 
 class RetryPolicy:
     max_attempts: int
     base_delay: float
     max_delay: float
     budget: float
-    def __init__(self, max_attempts: int = ..., base_delay: float = ..., max_delay: float = ..., budget: float = ...) -> None: ...
+    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None: ...
+    @classmethod
+    def none(cls) -> RetryPolicy: ...
+
+def build_request(
+    operation_id: str,
+    *,
+    base_url: Optional[str] = None,
+    api_key: Optional[Union[str, Secret]] = None,
+    basic_auth: bool = False,
+    user_agent: Optional[str] = None,
+    **params: Any,
+) -> Request: ...
 
 class _Base:
-    def __init__(
-        self,
-        api_key: Optional[Union[str, Secret]] = None,
-        *,
-        tailnet: str = "-",
-        base_url: str = "https://api.tailscale.com",
-        timeout: Optional[float] = 30.0,
-        retry: Optional[RetryPolicy] = None,
-        rate_limit: Optional[tuple[float, int]] = None,
-        user_agent: Optional[str] = None,
-        access_token: Optional[Union[str, Secret]] = None,
-        basic_auth: bool = False,
-    ) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def tailnet(self) -> str: ...
     @property
     def token_fetches(self) -> int: ...
+    def set_id_token(self, id_token: Union[str, Secret]) -> None: ...
 
 class Client(_Base):
     """The Tailscale API: one method per operation, keyword arguments, typed results."""
@@ -1488,3 +1505,296 @@ class AsyncClient(_Base):
         - `service_name`: path parameter `serviceName`
         - `tailnet`: path parameter `tailnet`
         """
+
+_Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]], None]
+
+@overload
+def parse_response(operation_id: Literal["listTailnetDevices", "list_tailnet_devices"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListTailnetDevicesResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["batchUpdateCustomDevicePostureAttributes", "batch_update_custom_device_posture_attributes"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["getDevice", "get_device"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Device: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteDevice", "delete_device"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["expireDeviceKey", "expire_device_key"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["listDeviceRoutes", "list_device_routes"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DeviceRoutes: ...
+
+@overload
+def parse_response(operation_id: Literal["setDeviceRoutes", "set_device_routes"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DeviceRoutes: ...
+
+@overload
+def parse_response(operation_id: Literal["authorizeDevice", "authorize_device"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["setDeviceName", "set_device_name"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["setDeviceTags", "set_device_tags"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["updateDeviceKey", "update_device_key"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["setDeviceIp", "set_device_ip"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["getDevicePostureAttributes", "get_device_posture_attributes"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DevicePostureAttributes: ...
+
+@overload
+def parse_response(operation_id: Literal["setCustomDevicePostureAttributes", "set_custom_device_posture_attributes"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DevicePostureAttributes: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteCustomDevicePostureAttributes", "delete_custom_device_posture_attributes"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["listDeviceInvites", "list_device_invites"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> List[DeviceInvite]: ...
+
+@overload
+def parse_response(operation_id: Literal["createDeviceInvites", "create_device_invites"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> List[DeviceInvite]: ...
+
+@overload
+def parse_response(operation_id: Literal["listUserInvites", "list_user_invites"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> List[UserInvite]: ...
+
+@overload
+def parse_response(operation_id: Literal["createUserInvites", "create_user_invites"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> List[UserInvite]: ...
+
+@overload
+def parse_response(operation_id: Literal["getUserInvite", "get_user_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> UserInvite: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteUserInvite", "delete_user_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["resendUserInvite", "resend_user_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["getDeviceInvite", "get_device_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DeviceInvite: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteDeviceInvite", "delete_device_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["resendDeviceInvite", "resend_device_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["acceptDeviceInvite", "accept_device_invite"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> AcceptDeviceInviteResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["listConfigurationAuditLogs", "list_configuration_audit_logs"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListConfigurationAuditLogsResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["listNetworkFlowLogs", "list_network_flow_logs"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListNetworkFlowLogsResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["getLogStreamingStatus", "get_log_streaming_status"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> LogstreamEndpointPublishingStatus: ...
+
+@overload
+def parse_response(operation_id: Literal["getLogStreamingConfiguration", "get_log_streaming_configuration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> LogstreamEndpointConfiguration: ...
+
+@overload
+def parse_response(operation_id: Literal["setLogStreamingConfiguration", "set_log_streaming_configuration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["disableLogStreaming", "disable_log_streaming"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["getAwsExternalId", "get_aws_external_id"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> AwsExternalId: ...
+
+@overload
+def parse_response(operation_id: Literal["validateAwsExternalId", "validate_aws_external_id"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["listDnsNameservers", "list_dns_nameservers"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListDnsNameserversResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["setDnsNameservers", "set_dns_nameservers"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> SetDnsNameserversResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["getDnsPreferences", "get_dns_preferences"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DnsPreferences: ...
+
+@overload
+def parse_response(operation_id: Literal["setDnsPreferences", "set_dns_preferences"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DnsPreferences: ...
+
+@overload
+def parse_response(operation_id: Literal["listDnsSearchPaths", "list_dns_search_paths"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DnsSearchPaths: ...
+
+@overload
+def parse_response(operation_id: Literal["setDnsSearchPaths", "set_dns_search_paths"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DnsSearchPaths: ...
+
+@overload
+def parse_response(operation_id: Literal["getSplitDns", "get_split_dns"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Dict[str, Optional[List[str]]]: ...
+
+@overload
+def parse_response(operation_id: Literal["updateSplitDns", "update_split_dns"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Dict[str, Optional[List[str]]]: ...
+
+@overload
+def parse_response(operation_id: Literal["setSplitDns", "set_split_dns"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Dict[str, Optional[List[str]]]: ...
+
+@overload
+def parse_response(operation_id: Literal["getDnsConfiguration", "get_dns_configuration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DnsConfiguration: ...
+
+@overload
+def parse_response(operation_id: Literal["setDnsConfiguration", "set_dns_configuration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> DnsConfiguration: ...
+
+@overload
+def parse_response(operation_id: Literal["listTailnetKeys", "list_tailnet_keys"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListTailnetKeysResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["createKey", "create_key"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Key: ...
+
+@overload
+def parse_response(operation_id: Literal["getKey", "get_key"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Key: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteKey", "delete_key"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["setKey", "set_key"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Key: ...
+
+@overload
+def parse_response(operation_id: Literal["getPolicyFile", "get_policy_file"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PolicyFile: ...
+
+@overload
+def parse_response(operation_id: Literal["setPolicyFile", "set_policy_file"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PolicyFile: ...
+
+@overload
+def parse_response(operation_id: Literal["previewRuleMatches", "preview_rule_matches"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PreviewRuleMatchesResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["validateAndTestPolicyFile", "validate_and_test_policy_file"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PolicyValidation: ...
+
+@overload
+def parse_response(operation_id: Literal["getPostureIntegrations", "get_posture_integrations"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> GetPostureIntegrationsResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["createPostureIntegration", "create_posture_integration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PostureIntegration: ...
+
+@overload
+def parse_response(operation_id: Literal["getPostureIntegration", "get_posture_integration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PostureIntegration: ...
+
+@overload
+def parse_response(operation_id: Literal["updatePostureIntegration", "update_posture_integration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> PostureIntegration: ...
+
+@overload
+def parse_response(operation_id: Literal["deletePostureIntegration", "delete_posture_integration"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["listUsers", "list_users"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListUsersResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["getUser", "get_user"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> User: ...
+
+@overload
+def parse_response(operation_id: Literal["updateUserRole", "update_user_role"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["approveUser", "approve_user"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["suspendUser", "suspend_user"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["restoreUser", "restore_user"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteUser", "delete_user"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["getContacts", "get_contacts"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> GetContactsResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["updateContact", "update_contact"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["resendContactVerificationEmail", "resend_contact_verification_email"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["listWebhooks", "list_webhooks"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListWebhooksResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["createWebhook", "create_webhook"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Webhook: ...
+
+@overload
+def parse_response(operation_id: Literal["getWebhook", "get_webhook"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Webhook: ...
+
+@overload
+def parse_response(operation_id: Literal["updateWebhook", "update_webhook"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Webhook: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteWebhook", "delete_webhook"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["testWebhook", "test_webhook"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["rotateWebhookSecret", "rotate_webhook_secret"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Webhook: ...
+
+@overload
+def parse_response(operation_id: Literal["getTailnetSettings", "get_tailnet_settings"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> TailnetSettings: ...
+
+@overload
+def parse_response(operation_id: Literal["updateTailnetSettings", "update_tailnet_settings"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> TailnetSettings: ...
+
+@overload
+def parse_response(operation_id: Literal["listServices", "list_services"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListServicesResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["getService", "get_service"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceInfo: ...
+
+@overload
+def parse_response(operation_id: Literal["updateService", "update_service"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceInfo: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteService", "delete_service"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["listServiceHosts", "list_service_hosts"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListServiceHostsResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["getServiceDeviceApproval", "get_service_device_approval"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceApproval: ...
+
+@overload
+def parse_response(operation_id: Literal["updateServiceDeviceApproval", "update_service_device_approval"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceApproval: ...
+
+@overload
+def parse_response(operation_id: Literal["listOAuthApps", "list_o_auth_apps"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListOAuthAppsResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["createOAuthApp", "create_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
+
+@overload
+def parse_response(operation_id: Literal["getOAuthApp", "get_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
+
+@overload
+def parse_response(operation_id: Literal["updateOAuthApp", "update_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteOAuthApp", "delete_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: Literal["createOAuthToken", "create_o_auth_token"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthToken: ...
+
+@overload
+def parse_response(operation_id: Literal["exchangeWorkloadIdentityToken", "exchange_workload_identity_token"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthToken: ...
+
+@overload
+def parse_response(operation_id: Literal["listVipServices", "list_vip_services"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListServicesResponse: ...
+
+@overload
+def parse_response(operation_id: Literal["getVipService", "get_vip_service"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceInfo: ...
+
+@overload
+def parse_response(operation_id: Literal["updateVipService", "update_vip_service"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceInfo: ...
+
+@overload
+def parse_response(operation_id: Literal["deleteVipService", "delete_vip_service"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+
+@overload
+def parse_response(operation_id: str, status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> Any: ...

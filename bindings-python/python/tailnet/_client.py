@@ -1,0 +1,344 @@
+"""`Client` and `AsyncClient`: one method per registry operation, stamped at import time.
+
+The loop is the core's (`_native.Call`): it decides credentials (OAuth tokens fetched once for
+all concurrent calls), retries and their delays, rate limiting. This module only sends what the
+core asks for and sleeps as long as the core says. Typed results (`tailnet.models`) and the
+exception hierarchy (`tailnet._errors`) are applied on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._errors import TransportError, from_native
+from ._model import Secret, convert
+from ._transport import AsyncTransport, Request, Response, Transport, UrllibTransport, default_async_transport
+
+__all__ = ["Client", "AsyncClient", "RetryPolicy", "Operation", "OPERATIONS", "build_request", "parse_response"]
+
+DEFAULT_BASE_URL = "https://api.tailscale.com"
+_NativeError = _native.NativeError
+
+
+class Operation:
+    """One API operation from the registry."""
+
+    __slots__ = ("id", "name", "method", "path", "authenticated", "idempotent", "scopes", "result_spec", "params", "body_fields", "wrap")
+
+    def __init__(self, row: Tuple[Any, ...]) -> None:
+        (self.id, self.name, self.method, self.path, self.authenticated, self.idempotent, scopes, self.result_spec, params, body) = row
+        self.scopes: Tuple[str, ...] = tuple(scopes)
+        self.params: Tuple[Tuple[str, str], ...] = tuple(params)
+        self.body_fields: Tuple[Tuple[str, str], ...] = tuple(body)
+        spec = self.result_spec
+        if spec == "n":
+            self.wrap: Callable[[Any], Any] = lambda raw: None
+        else:
+            conv = convert(spec)
+            self.wrap = lambda raw: None if raw is None else conv(raw)
+
+    def __repr__(self) -> str:
+        return f"Operation({self.id!r}, {self.method} {self.path})"
+
+
+#: Every operation, in registry order.
+OPERATIONS: List[Operation] = [Operation(row) for row in _native.operations()]
+_BY_KEY: Dict[str, Operation] = {}
+for _op in OPERATIONS:
+    _BY_KEY[_op.id] = _op
+    _BY_KEY[_op.name] = _op
+
+
+def _operation(operation_id: str) -> Operation:
+    op = _BY_KEY.get(operation_id)
+    if op is None:
+        from ._errors import BuildError
+
+        raise BuildError("operationId", f"unknown operation {operation_id!r}")
+    return op
+
+
+class RetryPolicy:
+    """Limits for retrying one call (the core decides when a retry is safe: 429 always, 5xx and
+    connection failures only for idempotent operations unless the request never left)."""
+
+    __slots__ = ("max_attempts", "base_delay", "max_delay", "budget")
+
+    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None:
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.budget = budget
+
+    @classmethod
+    def none(cls) -> "RetryPolicy":
+        return cls(max_attempts=1)
+
+    def __repr__(self) -> str:
+        return f"RetryPolicy(max_attempts={self.max_attempts}, base_delay={self.base_delay}, max_delay={self.max_delay}, budget={self.budget})"
+
+
+def _reveal(value: Union[str, Secret, None]) -> Optional[str]:
+    if value is None:
+        return None
+    return value.reveal() if isinstance(value, Secret) else str(value)
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        api_key: Union[str, Secret, None] = None,
+        *,
+        tailnet: str = "-",
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: Optional[float] = 30.0,
+        retry: Optional[RetryPolicy] = None,
+        rate_limit: Optional[Tuple[float, int]] = None,
+        user_agent: Optional[str] = None,
+        access_token: Union[str, Secret, None] = None,
+        basic_auth: bool = False,
+        _auth: Optional[Tuple[str, Optional[str], Optional[str], List[str]]] = None,
+    ) -> None:
+        if _auth is not None:
+            kind, secret, client_id, scopes = _auth
+        elif access_token is not None:
+            kind, secret, client_id, scopes = "access_token", _reveal(access_token), None, []
+        elif api_key is not None:
+            kind, secret, client_id, scopes = ("basic" if basic_auth else "api_key"), _reveal(api_key), None, []
+        else:
+            kind, secret, client_id, scopes = "none", None, None, []
+        retry = retry or RetryPolicy()
+        try:
+            self._session = _native.Session(
+                base_url=base_url,
+                tailnet=tailnet,
+                auth_kind=kind,
+                secret=secret,
+                client_id=client_id,
+                scopes=list(scopes),
+                user_agent=user_agent,
+                max_attempts=retry.max_attempts,
+                base_delay=retry.base_delay,
+                max_delay=retry.max_delay,
+                budget=retry.budget,
+                rate_per_second=rate_limit[0] if rate_limit else None,
+                rate_burst=rate_limit[1] if rate_limit else 1,
+            )
+        except _NativeError as exc:
+            raise from_native(exc) from None
+        self._timeout = timeout
+
+    @property
+    def base_url(self) -> str:
+        value: str = self._session.base_url
+        return value
+
+    @property
+    def tailnet(self) -> str:
+        value: str = self._session.tailnet
+        return value
+
+    @property
+    def token_fetches(self) -> int:
+        """OAuth token requests made so far (0 for API keys)."""
+        value: int = self._session.token_fetches()
+        return value
+
+    def set_id_token(self, id_token: Union[str, Secret]) -> None:
+        """Replaces the OIDC ID token of a workload-identity client (they expire too)."""
+        self._session.set_id_token(_reveal(id_token))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._session.auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
+
+
+class Client(_BaseClient):
+    """The Tailscale API, synchronously: `Client(api_key=...)`, `Client.from_oauth(...)`.
+
+    One method per operation (`list_tailnet_devices`, `set_device_tags`, …) with keyword
+    arguments for path, query and body fields; results are typed `tailnet.models` objects."""
+
+    def __init__(self, api_key: Union[str, Secret, None] = None, *, transport: Optional[Transport] = None, **kwargs: Any) -> None:
+        super().__init__(api_key, **kwargs)
+        self._transport: Transport = transport if transport is not None else UrllibTransport()
+
+    @classmethod
+    def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "Client":
+        """OAuth client credentials: tokens are fetched once, cached and refreshed before expiry."""
+        return cls(_auth=("oauth", _reveal(client_secret), client_id, list(scopes)), **kwargs)
+
+    @classmethod
+    def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "Client":
+        """Workload identity federation: an OIDC ID token exchanged for access tokens."""
+        return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
+
+    def call(self, operation_id: str, **params: Any) -> Any:
+        """Calls any operation by `operationId` or snake_case name."""
+        return self._call(_operation(operation_id), params)
+
+    def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
+        session = self._session
+        transport = self._transport
+        try:
+            call = _native.Call(op.id, params)
+            while True:
+                step = call.poll(session)
+                tag = step[0]
+                if tag == 0:
+                    request = Request(step[1], step[2], step[3], step[4], self._timeout)
+                    try:
+                        response = transport.send(request)
+                    except TransportError as exc:
+                        call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
+                        continue
+                    except Exception as exc:  # a third-party transport's own exception
+                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, TimeoutError))
+                        continue
+                    call.on_response(session, response.status, response.headers, response.body)
+                elif tag == 1:
+                    time.sleep(step[1])
+                else:
+                    return op.wrap(step[1])
+        except _NativeError as exc:
+            raise from_native(exc) from None
+
+    def close(self) -> None:
+        close = getattr(self._transport, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """The Tailscale API for asyncio: the same methods as `Client`, as coroutines. Concurrent
+    calls share one OAuth token (one token request however many calls start at once)."""
+
+    def __init__(self, api_key: Union[str, Secret, None] = None, *, transport: Optional[AsyncTransport] = None, **kwargs: Any) -> None:
+        super().__init__(api_key, **kwargs)
+        self._transport: AsyncTransport = transport if transport is not None else default_async_transport()
+
+    @classmethod
+    def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "AsyncClient":
+        return cls(_auth=("oauth", _reveal(client_secret), client_id, list(scopes)), **kwargs)
+
+    @classmethod
+    def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "AsyncClient":
+        return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
+
+    async def call(self, operation_id: str, **params: Any) -> Any:
+        return await self._call(_operation(operation_id), params)
+
+    async def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
+        session = self._session
+        transport = self._transport
+        try:
+            call = _native.Call(op.id, params)
+            while True:
+                step = call.poll(session)
+                tag = step[0]
+                if tag == 0:
+                    request = Request(step[1], step[2], step[3], step[4], self._timeout)
+                    try:
+                        response = await transport.send(request)
+                    except TransportError as exc:
+                        call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
+                        continue
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, (TimeoutError, asyncio.TimeoutError)))
+                        continue
+                    call.on_response(session, response.status, response.headers, response.body)
+                elif tag == 1:
+                    await asyncio.sleep(step[1])
+                else:
+                    return op.wrap(step[1])
+        except _NativeError as exc:
+            raise from_native(exc) from None
+
+    async def aclose(self) -> None:
+        close = getattr(self._transport, "aclose", None)
+        if close is not None:
+            await close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+
+def _stamp(op: Operation) -> None:
+    doc = f"`{op.method} {op.path}` (`{op.id}`). OAuth scopes: {', '.join(op.scopes) or 'none'}."
+
+    def sync_method(self: Client, **params: Any) -> Any:
+        return self._call(op, params)
+
+    async def async_method(self: AsyncClient, **params: Any) -> Any:
+        return await self._call(op, params)
+
+    for cls, fn in ((Client, sync_method), (AsyncClient, async_method)):
+        fn.__name__ = op.name
+        fn.__qualname__ = f"{cls.__name__}.{op.name}"
+        fn.__doc__ = doc
+        setattr(cls, op.name, fn)
+
+
+for _op in OPERATIONS:
+    _stamp(_op)
+
+
+def build_request(
+    operation_id: str,
+    *,
+    base_url: Optional[str] = None,
+    api_key: Union[str, Secret, None] = None,
+    basic_auth: bool = False,
+    user_agent: Optional[str] = None,
+    **params: Any,
+) -> Request:
+    """Builds the HTTP request of any operation, for your own HTTP stack.
+
+    `params` are the operation's keyword arguments (path, query, header and body fields, snake_case
+    or wire names); `tailnet` defaults to `-` (the credential's tailnet)."""
+    op = _operation(operation_id)
+    tailnet = params.pop("tailnet", None)
+    try:
+        method, url, headers, body = _native.build_request(
+            op.id, params, base_url=base_url, tailnet=tailnet, api_key=_reveal(api_key), basic=basic_auth, user_agent=user_agent
+        )
+    except _NativeError as exc:
+        raise from_native(exc) from None
+    return Request(method, url, headers, body)
+
+
+def parse_response(
+    operation_id: str,
+    status: int,
+    headers: Union[Mapping[str, str], Sequence[Tuple[str, str]], None] = None,
+    body: Union[bytes, str] = b"",
+) -> Any:
+    """Parses an HTTP response of any operation into its typed result, or raises the typed error."""
+    op = _operation(operation_id)
+    if headers is None:
+        pairs: List[Tuple[str, str]] = []
+    elif isinstance(headers, Mapping):
+        pairs = list(headers.items())
+    else:
+        pairs = list(headers)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    try:
+        raw = _native.parse_response(op.id, status, pairs, body)
+    except _NativeError as exc:
+        raise from_native(exc) from None
+    return op.wrap(raw)
+
