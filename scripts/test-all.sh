@@ -47,12 +47,17 @@ step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p tailnet --all-targets --features client -- -D warnings
 
+# ---- Python ----------------------------------------------------------------------------------
+step "Python binding (bindings-python/run-tests.sh: PEP 517 build, stub drift, pytest, mypy --strict)"
+bash bindings-python/run-tests.sh
+# ---- end Python ------------------------------------------------------------------------------
+
 cat <<'NOTE'
 
 === NOT RUN: language bindings ===
-The Python (issue 5), JavaScript/wasm (issue 6) and Swift/Kotlin (issue 7) bindings are not built
-yet, so no Python, Node, browser, Kotlin or Swift tests exist to run. Their crates only stamp the
-operation list. No Swift compiler exists on these machines in any case.
+The JavaScript/wasm (issue 6) and Swift/Kotlin (issue 7) bindings are not built yet, so no Node,
+browser, Kotlin or Swift tests exist to run. Their crates only stamp the operation list. No Swift
+compiler exists on these machines in any case.
 NOTE
 echo
 echo "ALL TESTS PASSED"

@@ -211,6 +211,32 @@ impl Client {
         }
     }
 
+    /// Read-modify-write of the policy file that never loses a write: reads the HuJSON (comments
+    /// kept) with its ETag, applies `edit`, and writes with `If-Match`; when another writer got
+    /// there first (412) it reads again and re-applies `edit`, up to `options.max_attempts`.
+    /// Refuses to write a policy with neither `acls` nor `grants` unless allowed.
+    pub async fn update_policy_file<F>(&self, options: crate::policy::PolicyUpdateOptions, mut edit: F) -> Result<crate::PolicyFile, Error>
+    where
+        F: FnMut(&mut crate::policy::PolicyDocument) -> Result<(), crate::policy::PolicyEditError>,
+    {
+        use crate::policy::{is_lost_race, prepare_write, PolicyDocument, PolicyWrite};
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let current = self.get_policy_file(crate::operations::GetPolicyFileParams::default()).await?;
+            let mut document = PolicyDocument::parse(current.policy.clone())?;
+            edit(&mut document)?;
+            let params = match prepare_write(&current, &document, &options)? {
+                PolicyWrite::Unchanged => return Ok(current),
+                PolicyWrite::Write(params) => *params,
+            };
+            match self.set_policy_file(params).await {
+                Err(error) if is_lost_race(&error) && attempt < options.max_attempts.max(1) => continue,
+                outcome => return outcome,
+            }
+        }
+    }
+
     /// Sends one request and reads the whole response (up to the size cap).
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let mut builder = self.http.request(request.method, &request.url).headers(request.headers);

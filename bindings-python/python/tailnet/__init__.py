@@ -15,7 +15,8 @@
 
 from __future__ import annotations
 
-from . import models
+from typing import TYPE_CHECKING, Any
+
 from ._client import OPERATIONS, AsyncClient, Client, Operation, RetryPolicy, build_request, parse_response
 from ._errors import (
     ApiError,
@@ -44,7 +45,22 @@ from ._transport import (
     Transport,
     UrllibTransport,
 )
-from .models import AclTestResult, Device, Key, PolicyFile, PolicyValidation, User
+
+if TYPE_CHECKING:
+    from . import models
+    from .models import AclTestResult, Device, Key, PolicyFile, PolicyValidation, User
+
+_LAZY_MODELS = ("AclTestResult", "Device", "Key", "PolicyFile", "PolicyValidation", "User")
+
+
+def __getattr__(name: str) -> Any:
+    # The ~90 model classes are defined on first use, keeping `import tailnet` cheap.
+    if name == "models" or name in _LAZY_MODELS:
+        import importlib
+
+        module = importlib.import_module(".models", __name__)
+        return module if name == "models" else getattr(module, name)
+    raise AttributeError(f"module 'tailnet' has no attribute {name!r}")
 
 __all__ = [
     "Client",

@@ -8,7 +8,6 @@ exception hierarchy (`tailnet._errors`) are applied on the way out.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -251,13 +250,13 @@ class AsyncClient(_BaseClient):
                     except TransportError as exc:
                         call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
                         continue
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:
-                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, (TimeoutError, asyncio.TimeoutError)))
+                    except Exception as exc:  # (CancelledError is a BaseException: it propagates)
+                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError")
                         continue
                     call.on_response(session, response.status, response.headers, response.body)
                 elif tag == 1:
+                    import asyncio
+
                     await asyncio.sleep(step[1])
                 else:
                     return op.wrap(step[1])

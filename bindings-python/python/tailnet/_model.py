@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -55,11 +54,19 @@ class Secret:
         return (Secret, (self.reveal(),))
 
 
-_TS = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))$")
+_TS_PATTERN = (r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))$")
+
+
+_TS: Any = None
 
 
 def parse_timestamp(text: str) -> Optional[datetime]:
     """RFC 3339 text → timezone-aware `datetime` (None for text that is not RFC 3339)."""
+    global _TS
+    if _TS is None:
+        import re
+
+        _TS = re.compile(_TS_PATTERN)
     m = _TS.match(text)
     if m is None:
         return None
@@ -146,7 +153,12 @@ def convert(spec: str) -> Callable[[Any], Any]:
         name = spec[2:]
 
         def conv(value: Any, _name: str = name) -> Any:
-            return MODELS[_name]._from_raw(value)
+            cls = MODELS.get(_name)
+            if cls is None:
+                from . import models  # noqa: F401  (defines every model class)
+
+                cls = MODELS[_name]
+            return cls._from_raw(value)
 
     elif spec.startswith("["):
         inner_spec = spec[1:-1]

@@ -7,15 +7,16 @@ raising `TransportError` (`maybe_sent=False` when the request certainly never le
 
 from __future__ import annotations
 
-import asyncio
-import http.client
-import socket
-import urllib.error
-import urllib.request
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ._errors import TransportError
 from ._native import redact
+
+if TYPE_CHECKING:
+    import urllib.request
+
+# urllib, http.client and asyncio are imported when a transport is first made, so that
+# `import tailnet` stays cheap.
 
 try:  # Python 3.8+: typing.Protocol
     from typing import Protocol, runtime_checkable
@@ -91,14 +92,22 @@ class AsyncTransport(Protocol):
     async def send(self, request: Request) -> Response: ...
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # The API does not redirect; following one could carry the Authorization header elsewhere.
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
-        return None
+def _no_redirect_handler() -> Any:
+    import urllib.request
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        # The API does not redirect; following one could carry the Authorization header elsewhere.
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+            return None
+
+    return _NoRedirect()
 
 
 def _classify(exc: BaseException) -> TransportError:
     """A stdlib network exception as a TransportError (was it sent? did it time out?)."""
+    import socket
+    import urllib.error
+
     reason: BaseException = exc
     if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
         reason = exc.reason
@@ -114,9 +123,11 @@ class UrllibTransport:
     """The default synchronous transport: the standard library's `urllib` (no dependency).
     Proxies come from the environment (`https_proxy`, `no_proxy`); redirects are not followed."""
 
-    def __init__(self, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, opener: Optional[urllib.request.OpenerDirector] = None) -> None:
+    def __init__(self, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, opener: "Optional[urllib.request.OpenerDirector]" = None) -> None:
+        import urllib.request
+
         self.max_response_bytes = max_response_bytes
-        self._opener = opener or urllib.request.build_opener(_NoRedirect())
+        self._opener = opener or urllib.request.build_opener(_no_redirect_handler())
 
     def _read(self, stream: Any) -> bytes:
         body: bytes = stream.read(self.max_response_bytes + 1)
@@ -125,6 +136,10 @@ class UrllibTransport:
         return body
 
     def send(self, request: Request) -> Response:
+        import http.client
+        import urllib.error
+        import urllib.request
+
         req = urllib.request.Request(request.url, data=request.body or None, headers=request.headers, method=request.method)
         try:
             with self._opener.open(req, timeout=request.timeout) as resp:
@@ -227,6 +242,8 @@ class ThreadedAsyncTransport:
         self._transport: Transport = transport or UrllibTransport()
 
     async def send(self, request: Request) -> Response:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, self._transport.send, request)
 

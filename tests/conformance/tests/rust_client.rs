@@ -250,3 +250,48 @@ async fn scope_errors_name_the_scope_and_observations_are_redacted() {
     assert!(!token_log.contains("SECRETCLIENT"));
     assert_no_violations(&fake);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_policy_editors_both_land_and_comments_survive() {
+    use tailnet::policy::PolicyUpdateOptions;
+    let fake = fake(Options::default()).await;
+    let client = Client::new(config(&fake)).unwrap();
+    let seeded = "// Team policy: keep this comment.\n{\n  \"acls\": [\n    // everyone to everything, for now\n    {\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"*:*\"]},\n  ],\n  \"tagOwners\": {},\n}\n";
+    let etag = client.get_policy_file(GetPolicyFileParams::default()).await.unwrap().etag;
+    client
+        .set_policy_file(SetPolicyFileParams { if_match: etag, body: PolicySource::new(seeded), ..Default::default() })
+        .await
+        .unwrap();
+
+    // Both editors read the same version; whichever writes second gets 412, re-reads, re-applies.
+    let editor = |tag: &'static str| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let mut waited = false;
+            client
+                .update_policy_file(PolicyUpdateOptions::default(), |doc| {
+                    doc.set(&["tagOwners", tag], json!(["autogroup:admin"]))?;
+                    if !waited {
+                        waited = true;
+                        // Hold the first edit until the other editor has read the same ETag.
+                        std::thread::sleep(Duration::from_millis(150));
+                    }
+                    Ok(())
+                })
+                .await
+        })
+    };
+    let (a, b) = tokio::join!(editor("tag:alpha"), editor("tag:beta"));
+    a.unwrap().unwrap();
+    b.unwrap().unwrap();
+    let final_policy = client.get_policy_file(GetPolicyFileParams::default()).await.unwrap().policy;
+    assert!(final_policy.contains("\"tag:alpha\"") && final_policy.contains("\"tag:beta\""), "{final_policy}");
+    assert!(final_policy.contains("// Team policy: keep this comment.") && final_policy.contains("// everyone to everything, for now"));
+    let writes = requests_to(&fake, "POST", "/acl");
+    assert!(writes >= 3, "the seed plus two edits, one of them re-applied after a 412: {writes} writes");
+
+    // The allow-all guard.
+    let err = client.update_policy_file(PolicyUpdateOptions::default(), |doc| doc.remove(&["acls"]).map(|_| ())).await.unwrap_err();
+    assert!(err.to_string().contains("allows all traffic"), "{err}");
+    assert_no_violations(&fake);
+}
