@@ -1,0 +1,229 @@
+//! Webhook deliveries: signature verification and typed events.
+//!
+//! Tailscale signs each delivery in `Tailscale-Webhook-Signature: t=<unix seconds>,v1=<hex>`,
+//! where the hex is HMAC-SHA256 over `"<t>.<raw body>"` keyed by the endpoint's secret. The body
+//! is a JSON array of events. The caller passes `now`; the core reads no clock.
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::models::WebhookEventType;
+use crate::Timestamp;
+
+/// The header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "Tailscale-Webhook-Signature";
+/// Default tolerance between the signature's timestamp and `now`, both ways.
+pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
+
+/// Why a delivery was rejected. None of the variants carries the secret or the expected MAC.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the {SIGNATURE_HEADER} header is missing or empty")]
+    MissingSignature,
+    #[error("the {SIGNATURE_HEADER} header is malformed: {0}")]
+    MalformedSignature(String),
+    #[error("the delivery is {age_seconds} s old, beyond the {tolerance_seconds} s tolerance (a replay?)")]
+    Stale { age_seconds: u64, tolerance_seconds: u64 },
+    #[error("the delivery is timestamped {ahead_seconds} s in the future, beyond the {tolerance_seconds} s tolerance")]
+    FromTheFuture { ahead_seconds: u64, tolerance_seconds: u64 },
+    #[error("no signature in the header matches the body and secret")]
+    SignatureMismatch,
+    #[error("the webhook secret is empty")]
+    EmptySecret,
+    #[error("the body is not a JSON array of events: {0}")]
+    InvalidBody(String),
+}
+
+/// The parsed header: the timestamp and every `v1` signature (several during secret rotation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureHeader {
+    pub timestamp: u64,
+    pub signatures: Vec<[u8; 32]>,
+}
+
+/// Parses `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`; unknown schemes (`v0=`, `v2=`) are ignored.
+pub fn parse_signature_header(header: &str) -> Result<SignatureHeader, WebhookError> {
+    let header = header.trim();
+    if header.is_empty() {
+        return Err(WebhookError::MissingSignature);
+    }
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        let (key, value) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| WebhookError::MalformedSignature(format!("`{}` is not key=value", truncate(part, 16))))?;
+        match key.trim() {
+            "t" => {
+                if timestamp.is_some() {
+                    return Err(WebhookError::MalformedSignature("more than one `t`".into()));
+                }
+                let value = value.trim();
+                if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(WebhookError::MalformedSignature("`t` is not a Unix timestamp".into()));
+                }
+                timestamp = Some(value.parse::<u64>().map_err(|_| WebhookError::MalformedSignature("`t` is out of range".into()))?);
+            }
+            "v1" => signatures.push(decode_hex32(value.trim()).ok_or_else(|| WebhookError::MalformedSignature("`v1` is not 64 hex digits".into()))?),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or_else(|| WebhookError::MalformedSignature("no `t=` timestamp".into()))?;
+    if signatures.is_empty() {
+        return Err(WebhookError::MalformedSignature("no `v1=` signature".into()));
+    }
+    Ok(SignatureHeader { timestamp, signatures })
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+fn decode_hex32(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        let high = (pair[0] as char).to_digit(16)?;
+        let low = (pair[1] as char).to_digit(16)?;
+        out[i] = (high * 16 + low) as u8;
+    }
+    Some(out)
+}
+
+fn mac(secret: &[u8], timestamp: u64, body: &[u8]) -> Result<Hmac<Sha256>, WebhookError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| WebhookError::EmptySecret)?;
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Ok(mac)
+}
+
+/// Verifies a delivery: the signature must match (constant-time) and the timestamp must be
+/// within `tolerance_seconds` of `now_unix_seconds`.
+pub fn verify(header: Option<&str>, body: &[u8], secret: &str, now_unix_seconds: u64, tolerance_seconds: u64) -> Result<(), WebhookError> {
+    if secret.is_empty() {
+        return Err(WebhookError::EmptySecret);
+    }
+    let header = parse_signature_header(header.ok_or(WebhookError::MissingSignature)?)?;
+    if header.timestamp + tolerance_seconds < now_unix_seconds {
+        return Err(WebhookError::Stale { age_seconds: now_unix_seconds - header.timestamp, tolerance_seconds });
+    }
+    if header.timestamp > now_unix_seconds + tolerance_seconds {
+        return Err(WebhookError::FromTheFuture { ahead_seconds: header.timestamp - now_unix_seconds, tolerance_seconds });
+    }
+    let expected = mac(secret.as_bytes(), header.timestamp, body)?;
+    // `verify_slice` compares in constant time; every candidate is checked.
+    let matched = header.signatures.iter().fold(false, |found, candidate| found | expected.clone().verify_slice(candidate).is_ok());
+    if matched { Ok(()) } else { Err(WebhookError::SignatureMismatch) }
+}
+
+/// Verifies a delivery and parses its events.
+pub fn verify_and_parse(header: Option<&str>, body: &[u8], secret: &str, now_unix_seconds: u64, tolerance_seconds: u64) -> Result<Vec<WebhookEvent>, WebhookError> {
+    verify(header, body, secret, now_unix_seconds, tolerance_seconds)?;
+    parse_events(body)
+}
+
+/// Parses a delivery's body (a JSON array of events) without verifying it.
+pub fn parse_events(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+    serde_json::from_slice(body).map_err(|e| WebhookError::InvalidBody(e.to_string()))
+}
+
+/// Signs a body the way Tailscale does: the header value for `timestamp` (for tests and fakes).
+pub fn sign(body: &[u8], secret: &str, timestamp: u64) -> Result<String, WebhookError> {
+    let digest = mac(secret.as_bytes(), timestamp, body)?.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("t={timestamp},v1={hex}"))
+}
+
+model! {
+    /// One event of a delivery. `type` is one of the spec's webhook subscriptions, or
+    /// `Unknown(…)` for a new one; anything else the event carries is kept in `extra`.
+    pub struct WebhookEvent {
+        "timestamp" => timestamp: Option<Timestamp>,
+        "version" => version: Option<i64>,
+        "type" => r#type: Option<WebhookEventType>,
+        "tailnet" => tailnet: Option<String>,
+        "message" => message: Option<String>,
+        "data" => data: Option<WebhookEventData>,
+    }
+}
+
+model! {
+    /// The event's details; which fields are present depends on the event type.
+    pub struct WebhookEventData {
+        "nodeID" => node_id: Option<String>,
+        "deviceName" => device_name: Option<String>,
+        "managedBy" => managed_by: Option<String>,
+        "user" => user: Option<String>,
+        "actor" => actor: Option<String>,
+        "url" => url: Option<String>,
+        "expiration" => expiration: Option<Timestamp>,
+        "oldRoles" => old_roles: Option<Vec<String>>,
+        "newRoles" => new_roles: Option<Vec<String>>,
+        "oldPolicy" => old_policy: Option<String>,
+        "newPolicy" => new_policy: Option<String>,
+        "routes" => routes: Option<Vec<String>>,
+    }
+}
+
+impl WebhookEvent {
+    /// The event exactly as received (known and unknown fields).
+    pub fn raw(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec-test-secret";
+    const BODY: &[u8] = br#"[{"timestamp":"2026-11-22T08:00:00Z","version":1,"type":"nodeCreated","tailnet":"example.com","message":"Node host created","data":{"nodeID":"n1CNTRL","deviceName":"host","managedBy":"alice@example.com","actor":"alice@example.com","url":"https://login.tailscale.com/admin/machines/100.64.0.1"}},{"type":"somethingNew","version":2,"data":{"x":1}}]"#;
+    const NOW: u64 = 1_763_798_400;
+
+    fn header(at: u64) -> String {
+        sign(BODY, SECRET, at).unwrap()
+    }
+
+    #[test]
+    fn valid_delivery_parses_typed_and_unknown_events() {
+        let events = verify_and_parse(Some(&header(NOW)), BODY, SECRET, NOW + 10, 300).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].r#type, Some(WebhookEventType::NodeCreated));
+        assert_eq!(events[0].data.as_ref().and_then(|d| d.node_id.as_deref()), Some("n1CNTRL"));
+        assert_eq!(events[1].r#type, Some(WebhookEventType::Unknown("somethingNew".into())));
+        assert_eq!(events[1].raw()["data"]["x"], 1);
+    }
+
+    #[test]
+    fn rejections() {
+        let h = header(NOW);
+        let mut tampered = BODY.to_vec();
+        tampered[3] ^= 1;
+        assert_eq!(verify(Some(&h), &tampered, SECRET, NOW, 300), Err(WebhookError::SignatureMismatch));
+        assert_eq!(verify(Some(&h), BODY, "other-secret", NOW, 300), Err(WebhookError::SignatureMismatch));
+        assert!(matches!(verify(Some(&h), BODY, SECRET, NOW + 301, 300), Err(WebhookError::Stale { age_seconds: 301, .. })));
+        assert!(matches!(verify(Some(&h), BODY, SECRET, NOW - 301, 300), Err(WebhookError::FromTheFuture { ahead_seconds: 301, .. })));
+        assert_eq!(verify(None, BODY, SECRET, NOW, 300), Err(WebhookError::MissingSignature));
+        assert_eq!(verify(Some(""), BODY, SECRET, NOW, 300), Err(WebhookError::MissingSignature));
+        for garbled in ["t=abc,v1=00", "v1=zz", "t=1", "nonsense", "t=1,t=2,v1=00", &format!("t={NOW},v1={}", "g".repeat(64))] {
+            assert!(matches!(verify(Some(garbled), BODY, SECRET, NOW, 300), Err(WebhookError::MalformedSignature(_))), "{garbled}");
+        }
+        assert_eq!(verify(Some(&h), BODY, "", NOW, 300), Err(WebhookError::EmptySecret));
+    }
+
+    #[test]
+    fn any_of_several_v1_signatures_matches_during_rotation() {
+        let good = header(NOW);
+        let hex = good.split("v1=").nth(1).unwrap();
+        let rotated = format!("t={NOW},v1={},v1={hex}", "0".repeat(64));
+        assert_eq!(verify(Some(&rotated), BODY, SECRET, NOW, 300), Ok(()));
+        let errors = format!("{:?} {}", verify(Some(&rotated), BODY, "x", NOW, 300), SECRET.len());
+        assert!(!errors.contains(SECRET));
+    }
+}
