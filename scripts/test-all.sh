@@ -43,6 +43,28 @@ echo "96 operations"
 step "the README's demo runs against the embedded fake tailnet (cargo run -q -p xtask -- demo)"
 env -u TAILSCALE_API_KEY cargo run -q -p xtask -- demo
 
+step "fuzz smoke run: every target for 15 s (cargo +nightly fuzz; long runs are done by hand, see README)"
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null; then
+  cargo install cargo-fuzz --version 0.13.2
+fi
+(
+  cd core
+  for target in parse_response api_error build_request hujson webhook_header; do
+    corpus="$(mktemp -d)"
+    log="$(mktemp)"
+    if ! cargo +nightly fuzz run -O "$target" "$corpus" "fuzz/seeds/$target" -- -max_total_time=15 -print_final_stats=1 >"$log" 2>&1; then
+      tail -40 "$log"
+      echo "fuzz target $target FAILED"
+      exit 1
+    fi
+    echo "$target: $(grep -m1 'stat::number_of_executed_units' "$log" || echo 'ran')"
+    rm -rf "$corpus" "$log"
+  done
+)
+
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p tailnet --all-targets --features client -- -D warnings
