@@ -13,8 +13,7 @@ use crate::response::HttpResponse;
 
 /// Default per-request timeout (native targets; browsers apply their own).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Bodies larger than this are refused, so a hostile server cannot exhaust memory.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+pub use crate::resilience::call::DEFAULT_MAX_RESPONSE_BYTES;
 
 /// The Tailscale API over reqwest. One method per operation (`list_tailnet_devices`, …), or
 /// [`Client::call`] with any [`Operation`]. Cheap to clone; clones share tokens and limits.

@@ -94,6 +94,17 @@ impl Config {
         Ok(self)
     }
 
+    /// Appends a product token to the `User-Agent` (`tailnet/0.1.0 my-tool/2.3`), so your
+    /// traffic is identifiable without losing the library's own token.
+    pub fn user_agent_suffix(self, suffix: &str) -> Result<Self, BuildError> {
+        let suffix = suffix.trim();
+        if suffix.is_empty() {
+            return Ok(self);
+        }
+        let user_agent = format!("{} {suffix}", self.user_agent);
+        self.user_agent(user_agent)
+    }
+
     pub fn get_base_url(&self) -> &str {
         &self.base_url
     }
@@ -139,6 +150,13 @@ mod tests {
             let err = Config::new().base_url(bad).err();
             assert_eq!(err.map(|e| e.parameter), Some("baseUrl".to_owned()), "{bad}");
         }
+    }
+
+    #[test]
+    fn user_agent_suffix_keeps_the_library_token() {
+        let config = Config::new().user_agent_suffix("my-tool/2.3").unwrap();
+        assert_eq!(config.get_user_agent(), format!("{DEFAULT_USER_AGENT} my-tool/2.3"));
+        assert_eq!(Config::new().user_agent_suffix("bad\r\nX-Injected: 1").map(|_| ()).unwrap_err().parameter, "userAgent");
     }
 
     #[test]

@@ -28,6 +28,10 @@ use super::auth::{Auth, TokenPoll, TokenTicket};
 use super::rate_limit::RateLimiter;
 use super::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
 
+/// Default cap on response bodies: far above the largest real answer (a 10,000-device
+/// `fields=all` list is ~14 MB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// How often a call waiting for another call's token fetch asks again.
 pub const TOKEN_WAIT_POLL: Duration = Duration::from_millis(20);
 
@@ -38,13 +42,22 @@ pub struct Session {
     pub auth: Auth,
     pub retry: RetryPolicy,
     pub rate_limiter: Option<RateLimiter>,
+    /// Transports refuse response bodies larger than this (a hostile server cannot exhaust memory).
+    pub max_response_bytes: usize,
     /// xorshift state for backoff jitter (seeded by the caller; the core has no randomness).
     jitter_state: u64,
 }
 
 impl Session {
     pub fn new(config: Config, auth: Auth) -> Self {
-        Session { config, auth, retry: RetryPolicy::default(), rate_limiter: None, jitter_state: 0x9E37_79B9_7F4A_7C15 }
+        Session {
+            config,
+            auth,
+            retry: RetryPolicy::default(),
+            rate_limiter: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            jitter_state: 0x9E37_79B9_7F4A_7C15,
+        }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -54,6 +67,11 @@ impl Session {
 
     pub fn with_rate_limiter(mut self, limiter: Option<RateLimiter>) -> Self {
         self.rate_limiter = limiter;
+        self
+    }
+
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
