@@ -30,7 +30,10 @@ pub enum Ty {
 
 /// Models the core serializes without declaring them with `model!` (results of the policy
 /// operations); the generator adds them to the model list.
-pub const EXTRA_MODELS: &[(&str, &str, &[(&str, &str, &str)])] = &[
+/// `(name, wire name, Rust type)` of one field.
+pub type FieldDecl = (&'static str, &'static str, &'static str);
+
+pub const EXTRA_MODELS: &[(&str, &str, &[FieldDecl])] = &[
     (
         "PolicyFile",
         "The policy file as returned, with the `ETag` to send back as `if_match`.",

@@ -31,6 +31,9 @@ pub trait WireField: Sized + Serialize {
     /// The known fields, for types that are JSON objects with fixed fields.
     const FIELDS: &'static [FieldInfo] = &[];
 
+    /// True for JSON objects with free-form keys (maps), whose every key is data.
+    const FREE_FORM_KEYS: bool = false;
+
     /// Whether the field is left out when the model is written (only `None` is).
     fn is_absent(&self) -> bool {
         false
@@ -166,6 +169,8 @@ impl<T: WireField> WireField for Vec<T> {
 }
 
 impl<T: WireField> WireField for BTreeMap<String, T> {
+    const FREE_FORM_KEYS: bool = true;
+
     fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MapVisitor<T>(PhantomData<T>);
         impl<'de, T: WireField> Visitor<'de> for MapVisitor<T> {

@@ -41,6 +41,8 @@ pub struct BodyInfo {
     pub ty: &'static str,
     /// Known top-level fields, for gathering keyword parameters into the body.
     pub fields: &'static [crate::model::FieldInfo],
+    /// The body is a map whose keys are data (split DNS domains).
+    pub free_form_keys: bool,
 }
 
 /// Static description of an operation, listed in [`crate::registry::OPERATIONS`].
@@ -188,6 +190,7 @@ macro_rules! operation {
             content_type: <$body as $crate::request::RequestBody>::CONTENT_TYPE,
             ty: stringify!($body),
             fields: <$body as $crate::request::RequestBody>::FIELDS,
+            free_form_keys: <$body as $crate::request::RequestBody>::FREE_FORM_KEYS,
         })
     };
     (@apply path $parts:ident $value:expr, $wire:literal) => {

@@ -94,19 +94,19 @@ fn gather_body(info: &OperationInfo, params: Value) -> Result<Value, BuildError>
     let mut gathered = Map::new();
     for key in loose {
         let wire = body.fields.iter().find(|f| f.wire == key || f.name == key).map(|f| f.wire);
-        match (wire, body.fields.is_empty()) {
-            (Some(wire), _) => {
+        match wire {
+            Some(wire) => {
                 if let Some(value) = object.remove(&key) {
                     gathered.insert(wire.to_owned(), value);
                 }
             }
             // A free-form map body (split DNS): every key is an entry.
-            (None, true) if body.ty.contains("BTreeMap") || body.ty.contains("SplitDns") => {
+            None if body.free_form_keys => {
                 if let Some(value) = object.remove(&key) {
                     gathered.insert(key, value);
                 }
             }
-            _ => return Err(BuildError::new(key.clone(), format!("`{}` takes no parameter or body field named `{key}`", info.id))),
+            None => return Err(BuildError::new(key.clone(), format!("`{}` takes no parameter or body field named `{key}`", info.id))),
         }
     }
     object.insert("body".to_owned(), Value::Object(gathered));

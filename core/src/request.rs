@@ -287,6 +287,8 @@ pub trait RequestBody {
     /// Known top-level field names, so keyword parameters can be gathered into the body.
     /// Empty when the body is not an object with fixed fields (arrays, free-form maps).
     const FIELDS: &'static [crate::model::FieldInfo];
+    /// The body is a map: every keyword parameter that is not a path/query/header parameter is an entry.
+    const FREE_FORM_KEYS: bool = false;
     /// The content type and bytes to send.
     fn encode(value: &Self::Value) -> Result<(&'static str, Vec<u8>), BuildError>;
 }
@@ -298,6 +300,7 @@ impl<T: WireField + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq>
     type Value = T;
     const CONTENT_TYPE: &'static str = "application/json";
     const FIELDS: &'static [crate::model::FieldInfo] = T::FIELDS;
+    const FREE_FORM_KEYS: bool = T::FREE_FORM_KEYS;
     fn encode(value: &T) -> Result<(&'static str, Vec<u8>), BuildError> {
         let bytes = serde_json::to_vec(value).map_err(|e| BuildError::new("body", e.to_string()))?;
         Ok((Self::CONTENT_TYPE, bytes))

@@ -70,6 +70,10 @@ fn generic_build_gathers_keyword_body_fields_and_rejects_unknown_names() {
     assert_eq!(request.url, "https://api.tailscale.com/api/v2/device/n1/tags");
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&request.body).unwrap(), json!({"tags": ["tag:a"]}));
 
+    // A map body (split DNS): every non-parameter key is a domain.
+    let request = registry::build("updateSplitDns", &config(), json!({"example.com": ["1.1.1.1"], "corp.internal": null})).unwrap();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&request.body).unwrap(), json!({"corp.internal": null, "example.com": ["1.1.1.1"]}));
+
     match registry::build("setDeviceTags", &config(), json!({"deviceId": "n1", "tagz": ["x"]})) {
         Err(Error::Build(e)) => assert_eq!(e.parameter, "tagz"),
         other => panic!("{other:?}"),
