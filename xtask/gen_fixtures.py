@@ -718,7 +718,7 @@ def device_cases():
     fixture(op, "error_404", "404 with the JSON error body", {"deviceId": "nNOTHERE1CNTRL"},
             response=json_response({"message": "not found"}, 404),
             error={"kind": "api", "status": 404, "message": "not found"})
-    fixture(op, "bad_fields_value", "an unknown enum value in a parameter is sent verbatim (forward compatible)",
+    fixture(op, "unknown_fields_value", "an unknown enum value in a parameter is sent verbatim (forward compatible)",
             {"deviceId": "nDEVEL1234CNTRL", "fields": "minimal"}, response=json_response(device()), result=device())
 
     op = "deleteDevice"
