@@ -245,7 +245,8 @@ impl HeaderParam for Option<String> {
         let Some(value) = self else { return Ok(()) };
         let header_value = http::HeaderValue::from_str(value)
             .map_err(|_| BuildError::new(name, "must not contain control characters (CR, LF, NUL)"))?;
-        let header_name = http::HeaderName::from_static(static_lowercase(name));
+        let header_name = http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+            .map_err(|_| BuildError::new(name, "is not a valid header name"))?;
         headers.insert(header_name, header_value);
         Ok(())
     }
@@ -268,14 +269,6 @@ impl HeaderParam for Option<PolicyFormat> {
         };
         headers.insert(http::header::ACCEPT, http::HeaderValue::from_static(mime));
         Ok(())
-    }
-}
-
-fn static_lowercase(name: &'static str) -> &'static str {
-    match name {
-        "If-Match" => "if-match",
-        "Accept" => "accept",
-        other => other,
     }
 }
 

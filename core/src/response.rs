@@ -158,9 +158,9 @@ pub fn api_error(response: &HttpResponse, required_scope: Option<&str>) -> ApiEr
     }
 }
 
+/// HTML or XML from a proxy: not a useful one-line message.
 fn looks_like_html(text: &str) -> bool {
-    let start = text.trim_start().get(..15).unwrap_or(text).to_ascii_lowercase();
-    start.starts_with("<!doctype") || start.starts_with("<html") || start.starts_with('<')
+    text.trim_start().starts_with('<')
 }
 
 fn cap(text: &str, max: usize) -> String {
