@@ -20,6 +20,8 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 /// Assumed lifetime when the token response omits `expires_in`.
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// Longest lifetime believed; tokens live an hour in practice.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Where a client's credentials come from.
 #[derive(Debug, Clone)]
@@ -155,12 +157,17 @@ impl OAuthClient {
         };
         // Only the answer to the current fetch replaces the token (a late one is dropped).
         if current || self.token.is_none() {
-            let lifetime = token.expires_in.filter(|s| *s > 0).map(|s| Duration::from_secs(s as u64)).unwrap_or(DEFAULT_TOKEN_LIFETIME);
+            // A hostile or broken `expires_in` must not overflow the clock arithmetic.
+            let lifetime = token
+                .expires_in
+                .filter(|s| *s > 0)
+                .map(|s| Duration::from_secs((s as u64).min(MAX_TOKEN_LIFETIME.as_secs())))
+                .unwrap_or(DEFAULT_TOKEN_LIFETIME);
             let margin = self.refresh_margin.min(lifetime / 2);
             self.token = Some(CachedToken {
                 access_token,
-                expires_at: now + lifetime,
-                refresh_at: now + lifetime - margin,
+                expires_at: now.saturating_add(lifetime),
+                refresh_at: now.saturating_add(lifetime - margin),
             });
         }
         Ok(())
@@ -230,6 +237,15 @@ mod tests {
         oauth.invalidate(&Credentials::AccessToken("t2".into()));
         assert!(!oauth.has_token(secs(2)));
         assert!(matches!(oauth.poll(&config, secs(2)).unwrap(), TokenPoll::Fetch(..)));
+    }
+
+    #[test]
+    fn absurd_lifetimes_do_not_overflow() {
+        let config = Config::new();
+        let mut oauth = OAuthClient::client_credentials("cid", "s", vec![]);
+        let TokenPoll::Fetch(ticket, _) = oauth.poll(&config, Duration::MAX - secs(1)).unwrap() else { panic!() };
+        oauth.complete(ticket, &token_response("t", u64::MAX / 2), Duration::MAX - secs(1)).unwrap();
+        assert!(oauth.has_token(Duration::MAX - secs(1)));
     }
 
     #[test]
