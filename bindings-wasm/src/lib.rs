@@ -1,21 +1,114 @@
-//! Binding crate: the generated surface is stamped from `tailnet::for_each_operation!`.
-//! This crate currently exposes only the operation list the stamp produces; the language
-//! surface (wasm-bindgen / pyo3 / uniffi) is added by its own issue.
+//! `tailnet-wasm`: the tailnet core compiled to WebAssembly for the npm package `tailnet`.
+//!
+//! Everything here is stamped from the registry (`tailnet::for_each_operation!`) or generic over
+//! it; there is no code per endpoint. Three layers:
+//!
+//! - [`OPERATION_IDS`] and [`parse_to_json`], stamped once per operation: the typed parse of each
+//!   operation written straight to JSON text (no intermediate `serde_json::Value`), which the
+//!   JavaScript side turns into objects with one `JSON.parse`.
+//! - [`wasm`]: the wasm-bindgen surface — sans-IO `buildRequest`/`parseResponse`, the operation
+//!   table, and the core's `Session`/`Call` state machine for the TypeScript client loop (which
+//!   only calls `fetch` and `setTimeout`).
+//! - [`tsgen`]: the TypeScript declarations of every parameter object, body and result, generated
+//!   from `OPERATIONS`, `MODELS` and `ENUMS` (the core cannot carry tsify derives: it must not
+//!   depend on wasm-bindgen). `cargo run -p tailnet-wasm --bin tailnet-wasm-tsgen` writes
+//!   `js/src/generated.ts`; `--check` fails when it is stale.
 
-macro_rules! operation_ids {
+// Tests may unwrap; the library may not (workspace lints deny it).
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+use tailnet::{BuildError, Error, HttpResponse, Operation};
+
+pub mod tsgen;
+pub mod wasm;
+
+/// The `User-Agent` this binding sends (where the platform lets it).
+pub const USER_AGENT: &str = concat!("tailnet-js/", env!("CARGO_PKG_VERSION"));
+
+fn typed_json<O: Operation>(response: &HttpResponse) -> Result<String, Error> {
+    let output = O::parse(response)?;
+    serde_json::to_string(&output).map_err(|e| BuildError::new("result", format!("cannot serialize the result: {e}")).into())
+}
+
+fn unknown_operation(operation_id: &str) -> Error {
+    BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()
+}
+
+macro_rules! stamp {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
-        /// Every operation id this binding will expose, in registry order.
+        /// Every operation id this binding exposes, in registry order.
         pub const OPERATION_IDS: &[&str] = &[$($id),*];
+
+        /// Parses a response of any operation (by `operationId` or snake_case name) into its
+        /// result as JSON text with wire (camelCase) names: the same value as
+        /// `tailnet::registry::parse`, written directly from the typed result.
+        pub fn parse_to_json(operation_id: &str, response: &HttpResponse) -> Result<String, Error> {
+            match operation_id {
+                $( $id | stringify!($snake) => typed_json::<tailnet::operations::$ty>(response), )*
+                _ => Err(unknown_operation(operation_id)),
+            }
+        }
     };
 }
 
-tailnet::for_each_operation!(operation_ids);
+tailnet::for_each_operation!(stamp);
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::path::Path;
+
     #[test]
     fn stamps_every_registry_operation() {
         let registry: Vec<&str> = tailnet::registry::OPERATIONS.iter().map(|o| o.id).collect();
-        assert_eq!(super::OPERATION_IDS, registry.as_slice());
+        assert_eq!(OPERATION_IDS, registry.as_slice());
+    }
+
+    fn response_of(fixture: &Value) -> Option<HttpResponse> {
+        let response = fixture.get("response")?;
+        let status = response.get("status")?.as_u64()? as u16;
+        let body = match (response.get("body"), response.get("bodyText")) {
+            (Some(body), _) => serde_json::to_vec(body).ok()?,
+            (None, Some(text)) => text.as_str()?.as_bytes().to_vec(),
+            (None, None) => Vec::new(),
+        };
+        let mut http = HttpResponse::new(status, body);
+        if let Some(headers) = response.get("headers").and_then(Value::as_object) {
+            for (name, value) in headers {
+                http = http.with_header(name, value.as_str().unwrap_or(""));
+            }
+        }
+        Some(http)
+    }
+
+    /// The stamped direct-to-text parse gives exactly what the registry's parse gives, for every
+    /// response in the fixture corpus (results and errors alike).
+    #[test]
+    fn stamped_parse_matches_the_registry_on_every_fixture() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut checked = 0;
+        for op_dir in std::fs::read_dir(&dir).unwrap().flatten().filter(|d| d.path().is_dir()) {
+            for case in std::fs::read_dir(op_dir.path()).unwrap().flatten() {
+                if case.path().extension().and_then(|e| e.to_str()) != Some("json") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(case.path()).unwrap();
+                let fixture: Value = serde_json::from_str(&text).unwrap();
+                let Some(op) = fixture.get("operation").and_then(Value::as_str) else { continue };
+                let Some(response) = response_of(&fixture) else { continue };
+                let expected = tailnet::registry::parse(op, &response);
+                let actual = parse_to_json(op, &response).map(|t| serde_json::from_str::<Value>(&t).unwrap());
+                assert_eq!(actual, expected, "{}", case.path().display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} fixtures checked");
+    }
+
+    #[test]
+    fn unknown_operations_are_build_errors() {
+        let err = parse_to_json("noSuchOperation", &HttpResponse::new(200, "{}")).unwrap_err();
+        assert_eq!(err.kind(), "build");
     }
 }

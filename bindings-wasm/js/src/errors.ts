@@ -1,0 +1,209 @@
+/** Every error this package throws is a `TailnetError`; never a string. Messages are scrubbed of
+ * secrets by the core. */
+export class TailnetError extends Error {
+  /** `build`, `api`, `decode`, `transport` or `internal`. */
+  readonly kind: "build" | "api" | "decode" | "transport" | "internal";
+
+  constructor(kind: TailnetError["kind"], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = new.target.name;
+  }
+}
+
+/** A request could not be built: `parameter` names the one at fault (`deviceId`, `If-Match`,
+ * `body.tags`, `operationId`, `baseUrl`). */
+export class BuildError extends TailnetError {
+  readonly parameter: string;
+  readonly reason: string;
+
+  constructor(parameter: string, reason: string, message?: string) {
+    super("build", message ?? `invalid parameter \`${parameter}\`: ${reason}`);
+    this.parameter = parameter;
+    this.reason = reason;
+  }
+}
+
+/** One failed (or warned) policy test, as the API reports it. */
+export interface AclTestFailure {
+  user: string;
+  errors?: string[];
+  warnings?: string[];
+}
+
+export interface ApiErrorDetails {
+  status: number;
+  message: string;
+  data?: unknown;
+  dataKind?: "aclTests" | "other";
+  retryAfter?: number;
+  retryAfterAt?: Date;
+  body?: string;
+  requiredScope?: string;
+  display?: string;
+}
+
+/** The API answered with an error status.
+ *
+ * - `status`; `message`: the error body's `message` (or a short description when the body is not
+ *   JSON); `display`: one line with everything (status, message, failed tests, scope);
+ * - `data`: the error body's `data` (for failed policy tests an array of `{user, errors, warnings}`,
+ *   `dataKind` is then `"aclTests"`);
+ * - `retryAfter`: seconds to wait when the server sent `Retry-After` (`retryAfterAt` too when it
+ *   sent a date);
+ * - `body`: the raw body when it is not a JSON error (HTML from a proxy, plain text), secrets masked;
+ * - `requiredScope`: on 403, the OAuth scope the operation needs. */
+export class ApiError extends TailnetError {
+  readonly status: number;
+  readonly data: unknown;
+  readonly dataKind: "aclTests" | "other" | undefined;
+  readonly retryAfter: number | undefined;
+  readonly retryAfterAt: Date | undefined;
+  readonly body: string | undefined;
+  readonly requiredScope: string | undefined;
+  readonly display: string;
+
+  constructor(details: ApiErrorDetails) {
+    super("api", details.message);
+    this.status = details.status;
+    this.data = details.data;
+    this.dataKind = details.dataKind;
+    this.retryAfter = details.retryAfter;
+    this.retryAfterAt = details.retryAfterAt;
+    this.body = details.body;
+    this.requiredScope = details.requiredScope;
+    this.display = details.display ?? `API error ${details.status}: ${details.message}`;
+  }
+
+  /** Failed policy tests, when the error carries them. */
+  get testFailures(): AclTestFailure[] {
+    return this.dataKind === "aclTests" && Array.isArray(this.data) ? (this.data as AclTestFailure[]) : [];
+  }
+
+  override toString(): string {
+    return `${this.name}: ${this.display}`;
+  }
+}
+
+/** 401: missing, invalid or expired credentials. */
+export class AuthenticationError extends ApiError {}
+/** 403: the credentials lack permission; `requiredScope` names the OAuth scope needed. */
+export class PermissionDeniedError extends ApiError {}
+/** 404. */
+export class NotFoundError extends ApiError {}
+/** 409. */
+export class ConflictError extends ApiError {}
+/** 412: `If-Match` did not match (someone else changed the policy file since you read it). */
+export class PreconditionFailedError extends ApiError {}
+/** 429: too many requests; `retryAfter` says when to try again. */
+export class RateLimitError extends ApiError {}
+/** 5xx. */
+export class ServerError extends ApiError {}
+
+/** A success response whose body does not decode: `path` is the JSON path of the failure
+ * (`devices[3].lastSeen`, `.` for the document), `snippet` a short excerpt (secrets masked). */
+export class DecodeError extends TailnetError {
+  readonly status: number;
+  readonly path: string;
+  readonly reason: string;
+  readonly snippet: string;
+
+  constructor(status: number, path: string, reason: string, snippet = "", message?: string) {
+    super("decode", message ?? `cannot decode the ${status} response at \`${path}\`: ${reason}`);
+    this.status = status;
+    this.path = path;
+    this.reason = reason;
+    this.snippet = snippet;
+  }
+}
+
+/** No HTTP response: connection refused or reset, DNS, TLS, CORS, timeout, or the call was aborted. */
+export class TransportError extends TailnetError {
+  readonly timedOut: boolean;
+  readonly aborted: boolean;
+
+  constructor(message: string, options: { timedOut?: boolean; aborted?: boolean; cause?: unknown } = {}) {
+    super("transport", message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.timedOut = options.timedOut ?? false;
+    this.aborted = options.aborted ?? false;
+  }
+}
+
+/** A bug in tailnet (a Rust panic was caught); the module was reset and stays usable. */
+export class InternalError extends TailnetError {
+  constructor(message: string) {
+    super("internal", message);
+  }
+}
+
+const BY_STATUS: Record<number, typeof ApiError> = {
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  412: PreconditionFailedError,
+  429: RateLimitError,
+};
+
+/** The `ApiError` subclass for a status. */
+export function apiErrorClass(status: number): typeof ApiError {
+  if (status >= 500) return ServerError;
+  return BY_STATUS[status] ?? ApiError;
+}
+
+type Detail = Record<string, unknown>;
+
+function text(value: unknown, fallback = ""): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+/** Maps an error thrown by the wasm module (`TailnetNativeError` with `kind` and `detail`). */
+export function fromNative(kind: string, detailText: string, display: string): TailnetError {
+  let detail: Detail = {};
+  try {
+    const parsed: unknown = JSON.parse(detailText);
+    if (parsed && typeof parsed === "object") detail = parsed as Detail;
+  } catch {
+    // keep the display text only
+  }
+  switch (kind) {
+    case "build":
+      return new BuildError(text(detail.parameter, "?"), text(detail.reason, display), display);
+    case "api": {
+      const status = typeof detail.status === "number" ? detail.status : 0;
+      const data = detail.data as { kind?: string; value?: unknown } | undefined;
+      const retry = detail.retryAfter as { seconds?: number; atUnixSeconds?: number } | undefined;
+      let retryAfter: number | undefined;
+      let retryAfterAt: Date | undefined;
+      if (retry && typeof retry.seconds === "number") retryAfter = retry.seconds;
+      if (retry && typeof retry.atUnixSeconds === "number") {
+        retryAfterAt = new Date(retry.atUnixSeconds * 1000);
+        retryAfter = Math.max(0, retry.atUnixSeconds - Date.now() / 1000);
+      }
+      const Class = apiErrorClass(status);
+      return new Class({
+        status,
+        message: text(detail.message),
+        data: data?.value,
+        dataKind: data?.kind === "aclTests" || data?.kind === "other" ? data.kind : undefined,
+        retryAfter,
+        retryAfterAt,
+        body: typeof detail.body === "string" ? detail.body : undefined,
+        requiredScope: typeof detail.requiredScope === "string" ? detail.requiredScope : undefined,
+        display,
+      });
+    }
+    case "decode":
+      return new DecodeError(
+        typeof detail.status === "number" ? detail.status : 0,
+        text(detail.path, "."),
+        text(detail.reason, display),
+        text(detail.snippet),
+        display,
+      );
+    case "transport":
+      return new TransportError(text(detail.message, display), { timedOut: detail.timedOut === true });
+    default:
+      return new InternalError(display);
+  }
+}

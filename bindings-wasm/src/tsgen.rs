@@ -1,0 +1,391 @@
+//! TypeScript declarations generated from the registry: one interface per model, one string
+//! union per enum, one parameter type and one result type per operation, the `OperationTypes`
+//! map and the `OperationMethods` interface that `Client` implements.
+//!
+//! The input is the core's metadata (`registry::OPERATIONS`, `models::MODELS`, `models::ENUMS`)
+//! whose types are Rust type strings (`Option<Vec<Device>>`, `Json<Key>`, `PolicyResponse`); this
+//! module reads them as TypeScript types. tsify is not an option: the core must not depend on
+//! wasm-bindgen, and the wire JSON the wrapper returns is exactly what these declarations describe.
+
+use std::fmt::Write as _;
+
+use tailnet::operation::{BodyInfo, OperationInfo, ParamLocation};
+
+/// `(name, doc, [(wire, Rust type)])` of a model the core does not list in `MODELS`.
+pub type ExtraModel = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+/// Result models the core serializes without declaring them with `model!` (the policy
+/// operations' results and inputs).
+pub const EXTRA_MODELS: &[ExtraModel] = &[
+    (
+        "PolicyFile",
+        "The policy file as returned (HuJSON or JSON text), with the `ETag` to send back as `If-Match`.",
+        &[("policy", "String"), ("etag", "Option<String>"), ("warnings", "Option<Vec<String>>"), ("errors", "Option<Vec<String>>")],
+    ),
+    ("AclTestResult", "One failed (or warned) policy test.", &[("user", "String"), ("errors", "Option<Vec<String>>"), ("warnings", "Option<Vec<String>>")]),
+    (
+        "PolicyValidation",
+        "The outcome of `validateAndTestPolicyFile` (the API answers 200 even when tests fail).",
+        &[("valid", "bool"), ("message", "Option<String>"), ("results", "Option<Vec<AclTestResult>>")],
+    ),
+    ("PolicySource", "A policy file as text (HuJSON or JSON), sent verbatim.", &[("policy", "String")]),
+    (
+        "PolicyValidationInput",
+        "What `validateAndTestPolicyFile` checks: a whole policy file (`policy`), or only `tests` against the current policy. Give exactly one.",
+        &[("policy", "Option<String>"), ("tests", "Option<Vec<Value>>")],
+    ),
+];
+
+/// Model names that would shadow a global or an export of the package, and their TS names.
+const RENAMED: &[(&str, &str)] = &[("Error", "ErrorBody")];
+
+fn ts_name(model: &str) -> &str {
+    RENAMED.iter().find(|(rust, _)| *rust == model).map(|(_, ts)| *ts).unwrap_or(model)
+}
+
+/// A Rust type as TypeScript sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    Str,
+    Num,
+    Bool,
+    Any,
+    /// RFC 3339 text (a `Date` is accepted where it is a parameter).
+    Timestamp,
+    Enum(String),
+    Model(String),
+    List(Box<Ty>),
+    Map(Box<Ty>),
+    Optional(Box<Ty>),
+    Nothing,
+    Filters,
+}
+
+fn is_model(name: &str) -> bool {
+    tailnet::models::MODELS.iter().any(|(n, _)| *n == name) || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
+}
+
+fn is_enum(name: &str) -> bool {
+    name == "PolicyFormat" || tailnet::models::ENUMS.iter().any(|(n, _)| *n == name)
+}
+
+fn strip_generic<'a>(ty: &'a str, outer: &str) -> Option<&'a str> {
+    ty.strip_prefix(outer)?.trim_start().strip_prefix('<')?.strip_suffix('>').map(str::trim)
+}
+
+/// Reads a Rust type string from the registry.
+pub fn parse(ty: &str) -> Ty {
+    let mut ty = ty.trim();
+    for prefix in ["::std::collections::", "std::collections::", "::serde_json::", "serde_json::", "crate::models::", "crate::"] {
+        if let Some(rest) = ty.strip_prefix(prefix) {
+            ty = rest;
+        }
+    }
+    if let Some(inner) = strip_generic(ty, "Option") {
+        return Ty::Optional(Box::new(parse(inner)));
+    }
+    if let Some(inner) = strip_generic(ty, "Vec") {
+        return Ty::List(Box::new(parse(inner)));
+    }
+    for wrapper in ["Json", "Form", "Box"] {
+        if let Some(inner) = strip_generic(ty, wrapper) {
+            return parse(inner);
+        }
+    }
+    for map in ["BTreeMap", "HashMap"] {
+        if let Some(inner) = strip_generic(ty, map) {
+            let value = inner.split_once(',').map(|(_, v)| v).unwrap_or("Value");
+            return Ty::Map(Box::new(parse(value)));
+        }
+    }
+    match ty {
+        "String" | "str" | "&str" | "Secret" => Ty::Str,
+        "bool" => Ty::Bool,
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "f32" | "f64" => Ty::Num,
+        "Value" => Ty::Any,
+        "Timestamp" => Ty::Timestamp,
+        "Empty" | "()" => Ty::Nothing,
+        "PolicyResponse" => Ty::Model("PolicyFile".into()),
+        "ValidationResponse" => Ty::Model("PolicyValidation".into()),
+        "PolicyBody" => Ty::Model("PolicySource".into()),
+        "ValidationBody" => Ty::Model("PolicyValidationInput".into()),
+        "DeviceFilters" => Ty::Filters,
+        name if is_enum(name) => Ty::Enum(name.to_owned()),
+        name if is_model(name) => Ty::Model(name.to_owned()),
+        _ => Ty::Any,
+    }
+}
+
+impl Ty {
+    /// The TypeScript type. `param` widens timestamps to `string | Date`.
+    pub fn ts(&self, param: bool) -> String {
+        match self {
+            Ty::Str => "string".into(),
+            Ty::Num => "number".into(),
+            Ty::Bool => "boolean".into(),
+            Ty::Any => "unknown".into(),
+            Ty::Timestamp if param => "string | Date".into(),
+            Ty::Timestamp => "string".into(),
+            Ty::Enum(name) | Ty::Model(name) => ts_name(name).to_owned(),
+            Ty::List(inner) => {
+                let item = inner.ts(param);
+                if item.contains(' ') {
+                    format!("Array<{item}>")
+                } else {
+                    format!("{item}[]")
+                }
+            }
+            Ty::Map(inner) => format!("Record<string, {}>", inner.ts(param)),
+            Ty::Optional(inner) => format!("{} | null", inner.ts(param)),
+            Ty::Nothing => "void".into(),
+            Ty::Filters => "DeviceFilters".into(),
+        }
+    }
+
+    /// The type of an optional field or parameter (`?:`), without the `| null`.
+    fn field(&self, param: bool) -> (bool, String) {
+        match self {
+            Ty::Optional(inner) => (true, inner.ts(param)),
+            other => (false, other.ts(param)),
+        }
+    }
+}
+
+fn pascal(id: &str) -> String {
+    let mut chars = id.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn key(name: &str) -> String {
+    let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if ident {
+        name.to_owned()
+    } else {
+        format!("{name:?}")
+    }
+}
+
+/// Whether every field of a model is optional (so `{}` is a valid value).
+fn model_all_optional(name: &str) -> bool {
+    if let Some((_, fields)) = tailnet::models::MODELS.iter().find(|(n, _)| *n == name) {
+        return fields.iter().all(|f| matches!(parse(f.ty), Ty::Optional(_)));
+    }
+    if let Some((_, _, fields)) = EXTRA_MODELS.iter().find(|(n, _, _)| *n == name) {
+        return fields.iter().all(|(_, t)| matches!(parse(t), Ty::Optional(_)));
+    }
+    false
+}
+
+/// How an operation's body is given: as `body`, or (for object bodies) its fields at the top level.
+enum BodyShape {
+    None,
+    /// An object model: `{ body: M }` or `M`'s fields among the parameters.
+    Object { model: String, required_input: bool },
+    /// Anything else (an array, a free-form map): only `{ body: T }`.
+    Whole(String),
+}
+
+fn body_shape(body: Option<&BodyInfo>) -> BodyShape {
+    let Some(body) = body else { return BodyShape::None };
+    match parse(body.ty) {
+        Ty::Model(name) => {
+            let all_optional = model_all_optional(&name);
+            // `validateAndTestPolicyFile` needs exactly one of its optional fields.
+            let required_input = !all_optional || name == "PolicyValidationInput";
+            BodyShape::Object { model: ts_name(&name).to_owned(), required_input }
+        }
+        other => BodyShape::Whole(other.ts(true)),
+    }
+}
+
+fn doc(out: &mut String, indent: &str, lines: &[String]) {
+    match lines {
+        [] => {}
+        [one] => {
+            let _ = writeln!(out, "{indent}/** {one} */");
+        }
+        many => {
+            let _ = writeln!(out, "{indent}/**");
+            for line in many {
+                let _ = writeln!(out, "{indent} * {line}");
+            }
+            let _ = writeln!(out, "{indent} */");
+        }
+    }
+}
+
+fn op_doc(op: &OperationInfo) -> Vec<String> {
+    let mut lines = vec![format!("`{} {}` (`{}`).", op.method, op.full_path(), op.id)];
+    if !op.scopes.is_empty() {
+        lines.push(format!("OAuth scopes: {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+    }
+    if !op.authenticated {
+        lines.push("Sent without credentials.".into());
+    }
+    if op.idempotent {
+        lines.push("Idempotent: retried after 5xx and connection failures.".into());
+    } else {
+        lines.push("Not idempotent: retried only after 429 or when the request certainly never left.".into());
+    }
+    lines
+}
+
+/// The whole generated `generated.ts`.
+pub fn generate() -> String {
+    let mut out = String::new();
+    out.push_str(
+        "// @generated by `cargo run -p tailnet-wasm --bin tailnet-wasm-tsgen` from the tailnet core's registry\n\
+         // (OPERATIONS, MODELS, ENUMS). Do not edit by hand; `bindings-wasm/run-tests.sh` checks it is current.\n\
+         /* eslint-disable */\n\n\
+         import type { CallOptions } from \"./types.js\";\n\n",
+    );
+
+    // Enums: the known values, and any other string (the API adds values without notice).
+    out.push_str("// ----- enums: known values; unknown values arrive as they are ---------------------------\n\n");
+    let mut enums: Vec<(&str, Vec<&str>)> = tailnet::models::ENUMS.iter().map(|(n, v)| (*n, v.to_vec())).collect();
+    enums.push(("PolicyFormat", vec!["hujson", "json"]));
+    for (name, values) in &enums {
+        let literals: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+        let union = if literals.is_empty() { "string".to_owned() } else { format!("{} | (string & {{}})", literals.join(" | ")) };
+        let _ = writeln!(out, "export type {} = {union};", ts_name(name));
+    }
+    out.push('\n');
+
+    out.push_str("// ----- models: wire (camelCase) field names; unknown fields are kept as they arrive ------\n\n");
+    out.push_str("/** Device-list filters: `<field>=<value>` exact matches; a list matches all of its values. */\n");
+    out.push_str("export type DeviceFilters = Record<string, string | string[]>;\n\n");
+    for (name, fields) in tailnet::models::MODELS {
+        let _ = writeln!(out, "export interface {} {{", ts_name(name));
+        for field in fields.iter() {
+            let (optional, ty) = parse(field.ty).field(false);
+            let _ = writeln!(out, "  {}{}: {ty};", key(field.wire), if optional { "?" } else { "" });
+        }
+        out.push_str("}\n\n");
+    }
+    for (name, text, fields) in EXTRA_MODELS {
+        doc(&mut out, "", &[(*text).to_owned()]);
+        let _ = writeln!(out, "export interface {name} {{");
+        for (wire, ty) in fields.iter() {
+            let (optional, ty) = parse(ty).field(false);
+            let _ = writeln!(out, "  {}{}: {ty};", key(wire), if optional { "?" } else { "" });
+        }
+        out.push_str("}\n\n");
+    }
+
+    out.push_str("// ----- operations: parameters and results -------------------------------------------------\n\n");
+    let mut methods = String::new();
+    let mut map = String::new();
+    for op in tailnet::registry::OPERATIONS {
+        let base = pascal(op.id);
+        let mut args_required = false;
+        let _ = writeln!(out, "/** Parameters of `{}` (wire names). */", op.id);
+        let _ = writeln!(out, "export interface {base}Args {{");
+        for param in op.params {
+            let ty = parse(param.ty);
+            let (optional, ts) = ty.field(true);
+            // `tailnet` defaults to the client's; every other non-optional parameter is required.
+            let optional = optional || (param.location == ParamLocation::Path && param.wire == "tailnet");
+            args_required |= !optional;
+            let _ = writeln!(out, "  {}{}: {ts};", key(param.wire), if optional { "?" } else { "" });
+        }
+        out.push_str("}\n");
+        let (params_ty, params_required) = match body_shape(op.body.as_ref()) {
+            BodyShape::None => (format!("{base}Args"), args_required),
+            BodyShape::Object { model, required_input } => (
+                format!("{base}Args & ({{ body: {model} }} | ({model} & {{ body?: undefined }}))"),
+                args_required || required_input,
+            ),
+            BodyShape::Whole(ts) => (format!("{base}Args & {{ body: {ts} }}"), true),
+        };
+        let _ = writeln!(out, "export type {base}Params = {params_ty};");
+        let result = match parse(op.response) {
+            Ty::Nothing => "void".to_owned(),
+            other => other.ts(false),
+        };
+        let _ = writeln!(out, "export type {base}Result = {result};\n");
+
+        let _ = writeln!(map, "  {}: {{ params: {base}Params; result: {base}Result }};", op.id);
+        doc(&mut methods, "  ", &op_doc(op));
+        let _ = writeln!(
+            methods,
+            "  {}(params{}: {base}Params, options?: CallOptions): Promise<{base}Result>;",
+            op.id,
+            if params_required { "" } else { "?" }
+        );
+    }
+
+    out.push_str("/** Parameters and result of every operation, by `operationId`. */\n");
+    out.push_str("export interface OperationTypes {\n");
+    out.push_str(&map);
+    out.push_str("}\n\n");
+    out.push_str("/** Every `operationId`. */\nexport type OperationId = keyof OperationTypes;\n\n");
+    out.push_str("/** One method per operation, named by its `operationId`; `Client` implements it. */\n");
+    out.push_str("export interface OperationMethods {\n");
+    out.push_str(&methods);
+    out.push_str("}\n\n");
+
+    out.push_str("/** Every `operationId`, in registry order (the methods `Client` is stamped with). */\n");
+    out.push_str("export const OPERATION_IDS: readonly OperationId[] = [\n");
+    for op in tailnet::registry::OPERATIONS {
+        let _ = writeln!(out, "  {:?},", op.id);
+    }
+    out.push_str("];\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_registry_types() {
+        assert_eq!(parse("Option<Vec<Device>>").ts(false), "Device[] | null");
+        assert_eq!(parse("Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>").ts(false), "Record<string, string[] | null>");
+        assert_eq!(parse("Option<Timestamp>").field(true), (true, "string | Date".to_owned()));
+        assert_eq!(parse("PolicyResponse").ts(false), "PolicyFile");
+        assert_eq!(parse("Empty"), Ty::Nothing);
+        assert_eq!(parse("Option<DeviceFilters>").field(true), (true, "DeviceFilters".to_owned()));
+        assert_eq!(key("If-Match"), "\"If-Match\"");
+    }
+
+    #[test]
+    fn every_registry_type_is_understood() {
+        let mut unknown = Vec::new();
+        let mut check = |ty: &str| {
+            fn known(t: &Ty) -> bool {
+                match t {
+                    Ty::Any => false,
+                    Ty::List(i) | Ty::Map(i) | Ty::Optional(i) => known(i),
+                    _ => true,
+                }
+            }
+            if !known(&parse(ty)) && !ty.contains("Value") {
+                unknown.push(ty.to_owned());
+            }
+        };
+        for op in tailnet::registry::OPERATIONS {
+            check(op.response);
+            op.params.iter().for_each(|p| check(p.ty));
+            if let Some(body) = op.body {
+                check(body.ty);
+                body.fields.iter().for_each(|f| check(f.ty));
+            }
+        }
+        for (_, fields) in tailnet::models::MODELS {
+            fields.iter().for_each(|f| check(f.ty));
+        }
+        assert!(unknown.is_empty(), "types read as unknown: {unknown:?}");
+    }
+
+    /// The committed file is what the generator writes now (also checked by run-tests.sh).
+    #[test]
+    fn committed_declarations_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js/src/generated.ts");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == generate(), "{} is stale: run `cargo run -p tailnet-wasm --bin tailnet-wasm-tsgen`", path.display());
+    }
+}

@@ -1,0 +1,374 @@
+//! The wasm-bindgen surface. Internal to the npm package: the TypeScript wrapper
+//! (`js/src/client.ts`) is the public API and maps the errors thrown here to its classes.
+//!
+//! Conventions across the boundary:
+//! - parameters and options go in as JSON text (`JSON.stringify` on the JS side), results come
+//!   out as JSON text (one `JSON.parse`), request/response bodies as bytes, headers as a flat
+//!   `[name, value, name, value, …]` array of strings;
+//! - times come from JavaScript (`performance.now()` for `now`, `Date.now()` for the Unix clock):
+//!   `SystemTime::now()` panics on wasm32-unknown-unknown and the core reads no clock anyway;
+//! - errors are thrown as a JS `Error` named `TailnetNativeError` with `kind` (`build`, `api`,
+//!   `decode`, `transport`, `internal`) and `detail` (the core error as JSON text);
+//! - a Rust panic traps (wasm32 aborts); the panic hook leaves the message in
+//!   `globalThis.__tailnetPanic` and the wrapper resets the instance (`__wbg_reset_state`).
+
+use std::time::Duration;
+
+use js_sys::{Array, Uint8Array};
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
+
+// ----- errors --------------------------------------------------------------------------------
+
+/// The core error as JSON (the payload the wrapper builds its error classes from).
+pub fn error_detail(error: &Error) -> Value {
+    match error {
+        Error::Build(e) => serde_json::to_value(e),
+        Error::Api(e) => serde_json::to_value(e.as_ref()),
+        Error::Decode(e) => serde_json::to_value(e),
+        Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
+    }
+    .unwrap_or(Value::Null)
+}
+
+fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("TailnetNativeError");
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("kind"), &JsValue::from_str(kind));
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("detail"), &JsValue::from_str(&detail.to_string()));
+    error.into()
+}
+
+fn js_error(error: &Error) -> JsValue {
+    native_error(error.kind(), &error_detail(error), &error.to_string())
+}
+
+fn build_error(parameter: &str, reason: impl Into<String>) -> JsValue {
+    js_error(&Error::Build(BuildError::new(parameter, reason)))
+}
+
+fn parse_json(parameter: &str, text: &str) -> Result<Value, JsValue> {
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(text).map_err(|e| build_error(parameter, format!("not valid JSON: {e}")))
+}
+
+// ----- options -------------------------------------------------------------------------------
+
+/// Client options as the wrapper passes them (JSON, camelCase). Durations in milliseconds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Options {
+    pub base_url: Option<String>,
+    pub tailnet: Option<String>,
+    pub user_agent: Option<String>,
+    /// `none`, `apiKey`, `basic` (API key as the Basic user name), `accessToken`, `oauth`,
+    /// `workload` (an OIDC ID token exchanged for access tokens).
+    pub auth: Option<String>,
+    pub secret: Option<String>,
+    pub client_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub max_attempts: Option<u32>,
+    pub base_delay_ms: Option<f64>,
+    pub max_delay_ms: Option<f64>,
+    pub budget_ms: Option<f64>,
+    pub rate_limit_per_second: Option<f64>,
+    pub rate_limit_burst: Option<u32>,
+    pub max_response_bytes: Option<f64>,
+    pub jitter_seed: Option<f64>,
+}
+
+fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration, Error> {
+    match value {
+        None => Ok(default),
+        Some(ms) => Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| BuildError::new(name, "must be a non-negative number of milliseconds").into()),
+    }
+}
+
+impl Options {
+    pub fn config(&self) -> Result<Config, Error> {
+        let mut config = Config::new().user_agent(self.user_agent.as_deref().unwrap_or(crate::USER_AGENT))?;
+        if let Some(url) = &self.base_url {
+            config = config.base_url(url)?;
+        }
+        if let Some(tailnet) = &self.tailnet {
+            config = config.tailnet(tailnet.clone())?;
+        }
+        Ok(config)
+    }
+
+    pub fn auth(&self) -> Result<Auth, Error> {
+        let secret = |what: &str| -> Result<Secret, Error> {
+            match &self.secret {
+                Some(s) if !s.is_empty() => Ok(Secret::new(s.clone())),
+                _ => Err(BuildError::new(what, "is required").into()),
+            }
+        };
+        let client_id = || -> Result<String, Error> {
+            match &self.client_id {
+                Some(id) if !id.is_empty() => Ok(id.clone()),
+                _ => Err(BuildError::new("clientId", "is required").into()),
+            }
+        };
+        Ok(match self.auth.as_deref().unwrap_or("none") {
+            "none" => Auth::None,
+            "apiKey" => Auth::Static(Credentials::ApiKey(secret("apiKey")?)),
+            "basic" => Auth::Static(Credentials::ApiKeyBasic(secret("apiKey")?)),
+            "accessToken" => Auth::Static(Credentials::AccessToken(secret("accessToken")?)),
+            "oauth" => Auth::OAuth(OAuthClient::client_credentials(client_id()?, secret("clientSecret")?, self.scopes.clone())),
+            "workload" => Auth::OAuth(OAuthClient::workload_identity(client_id()?, secret("idToken")?)),
+            other => return Err(BuildError::new("auth", format!("unknown kind {other:?}")).into()),
+        })
+    }
+
+    /// The config with static credentials applied (for the sans-IO `buildRequest`).
+    pub fn config_with_credentials(&self) -> Result<Config, Error> {
+        let config = self.config()?;
+        Ok(match self.auth()? {
+            Auth::Static(credentials) => config.credentials(Some(credentials)),
+            Auth::None => config,
+            Auth::OAuth(_) => return Err(BuildError::new("auth", "buildRequest takes an API key or an access token, not OAuth client credentials").into()),
+        })
+    }
+
+    pub fn session(&self) -> Result<Session, Error> {
+        let defaults = RetryPolicy::default();
+        let max_attempts = self.max_attempts.unwrap_or(defaults.max_attempts);
+        if max_attempts == 0 {
+            return Err(BuildError::new("retry.maxAttempts", "must be at least 1").into());
+        }
+        let retry = RetryPolicy {
+            max_attempts,
+            base_delay: millis("retry.baseDelayMs", self.base_delay_ms, defaults.base_delay)?,
+            max_delay: millis("retry.maxDelayMs", self.max_delay_ms, defaults.max_delay)?,
+            budget: millis("retry.budgetMs", self.budget_ms, defaults.budget)?,
+        };
+        let limiter = match self.rate_limit_per_second {
+            Some(rate) => Some(RateLimiter::new(rate, self.rate_limit_burst.unwrap_or(1)).map_err(|e| BuildError::new("rateLimit.perSecond", e.reason))?),
+            None => None,
+        };
+        let mut session = Session::new(self.config()?, self.auth()?)
+            .with_retry(retry)
+            .with_rate_limiter(limiter)
+            .with_jitter_seed(self.jitter_seed.map(|s| s.abs() as u64).unwrap_or(0x5DEE_CE66_D1CE_5EED));
+        if let Some(limit) = self.max_response_bytes {
+            if !(limit.is_finite() && limit >= 1.0) {
+                return Err(BuildError::new("maxResponseBytes", "must be a positive number").into());
+            }
+            session = session.with_max_response_bytes(limit as usize);
+        }
+        Ok(session)
+    }
+}
+
+fn options_of(options_json: &str) -> Result<Options, JsValue> {
+    if options_json.is_empty() {
+        return Ok(Options::default());
+    }
+    serde_json::from_str(options_json).map_err(|e| build_error("options", e.to_string()))
+}
+
+// ----- requests and responses ----------------------------------------------------------------
+
+fn headers_array(request: &HttpRequest) -> Array {
+    let headers = Array::new();
+    for (name, value) in request.headers.iter() {
+        headers.push(&JsValue::from_str(name.as_str()));
+        headers.push(&JsValue::from_str(&String::from_utf8_lossy(value.as_bytes())));
+    }
+    headers
+}
+
+/// `[method, url, [name, value, …], body | undefined]`
+fn request_parts(request: &HttpRequest) -> Array {
+    let parts = Array::new();
+    parts.push(&JsValue::from_str(request.method.as_str()));
+    parts.push(&JsValue::from_str(&request.url));
+    parts.push(&headers_array(request));
+    if request.body.is_empty() {
+        parts.push(&JsValue::UNDEFINED);
+    } else {
+        parts.push(&Uint8Array::from(request.body.as_slice()));
+    }
+    parts
+}
+
+/// A response from its parts; `headers` is `[name, value, name, value, …]`.
+pub fn response_of(status: u16, headers: &[String], body: Vec<u8>) -> HttpResponse {
+    let mut response = HttpResponse::new(status, body);
+    for pair in headers.chunks_exact(2) {
+        response = response.with_header(&pair[0], &pair[1]);
+    }
+    response
+}
+
+fn duration_of_millis(ms: f64) -> Duration {
+    Duration::try_from_secs_f64(ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO)
+}
+
+fn unix_seconds(unix_ms: f64) -> u64 {
+    if unix_ms.is_finite() && unix_ms > 0.0 {
+        (unix_ms / 1000.0) as u64
+    } else {
+        0
+    }
+}
+
+// ----- sans-IO functions ---------------------------------------------------------------------
+
+/// Builds the request of an operation: `[method, url, headers, body]`. `options` is the client
+/// options JSON (base URL, tailnet, static credentials); `params` the parameter object JSON.
+#[wasm_bindgen(js_name = buildRequest)]
+pub fn build_request(operation_id: &str, params_json: &str, options_json: &str) -> Result<Array, JsValue> {
+    let options = options_of(options_json)?;
+    let config = options.config_with_credentials().map_err(|e| js_error(&e))?;
+    let params = parse_json("params", params_json)?;
+    let request = registry::build(operation_id, &config, params).map_err(|e| js_error(&e))?;
+    Ok(request_parts(&request))
+}
+
+/// Parses a response of an operation into its result as JSON text (`null` for no result).
+#[wasm_bindgen(js_name = parseResponse)]
+pub fn parse_response(operation_id: &str, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<String, JsValue> {
+    let response = response_of(status, &headers, body);
+    crate::parse_to_json(operation_id, &response).map_err(|e| js_error(&e))
+}
+
+/// Every operation (`OperationInfo` as JSON: id, name, method, path, scopes, success,
+/// authenticated, idempotent, params, body, response).
+#[wasm_bindgen(js_name = operations)]
+pub fn operations() -> String {
+    serde_json::to_string(registry::OPERATIONS).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Masks secrets (`tskey-…`, secret JSON members, form secrets) in free text.
+#[wasm_bindgen(js_name = redact)]
+pub fn redact(text: &str) -> String {
+    tailnet::secret::redact_secrets(text)
+}
+
+#[wasm_bindgen(js_name = userAgent)]
+pub fn user_agent() -> String {
+    crate::USER_AGENT.to_owned()
+}
+
+/// Test hook: a Rust panic (the wrapper must turn it into an `InternalError` and stay usable).
+#[wasm_bindgen(js_name = __testPanic)]
+#[allow(clippy::panic)]
+pub fn test_panic(message: &str) {
+    panic!("{message}");
+}
+
+/// Keeps the panic message where the wrapper can read it after the trap.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = tailnet::secret::redact_secrets(&info.to_string());
+        let _ = js_sys::Reflect::set(&js_sys::global(), &JsValue::from_str("__tailnetPanic"), &JsValue::from_str(&message));
+    }));
+}
+
+// ----- the client state machine --------------------------------------------------------------
+
+/// State shared by every call of one client: config, credentials and OAuth token (one fetch for
+/// any number of concurrent calls), retry policy, rate limiter.
+#[wasm_bindgen(js_name = Session)]
+pub struct WasmSession {
+    inner: Session,
+}
+
+#[wasm_bindgen(js_class = Session)]
+impl WasmSession {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options_json: &str) -> Result<WasmSession, JsValue> {
+        let options = options_of(options_json)?;
+        let inner = options.session().map_err(|e| js_error(&e))?;
+        Ok(WasmSession { inner })
+    }
+
+    /// OAuth token requests started so far.
+    #[wasm_bindgen(getter, js_name = tokenFetches)]
+    pub fn token_fetches(&self) -> f64 {
+        self.inner.token_fetches() as f64
+    }
+
+    /// Transports refuse response bodies larger than this many bytes.
+    #[wasm_bindgen(getter, js_name = maxResponseBytes)]
+    pub fn max_response_bytes(&self) -> f64 {
+        self.inner.max_response_bytes as f64
+    }
+
+    /// Replaces the OIDC ID token of a workload-identity client.
+    #[wasm_bindgen(js_name = setIdToken)]
+    pub fn set_id_token(&mut self, id_token: String) {
+        if let Auth::OAuth(oauth) = &mut self.inner.auth {
+            oauth.set_id_token(id_token);
+        }
+    }
+}
+
+/// One invocation of one operation across its attempts (the core's `Call`).
+#[wasm_bindgen(js_name = Call)]
+pub struct WasmCall {
+    call: Call,
+}
+
+#[wasm_bindgen(js_class = Call)]
+impl WasmCall {
+    #[wasm_bindgen(constructor)]
+    pub fn new(operation_id: &str, params_json: &str) -> Result<WasmCall, JsValue> {
+        let params = parse_json("params", params_json)?;
+        let call = Call::by_id(operation_id, params).map_err(|e| js_error(&e))?;
+        Ok(WasmCall { call })
+    }
+
+    /// The operation's `operationId`.
+    #[wasm_bindgen(getter)]
+    pub fn operation(&self) -> String {
+        self.call.operation().id.to_owned()
+    }
+
+    /// Attempts sent so far (token requests not counted).
+    #[wasm_bindgen(getter)]
+    pub fn attempts(&self) -> u32 {
+        self.call.attempts()
+    }
+
+    /// What to do next: `[0, method, url, headers, body]` send; `[1, ms]` sleep; `[2, json]` done
+    /// with the parsed result. An error that ends the call is thrown.
+    pub fn poll(&mut self, session: &mut WasmSession, now_ms: f64) -> Result<Array, JsValue> {
+        match self.call.poll(&mut session.inner, duration_of_millis(now_ms)) {
+            Step::Send(request) => {
+                let parts = request_parts(&request);
+                parts.unshift(&JsValue::from_f64(0.0));
+                Ok(parts)
+            }
+            Step::Wait(delay) => Ok(Array::of2(&JsValue::from_f64(1.0), &JsValue::from_f64(delay.as_secs_f64() * 1000.0))),
+            Step::Done(Ok(response)) => {
+                let json = crate::parse_to_json(self.call.operation().id, &response).map_err(|e| js_error(&e))?;
+                Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json)))
+            }
+            Step::Done(Err(e)) => Err(js_error(&e)),
+        }
+    }
+
+    /// Reports the response to the request of the last send step.
+    #[wasm_bindgen(js_name = onResponse)]
+    pub fn on_response(&mut self, session: &mut WasmSession, status: u16, headers: Vec<String>, body: Vec<u8>, now_ms: f64, unix_ms: f64) {
+        let response = response_of(status, &headers, body);
+        self.call.on_response(&mut session.inner, response, duration_of_millis(now_ms), unix_seconds(unix_ms));
+    }
+
+    /// Reports that the request of the last send step got no response. `maybe_sent` is false only
+    /// when the request certainly never left (connection refused).
+    #[wasm_bindgen(js_name = onTransportError)]
+    pub fn on_transport_error(&mut self, session: &mut WasmSession, message: &str, maybe_sent: bool, timed_out: bool, now_ms: f64, unix_ms: f64) {
+        let failure = TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out };
+        self.call.on_transport_error(&mut session.inner, failure, duration_of_millis(now_ms), unix_seconds(unix_ms));
+    }
+}
