@@ -1,21 +1,663 @@
-//! Binding crate: the generated surface is stamped from `tailnet::for_each_operation!`.
-//! This crate currently exposes only the operation list the stamp produces; the language
-//! surface (wasm-bindgen / pyo3 / uniffi) is added by its own issue.
+//! Swift and Kotlin bindings of the tailnet core, through uniffi proc-macros (no UDL).
+//!
+//! - [`TailnetClient`]: one async method per operation (`listTailnetDevices` in Swift/Kotlin),
+//!   stamped from `tailnet::for_each_operation!`; parameters and results are the mirror records of
+//!   [`generated`] (written by `gen-records` from the core's model list, never by hand).
+//! - [`HttpTransport`]: the foreign async trait Swift (`URLSession`) and Kotlin
+//!   (`java.net.http.HttpClient`) implement: `send` and `sleep`. It is the only IO; credentials,
+//!   retries, backoff and rate limits are decided by the core's `Call`/`Session` state machines.
+//!   Anything a foreign transport throws becomes [`TailnetError::Transport`], never a crash.
+//! - [`build_request`] / [`parse_response`]: the sans-IO pair, by `operationId`, JSON in and out.
 
-macro_rules! operation_ids {
-    ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
-        /// Every operation id this binding will expose, in registry order.
-        pub const OPERATION_IDS: &[&str] = &[$($id),*];
+// `TailnetError` crosses the FFI by value (uniffi cannot box an error variant); its size only
+// matters on the cold error path.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::{Config, Credentials};
+
+uniffi::setup_scaffolding!("tailnet");
+
+pub mod generated;
+pub use generated::*;
+
+// ---- JSON values ------------------------------------------------------------------------------
+
+/// Any JSON value; crosses the FFI as its JSON text (Kotlin/Swift see a `String`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JsonValue(pub serde_json::Value);
+
+uniffi::custom_type!(JsonValue, String, {
+    lower: |value| value.0.to_string(),
+    try_lift: |text| Ok(JsonValue(serde_json::from_str(&text)?)),
+});
+
+impl serde::Serialize for JsonValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(JsonValue)
+    }
+}
+
+/// A string enum whose unknown values are kept as `Unknown(value)` (`ffi_enum!` is used by the
+/// generated mirrors of every core enum).
+#[macro_export]
+macro_rules! ffi_enum {
+    ($name:ident { $( $variant:ident = $wire:literal ),* $(,)? }) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+        pub enum $name {
+            $( $variant, )*
+            /// A value this version of the library does not know, kept verbatim.
+            Unknown { value: String },
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )*
+                    $name::Unknown { value } => value,
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Unknown { value: String::new() }
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(match value.as_str() {
+                    $( $wire => $name::$variant, )*
+                    _ => $name::Unknown { value },
+                })
+            }
+        }
     };
 }
 
-tailnet::for_each_operation!(operation_ids);
+/// Device-list filters accept one value or a list per field (`{"isEphemeral": "false", "tags": ["a"]}`).
+pub fn one_or_many_filters<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<HashMap<String, Vec<String>>>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let map: Option<HashMap<String, OneOrMany>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(map.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| match v {
+                OneOrMany::One(one) => (k, vec![one]),
+                OneOrMany::Many(many) => (k, many),
+            })
+            .collect()
+    }))
+}
+
+// ---- Results that are not API models ----------------------------------------------------------
+
+/// The policy file and the `ETag` to send back as `If-Match`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
+#[serde(default)]
+pub struct PolicyFile {
+    /// HuJSON (comments kept) or JSON text, per the `Accept` asked for.
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[uniffi(default)]
+    pub etag: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[uniffi(default)]
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[uniffi(default)]
+    pub errors: Vec<String>,
+}
+
+/// One failed (or warned) policy test.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
+#[serde(default)]
+pub struct AclTestResult {
+    pub user: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[uniffi(default)]
+    pub errors: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[uniffi(default)]
+    pub warnings: Vec<String>,
+}
+
+/// The outcome of `acl/validate` (it answers 200 even when tests fail).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
+#[serde(default)]
+pub struct PolicyValidation {
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[uniffi(default)]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[uniffi(default)]
+    pub results: Vec<AclTestResult>,
+}
+
+// ---- HTTP values and the foreign transport ----------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpHeader {
+    /// Lower-case on requests built by the core.
+    pub name: String,
+    pub value: String,
+}
+
+/// A request for the transport to send as is (the URL is already percent-encoded).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<HttpHeader>,
+    pub body: Vec<u8>,
+    /// Refuse (throw) a response body larger than this many bytes.
+    pub max_response_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpResponse {
+    pub status: u16,
+    #[uniffi(default)]
+    pub headers: Vec<HttpHeader>,
+    #[uniffi(default)]
+    pub body: Vec<u8>,
+}
+
+/// What a transport throws when no HTTP response arrived.
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+pub enum TransportError {
+    #[error("{reason}")]
+    Failed {
+        reason: String,
+        /// False only when the request certainly never left (connection refused, DNS failure).
+        maybe_sent: bool,
+        timed_out: bool,
+    },
+}
+
+/// Any other exception a foreign transport throws: a transport failure that may have been sent.
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransportError::Failed { reason: format!("transport raised: {}", error.reason), maybe_sent: true, timed_out: false }
+    }
+}
+
+/// The IO of a [`TailnetClient`], implemented in Swift or Kotlin.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait HttpTransport: Send + Sync {
+    /// Sends one request and returns the whole response (any status).
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+    /// Suspends for `millis` milliseconds (retry backoff, `Retry-After`, rate limits).
+    async fn sleep(&self, millis: u64);
+}
+
+// ---- Errors -----------------------------------------------------------------------------------
+
+/// Every error of the library. (No field is called `message`: it would clash with Kotlin's
+/// `Throwable.message`; the API's message is `detail`.)
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+pub enum TailnetError {
+    /// The request could not be built from the parameters.
+    #[error("invalid parameter `{parameter}`: {reason}")]
+    Build { parameter: String, reason: String },
+    /// The API answered with an error status.
+    #[error("{display}")]
+    Api {
+        status: u16,
+        /// The `message` of the JSON error body, or a short description.
+        detail: String,
+        /// `aclTests` or `other` when the body had `data`.
+        data_kind: Option<String>,
+        /// The `data` member as JSON text.
+        data_json: Option<String>,
+        /// Typed policy-test failures (`data_kind == "aclTests"`).
+        test_results: Vec<AclTestResult>,
+        retry_after_seconds: Option<u64>,
+        /// `Retry-After` given as an HTTP date, in Unix seconds.
+        retry_after_at_unix_seconds: Option<u64>,
+        /// The raw body when it is not a JSON error object (HTML, text), secrets masked.
+        body: Option<String>,
+        /// The OAuth scope the operation needs (403).
+        required_scope: Option<String>,
+        /// The whole error as one line.
+        display: String,
+    },
+    /// A success response whose body does not decode.
+    #[error("cannot decode the {status} response at `{path}`: {reason} (near: {snippet})")]
+    Decode { status: u16, path: String, reason: String, snippet: String },
+    /// No HTTP response (connection, timeout, the transport threw).
+    #[error("transport error: {reason}")]
+    Transport { reason: String, timed_out: bool },
+}
+
+impl From<tailnet::Error> for TailnetError {
+    fn from(error: tailnet::Error) -> Self {
+        match error {
+            tailnet::Error::Build(e) => TailnetError::Build { parameter: e.parameter, reason: e.reason },
+            tailnet::Error::Api(e) => {
+                let display = e.to_string();
+                let (data_kind, data_json, test_results) = match &e.data {
+                    None => (None, None, Vec::new()),
+                    Some(tailnet::ApiErrorData::AclTests(tests)) => (
+                        Some("aclTests".to_owned()),
+                        serde_json::to_string(tests).ok(),
+                        tests.iter().map(|t| AclTestResult { user: t.user.clone(), errors: t.errors.clone(), warnings: t.warnings.clone() }).collect(),
+                    ),
+                    Some(tailnet::ApiErrorData::Other(value)) => (Some("other".to_owned()), Some(value.to_string()), Vec::new()),
+                };
+                let (retry_after_seconds, retry_after_at_unix_seconds) = match e.retry_after {
+                    Some(tailnet::RetryAfter::Seconds(s)) => (Some(s), None),
+                    Some(tailnet::RetryAfter::AtUnixSeconds(at)) => (None, Some(at)),
+                    None => (None, None),
+                };
+                TailnetError::Api {
+                    status: e.status,
+                    detail: e.message,
+                    data_kind,
+                    data_json,
+                    test_results,
+                    retry_after_seconds,
+                    retry_after_at_unix_seconds,
+                    body: e.body,
+                    required_scope: e.required_scope,
+                    display,
+                }
+            }
+            tailnet::Error::Decode(e) => TailnetError::Decode { status: e.status, path: e.path, reason: e.reason, snippet: e.snippet },
+            tailnet::Error::Transport { message, timed_out } => TailnetError::Transport { reason: message, timed_out },
+        }
+    }
+}
+
+fn build_error(parameter: &str, reason: impl std::fmt::Display) -> TailnetError {
+    tailnet::Error::from(tailnet::BuildError::new(parameter, reason.to_string())).into()
+}
+
+// ---- Options ----------------------------------------------------------------------------------
+
+/// How a client (or a sans-IO `build_request`) authenticates, where it sends, how it retries.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct ClientOptions {
+    /// Default `https://api.tailscale.com`.
+    #[uniffi(default)]
+    pub base_url: Option<String>,
+    /// Default `-` (the credential's tailnet).
+    #[uniffi(default)]
+    pub tailnet: Option<String>,
+    /// An API access token (`tskey-api-…`), sent as Bearer (or Basic with `basic_auth`).
+    #[uniffi(default)]
+    pub api_key: Option<String>,
+    #[uniffi(default)]
+    pub basic_auth: bool,
+    /// An OAuth access token you manage.
+    #[uniffi(default)]
+    pub access_token: Option<String>,
+    /// OAuth client credentials: tokens fetched once for all concurrent calls and refreshed.
+    #[uniffi(default)]
+    pub oauth_client_id: Option<String>,
+    #[uniffi(default)]
+    pub oauth_client_secret: Option<String>,
+    #[uniffi(default)]
+    pub oauth_scopes: Vec<String>,
+    /// Workload identity: an OIDC ID token exchanged (with `oauth_client_id`) for access tokens.
+    #[uniffi(default)]
+    pub id_token: Option<String>,
+    /// Appended to the `User-Agent` (`tailnet/0.1.0 my-app/1.0`).
+    #[uniffi(default)]
+    pub user_agent_suffix: Option<String>,
+    /// Attempts in total (1 = never retry). Default 4.
+    #[uniffi(default)]
+    pub max_attempts: Option<u32>,
+    #[uniffi(default)]
+    pub retry_base_delay_ms: Option<u64>,
+    #[uniffi(default)]
+    pub retry_max_delay_ms: Option<u64>,
+    /// The whole call, waits included. Default 120 s.
+    #[uniffi(default)]
+    pub retry_budget_ms: Option<u64>,
+    /// Client-side token bucket: `per_second` on average, `burst` at once.
+    #[uniffi(default)]
+    pub rate_limit_per_second: Option<f64>,
+    #[uniffi(default)]
+    pub rate_limit_burst: Option<u32>,
+    /// Default 64 MiB.
+    #[uniffi(default)]
+    pub max_response_bytes: Option<u64>,
+}
+
+fn config_of(options: &ClientOptions) -> Result<Config, TailnetError> {
+    let mut config = Config::new();
+    if let Some(url) = &options.base_url {
+        config = config.base_url(url).map_err(tailnet::Error::from)?;
+    }
+    if let Some(tailnet) = &options.tailnet {
+        config = config.tailnet(tailnet.clone()).map_err(tailnet::Error::from)?;
+    }
+    if let Some(suffix) = &options.user_agent_suffix {
+        config = config.user_agent_suffix(suffix).map_err(tailnet::Error::from)?;
+    }
+    let credentials = match (&options.api_key, &options.access_token) {
+        (Some(key), _) if options.basic_auth => Some(Credentials::ApiKeyBasic(key.as_str().into())),
+        (Some(key), _) => Some(Credentials::ApiKey(key.as_str().into())),
+        (None, Some(token)) => Some(Credentials::AccessToken(token.as_str().into())),
+        (None, None) => None,
+    };
+    Ok(config.credentials(credentials))
+}
+
+fn session_of(options: &ClientOptions, seed: u64) -> Result<Session, TailnetError> {
+    let config = config_of(options)?;
+    let auth = match (&options.oauth_client_id, &options.oauth_client_secret, &options.id_token) {
+        (Some(id), Some(secret), _) => Auth::OAuth(OAuthClient::client_credentials(id.clone(), secret.as_str(), options.oauth_scopes.clone())),
+        (Some(id), None, Some(token)) => Auth::OAuth(OAuthClient::workload_identity(id.clone(), token.as_str())),
+        (None, Some(_), _) | (None, _, Some(_)) => return Err(build_error("oauthClientId", "OAuth needs a client id")),
+        (Some(_), None, None) => return Err(build_error("oauthClientSecret", "OAuth needs a client secret or an ID token")),
+        (None, None, None) => match config.get_credentials() {
+            Some(credentials) => Auth::Static(credentials.clone()),
+            None => Auth::None,
+        },
+    };
+    let defaults = RetryPolicy::default();
+    let ms = |v: Option<u64>, d: Duration| v.map(Duration::from_millis).unwrap_or(d);
+    let retry = RetryPolicy {
+        max_attempts: options.max_attempts.unwrap_or(defaults.max_attempts).max(1),
+        base_delay: ms(options.retry_base_delay_ms, defaults.base_delay),
+        max_delay: ms(options.retry_max_delay_ms, defaults.max_delay),
+        budget: ms(options.retry_budget_ms, defaults.budget),
+    };
+    let limiter = match options.rate_limit_per_second {
+        Some(per_second) => {
+            Some(RateLimiter::new(per_second, options.rate_limit_burst.unwrap_or(1)).map_err(tailnet::Error::from)?)
+        }
+        None => None,
+    };
+    let mut session = Session::new(config, auth).with_retry(retry).with_rate_limiter(limiter).with_jitter_seed(seed);
+    if let Some(limit) = options.max_response_bytes {
+        session = session.with_max_response_bytes(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    Ok(session)
+}
+
+// ---- Conversions ------------------------------------------------------------------------------
+
+fn request_to_ffi(request: tailnet::HttpRequest, max_response_bytes: usize) -> HttpRequest {
+    let headers = request.header_pairs().into_iter().map(|(name, value)| HttpHeader { name, value }).collect();
+    HttpRequest {
+        method: request.method.as_str().to_owned(),
+        url: request.url,
+        headers,
+        body: request.body,
+        max_response_bytes: max_response_bytes as u64,
+    }
+}
+
+fn response_from_ffi(response: HttpResponse) -> tailnet::HttpResponse {
+    let mut out = tailnet::HttpResponse::new(response.status, response.body);
+    for header in &response.headers {
+        out = out.with_header(&header.name, &header.value);
+    }
+    out
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value, status: u16) -> Result<T, TailnetError> {
+    serde_json::from_value(value).map_err(|e| TailnetError::Decode {
+        status,
+        path: ".".to_owned(),
+        reason: format!("result does not fit its record: {e}"),
+        snippet: String::new(),
+    })
+}
+
+// ---- The client -------------------------------------------------------------------------------
+
+/// The Tailscale API over a foreign [`HttpTransport`]. Safe to share across threads and
+/// coroutines/tasks; all calls share one token cache, retry policy and rate limiter.
+#[derive(uniffi::Object)]
+pub struct TailnetClient {
+    session: Mutex<Session>,
+    transport: Arc<dyn HttpTransport>,
+    origin: Instant,
+}
+
+impl std::fmt::Debug for TailnetClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TailnetClient").finish_non_exhaustive()
+    }
+}
+
+fn unix_now() -> std::time::Duration {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+}
+
+#[uniffi::export]
+impl TailnetClient {
+    #[uniffi::constructor]
+    pub fn new(options: ClientOptions, transport: Arc<dyn HttpTransport>) -> Result<Arc<Self>, TailnetError> {
+        let seed = unix_now().as_nanos() as u64 ^ 0x2545_F491_4F6C_DD1D;
+        Ok(Arc::new(TailnetClient { session: Mutex::new(session_of(&options, seed)?), transport, origin: Instant::now() }))
+    }
+
+    /// OAuth token requests made so far.
+    pub fn token_fetches(&self) -> u64 {
+        self.session.lock().map(|s| s.token_fetches()).unwrap_or(0)
+    }
+
+    /// Calls any operation by `operationId` with JSON parameters (the spec's names, as
+    /// `build_request` takes them); returns the result as JSON text (`null` when there is none).
+    pub async fn call_json(&self, operation_id: String, params_json: String) -> Result<String, TailnetError> {
+        let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| build_error("params", e))?;
+        let call = Call::by_id(&operation_id, params)?;
+        let id = call.operation().id;
+        let response = self.drive(call).await?;
+        let value = tailnet::registry::parse(id, &response)?;
+        Ok(value.to_string())
+    }
+
+    /// For conformance tests: like [`Self::call_json`], but through the operation's typed
+    /// parameters record and result record (JSON → records → core → records → JSON).
+    pub async fn call_typed_json(&self, operation_id: String, params_json: String) -> Result<String, TailnetError> {
+        let info = tailnet::registry::find(&operation_id).ok_or_else(|| build_error("operationId", format!("unknown operation {operation_id:?}")))?;
+        let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| build_error("params", e))?;
+        let params = gather_body(info, params);
+        self.typed_json_dispatch(info.id, params).await
+    }
+}
+
+/// Moves keyword-style body fields into `"body"` for operations whose record has a `body` field.
+fn gather_body(info: &tailnet::OperationInfo, params: serde_json::Value) -> serde_json::Value {
+    let serde_json::Value::Object(mut object) = params else { return params };
+    let record_body = info.body.is_some_and(|b| b.ty.starts_with("Json<") || b.ty.starts_with("Form<"));
+    if info.body.is_some() && !record_body {
+        // Text bodies (policy files): their fields are top-level in the record.
+        if let Some(serde_json::Value::Object(body)) = object.remove("body") {
+            object.extend(body);
+        }
+        return serde_json::Value::Object(object);
+    }
+    if !record_body || object.contains_key("body") {
+        return serde_json::Value::Object(object);
+    }
+    let loose: Vec<String> = object.keys().filter(|k| info.param(k).is_none()).cloned().collect();
+    if loose.is_empty() {
+        return serde_json::Value::Object(object);
+    }
+    let mut body = serde_json::Map::new();
+    for key in loose {
+        if let Some(value) = object.remove(&key) {
+            body.insert(key, value);
+        }
+    }
+    object.insert("body".to_owned(), serde_json::Value::Object(body));
+    serde_json::Value::Object(object)
+}
+
+impl TailnetClient {
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>, tailnet::Error> {
+        self.session.lock().map_err(|_| tailnet::Error::transport("client state poisoned", false))
+    }
+
+    /// The client loop: the core decides; this only sends and sleeps.
+    async fn drive(&self, mut call: Call) -> Result<tailnet::HttpResponse, tailnet::Error> {
+        loop {
+            let (step, max_bytes) = {
+                let mut session = self.lock()?;
+                (call.poll(&mut session, self.now()), session.max_response_bytes)
+            };
+            match step {
+                Step::Done(result) => return result,
+                Step::Wait(delay) => self.transport.sleep(delay.as_millis().min(u64::MAX as u128) as u64).await,
+                Step::Send(request) => {
+                    let outcome = self.transport.send(request_to_ffi(*request, max_bytes)).await;
+                    let (now, unix) = (self.now(), unix_now().as_secs());
+                    let outcome = match outcome {
+                        Ok(response) if response.body.len() > max_bytes => Err(TransportFailure {
+                            message: format!("response larger than the {max_bytes} byte limit"),
+                            maybe_sent: true,
+                            timed_out: false,
+                        }),
+                        Ok(response) => Ok(response_from_ffi(response)),
+                        Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
+                            Err(TransportFailure { message: tailnet::secret::redact_secrets(&reason), maybe_sent, timed_out })
+                        }
+                    };
+                    let mut session = self.lock()?;
+                    match outcome {
+                        Ok(response) => call.on_response(&mut session, response, now, unix),
+                        Err(failure) => call.on_transport_error(&mut session, failure, now, unix),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn call_typed<P: serde::Serialize, O: serde::de::DeserializeOwned>(&self, operation_id: &str, params: &P) -> Result<O, TailnetError> {
+        let params = serde_json::to_value(params).map_err(|e| build_error("params", e))?;
+        let call = Call::by_id(operation_id, params)?;
+        let id = call.operation().id;
+        let response = self.drive(call).await?;
+        let value = tailnet::registry::parse(id, &response)?;
+        from_json(value, response.status)
+    }
+}
+
+macro_rules! client_methods {
+    ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
+        #[uniffi::export]
+        impl TailnetClient {
+            $(
+                pub async fn $snake(&self, params: generated::op::$snake::Params) -> Result<generated::op::$snake::Output, TailnetError> {
+                    self.call_typed($id, &params).await
+                }
+            )*
+        }
+
+        impl TailnetClient {
+            async fn typed_json_dispatch(&self, id: &str, params: serde_json::Value) -> Result<String, TailnetError> {
+                match id {
+                    $(
+                        $id => {
+                            let params: generated::op::$snake::Params = serde_json::from_value(params).map_err(|e| build_error("params", e))?;
+                            let output: generated::op::$snake::Output = self.call_typed($id, &params).await?;
+                            serde_json::to_string(&output).map_err(|e| build_error("result", e))
+                        }
+                    )*
+                    other => Err(build_error("operationId", format!("unknown operation {other:?}"))),
+                }
+            }
+        }
+    };
+}
+
+tailnet::for_each_operation!(client_methods);
+
+// ---- Sans-IO ----------------------------------------------------------------------------------
+
+/// Builds the request of any operation from JSON parameters (no IO).
+#[uniffi::export]
+pub fn build_request(operation_id: String, options: ClientOptions, params_json: String) -> Result<HttpRequest, TailnetError> {
+    let config = config_of(&options)?;
+    let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| build_error("params", e))?;
+    let request = tailnet::registry::build(&operation_id, &config, params)?;
+    let limit = options.max_response_bytes.map(|l| l as usize).unwrap_or(tailnet::resilience::call::DEFAULT_MAX_RESPONSE_BYTES);
+    Ok(request_to_ffi(request, limit))
+}
+
+/// Parses any operation's response; the result as JSON text (wire names; `null` for none).
+#[uniffi::export]
+pub fn parse_response(operation_id: String, response: HttpResponse) -> Result<String, TailnetError> {
+    let value = tailnet::registry::parse(&operation_id, &response_from_ffi(response))?;
+    Ok(value.to_string())
+}
+
+/// Every operation: `operationId`, HTTP method and path template.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct OperationDescription {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub scopes: Vec<String>,
+    pub idempotent: bool,
+}
+
+#[uniffi::export]
+pub fn operations() -> Vec<OperationDescription> {
+    tailnet::registry::OPERATIONS
+        .iter()
+        .map(|op| OperationDescription {
+            id: op.id.to_owned(),
+            method: op.method.to_owned(),
+            path: op.full_path(),
+            scopes: op.scopes.iter().map(|s| (*s).to_owned()).collect(),
+            idempotent: op.idempotent,
+        })
+        .collect()
+}
+
+/// Parses a `listTailnetDevices` body into records without a client (for benchmarks).
+#[uniffi::export]
+pub fn parse_device_list(response: HttpResponse) -> Result<ListTailnetDevicesResponse, TailnetError> {
+    let status = response.status;
+    let value = tailnet::registry::parse("listTailnetDevices", &response_from_ffi(response))?;
+    from_json(value, status)
+}
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     #[test]
     fn stamps_every_registry_operation() {
-        let registry: Vec<&str> = tailnet::registry::OPERATIONS.iter().map(|o| o.id).collect();
-        assert_eq!(super::OPERATION_IDS, registry.as_slice());
+        for op in tailnet::registry::OPERATIONS {
+            let params = serde_json::json!({});
+            let _ = super::gather_body(op, params);
+        }
+        assert_eq!(tailnet::registry::OPERATIONS.len(), 96);
     }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds TailnetFFI.xcframework (static libtailnet_uniffi.a + TailnetFFI.h + module.modulemap) for
+# macOS (arm64 + x86_64), iOS devices and the iOS simulator, then runs `swift test`.
+# Runs on macOS with Xcode and rustup only (there is no Swift toolchain on the Linux CI machines).
+#
+#   bash bindings-swift/swift/build-xcframework.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+targets=(aarch64-apple-darwin x86_64-apple-darwin aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
+rustup target add "${targets[@]}"
+for target in "${targets[@]}"; do
+  cargo build -p tailnet-uniffi --release --target "$target"
+done
+work="$(mktemp -d)"
+mkdir -p "$work/macos" "$work/ios-sim" "$work/headers"
+lipo -create target/aarch64-apple-darwin/release/libtailnet_uniffi.a target/x86_64-apple-darwin/release/libtailnet_uniffi.a \
+  -output "$work/macos/libtailnet_uniffi.a"
+lipo -create target/aarch64-apple-ios-sim/release/libtailnet_uniffi.a target/x86_64-apple-ios/release/libtailnet_uniffi.a \
+  -output "$work/ios-sim/libtailnet_uniffi.a"
+cp bindings-swift/swift/Sources/TailnetFFI/include/TailnetFFI.h bindings-swift/swift/Sources/TailnetFFI/include/module.modulemap "$work/headers/"
+rm -rf bindings-swift/swift/TailnetFFI.xcframework
+xcodebuild -create-xcframework \
+  -library "$work/macos/libtailnet_uniffi.a" -headers "$work/headers" \
+  -library target/aarch64-apple-ios/release/libtailnet_uniffi.a -headers "$work/headers" \
+  -library "$work/ios-sim/libtailnet_uniffi.a" -headers "$work/headers" \
+  -output bindings-swift/swift/TailnetFFI.xcframework
+(cd bindings-swift/swift && swift test)
