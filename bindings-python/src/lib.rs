@@ -13,6 +13,10 @@ pub mod typespec;
 
 #[cfg(feature = "python")]
 mod native;
+#[cfg(feature = "python")]
+mod py_policy;
+#[cfg(feature = "python")]
+mod py_webhooks;
 
 macro_rules! operation_ids {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {

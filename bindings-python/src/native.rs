@@ -10,6 +10,7 @@
 //! an `InternalError` instead of a `PanicException` (or worse).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -33,7 +34,7 @@ const MAX_DEPTH: usize = 128;
 
 // ----- errors -------------------------------------------------------------------------------
 
-fn native_error(error: &Error) -> PyErr {
+pub(crate) fn native_error(error: &Error) -> PyErr {
     let payload = match error {
         Error::Build(e) => serde_json::to_value(e),
         Error::Api(e) => serde_json::to_value(e.as_ref()),
@@ -48,13 +49,13 @@ fn build_error(parameter: &str, reason: impl Into<String>) -> PyErr {
     native_error(&Error::Build(BuildError::new(parameter, reason)))
 }
 
-fn internal(message: impl Into<String>) -> PyErr {
+pub(crate) fn internal(message: impl Into<String>) -> PyErr {
     let message = tailnet::secret::redact_secrets(&message.into());
     NativeError::new_err(("internal", serde_json::json!({ "message": message }).to_string(), message))
 }
 
 /// Runs `f`, turning a Rust panic into an `internal` error.
-fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+pub(crate) fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(panic) => {
@@ -68,13 +69,26 @@ fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     }
 }
 
+/// A `NativeError` as the package's public exception (`tailnet._errors.from_native`), for the
+/// classes Python code uses directly (`PolicyDocument`); other errors pass through.
+pub(crate) fn public(py: Python<'_>, err: PyErr) -> PyErr {
+    if !err.is_instance_of::<NativeError>(py) {
+        return err;
+    }
+    let mapped = py.import("tailnet._errors").and_then(|m| m.getattr("from_native")).and_then(|f| f.call1((err.value(py),)));
+    match mapped {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(_) => err,
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> PyResult<MutexGuard<'_, T>> {
     mutex.lock().map_err(|_| internal("client state poisoned by an earlier panic"))
 }
 
 // ----- Python <-> JSON ---------------------------------------------------------------------
 
-fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -107,7 +121,7 @@ fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
 
 /// Converts a Python value to JSON: None, bool, int, float, str, dict (str keys), list, tuple,
 /// `datetime` (RFC 3339; naive means UTC), and anything with `__tailnet_json__()` (models, secrets).
-fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
     if depth > MAX_DEPTH {
         return Err("nested too deeply".into());
     }
@@ -232,7 +246,7 @@ impl JsonNode {
     }
 }
 
-fn wrap_result(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
+pub(crate) fn wrap_result(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
     match value {
         Value::Object(_) | Value::Array(_) => Ok(Bound::new(py, JsonNode { root: Arc::new(value), path: Vec::new() })?.into_any()),
         scalar => to_py(py, &scalar),
@@ -411,6 +425,11 @@ fn models(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         let fields: Vec<(&str, &str, String)> = fields.iter().map(|(n, w, t)| (*n, *w, typespec::parse(t).spec())).collect();
         list.append((*name, fields))?;
     }
+    for (name, _, fields) in typespec::core_models() {
+        let fields: Vec<(String, &str, String)> =
+            fields.iter().map(|f| (crate::stubgen::py_name(f.name), f.wire, typespec::parse(f.ty).spec())).collect();
+        list.append((name, fields))?;
+    }
     Ok(list)
 }
 
@@ -543,6 +562,21 @@ impl NativeSession {
 pub struct NativeCall {
     call: Mutex<Call>,
     operation: &'static str,
+    /// Set when the call ended with an error the core calls a lost race (412 on a conditional
+    /// write): the policy read-modify-write re-reads and re-applies.
+    lost_race: AtomicBool,
+}
+
+impl NativeCall {
+    /// A call of a typed operation with typed parameters (no JSON round trip).
+    pub(crate) fn typed<O: tailnet::Operation + 'static>(params: O::Params) -> PyResult<Self>
+    where
+        O::Params: Send + Sync + 'static,
+    {
+        let info = registry::find(O::INFO.id).ok_or_else(|| internal(format!("operation {} is not in the registry", O::INFO.id)))?;
+        let call = Call::new(info, move |config| O::build(config, &params));
+        Ok(NativeCall { call: Mutex::new(call), operation: info.id, lost_race: AtomicBool::new(false) })
+    }
 }
 
 #[pymethods]
@@ -554,13 +588,18 @@ impl NativeCall {
             let params = params_to_json(params)?;
             let call = Call::by_id(operation_id, params).map_err(|e| native_error(&e))?;
             let operation = call.operation().id;
-            Ok(NativeCall { call: Mutex::new(call), operation })
+            Ok(NativeCall { call: Mutex::new(call), operation, lost_race: AtomicBool::new(false) })
         })
     }
 
     #[getter]
     fn operation(&self) -> &'static str {
         self.operation
+    }
+
+    /// Whether the call failed because another writer won (`tailnet::policy::is_lost_race`).
+    fn lost_race(&self) -> bool {
+        self.lost_race.load(Ordering::Relaxed)
     }
 
     /// What to do next: `(0, method, url, headers, body)` send; `(1, seconds)` sleep;
@@ -589,7 +628,10 @@ impl NativeCall {
                     };
                     PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_result(py, value)?])
                 }
-                Step::Done(Err(e)) => Err(native_error(&e)),
+                Step::Done(Err(e)) => {
+                    self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);
+                    Err(native_error(&e))
+                }
             }
         })
     }
@@ -632,5 +674,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models, m)?)?;
     m.add_function(wrap_pyfunction!(redact, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
+    crate::py_policy::register(m)?;
+    crate::py_webhooks::register(m)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use tailnet::models::{ENUMS, MODELS};
 use tailnet::registry::OPERATIONS;
 
-use crate::typespec::{parse, Ty, EXTRA_MODELS};
+use crate::typespec::{core_models, enum_values, parse, Ty, EXTRA_MODELS, PY_ENUMS};
 
 /// Generated files, relative to `bindings-python/`.
 pub fn render() -> Vec<(&'static str, String)> {
@@ -44,6 +44,13 @@ fn all_models() -> Vec<ModelDef> {
             fields: fields.iter().map(|(n, w, t)| ((*n).to_owned(), (*w).to_owned(), (*t).to_owned())).collect(),
         });
     }
+    for (name, doc, fields) in core_models() {
+        out.push(ModelDef {
+            name: name.to_owned(),
+            doc: doc.to_owned(),
+            fields: fields.iter().map(|f| (py_name(f.name), f.wire.to_owned(), f.ty.to_owned())).collect(),
+        });
+    }
     out
 }
 
@@ -51,10 +58,11 @@ fn render_models() -> String {
     let mut s = String::new();
     s.push_str(HEADER);
     s.push_str("\"\"\"Every model of the Tailscale API as a typed class.\n\nAttributes are snake_case; `.to_dict()` gives the wire JSON (camelCase); fields the library\ndoes not know yet are kept in `.extra`; timestamps are timezone-aware `datetime`s and secrets\nare `tailnet.Secret` (repr `[redacted]`).\n\"\"\"\n\n");
-    s.push_str("from __future__ import annotations\n\nfrom datetime import datetime\nfrom typing import Any, Dict, List, Optional, Tuple\n\nfrom ._model import Model, Secret\n\n");
+    s.push_str("from __future__ import annotations\n\nfrom datetime import datetime\nfrom typing import Any, Dict, List, Optional, Tuple, Union\n\nfrom ._model import Model, Secret, StrEnum\n\n");
     let models = all_models();
     let names: Vec<String> = models.iter().map(|m| format!("    {:?},", m.name)).collect();
-    let _ = writeln!(s, "__all__ = [\n    \"ENUMS\",\n{}\n]\n", names.join("\n"));
+    let enum_names: Vec<String> = PY_ENUMS.iter().map(|n| format!("    {n:?},")).collect();
+    let _ = writeln!(s, "__all__ = [\n    \"ENUMS\",\n{}\n{}\n]\n", enum_names.join("\n"), names.join("\n"));
     let _ = writeln!(s, "#: Every string enum of the API and its known values (unknown values are kept as text).");
     s.push_str("ENUMS: Dict[str, Tuple[str, ...]] = {\n");
     for (name, values) in ENUMS {
@@ -64,7 +72,13 @@ fn render_models() -> String {
     }
     s.push_str("}\n");
     // Silence "imported but unused" when no model uses a name.
-    s.push_str("\n_ = (Any, Dict, List, Optional, Secret, datetime)\n");
+    s.push_str("\n_ = (Any, Dict, List, Optional, Secret, Union, datetime)\n");
+    for name in PY_ENUMS {
+        let _ = write!(s, "\n\nclass {name}(StrEnum):\n    \"\"\"Values of `{name}`. Members equal their text; values this version does not know are\n    kept as plain `str`.\"\"\"\n\n");
+        for value in enum_values(name).unwrap_or_default() {
+            let _ = writeln!(s, "    {} = {value:?}", enum_member(value));
+        }
+    }
     for model in &models {
         let _ = write!(s, "\n\nclass {}(Model):\n    \"\"\"{}\"\"\"\n\n", model.name, model.doc);
         s.push_str("    _fields_ = (\n");
@@ -77,6 +91,30 @@ fn render_models() -> String {
         }
     }
     s
+}
+
+/// An enum value as a Python member name: `subnetIPForwardingNotEnabled` → `SUBNET_IP_FORWARDING_NOT_ENABLED`.
+pub fn enum_member(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            out.push('_');
+            continue;
+        }
+        if i > 0 && c.is_ascii_uppercase() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    if out.chars().next().is_none_or(|c| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 struct Param {
@@ -140,6 +178,7 @@ from types import TracebackType
 from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, overload
 
 from ._model import Secret
+from ._native import PolicyDocument
 from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
 
@@ -189,6 +228,32 @@ class _Base:
     def set_id_token(self, id_token: Union[str, Secret]) -> None: ...
 "#;
 
+const UPDATE_POLICY_SYNC: &str = r#"    def update_policy_file(
+        self,
+        edit: Callable[[PolicyDocument], object],
+        *,
+        max_attempts: int = 5,
+        allow_allow_all: bool = False,
+        replace_default_only: bool = False,
+    ) -> PolicyFile:
+        """Safe read-modify-write of the policy file: GET (HuJSON, ETag) → `edit(document)` →
+        POST with `If-Match`; on 412 re-read and re-apply, up to `max_attempts` reads. Refuses a
+        policy with neither `acls` nor `grants` (allow-all) unless `allow_allow_all`;
+        `replace_default_only` sends `If-Match: "ts-default"` (first write of a new tailnet).
+        Returns the policy written (or the one read, when the edit changed nothing)."""
+"#;
+
+const UPDATE_POLICY_ASYNC: &str = r#"    async def update_policy_file(
+        self,
+        edit: Callable[[PolicyDocument], object],
+        *,
+        max_attempts: int = 5,
+        allow_allow_all: bool = False,
+        replace_default_only: bool = False,
+    ) -> PolicyFile:
+        """As `Client.update_policy_file`; `edit` may be a plain function or a coroutine function."""
+"#;
+
 fn render_client_stub() -> String {
     let mut s = String::new();
     s.push_str(HEADER);
@@ -217,11 +282,13 @@ fn render_client_stub() -> String {
             s.push_str("    async def aclose(self) -> None: ...\n");
             s.push_str("    async def __aenter__(self) -> AsyncClient: ...\n");
             s.push_str("    async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
+            s.push_str(UPDATE_POLICY_ASYNC);
         } else {
             s.push_str("    def call(self, operation_id: str, **params: Any) -> Any: ...\n");
             s.push_str("    def close(self) -> None: ...\n");
             s.push_str("    def __enter__(self) -> Client: ...\n");
             s.push_str("    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
+            s.push_str(UPDATE_POLICY_SYNC);
         }
         for op in OPERATIONS {
             let params = operation_params(op);

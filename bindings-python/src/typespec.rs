@@ -51,8 +51,36 @@ pub const EXTRA_MODELS: &[(&str, &str, &[FieldDecl])] = &[
     ),
 ];
 
+/// Models the core declares outside the registry (policy views, webhook events): `(name, doc,
+/// fields)`, read from their `model!` declarations.
+pub fn core_models() -> Vec<(&'static str, &'static str, &'static [tailnet::model::FieldInfo])> {
+    use tailnet::model::{Model, WireField};
+    use tailnet::policy::{AclRule, AclTest, AutoApprovers, Grant, NodeAttr, PolicyView, SshRule};
+    use tailnet::webhooks::{WebhookEvent, WebhookEventData};
+    fn model<T: Model>(doc: &'static str) -> (&'static str, &'static str, &'static [tailnet::model::FieldInfo]) {
+        (T::NAME, doc, <T as WireField>::FIELDS)
+    }
+    vec![
+        model::<PolicyView>("A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`."),
+        model::<AclRule>("A legacy ACL rule."),
+        model::<Grant>("A grant: network and application capabilities."),
+        model::<AclTest>("A policy test: what `src` may and may not reach."),
+        model::<AutoApprovers>("Who may approve routes and exit nodes without an admin."),
+        model::<SshRule>("A Tailscale SSH rule."),
+        model::<NodeAttr>("Node attributes applied to matching devices."),
+        model::<WebhookEvent>("One event of a webhook delivery (`tailnet.webhooks.verify`); `type` is a `WebhookEventType`, or the text of a type this version does not know."),
+        model::<WebhookEventData>("A webhook event's details; which fields are present depends on the event type."),
+    ]
+}
+
+/// String enums that get a Python `enum` class (`StrEnum`: members compare equal to their text;
+/// unknown values stay plain `str`).
+pub const PY_ENUMS: &[&str] = &["WebhookEventType"];
+
 fn is_model(name: &str) -> bool {
-    tailnet::models::MODELS.iter().any(|(n, _)| *n == name) || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
+    tailnet::models::MODELS.iter().any(|(n, _)| *n == name)
+        || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
+        || core_models().iter().any(|(n, _, _)| *n == name)
 }
 
 fn is_enum(name: &str) -> bool {
@@ -111,6 +139,7 @@ impl Ty {
     /// `[x]` (list), `{x}` (map). Optionality is implicit (every value may be absent).
     pub fn spec(&self) -> String {
         match self {
+            Ty::Enum(name) if PY_ENUMS.contains(&name.as_str()) => format!("E:{name}"),
             Ty::Str | Ty::Enum(_) => "s".into(),
             Ty::Int => "i".into(),
             Ty::Float => "f".into(),
@@ -129,6 +158,7 @@ impl Ty {
     /// The Python annotation of a value read from the API.
     pub fn output(&self) -> String {
         match self {
+            Ty::Enum(name) if PY_ENUMS.contains(&name.as_str()) => format!("Union[{name}, str]"),
             Ty::Str | Ty::Enum(_) => "str".into(),
             Ty::Int => "int".into(),
             Ty::Float => "float".into(),
@@ -207,6 +237,8 @@ mod tests {
         assert_eq!(parse("PolicyResponse").spec(), "M:PolicyFile");
         assert_eq!(parse("Empty").spec(), "n");
         assert_eq!(parse("Option<KeyType>").spec(), "s");
+        assert_eq!(parse("Option<WebhookEventType>").spec(), "E:WebhookEventType");
+        assert_eq!(parse("Option<Vec<AclRule>>").spec(), "[M:AclRule]");
         assert_eq!(parse("Option<DeviceFilters>").input(), "Optional[Mapping[str, Union[str, Sequence[str]]]]");
     }
 
@@ -234,6 +266,9 @@ mod tests {
             }
         }
         for (_, fields) in tailnet::models::MODELS {
+            fields.iter().for_each(|f| check(f.ty));
+        }
+        for (_, _, fields) in core_models() {
             fields.iter().for_each(|f| check(f.ty));
         }
         assert!(unknown.is_empty(), "types read as Any: {unknown:?}");

@@ -8,9 +8,13 @@
 - `Client` / `AsyncClient`: one method per operation (snake_case operationId), keyword arguments,
   typed results (`tailnet.models`), retries / OAuth / rate limits decided by the core.
 - `build_request` / `parse_response`: the sans-IO surface for your own HTTP stack.
+- `PolicyDocument`: a policy file as HuJSON, edited by path with every comment kept;
+  `Client.update_policy_file(edit)`: the safe read-modify-write (If-Match, re-apply on 412).
+- `tailnet.webhooks`: `verify(headers, body, secret)` → typed events.
 - Errors: `TailnetError` › `BuildError` (also `ValueError`), `ApiError` (› `AuthenticationError`,
   `PermissionDeniedError`, `NotFoundError`, `ConflictError`, `PreconditionFailedError`,
-  `RateLimitError`, `ServerError`), `DecodeError`, `TransportError`, `InternalError`.
+  `RateLimitError`, `ServerError`), `DecodeError`, `TransportError`, `InternalError`,
+  `PolicyEditError` (also `ValueError`), `WebhookVerificationError`.
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ from ._errors import (
     InternalError,
     NotFoundError,
     PermissionDeniedError,
+    PolicyEditError,
     PreconditionFailedError,
     RateLimitError,
     ServerError,
     TailnetError,
     TransportError,
+    WebhookVerificationError,
 )
 from ._model import Model, Secret
-from ._native import USER_AGENT, __version__
+from ._native import USER_AGENT, PolicyDocument, __version__
 from ._transport import (
     AsyncHttpxTransport,
     AsyncTransport,
@@ -47,10 +53,10 @@ from ._transport import (
 )
 
 if TYPE_CHECKING:
-    from . import models
-    from .models import AclTestResult, Device, Key, PolicyFile, PolicyValidation, User
+    from . import models, webhooks
+    from .models import AclTestResult, Device, Key, PolicyFile, PolicyValidation, PolicyView, User, WebhookEvent, WebhookEventType
 
-_LAZY_MODELS = ("AclTestResult", "Device", "Key", "PolicyFile", "PolicyValidation", "User")
+_LAZY_MODELS = ("AclTestResult", "Device", "Key", "PolicyFile", "PolicyValidation", "PolicyView", "User", "WebhookEvent", "WebhookEventType")
 
 
 def __getattr__(name: str) -> Any:
@@ -60,6 +66,10 @@ def __getattr__(name: str) -> Any:
 
         module = importlib.import_module(".models", __name__)
         return module if name == "models" else getattr(module, name)
+    if name == "webhooks":
+        import importlib
+
+        return importlib.import_module(".webhooks", __name__)
     raise AttributeError(f"module 'tailnet' has no attribute {name!r}")
 
 __all__ = [
@@ -79,6 +89,13 @@ __all__ = [
     "PolicyFile",
     "PolicyValidation",
     "AclTestResult",
+    "PolicyView",
+    "PolicyDocument",
+    "PolicyEditError",
+    "webhooks",
+    "WebhookEvent",
+    "WebhookEventType",
+    "WebhookVerificationError",
     "Request",
     "Response",
     "Transport",

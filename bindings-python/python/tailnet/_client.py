@@ -12,7 +12,8 @@ import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._errors import TransportError, from_native
+from ._native import PolicyDocument
+from ._errors import ApiError, BuildError, TransportError, from_native
 from ._model import Secret, convert
 from ._transport import AsyncTransport, Request, Response, Transport, UrllibTransport, default_async_transport
 
@@ -179,10 +180,16 @@ class Client(_BaseClient):
         return self._call(_operation(operation_id), params)
 
     def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
+        try:
+            call = _native.Call(op.id, params)
+        except _NativeError as exc:
+            raise from_native(exc) from None
+        return self._run(op, call)
+
+    def _run(self, op: Operation, call: "_native.Call") -> Any:
         session = self._session
         transport = self._transport
         try:
-            call = _native.Call(op.id, params)
             while True:
                 step = call.poll(session)
                 tag = step[0]
@@ -203,6 +210,37 @@ class Client(_BaseClient):
                     return op.wrap(step[1])
         except _NativeError as exc:
             raise from_native(exc) from None
+
+    def update_policy_file(
+        self,
+        edit: Callable[[PolicyDocument], object],
+        *,
+        max_attempts: int = 5,
+        allow_allow_all: bool = False,
+        replace_default_only: bool = False,
+    ) -> Any:
+        """Safe read-modify-write of the policy file: GET (HuJSON, ETag) → `edit(document)` (mutate
+        the `PolicyDocument`; comments and formatting are kept) → POST with `If-Match`; when another
+        writer won (412), re-read and re-apply, up to `max_attempts` reads. The core decides the
+        write: nothing when the edit changed nothing, `If-Match` with the ETag read (or
+        `"ts-default"` with `replace_default_only`), and a refusal (`BuildError`) of a policy with
+        neither `acls` nor `grants` — allow-all — unless `allow_allow_all`."""
+        attempts = _check_attempts(max_attempts)
+        attempt = 0
+        while True:
+            attempt += 1
+            current = self._call(_GET_POLICY, {})
+            document = PolicyDocument(current.policy)
+            edit(document)
+            call = _prepare_write(current, document, allow_allow_all, replace_default_only)
+            if call is None:
+                return current
+            try:
+                return self._run(_SET_POLICY, call)
+            except ApiError:
+                if call.lost_race() and attempt < attempts:
+                    continue
+                raise
 
     def close(self) -> None:
         close = getattr(self._transport, "close", None)
@@ -236,10 +274,16 @@ class AsyncClient(_BaseClient):
         return await self._call(_operation(operation_id), params)
 
     async def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
+        try:
+            call = _native.Call(op.id, params)
+        except _NativeError as exc:
+            raise from_native(exc) from None
+        return await self._run(op, call)
+
+    async def _run(self, op: Operation, call: "_native.Call") -> Any:
         session = self._session
         transport = self._transport
         try:
-            call = _native.Call(op.id, params)
             while True:
                 step = call.poll(session)
                 tag = step[0]
@@ -263,6 +307,36 @@ class AsyncClient(_BaseClient):
         except _NativeError as exc:
             raise from_native(exc) from None
 
+    async def update_policy_file(
+        self,
+        edit: Callable[[PolicyDocument], object],
+        *,
+        max_attempts: int = 5,
+        allow_allow_all: bool = False,
+        replace_default_only: bool = False,
+    ) -> Any:
+        """As `Client.update_policy_file`; `edit` may be a plain function or a coroutine function."""
+        import inspect
+
+        attempts = _check_attempts(max_attempts)
+        attempt = 0
+        while True:
+            attempt += 1
+            current = await self._call(_GET_POLICY, {})
+            document = PolicyDocument(current.policy)
+            outcome = edit(document)
+            if inspect.isawaitable(outcome):
+                await outcome
+            call = _prepare_write(current, document, allow_allow_all, replace_default_only)
+            if call is None:
+                return current
+            try:
+                return await self._run(_SET_POLICY, call)
+            except ApiError:
+                if call.lost_race() and attempt < attempts:
+                    continue
+                raise
+
     async def aclose(self) -> None:
         close = getattr(self._transport, "aclose", None)
         if close is not None:
@@ -273,6 +347,26 @@ class AsyncClient(_BaseClient):
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.aclose()
+
+
+_GET_POLICY = _operation("getPolicyFile")
+_SET_POLICY = _operation("setPolicyFile")
+
+
+def _check_attempts(max_attempts: int) -> int:
+    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+        raise BuildError("max_attempts", "must be an integer of at least 1")
+    return max_attempts
+
+
+def _prepare_write(current: Any, document: PolicyDocument, allow_allow_all: bool, replace_default_only: bool) -> "Optional[_native.Call]":
+    """The core's decision (`tailnet::policy::prepare_write`): None, or the conditional write."""
+    if not isinstance(document, PolicyDocument):
+        raise TypeError("update_policy_file edits a tailnet.PolicyDocument")
+    try:
+        return _native.prepare_write(current.policy, current.etag, document, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)
+    except _NativeError as exc:
+        raise from_native(exc) from None
 
 
 def _stamp(op: Operation) -> None:

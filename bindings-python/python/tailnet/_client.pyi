@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, overload
 
 from ._model import Secret
+from ._native import PolicyDocument
 from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
 
@@ -103,6 +104,19 @@ class Client(_Base):
     def close(self) -> None: ...
     def __enter__(self) -> Client: ...
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...
+    def update_policy_file(
+        self,
+        edit: Callable[[PolicyDocument], object],
+        *,
+        max_attempts: int = 5,
+        allow_allow_all: bool = False,
+        replace_default_only: bool = False,
+    ) -> PolicyFile:
+        """Safe read-modify-write of the policy file: GET (HuJSON, ETag) → `edit(document)` →
+        POST with `If-Match`; on 412 re-read and re-apply, up to `max_attempts` reads. Refuses a
+        policy with neither `acls` nor `grants` (allow-all) unless `allow_allow_all`;
+        `replace_default_only` sends `If-Match: "ts-default"` (first write of a new tailnet).
+        Returns the policy written (or the one read, when the edit changed nothing)."""
     def list_tailnet_devices(self, *, tailnet: Optional[str] = None, fields: Optional[Union[Literal["all", "default"], str]] = None, filters: Optional[Mapping[str, Union[str, Sequence[str]]]] = None) -> ListTailnetDevicesResponse:
         """`GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes: devices:core:read.
 
@@ -828,6 +842,15 @@ class AsyncClient(_Base):
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> AsyncClient: ...
     async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...
+    async def update_policy_file(
+        self,
+        edit: Callable[[PolicyDocument], object],
+        *,
+        max_attempts: int = 5,
+        allow_allow_all: bool = False,
+        replace_default_only: bool = False,
+    ) -> PolicyFile:
+        """As `Client.update_policy_file`; `edit` may be a plain function or a coroutine function."""
     async def list_tailnet_devices(self, *, tailnet: Optional[str] = None, fields: Optional[Union[Literal["all", "default"], str]] = None, filters: Optional[Mapping[str, Union[str, Sequence[str]]]] = None) -> ListTailnetDevicesResponse:
         """`GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes: devices:core:read.
 

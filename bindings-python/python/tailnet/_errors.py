@@ -21,6 +21,14 @@ __all__ = [
     "DecodeError",
     "TransportError",
     "InternalError",
+    "PolicyEditError",
+    "WebhookVerificationError",
+    "MissingSignatureError",
+    "MalformedSignatureError",
+    "StaleSignatureError",
+    "FutureSignatureError",
+    "SignatureMismatchError",
+    "InvalidWebhookBodyError",
     "from_native",
 ]
 
@@ -150,6 +158,108 @@ class InternalError(TailnetError):
     """A bug in tailnet (a Rust panic was caught); the interpreter keeps running."""
 
 
+class PolicyEditError(TailnetError, ValueError):
+    """A policy document could not be parsed or edited: `path` is the path (list of keys) of the
+    failed edit (None for a parse error), `reason` why; `kind` is `parse`, `not_an_object`,
+    `path` (the path does not fit the document) or `value` (the value is not JSON)."""
+
+    def __init__(self, message: str, *, path: Optional[List[str]] = None, reason: str = "", kind: str = "path") -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason or message
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"PolicyEditError({self.message!r}, path={self.path!r})"
+
+
+class WebhookVerificationError(TailnetError):
+    """A webhook delivery was rejected. `reason` is one of `missing`, `malformed`, `stale`,
+    `future`, `mismatch`, `invalid_body`, `empty_secret`; each but the last has its own subclass.
+    Never carries the secret or the expected signature."""
+
+    reason: str = "unknown"
+
+    def __init__(self, message: str, *, reason: Optional[str] = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, reason={self.reason!r})"
+
+
+class MissingSignatureError(WebhookVerificationError):
+    """The `Tailscale-Webhook-Signature` header is missing or empty."""
+
+    reason = "missing"
+
+
+class MalformedSignatureError(WebhookVerificationError):
+    """The signature header is garbled (`detail` says how)."""
+
+    reason = "malformed"
+
+    def __init__(self, message: str, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class StaleSignatureError(WebhookVerificationError):
+    """The signature's timestamp is older than the tolerance (a replay?)."""
+
+    reason = "stale"
+
+    def __init__(self, message: str, *, age_seconds: int = 0, tolerance_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.age_seconds = age_seconds
+        self.tolerance_seconds = tolerance_seconds
+
+
+class FutureSignatureError(WebhookVerificationError):
+    """The signature's timestamp is further in the future than the tolerance."""
+
+    reason = "future"
+
+    def __init__(self, message: str, *, ahead_seconds: int = 0, tolerance_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.ahead_seconds = ahead_seconds
+        self.tolerance_seconds = tolerance_seconds
+
+
+class SignatureMismatchError(WebhookVerificationError):
+    """No signature in the header matches the body and secret (tampered body or wrong secret)."""
+
+    reason = "mismatch"
+
+
+class InvalidWebhookBodyError(WebhookVerificationError):
+    """The body is not a JSON array of events (`detail` says why)."""
+
+    reason = "invalid_body"
+
+    def __init__(self, message: str, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def _webhook_error(payload: Dict[str, Any], display: str) -> WebhookVerificationError:
+    reason = payload.get("reason", "unknown")
+    if reason == "missing":
+        return MissingSignatureError(display)
+    if reason == "malformed":
+        return MalformedSignatureError(display, detail=str(payload.get("detail", "")))
+    if reason == "stale":
+        return StaleSignatureError(display, age_seconds=int(payload.get("ageSeconds", 0)), tolerance_seconds=int(payload.get("toleranceSeconds", 0)))
+    if reason == "future":
+        return FutureSignatureError(display, ahead_seconds=int(payload.get("aheadSeconds", 0)), tolerance_seconds=int(payload.get("toleranceSeconds", 0)))
+    if reason == "mismatch":
+        return SignatureMismatchError(display)
+    if reason == "invalid_body":
+        return InvalidWebhookBodyError(display, detail=str(payload.get("detail", "")))
+    return WebhookVerificationError(display, reason=str(reason))
+
+
 _BY_STATUS: Dict[int, Type[ApiError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
@@ -204,6 +314,11 @@ def from_native(exc: BaseException) -> TailnetError:
         )
     if kind == "decode":
         return DecodeError(int(payload.get("status", 0)), payload.get("path", "."), payload.get("reason", ""), payload.get("snippet", ""), display)
+    if kind == "policy":
+        path = payload.get("path")
+        return PolicyEditError(display, path=list(path) if isinstance(path, list) else None, reason=str(payload.get("reason", "")), kind=str(payload.get("variant", "path")))
+    if kind == "webhook":
+        return _webhook_error(payload, display)
     if kind == "transport":
         return TransportError(payload.get("message", display), timed_out=bool(payload.get("timedOut")))
     return InternalError(display)

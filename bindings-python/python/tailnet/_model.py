@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from enum import Enum
 from typing import Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from ._native import JsonNode
 
-__all__ = ["Model", "Secret", "parse_timestamp", "convert", "to_wire"]
+__all__ = ["Model", "Secret", "StrEnum", "parse_timestamp", "convert", "to_wire"]
 
 REDACTED = "[redacted]"
 
@@ -52,6 +53,17 @@ class Secret:
 
     def __reduce__(self) -> Tuple[Any, Tuple[str]]:
         return (Secret, (self.reveal(),))
+
+
+class StrEnum(str, Enum):
+    """A string enum of the API: members are `str`s equal to their wire text. Values this version
+    does not know are kept as plain `str`, never rejected."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
 
 _TS_PATTERN = (r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))$")
@@ -159,6 +171,17 @@ def convert(spec: str) -> Callable[[Any], Any]:
 
                 cls = MODELS[_name]
             return cls._from_raw(value)
+
+    elif spec.startswith("E:"):
+        enum_name = spec[2:]
+        members: Dict[str, Any] = {}
+
+        def conv(value: Any, _name: str = enum_name, _members: Dict[str, Any] = members) -> Any:
+            if not _members:
+                from . import models
+
+                _members.update({m.value: m for m in getattr(models, _name)})
+            return _members.get(value, value) if isinstance(value, str) else value
 
     elif spec.startswith("["):
         inner_spec = spec[1:-1]

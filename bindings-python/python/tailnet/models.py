@@ -10,12 +10,13 @@ are `tailnet.Secret` (repr `[redacted]`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
-from ._model import Model, Secret
+from ._model import Model, Secret, StrEnum
 
 __all__ = [
     "ENUMS",
+    "WebhookEventType",
     "DeviceClientConnectivityLatencyValue",
     "DeviceClientConnectivityClientSupports",
     "DeviceClientConnectivity",
@@ -103,6 +104,15 @@ __all__ = [
     "PolicyFile",
     "AclTestResult",
     "PolicyValidation",
+    "PolicyView",
+    "AclRule",
+    "Grant",
+    "AclTest",
+    "AutoApprovers",
+    "SshRule",
+    "NodeAttr",
+    "WebhookEvent",
+    "WebhookEventData",
 ]
 
 #: Every string enum of the API and its known values (unknown values are kept as text).
@@ -136,7 +146,31 @@ ENUMS: Dict[str, Tuple[str, ...]] = {
     "ContactType": ("account", "support", "security"),
 }
 
-_ = (Any, Dict, List, Optional, Secret, datetime)
+_ = (Any, Dict, List, Optional, Secret, Union, datetime)
+
+
+class WebhookEventType(StrEnum):
+    """Values of `WebhookEventType`. Members equal their text; values this version does not know are
+    kept as plain `str`."""
+
+    NODE_CREATED = "nodeCreated"
+    NODE_NEEDS_APPROVAL = "nodeNeedsApproval"
+    NODE_APPROVED = "nodeApproved"
+    NODE_KEY_EXPIRING_IN_ONE_DAY = "nodeKeyExpiringInOneDay"
+    NODE_KEY_EXPIRED = "nodeKeyExpired"
+    NODE_DELETED = "nodeDeleted"
+    NODE_SIGNED = "nodeSigned"
+    NODE_NEEDS_SIGNATURE = "nodeNeedsSignature"
+    POLICY_UPDATE = "policyUpdate"
+    USER_CREATED = "userCreated"
+    USER_NEEDS_APPROVAL = "userNeedsApproval"
+    USER_SUSPENDED = "userSuspended"
+    USER_RESTORED = "userRestored"
+    USER_DELETED = "userDeleted"
+    USER_APPROVED = "userApproved"
+    USER_ROLE_UPDATED = "userRoleUpdated"
+    SUBNET_IP_FORWARDING_NOT_ENABLED = "subnetIPForwardingNotEnabled"
+    EXIT_NODE_IP_FORWARDING_NOT_ENABLED = "exitNodeIPForwardingNotEnabled"
 
 
 class DeviceClientConnectivityLatencyValue(Model):
@@ -825,7 +859,7 @@ class Webhook(Model):
         ("creator_login_name", "creatorLoginName", "s"),
         ("created", "created", "t"),
         ("last_modified", "lastModified", "t"),
-        ("subscriptions", "subscriptions", "[s]"),
+        ("subscriptions", "subscriptions", "[E:WebhookEventType]"),
         ("secret", "secret", "k"),
     )
 
@@ -835,7 +869,7 @@ class Webhook(Model):
     creator_login_name: Optional[str]
     created: Optional[datetime]
     last_modified: Optional[datetime]
-    subscriptions: Optional[List[str]]
+    subscriptions: Optional[List[Union[WebhookEventType, str]]]
     secret: Optional[Secret]
 
 
@@ -1375,22 +1409,22 @@ class CreateWebhookRequest(Model):
     _fields_ = (
         ("endpoint_url", "endpointUrl", "s"),
         ("provider_type", "providerType", "s"),
-        ("subscriptions", "subscriptions", "[s]"),
+        ("subscriptions", "subscriptions", "[E:WebhookEventType]"),
     )
 
     endpoint_url: str
     provider_type: Optional[str]
-    subscriptions: List[str]
+    subscriptions: List[Union[WebhookEventType, str]]
 
 
 class UpdateWebhookRequest(Model):
     """The `UpdateWebhookRequest` object of the Tailscale API."""
 
     _fields_ = (
-        ("subscriptions", "subscriptions", "[s]"),
+        ("subscriptions", "subscriptions", "[E:WebhookEventType]"),
     )
 
-    subscriptions: Optional[List[str]]
+    subscriptions: Optional[List[Union[WebhookEventType, str]]]
 
 
 class ListServicesResponse(Model):
@@ -1553,3 +1587,195 @@ class PolicyValidation(Model):
     valid: bool
     message: Optional[str]
     results: List[AclTestResult]
+
+
+class PolicyView(Model):
+    """A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`."""
+
+    _fields_ = (
+        ("acls", "acls", "[M:AclRule]"),
+        ("grants", "grants", "[M:Grant]"),
+        ("groups", "groups", "{[s]}"),
+        ("hosts", "hosts", "{s}"),
+        ("tag_owners", "tagOwners", "{[s]}"),
+        ("tests", "tests", "[M:AclTest]"),
+        ("ssh_tests", "sshTests", "[a]"),
+        ("auto_approvers", "autoApprovers", "M:AutoApprovers"),
+        ("ssh", "ssh", "[M:SshRule]"),
+        ("node_attrs", "nodeAttrs", "[M:NodeAttr]"),
+        ("postures", "postures", "{[s]}"),
+        ("ipsets", "ipsets", "{[s]}"),
+    )
+
+    acls: Optional[List[AclRule]]
+    grants: Optional[List[Grant]]
+    groups: Optional[Dict[str, List[str]]]
+    hosts: Optional[Dict[str, str]]
+    tag_owners: Optional[Dict[str, List[str]]]
+    tests: Optional[List[AclTest]]
+    ssh_tests: Optional[List[Any]]
+    auto_approvers: Optional[AutoApprovers]
+    ssh: Optional[List[SshRule]]
+    node_attrs: Optional[List[NodeAttr]]
+    postures: Optional[Dict[str, List[str]]]
+    ipsets: Optional[Dict[str, List[str]]]
+
+
+class AclRule(Model):
+    """A legacy ACL rule."""
+
+    _fields_ = (
+        ("action", "action", "s"),
+        ("src", "src", "[s]"),
+        ("dst", "dst", "[s]"),
+        ("proto", "proto", "s"),
+        ("src_posture", "srcPosture", "[s]"),
+        ("users", "users", "[s]"),
+        ("ports", "ports", "[s]"),
+    )
+
+    action: Optional[str]
+    src: Optional[List[str]]
+    dst: Optional[List[str]]
+    proto: Optional[str]
+    src_posture: Optional[List[str]]
+    users: Optional[List[str]]
+    ports: Optional[List[str]]
+
+
+class Grant(Model):
+    """A grant: network and application capabilities."""
+
+    _fields_ = (
+        ("src", "src", "[s]"),
+        ("dst", "dst", "[s]"),
+        ("ip", "ip", "[s]"),
+        ("app", "app", "a"),
+        ("src_posture", "srcPosture", "[s]"),
+        ("via", "via", "[s]"),
+    )
+
+    src: Optional[List[str]]
+    dst: Optional[List[str]]
+    ip: Optional[List[str]]
+    app: Any
+    src_posture: Optional[List[str]]
+    via: Optional[List[str]]
+
+
+class AclTest(Model):
+    """A policy test: what `src` may and may not reach."""
+
+    _fields_ = (
+        ("src", "src", "s"),
+        ("src_posture_attrs", "srcPostureAttrs", "{a}"),
+        ("proto", "proto", "s"),
+        ("accept", "accept", "[s]"),
+        ("deny", "deny", "[s]"),
+    )
+
+    src: Optional[str]
+    src_posture_attrs: Optional[Dict[str, Any]]
+    proto: Optional[str]
+    accept: Optional[List[str]]
+    deny: Optional[List[str]]
+
+
+class AutoApprovers(Model):
+    """Who may approve routes and exit nodes without an admin."""
+
+    _fields_ = (
+        ("routes", "routes", "{[s]}"),
+        ("exit_node", "exitNode", "[s]"),
+        ("services", "services", "{[s]}"),
+    )
+
+    routes: Optional[Dict[str, List[str]]]
+    exit_node: Optional[List[str]]
+    services: Optional[Dict[str, List[str]]]
+
+
+class SshRule(Model):
+    """A Tailscale SSH rule."""
+
+    _fields_ = (
+        ("action", "action", "s"),
+        ("src", "src", "[s]"),
+        ("dst", "dst", "[s]"),
+        ("users", "users", "[s]"),
+        ("check_period", "checkPeriod", "s"),
+        ("accept_env", "acceptEnv", "[s]"),
+    )
+
+    action: Optional[str]
+    src: Optional[List[str]]
+    dst: Optional[List[str]]
+    users: Optional[List[str]]
+    check_period: Optional[str]
+    accept_env: Optional[List[str]]
+
+
+class NodeAttr(Model):
+    """Node attributes applied to matching devices."""
+
+    _fields_ = (
+        ("target", "target", "[s]"),
+        ("attr", "attr", "[s]"),
+        ("app", "app", "a"),
+    )
+
+    target: Optional[List[str]]
+    attr: Optional[List[str]]
+    app: Any
+
+
+class WebhookEvent(Model):
+    """One event of a webhook delivery (`tailnet.webhooks.verify`); `type` is a `WebhookEventType`, or the text of a type this version does not know."""
+
+    _fields_ = (
+        ("timestamp", "timestamp", "t"),
+        ("version", "version", "i"),
+        ("type", "type", "E:WebhookEventType"),
+        ("tailnet", "tailnet", "s"),
+        ("message", "message", "s"),
+        ("data", "data", "M:WebhookEventData"),
+    )
+
+    timestamp: Optional[datetime]
+    version: Optional[int]
+    type: Optional[Union[WebhookEventType, str]]
+    tailnet: Optional[str]
+    message: Optional[str]
+    data: Optional[WebhookEventData]
+
+
+class WebhookEventData(Model):
+    """A webhook event's details; which fields are present depends on the event type."""
+
+    _fields_ = (
+        ("node_id", "nodeID", "s"),
+        ("device_name", "deviceName", "s"),
+        ("managed_by", "managedBy", "s"),
+        ("user", "user", "s"),
+        ("actor", "actor", "s"),
+        ("url", "url", "s"),
+        ("expiration", "expiration", "t"),
+        ("old_roles", "oldRoles", "[s]"),
+        ("new_roles", "newRoles", "[s]"),
+        ("old_policy", "oldPolicy", "s"),
+        ("new_policy", "newPolicy", "s"),
+        ("routes", "routes", "[s]"),
+    )
+
+    node_id: Optional[str]
+    device_name: Optional[str]
+    managed_by: Optional[str]
+    user: Optional[str]
+    actor: Optional[str]
+    url: Optional[str]
+    expiration: Optional[datetime]
+    old_roles: Optional[List[str]]
+    new_roles: Optional[List[str]]
+    old_policy: Optional[str]
+    new_policy: Optional[str]
+    routes: Optional[List[str]]
