@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import datetime
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import tailnet
+from tailnet import webhooks
 from tailnet.models import Device, Key
 
 
@@ -40,10 +41,23 @@ def main(base_url: str, api_key: str) -> None:
             print("someone else changed the policy:", exc.status)
         except tailnet.ApiError as exc:
             print("API error", exc.status, exc.required_scope, exc.retry_after)
+        def allow_ci(doc: tailnet.PolicyDocument) -> None:
+            doc.set(["tagOwners", "tag:ci"], ["autogroup:admin"])
+
+        updated: tailnet.PolicyFile = client.update_policy_file(allow_ci, max_attempts=3)
+        print("policy now", updated.etag)
         request: tailnet.Request = tailnet.build_request("getDevice", device_id="n1", api_key=api_key)
         print(request.method, request.url)
         parsed: Device = tailnet.parse_response("getDevice", 200, {}, b'{"nodeId": "n1"}')
         print(parsed.node_id, parsed.to_dict(), parsed.extra)
+
+
+def handle_delivery(headers: Dict[str, str], body: bytes, secret: str) -> List[str]:
+    try:
+        events = webhooks.verify(headers, body, secret)
+    except webhooks.WebhookVerificationError as exc:
+        return [f"rejected: {exc}"]
+    return [f"{event.type}: {event.data.node_id if event.data else ''}" for event in events]
 
 
 async def amain(base_url: str, api_key: str) -> int:

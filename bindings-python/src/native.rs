@@ -623,7 +623,11 @@ impl NativeCall {
                     let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse(operation, &response))));
                     let value = match parsed {
                         Ok(Ok(value)) => value,
-                        Ok(Err(e)) => return Err(native_error(&e)),
+                        Ok(Err(e)) => {
+                            // API errors (412 included) come from parsing the final response.
+                            self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);
+                            return Err(native_error(&e));
+                        }
                         Err(_) => return Err(internal("internal error (a Rust panic was caught while parsing)")),
                     };
                     PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_result(py, value)?])

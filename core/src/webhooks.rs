@@ -135,6 +135,10 @@ pub fn parse_events(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 
 /// Signs a body the way Tailscale does: the header value for `timestamp` (for tests and fakes).
 pub fn sign(body: &[u8], secret: &str, timestamp: u64) -> Result<String, WebhookError> {
+    // Same rule as `verify`: an empty key would sign with no secret at all.
+    if secret.is_empty() {
+        return Err(WebhookError::EmptySecret);
+    }
     let digest = mac(secret.as_bytes(), timestamp, body)?.finalize().into_bytes();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("t={timestamp},v1={hex}"))
