@@ -8,7 +8,8 @@
 #   3. tsc --noEmit --strict over examples/example.ts against the installed package
 #   4. esbuild bundle of examples/app (browser platform) from the installed package
 #   5. node --test in that project: the whole fixture corpus, the surface, end to end against the
-#      fake tailnet with real fetch, and headless Chromium (plain <script type=module> + the bundle)
+#      fake tailnet with real fetch, policy documents and updatePolicyFile, webhook verification,
+#      and headless Chromium (plain <script type=module> + the bundle)
 #
 # Environment: CARGO_BUILD_JOBS (default 1), CARGO_TARGET_DIR, KEEP_TMP=1 keeps the project.
 set -euo pipefail
@@ -68,6 +69,6 @@ step "esbuild bundle of examples/app"
 cp "$proj/node_modules/tailnet/dist/tailnet_wasm_bg.wasm" "$proj/app/tailnet_wasm_bg.wasm"
 ls -l "$proj/app/dist/app.js"
 
-step "node --test: fixtures, surface, end to end against the fake tailnet, headless Chromium"
-(cd "$proj" && TAILNET_FIXTURES="$repo/tests/fixtures" TAILNET_FAKE_BIN="$fake_bin" TAILNET_WEB_ROOT="$proj" \
+step "node --test: fixtures, surface, end to end, policy, webhooks, headless Chromium"
+(cd "$proj" && TAILNET_FIXTURES="$repo/tests/fixtures" TAILNET_POLICIES="$repo/core/tests/policies" TAILNET_FAKE_BIN="$fake_bin" TAILNET_WEB_ROOT="$proj" \
   TAILNET_TOOLS_DIR="$here/tools" TAILNET_CHROMIUM="$chromium_bin" node --test --test-reporter=spec tests/)

@@ -1,7 +1,7 @@
 //! `tailnet-wasm`: the tailnet core compiled to WebAssembly for the npm package `tailnet`.
 //!
 //! Everything here is stamped from the registry (`tailnet::for_each_operation!`) or generic over
-//! it; there is no code per endpoint. Three layers:
+//! it; there is no code per endpoint. The layers:
 //!
 //! - [`OPERATION_IDS`] and [`parse_to_json`], stamped once per operation: the typed parse of each
 //!   operation written straight to JSON text (no intermediate `serde_json::Value`), which the
@@ -9,6 +9,9 @@
 //! - [`wasm`]: the wasm-bindgen surface — sans-IO `buildRequest`/`parseResponse`, the operation
 //!   table, and the core's `Session`/`Call` state machine for the TypeScript client loop (which
 //!   only calls `fetch` and `setTimeout`).
+//! - [`policy`] and [`webhooks`]: the core's lossless policy document, the decision of a policy
+//!   read-modify-write, and webhook signature verification, for `PolicyDocument`,
+//!   `Client.updatePolicyFile` and the `webhooks` namespace of the wrapper.
 //! - [`tsgen`]: the TypeScript declarations of every parameter object, body and result, generated
 //!   from `OPERATIONS`, `MODELS` and `ENUMS` (the core cannot carry tsify derives: it must not
 //!   depend on wasm-bindgen). `cargo run -p tailnet-wasm --bin tailnet-wasm-tsgen` writes
@@ -19,8 +22,10 @@
 
 use tailnet::{BuildError, Error, HttpResponse, Operation};
 
+pub mod policy;
 pub mod tsgen;
 pub mod wasm;
+pub mod webhooks;
 
 /// The `User-Agent` this binding sends (where the platform lets it).
 pub const USER_AGENT: &str = concat!("tailnet-js/", env!("CARGO_PKG_VERSION"));

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use tailnet::model::{FieldInfo, WireField};
 use tailnet::operation::{BodyInfo, OperationInfo, ParamLocation};
 
 /// `(name, doc, [(wire, Rust type)])` of a model the core does not list in `MODELS`.
@@ -36,6 +37,27 @@ pub const EXTRA_MODELS: &[ExtraModel] = &[
     ),
 ];
 
+/// `(name, doc, fields)` of the core's models outside the API registry: the typed view of a policy
+/// file's sections and the events of a webhook delivery.
+pub type DocumentModel = (&'static str, &'static str, &'static [FieldInfo]);
+
+/// The models of `PolicyDocument.view()` and of `webhooks.verify` / `webhooks.parseEvents`.
+pub const DOCUMENT_MODELS: &[DocumentModel] = {
+    use tailnet::policy::{AclRule, AclTest, AutoApprovers, Grant, NodeAttr, PolicyView, SshRule};
+    use tailnet::webhooks::{WebhookEvent, WebhookEventData};
+    &[
+        ("PolicyView", "A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept.", PolicyView::FIELDS),
+        ("AclRule", "A legacy ACL rule (`users`/`ports` are the pre-2022 spellings of `src`/`dst`).", AclRule::FIELDS),
+        ("Grant", "A grant: network and application capabilities.", Grant::FIELDS),
+        ("AclTest", "A policy test: what `src` may and may not reach.", AclTest::FIELDS),
+        ("AutoApprovers", "Who may approve routes and exit nodes without an admin.", AutoApprovers::FIELDS),
+        ("SshRule", "A Tailscale SSH rule.", SshRule::FIELDS),
+        ("NodeAttr", "Node attributes applied to matching devices.", NodeAttr::FIELDS),
+        ("WebhookEvent", "One event of a webhook delivery; anything else it carries is kept as it arrived.", WebhookEvent::FIELDS),
+        ("WebhookEventData", "A webhook event's details; which fields are present depends on the event type.", WebhookEventData::FIELDS),
+    ]
+};
+
 /// Model names that would shadow a global or an export of the package, and their TS names.
 const RENAMED: &[(&str, &str)] = &[("Error", "ErrorBody")];
 
@@ -62,7 +84,9 @@ pub enum Ty {
 }
 
 fn is_model(name: &str) -> bool {
-    tailnet::models::MODELS.iter().any(|(n, _)| *n == name) || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
+    tailnet::models::MODELS.iter().any(|(n, _)| *n == name)
+        || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
+        || DOCUMENT_MODELS.iter().any(|(n, _, _)| *n == name)
 }
 
 fn is_enum(name: &str) -> bool {
@@ -276,6 +300,18 @@ pub fn generate() -> String {
         out.push_str("}\n\n");
     }
 
+    out.push_str("// ----- policy view and webhook events (not API operations) --------------------------------\n\n");
+    for (name, text, fields) in DOCUMENT_MODELS {
+        doc(&mut out, "", &[(*text).to_owned()]);
+        let _ = writeln!(out, "export interface {name} {{");
+        for field in fields.iter() {
+            let (optional, ty) = parse(field.ty).field(false);
+            let _ = writeln!(out, "  {}{}: {ty};", key(field.wire), if optional { "?" } else { "" });
+        }
+        out.push_str("  /** Sections or fields the core does not know, as they are. */\n  [key: string]: unknown;\n");
+        out.push_str("}\n\n");
+    }
+
     out.push_str("// ----- operations: parameters and results -------------------------------------------------\n\n");
     let mut methods = String::new();
     let mut map = String::new();
@@ -376,6 +412,9 @@ mod tests {
             }
         }
         for (_, fields) in tailnet::models::MODELS {
+            fields.iter().for_each(|f| check(f.ty));
+        }
+        for (_, _, fields) in DOCUMENT_MODELS {
             fields.iter().for_each(|f| check(f.ty));
         }
         assert!(unknown.is_empty(), "types read as unknown: {unknown:?}");

@@ -8,7 +8,8 @@
 //! - times come from JavaScript (`performance.now()` for `now`, `Date.now()` for the Unix clock):
 //!   `SystemTime::now()` panics on wasm32-unknown-unknown and the core reads no clock anyway;
 //! - errors are thrown as a JS `Error` named `TailnetNativeError` with `kind` (`build`, `api`,
-//!   `decode`, `transport`, `internal`) and `detail` (the core error as JSON text);
+//!   `decode`, `transport`, `internal`, `policy`, `webhook`) and `detail` (the error as JSON
+//!   text); core errors also carry `lostRace` (a 412 on a conditional write);
 //! - a Rust panic traps (wasm32 aborts); the panic hook leaves the message in
 //!   `globalThis.__tailnetPanic` and the wrapper resets the instance (`__wbg_reset_state`).
 
@@ -35,7 +36,7 @@ pub fn error_detail(error: &Error) -> Value {
     .unwrap_or(Value::Null)
 }
 
-fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
+pub(crate) fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
     let error = js_sys::Error::new(message);
     error.set_name("TailnetNativeError");
     let _ = js_sys::Reflect::set(&error, &JsValue::from_str("kind"), &JsValue::from_str(kind));
@@ -43,11 +44,15 @@ fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
     error.into()
 }
 
-fn js_error(error: &Error) -> JsValue {
-    native_error(error.kind(), &error_detail(error), &error.to_string())
+/// The core error as a `TailnetNativeError`; `lostRace` is the core's verdict
+/// (`tailnet::policy::is_lost_race`: another writer won, re-read and re-apply).
+pub(crate) fn js_error(error: &Error) -> JsValue {
+    let thrown = native_error(error.kind(), &error_detail(error), &error.to_string());
+    let _ = js_sys::Reflect::set(&thrown, &JsValue::from_str("lostRace"), &JsValue::from_bool(tailnet::policy::is_lost_race(error)));
+    thrown
 }
 
-fn build_error(parameter: &str, reason: impl Into<String>) -> JsValue {
+pub(crate) fn build_error(parameter: &str, reason: impl Into<String>) -> JsValue {
     js_error(&Error::Build(BuildError::new(parameter, reason)))
 }
 

@@ -3,8 +3,10 @@
 // with what the core built and sleeps as long as the core says.
 
 import { native, sendUserAgent } from "./native.js";
-import { OPERATION_IDS, type OperationId, type OperationMethods, type OperationTypes } from "./generated.js";
-import { BuildError, InternalError, TailnetError, TransportError, fromNative } from "./errors.js";
+import { OPERATION_IDS, type OperationId, type OperationMethods, type OperationTypes, type PolicyFile } from "./generated.js";
+import { BuildError, TransportError } from "./errors.js";
+import { checkGeneration, currentGeneration, guard, isLostRace } from "./guard.js";
+import { PolicyDocument, preparePolicyWrite } from "./policy.js";
 import type {
   BaseClientOptions,
   CallOptions,
@@ -17,6 +19,7 @@ import type {
   OAuthOptions,
   OperationInfo,
   ResponseLike,
+  UpdatePolicyFileOptions,
   WorkloadIdentityOptions,
 } from "./types.js";
 
@@ -26,60 +29,6 @@ type NativeCall = InstanceType<typeof native.Call>;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-// ----- native calls: errors mapped, panics contained ---------------------------------------------
-
-/** Bumped each time the WebAssembly instance is reset after a Rust panic; objects made by an
- * earlier instance are never used again. */
-let generation = 0;
-
-function takePanicMessage(): string | undefined {
-  const holder = globalThis as { __tailnetPanic?: unknown };
-  const message = holder.__tailnetPanic;
-  delete holder.__tailnetPanic;
-  return typeof message === "string" ? message : undefined;
-}
-
-function recover(): void {
-  generation += 1;
-  try {
-    (native as unknown as { __wbg_reset_state?: () => void }).__wbg_reset_state?.();
-  } catch {
-    // the next call will fail loudly if the instance cannot be used
-  }
-}
-
-/** Any value thrown across the boundary as a `TailnetError`. */
-function toTailnetError(error: unknown): TailnetError {
-  if (error instanceof TailnetError) return error;
-  const e = error as { name?: unknown; kind?: unknown; detail?: unknown; message?: unknown } | null;
-  if (e && e.name === "TailnetNativeError" && typeof e.kind === "string") {
-    return fromNative(e.kind, typeof e.detail === "string" ? e.detail : "{}", String(e.message ?? ""));
-  }
-  // A trap (a Rust panic aborts) or a stack overflow inside wasm: the instance must be replaced.
-  const overflow = error instanceof RangeError && /call stack/i.test(error.message);
-  if (error instanceof WebAssembly.RuntimeError || overflow) {
-    const panic = takePanicMessage();
-    recover();
-    return new InternalError(`internal error (a Rust panic or trap was caught; the module was reset): ${panic ?? String((error as Error).message)}`);
-  }
-  const message = e && typeof e.message === "string" ? e.message : String(error);
-  return new InternalError(`internal error: ${message}`);
-}
-
-function guard<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (error) {
-    throw toTailnetError(error);
-  }
-}
-
-function checkGeneration(created: number): void {
-  if (created !== generation) {
-    throw new InternalError("internal error: the WebAssembly instance was reset by a panic in another call; retry the call");
-  }
-}
 
 // ----- JSON in, JSON out ------------------------------------------------------------------------------
 
@@ -308,11 +257,11 @@ export class Client {
   }
 
   #currentSession(): NativeSession {
-    if (!this.#session || this.#sessionGeneration !== generation) {
+    if (!this.#session || this.#sessionGeneration !== currentGeneration()) {
       const options = JSON.stringify(this.#options);
       const session = guard(() => new native.Session(options));
       this.#session = session;
-      this.#sessionGeneration = generation;
+      this.#sessionGeneration = currentGeneration();
       this.#maxResponseBytes = guard(() => session.maxResponseBytes);
     }
     return this.#session;
@@ -322,7 +271,7 @@ export class Client {
   async call<K extends OperationId>(operationId: K, params?: ParamsOf<K>, options: CallOptions = {}): Promise<ResultOf<K>> {
     const json = paramsJson(params);
     const session = this.#currentSession();
-    const created = generation;
+    const created = currentGeneration();
     const call: NativeCall = guard(() => new native.Call(operationId, json));
     try {
       for (;;) {
@@ -343,12 +292,46 @@ export class Client {
         }
       }
     } finally {
-      if (created === generation) {
+      if (created === currentGeneration()) {
         try {
           call.free();
         } catch {
           // already freed
         }
+      }
+    }
+  }
+
+  /**
+   * Safe read-modify-write of the policy file: GET (HuJSON with its ETag) → `edit(document)` (sync
+   * or async; mutate the `PolicyDocument`, comments and formatting are kept) → POST with
+   * `If-Match`. When another writer won (412), re-read and re-apply the edit, up to `maxAttempts`
+   * reads, then the `PreconditionFailedError`. The core decides the write: nothing when the edit
+   * changed nothing (the current file is returned), `If-Match` with the ETag read (or
+   * `"ts-default"` with `replaceDefaultOnly`), and a `BuildError` naming `policy` for a policy
+   * with neither `acls` nor `grants` (allow-all) unless `allowAllowAll`. Errors thrown by `edit`
+   * propagate as they are; nothing is written.
+   *
+   * ```ts
+   * await client.updatePolicyFile((doc) => doc.set(["tagOwners", "tag:ci"], ["group:ops"]));
+   * ```
+   */
+  async updatePolicyFile(edit: (document: PolicyDocument) => unknown, options: UpdatePolicyFileOptions = {}): Promise<PolicyFile> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new BuildError("maxAttempts", "must be a whole number of at least 1");
+    if (typeof edit !== "function") throw new BuildError("edit", "must be a function that edits the PolicyDocument");
+    const callOptions: CallOptions = { signal: options.signal };
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.call("getPolicyFile", {}, callOptions);
+      const document = new PolicyDocument(current.policy);
+      await edit(document);
+      const write = preparePolicyWrite(current, document, options);
+      if (write.kind === "unchanged") return current;
+      try {
+        return await this.call("setPolicyFile", write.params, callOptions);
+      } catch (error) {
+        if (isLostRace(error) && attempt < maxAttempts) continue;
+        throw error;
       }
     }
   }

@@ -1,8 +1,9 @@
 /** Every error this package throws is a `TailnetError`; never a string. Messages are scrubbed of
  * secrets by the core. */
 export class TailnetError extends Error {
-  /** `build`, `api`, `decode`, `transport` or `internal`. */
-  readonly kind: "build" | "api" | "decode" | "transport" | "internal";
+  /** `build`, `api`, `decode`, `transport`, `internal`, `policy` (`PolicyEditError`) or
+   * `webhook` (`WebhookVerificationError`). */
+  readonly kind: "build" | "api" | "decode" | "transport" | "internal" | "policy" | "webhook";
 
   constructor(kind: TailnetError["kind"], message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -136,6 +137,68 @@ export class InternalError extends TailnetError {
   }
 }
 
+/** How a policy document failed: `parse` (not HuJSON), `not_an_object` (the top level is not an
+ * object), `path` (the path does not fit the document, or is not an array of keys), `value` (the
+ * value cannot be written as JSON). */
+export type PolicyEditVariant = "parse" | "not_an_object" | "path" | "value";
+
+/** A policy document could not be parsed or edited. `path` is the path of the failed edit
+ * (undefined for a parse error), `reason` why, `variant` what kind of failure. */
+export class PolicyEditError extends TailnetError {
+  readonly variant: PolicyEditVariant;
+  readonly path: string[] | undefined;
+  readonly reason: string;
+
+  constructor(variant: PolicyEditVariant, reason: string, options: { path?: string[]; message?: string } = {}) {
+    super("policy", options.message ?? reason);
+    this.variant = variant;
+    this.path = options.path;
+    this.reason = reason;
+  }
+}
+
+/** Why a webhook delivery was rejected. */
+export type WebhookRejection = "missing" | "malformed" | "stale" | "future" | "mismatch" | "empty_secret" | "invalid_body";
+
+export interface WebhookErrorDetails {
+  /** `malformed` and `invalid_body`: what is wrong. */
+  detail?: string;
+  /** `stale`: how old the signature is. */
+  ageSeconds?: number;
+  /** `future`: how far ahead the signature's timestamp is. */
+  aheadSeconds?: number;
+  /** `stale` and `future`: the tolerance it exceeded. */
+  toleranceSeconds?: number;
+}
+
+/** A webhook delivery was rejected: `reason` is `missing` (no signature header), `malformed`,
+ * `stale` (older than the tolerance: a replay?), `future`, `mismatch` (tampered body or wrong
+ * secret), `empty_secret` or `invalid_body` (not a JSON array of events). Never carries the
+ * secret or the expected signature. */
+export class WebhookVerificationError extends TailnetError {
+  readonly reason: WebhookRejection;
+  readonly detail: string | undefined;
+  readonly ageSeconds: number | undefined;
+  readonly aheadSeconds: number | undefined;
+  readonly toleranceSeconds: number | undefined;
+
+  constructor(reason: WebhookRejection, message: string, details: WebhookErrorDetails = {}) {
+    super("webhook", message);
+    this.reason = reason;
+    this.detail = details.detail;
+    this.ageSeconds = details.ageSeconds;
+    this.aheadSeconds = details.aheadSeconds;
+    this.toleranceSeconds = details.toleranceSeconds;
+  }
+}
+
+const POLICY_VARIANTS: readonly string[] = ["parse", "not_an_object", "path", "value"];
+const WEBHOOK_REJECTIONS: readonly string[] = ["missing", "malformed", "stale", "future", "mismatch", "empty_secret", "invalid_body"];
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
 const BY_STATUS: Record<number, typeof ApiError> = {
   401: AuthenticationError,
   403: PermissionDeniedError,
@@ -203,6 +266,24 @@ export function fromNative(kind: string, detailText: string, display: string): T
       );
     case "transport":
       return new TransportError(text(detail.message, display), { timedOut: detail.timedOut === true });
+    case "policy": {
+      const variant = text(detail.variant);
+      const path = Array.isArray(detail.path) ? detail.path.map(String) : undefined;
+      return new PolicyEditError(POLICY_VARIANTS.includes(variant) ? (variant as PolicyEditVariant) : "path", text(detail.reason, display), {
+        path,
+        message: display,
+      });
+    }
+    case "webhook": {
+      const reason = text(detail.reason);
+      if (!WEBHOOK_REJECTIONS.includes(reason)) return new InternalError(display);
+      return new WebhookVerificationError(reason as WebhookRejection, display, {
+        detail: typeof detail.detail === "string" ? detail.detail : undefined,
+        ageSeconds: numberOrUndefined(detail.ageSeconds),
+        aheadSeconds: numberOrUndefined(detail.aheadSeconds),
+        toleranceSeconds: numberOrUndefined(detail.toleranceSeconds),
+      });
+    }
     default:
       return new InternalError(display);
   }

@@ -675,6 +675,122 @@ export interface PolicyValidationInput {
   tests?: unknown[];
 }
 
+// ----- policy view and webhook events (not API operations) --------------------------------
+
+/** A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept. */
+export interface PolicyView {
+  acls?: AclRule[];
+  grants?: Grant[];
+  groups?: Record<string, string[]>;
+  hosts?: Record<string, string>;
+  tagOwners?: Record<string, string[]>;
+  tests?: AclTest[];
+  sshTests?: unknown[];
+  autoApprovers?: AutoApprovers;
+  ssh?: SshRule[];
+  nodeAttrs?: NodeAttr[];
+  postures?: Record<string, string[]>;
+  ipsets?: Record<string, string[]>;
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** A legacy ACL rule (`users`/`ports` are the pre-2022 spellings of `src`/`dst`). */
+export interface AclRule {
+  action?: string;
+  src?: string[];
+  dst?: string[];
+  proto?: string;
+  srcPosture?: string[];
+  users?: string[];
+  ports?: string[];
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** A grant: network and application capabilities. */
+export interface Grant {
+  src?: string[];
+  dst?: string[];
+  ip?: string[];
+  app?: unknown;
+  srcPosture?: string[];
+  via?: string[];
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** A policy test: what `src` may and may not reach. */
+export interface AclTest {
+  src?: string;
+  srcPostureAttrs?: Record<string, unknown>;
+  proto?: string;
+  accept?: string[];
+  deny?: string[];
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** Who may approve routes and exit nodes without an admin. */
+export interface AutoApprovers {
+  routes?: Record<string, string[]>;
+  exitNode?: string[];
+  services?: Record<string, string[]>;
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** A Tailscale SSH rule. */
+export interface SshRule {
+  action?: string;
+  src?: string[];
+  dst?: string[];
+  users?: string[];
+  checkPeriod?: string;
+  acceptEnv?: string[];
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** Node attributes applied to matching devices. */
+export interface NodeAttr {
+  target?: string[];
+  attr?: string[];
+  app?: unknown;
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** One event of a webhook delivery; anything else it carries is kept as it arrived. */
+export interface WebhookEvent {
+  timestamp?: string;
+  version?: number;
+  type?: WebhookEventType;
+  tailnet?: string;
+  message?: string;
+  data?: WebhookEventData;
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
+/** A webhook event's details; which fields are present depends on the event type. */
+export interface WebhookEventData {
+  nodeID?: string;
+  deviceName?: string;
+  managedBy?: string;
+  user?: string;
+  actor?: string;
+  url?: string;
+  expiration?: string;
+  oldRoles?: string[];
+  newRoles?: string[];
+  oldPolicy?: string;
+  newPolicy?: string;
+  routes?: string[];
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
+
 // ----- operations: parameters and results -------------------------------------------------
 
 /** Parameters of `listTailnetDevices` (wire names). */

@@ -15,8 +15,16 @@ export {
   DecodeError,
   TransportError,
   InternalError,
+  PolicyEditError,
+  WebhookVerificationError,
 } from "./errors.js";
-export type { AclTestFailure, ApiErrorDetails } from "./errors.js";
+export type { AclTestFailure, ApiErrorDetails, PolicyEditVariant, WebhookRejection, WebhookErrorDetails } from "./errors.js";
+export { PolicyDocument, preparePolicyWrite, TS_DEFAULT_ETAG } from "./policy.js";
+export type { PolicyPath, PolicyWrite } from "./policy.js";
+export { isLostRace } from "./guard.js";
+/** Webhook deliveries: `webhooks.verify(headers, body, secret)`, `parseEvents`, `sign`. */
+export * as webhooks from "./webhooks.js";
+export type { SignatureSource, WebhookBody } from "./webhooks.js";
 export { OPERATION_IDS } from "./generated.js";
 export type * from "./generated.js";
 export type * from "./types.js";

@@ -120,3 +120,26 @@ export interface OperationInfo {
   body: { contentType: string; ty: string; fields: { wire: string; name: string; ty: string }[]; freeFormKeys: boolean } | null;
   response: string;
 }
+
+/** Options of `preparePolicyWrite` (and of `Client.updatePolicyFile`). */
+export interface PolicyWriteOptions {
+  /** Allow writing a policy with neither `acls` nor `grants`, which allows all traffic. Default false. */
+  allowAllowAll?: boolean;
+  /** First write of a new tailnet: send `If-Match: "ts-default"`, so the write succeeds only while
+   * the default policy is untouched. Default false. */
+  replaceDefaultOnly?: boolean;
+}
+
+/** Options of `Client.updatePolicyFile`. */
+export interface UpdatePolicyFileOptions extends PolicyWriteOptions, CallOptions {
+  /** Reads (and re-applications of the edit) allowed while other writers keep winning (412). Default 5. */
+  maxAttempts?: number;
+}
+
+/** Options of `webhooks.verify`. */
+export interface VerifyOptions {
+  /** The current time: Unix seconds or a `Date`. Default `Date.now()`. */
+  now?: number | Date;
+  /** How far the signature's timestamp may be from `now`, both ways. Default 300. */
+  toleranceSeconds?: number;
+}

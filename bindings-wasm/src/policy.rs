@@ -1,0 +1,179 @@
+//! Policy files for the npm package (internal; `js/src/policy.ts` is the public API): the core's
+//! lossless HuJSON document and `prepare_write`, the decision of a policy read-modify-write.
+//!
+//! The JavaScript `PolicyDocument` holds only its text, as the core's does; every function here
+//! takes the text, parses it, and returns the edited text. No wasm object outlives a call, so a
+//! panic reset never invalidates a document.
+//!
+//! Paths arrive as JSON arrays of strings (keys; array indices as decimal strings), never dotted
+//! strings: keys such as `tag:ci` or `db.example.com` contain colons and dots.
+//! Errors are `TailnetNativeError`s of kind `policy` with `{variant, path, reason}`.
+
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+
+use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyUpdateOptions, PolicyWrite};
+
+use crate::wasm::{build_error, js_error, native_error};
+
+fn show_path(path: &[String]) -> String {
+    serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
+}
+
+/// A core `PolicyEditError` as a `policy` native error (the wrapper's `PolicyEditError`).
+fn edit_error(path: Option<&[String]>, error: &PolicyEditError) -> JsValue {
+    let (variant, reason, display) = match (error, path) {
+        (PolicyEditError::Parse(reason), _) => ("parse", reason.clone(), error.to_string()),
+        (PolicyEditError::NotAnObject, _) => ("not_an_object", error.to_string(), error.to_string()),
+        (PolicyEditError::Path { reason, .. }, Some(path)) => ("path", reason.clone(), format!("cannot edit {}: {reason}", show_path(path))),
+        (PolicyEditError::Path { reason, path: shown }, None) => ("path", reason.clone(), format!("cannot edit `{shown}`: {reason}")),
+    };
+    native_error("policy", &json!({ "variant": variant, "path": path, "reason": reason }), &display)
+}
+
+fn usage_error(variant: &str, path: Option<&[String]>, reason: String) -> JsValue {
+    let display = match path {
+        Some(path) => format!("cannot edit {}: {reason}", show_path(path)),
+        None => reason.clone(),
+    };
+    native_error("policy", &json!({ "variant": variant, "path": path, "reason": reason }), &display)
+}
+
+fn document(text: String) -> Result<PolicyDocument, JsValue> {
+    PolicyDocument::parse(text).map_err(|e| edit_error(None, &e))
+}
+
+fn path_of(path_json: &str) -> Result<Vec<String>, JsValue> {
+    serde_json::from_str(path_json).map_err(|_| {
+        usage_error("path", None, "a policy path is an array of keys, e.g. [\"tagOwners\", \"tag:ci\"] or [\"acls\", \"0\", \"src\"]".to_owned())
+    })
+}
+
+fn value_of(path: &[String], value_json: &str) -> Result<Value, JsValue> {
+    serde_json::from_str(value_json).map_err(|e| usage_error("value", Some(path), format!("the value is not JSON: {e}")))
+}
+
+fn refs(path: &[String]) -> Vec<&str> {
+    path.iter().map(String::as_str).collect()
+}
+
+fn json_text(value: &impl serde::Serialize, what: &str) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| build_error(what, format!("cannot serialize: {e}")))
+}
+
+/// Checks that `text` is a HuJSON object (throws the parse error otherwise).
+#[wasm_bindgen(js_name = policyParse)]
+pub fn policy_parse(text: String) -> Result<(), JsValue> {
+    document(text).map(drop)
+}
+
+/// The document as plain JSON text (comments dropped).
+#[wasm_bindgen(js_name = policyToJson)]
+pub fn policy_to_json(text: String) -> Result<String, JsValue> {
+    json_text(&document(text)?.to_json(), "policy")
+}
+
+/// The value at `path` as JSON text, or `undefined` when absent.
+#[wasm_bindgen(js_name = policyGet)]
+pub fn policy_get(text: String, path_json: &str) -> Result<Option<String>, JsValue> {
+    let path = path_of(path_json)?;
+    match document(text)?.get(&refs(&path)) {
+        Some(value) => json_text(&value, "policy").map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Sets the value at `path` (missing objects created); returns the edited text.
+#[wasm_bindgen(js_name = policySet)]
+pub fn policy_set(text: String, path_json: &str, value_json: &str) -> Result<String, JsValue> {
+    let path = path_of(path_json)?;
+    let value = value_of(&path, value_json)?;
+    let mut doc = document(text)?;
+    doc.set(&refs(&path), value).map_err(|e| edit_error(Some(&path), &e))?;
+    Ok(doc.into_text())
+}
+
+/// Appends to the array at `path` (created when missing); returns the edited text.
+#[wasm_bindgen(js_name = policyPush)]
+pub fn policy_push(text: String, path_json: &str, value_json: &str) -> Result<String, JsValue> {
+    let path = path_of(path_json)?;
+    let value = value_of(&path, value_json)?;
+    let mut doc = document(text)?;
+    doc.push(&refs(&path), value).map_err(|e| edit_error(Some(&path), &e))?;
+    Ok(doc.into_text())
+}
+
+/// Removes the value at `path`: the edited text, or `undefined` when nothing was there.
+#[wasm_bindgen(js_name = policyRemove)]
+pub fn policy_remove(text: String, path_json: &str) -> Result<Option<String>, JsValue> {
+    let path = path_of(path_json)?;
+    let mut doc = document(text)?;
+    let removed = doc.remove(&refs(&path)).map_err(|e| edit_error(Some(&path), &e))?;
+    Ok(removed.then(|| doc.into_text()))
+}
+
+/// Whether the policy has `acls` or `grants` (with neither, it allows all traffic).
+#[wasm_bindgen(js_name = policyHasAccessRules)]
+pub fn policy_has_access_rules(text: String) -> Result<bool, JsValue> {
+    Ok(document(text)?.has_access_rules())
+}
+
+/// The well-known sections, typed (`PolicyView` as JSON text; unknown sections kept).
+#[wasm_bindgen(js_name = policyView)]
+pub fn policy_view(text: String) -> Result<String, JsValue> {
+    let view = document(text)?.view().map_err(|e| edit_error(None, &e))?;
+    json_text(&view, "policy")
+}
+
+/// The core's decision after an edit: `undefined` when the edit changed nothing, otherwise the
+/// `setPolicyFile` parameters as JSON text (`If-Match` with the ETag read, or `"ts-default"`).
+/// Refuses a policy with neither `acls` nor `grants` unless `allow_allow_all` (`BuildError`
+/// naming `policy`).
+#[wasm_bindgen(js_name = policyPrepareWrite)]
+pub fn policy_prepare_write(
+    current_policy: String,
+    etag: Option<String>,
+    edited: String,
+    allow_allow_all: bool,
+    replace_default_only: bool,
+) -> Result<Option<String>, JsValue> {
+    let current = tailnet::PolicyFile { policy: current_policy, etag, ..Default::default() };
+    let edited = document(edited)?;
+    let options = PolicyUpdateOptions { allow_allow_all, replace_default_only, ..Default::default() };
+    match policy::prepare_write(&current, &edited, &options).map_err(|e| js_error(&e))? {
+        PolicyWrite::Unchanged => Ok(None),
+        PolicyWrite::Write(params) => {
+            // The parameters as `setPolicyFile` takes them (wire names), without the unset ones.
+            let mut value = serde_json::to_value(&*params).map_err(|e| build_error("policy", format!("cannot serialize: {e}")))?;
+            if let Value::Object(map) = &mut value {
+                map.retain(|_, v| !v.is_null());
+            }
+            json_text(&value, "policy").map(Some)
+        }
+    }
+}
+
+/// `"ts-default"` (quoted): the `If-Match` that only replaces an untouched default policy.
+#[wasm_bindgen(js_name = policyDefaultEtag)]
+pub fn policy_default_etag() -> String {
+    policy::TS_DEFAULT_ETAG.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_write_is_setpolicyfile_params() {
+        let current = "{\"acls\": []}".to_owned();
+        let edited = "{\"acls\": [], \"hosts\": {}}".to_owned();
+        let params = policy_prepare_write(current.clone(), Some("\"e1\"".into()), edited.clone(), false, false).unwrap().unwrap();
+        let value: Value = serde_json::from_str(&params).unwrap();
+        assert_eq!(value, json!({ "If-Match": "\"e1\"", "body": { "policy": edited } }));
+        // The same JSON builds the request through the registry.
+        let config = tailnet::Config::new();
+        let request = tailnet::registry::build("setPolicyFile", &config, value).unwrap();
+        assert_eq!(request.headers.get("if-match").map(|v| v.as_bytes()), Some(&b"\"e1\""[..]));
+        assert_eq!(policy_prepare_write(current.clone(), None, current, false, false).unwrap(), None);
+    }
+}
