@@ -186,6 +186,132 @@ def foreign_exception():
 
 
 run("a Python exception in the transport becomes TailnetError.Transport", foreign_exception)
+
+
+# ---- policy documents, update_policy_file, webhooks (same FFI surface as Swift) ----------------
+
+POLICY = '// keep me\n{\n  "acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}], // rules\n}\n'
+
+
+def policy_document():
+    doc = t.PolicyDocument(POLICY)
+    assert doc.text() == POLICY
+    doc.set(["tagOwners", "tag:ci"], '["group:ops"]')
+    assert json.loads(doc.get(["tagOwners", "tag:ci"])) == ["group:ops"] and doc.get(["nope"]) is None
+    assert "// keep me" in doc.text() and "// rules" in doc.text()
+    try:
+        doc.set(["acls", "7", "src"], "[]")
+        raise AssertionError("no PolicyEdit error")
+    except t.TailnetError.PolicyEdit as e:
+        assert e.kind == t.PolicyEditKind.PATH and e.path == ["acls", "7", "src"], repr(e)
+    try:
+        t.PolicyDocument("[1]")
+        raise AssertionError("no PolicyEdit error")
+    except t.TailnetError.PolicyEdit as e:
+        assert e.kind == t.PolicyEditKind.NOT_AN_OBJECT, repr(e)
+
+
+class PolicyServer(t.HttpTransport):
+    """GET answers the policy and its ETag; POST honours If-Match. `lose` writes are answered 412
+    as if another writer had just won."""
+
+    def __init__(self, policy, lose=0):
+        self.policy, self.version, self.lose, self.if_matches, self.gets = policy, 1, lose, [], 0
+
+    def answer(self, status, body, content_type="application/hujson"):
+        headers = [t.HttpHeader(name="content-type", value=content_type), t.HttpHeader(name="etag", value=f'"v{self.version}"')]
+        return t.HttpResponse(status=status, headers=headers, body=body.encode())
+
+    async def send(self, request):
+        if request.method == "GET":
+            self.gets += 1
+            return self.answer(200, self.policy)
+        if_match = {h.name.lower(): h.value for h in request.headers}.get("if-match")
+        self.if_matches.append(if_match)
+        if self.lose or if_match != f'"v{self.version}"':
+            self.lose = max(0, self.lose - 1)
+            self.version += 1
+            return self.answer(412, '{"message": "precondition failed"}', "application/json")
+        self.policy, self.version = bytes(request.body).decode(), self.version + 1
+        return self.answer(200, self.policy)
+
+    async def sleep(self, millis):
+        pass
+
+
+class AddTag(t.PolicyEditor):
+    def __init__(self):
+        self.calls = 0
+
+    async def edit(self, document):
+        self.calls += 1
+        document.set(["tagOwners", "tag:py"], '["autogroup:admin"]')
+
+
+def update_policy_file():
+    server, editor = PolicyServer(POLICY, lose=1), AddTag()
+    client = t.TailnetClient(t.ClientOptions(api_key="tskey-api-x"), server)
+    written = asyncio.run(client.update_policy_file(editor, t.PolicyUpdateOptions()))
+    assert '"tag:py"' in written.policy and "// keep me" in written.policy, written.policy
+    assert editor.calls == 2 and server.gets == 2 and server.if_matches == ['"v1"', '"v2"'], (editor.calls, server.if_matches)
+
+    class DropRules(t.PolicyEditor):
+        async def edit(self, document):
+            document.remove(["acls"])
+
+    try:
+        asyncio.run(client.update_policy_file(DropRules(), t.PolicyUpdateOptions()))
+        raise AssertionError("allow-all written")
+    except t.TailnetError.Build as e:
+        assert e.parameter == "policy", repr(e)
+
+    class Raises(t.PolicyEditor):
+        async def edit(self, document):
+            raise ZeroDivisionError("boom from the Python editor")
+
+    try:
+        asyncio.run(client.update_policy_file(Raises(), t.PolicyUpdateOptions()))
+        raise AssertionError("no Callback error")
+    except t.TailnetError.Callback as e:
+        assert "boom from the Python editor" in e.reason, repr(e)
+
+    loser = PolicyServer(POLICY, lose=5)
+    client = t.TailnetClient(t.ClientOptions(api_key="tskey-api-x"), loser)
+    try:
+        asyncio.run(client.update_policy_file(AddTag(), t.PolicyUpdateOptions(max_attempts=3)))
+        raise AssertionError("no 412")
+    except t.TailnetError.Api as e:
+        assert e.status == 412 and loser.gets == 3, (e.status, loser.gets)
+
+
+def webhooks():
+    body, secret, now = b'[{"type":"nodeCreated","data":{"nodeID":"n1"}},{"type":"brandNew"}]', "whsec-py", 1_763_798_400
+    header = t.webhook_sign(body, secret, now)
+    events = t.webhook_verify(header, body, secret, now + 5)
+    assert [e.type for e in events] == [t.WebhookEventType.NODE_CREATED(), t.WebhookEventType.UNKNOWN("brandNew")], events
+    assert json.loads(events[0].data_json) == {"nodeID": "n1"}
+    rotated = f"t={now},v1={'0' * 64},{header.split(',')[1]}"
+    assert len(t.webhook_verify(rotated, body, secret, now)) == 2
+    cases = [
+        ((header, body + b" ", secret, now), t.WebhookRejection.MISMATCH),
+        ((header, body, "wrong", now), t.WebhookRejection.MISMATCH),
+        ((header, body, secret, now + 301), t.WebhookRejection.STALE),
+        ((header, body, secret, now - 301), t.WebhookRejection.FUTURE),
+        ((None, body, secret, now), t.WebhookRejection.MISSING),
+        (("t=1", body, secret, now), t.WebhookRejection.MALFORMED),
+        ((header, body, "", now), t.WebhookRejection.EMPTY_SECRET),
+    ]
+    for args, rejection in cases:
+        try:
+            t.webhook_verify(*args)
+            raise AssertionError(f"accepted {args[0]!r}")
+        except t.TailnetError.Webhook as e:
+            assert e.rejection == rejection and secret not in str(e) and secret not in repr(e), repr(e)
+
+
+run("PolicyDocument edits keep comments; errors are PolicyEdit", policy_document)
+run("update_policy_file: lost race re-applied, allow-all guard, editor exception, attempt limit", update_policy_file)
+run("webhooks: verify, rotation, rejections", webhooks)
 print(f"uniffi-Python: {len(files)} fixtures")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -8,6 +8,9 @@
 //!   retries, backoff and rate limits are decided by the core's `Call`/`Session` state machines.
 //!   Anything a foreign transport throws becomes [`TailnetError::Transport`], never a crash.
 //! - [`build_request`] / [`parse_response`]: the sans-IO pair, by `operationId`, JSON in and out.
+//! - [`policy`]: the lossless HuJSON `PolicyDocument` and `TailnetClient::update_policy_file`
+//!   (the read-modify-write loop, driving a foreign [`PolicyEditor`]).
+//! - [`webhooks`]: `webhook_verify`, `webhook_parse_events`, `webhook_sign`.
 
 // `TailnetError` crosses the FFI by value (uniffi cannot box an error variant); its size only
 // matters on the cold error path.
@@ -24,6 +27,10 @@ uniffi::setup_scaffolding!("tailnet");
 
 pub mod generated;
 pub use generated::*;
+pub mod policy;
+pub use policy::*;
+pub mod webhooks;
+pub use webhooks::*;
 
 // ---- JSON values ------------------------------------------------------------------------------
 
@@ -252,6 +259,29 @@ pub enum TailnetError {
     /// No HTTP response (connection, timeout, the transport threw).
     #[error("transport error: {reason}")]
     Transport { reason: String, timed_out: bool },
+    /// A policy document could not be parsed or edited (`path` is null for the whole text).
+    #[error("cannot edit {}: {reason}", .path.as_deref().map(policy::show_path).unwrap_or_else(|| "the policy".to_owned()))]
+    PolicyEdit { kind: PolicyEditKind, path: Option<Vec<String>>, reason: String },
+    /// A webhook delivery was rejected. Never carries the secret or a MAC.
+    #[error("{reason}")]
+    Webhook {
+        rejection: WebhookRejection,
+        reason: String,
+        age_seconds: Option<u64>,
+        ahead_seconds: Option<u64>,
+        tolerance_seconds: Option<u64>,
+    },
+    /// A foreign callback (a `PolicyEditor`) threw something other than a `TailnetError`.
+    #[error("{reason}")]
+    Callback { reason: String },
+}
+
+/// What a foreign callback threw when it is not a `TailnetError` (an `IllegalStateException`, a
+/// Swift error of its own): an error of the call, never a crash.
+impl From<uniffi::UnexpectedUniFFICallbackError> for TailnetError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TailnetError::Callback { reason: tailnet::secret::redact_secrets(&format!("the callback threw: {}", error.reason)) }
+    }
 }
 
 impl From<tailnet::Error> for TailnetError {
@@ -559,12 +589,19 @@ impl TailnetClient {
     }
 
     async fn call_typed<P: serde::Serialize, O: serde::de::DeserializeOwned>(&self, operation_id: &str, params: &P) -> Result<O, TailnetError> {
-        let params = serde_json::to_value(params).map_err(|e| build_error("params", e))?;
+        let (value, status) = self.call_typed_core(operation_id, params).await?;
+        from_json(value, status)
+    }
+
+    /// A typed call up to the parsed JSON result and its status, with the core's error (which
+    /// the core's policies, such as `is_lost_race`, inspect).
+    async fn call_typed_core<P: serde::Serialize>(&self, operation_id: &str, params: &P) -> Result<(serde_json::Value, u16), tailnet::Error> {
+        let params = serde_json::to_value(params).map_err(|e| tailnet::BuildError::new("params", e.to_string()))?;
         let call = Call::by_id(operation_id, params)?;
         let id = call.operation().id;
         let response = self.drive(call).await?;
         let value = tailnet::registry::parse(id, &response)?;
-        from_json(value, response.status)
+        Ok((value, response.status))
     }
 }
 

@@ -21,3 +21,31 @@ public extension TailnetClient {
         try await listTailnetDevices(params: ListTailnetDevicesParams(fields: .all)).devices ?? []
     }
 }
+
+// ---- Policy files and webhooks (NOT COMPILED on the Linux CI: no Swift compiler there) -------
+
+/// A `PolicyEditor` from a closure: `try await client.updatePolicyFile { doc in try doc.set(…) }`.
+public final class ClosurePolicyEditor: PolicyEditor, @unchecked Sendable {
+    private let body: @Sendable (PolicyDocument) async throws -> Void
+
+    public init(_ body: @escaping @Sendable (PolicyDocument) async throws -> Void) {
+        self.body = body
+    }
+
+    public func edit(document: PolicyDocument) async throws {
+        try await body(document)
+    }
+}
+
+public extension TailnetClient {
+    /// Safe read-modify-write of the policy file with a closure editor (it may run more than once:
+    /// after another writer won, on the re-read policy). A `TailnetError` the closure throws ends
+    /// the update as is; any other error as `TailnetError.Callback`.
+    func updatePolicyFile(options: PolicyUpdateOptions = PolicyUpdateOptions(),
+                          _ edit: @escaping @Sendable (PolicyDocument) async throws -> Void) async throws -> PolicyFile {
+        try await updatePolicyFile(editor: ClosurePolicyEditor(edit), options: options)
+    }
+}
+
+/// The header carrying a webhook delivery's signature (`tailnet::webhooks::SIGNATURE_HEADER`).
+public let webhookSignatureHeader = "Tailscale-Webhook-Signature"

@@ -941,6 +941,522 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 
 
 /**
+ * A policy file as HuJSON text (comments, trailing commas), edited by path and written back with
+ * every comment, key order and untouched byte preserved (`tailnet::policy::PolicyDocument`).
+ */
+public protocol PolicyDocumentProtocol: AnyObject, Sendable {
+    
+    /**
+     * An independent copy.
+     */
+    func copy()  -> PolicyDocument
+    
+    /**
+     * The value at `path` as JSON text, or null when there is none. An empty path is the whole
+     * document.
+     */
+    func get(path: [String])  -> String?
+    
+    /**
+     * True when the policy has `acls` or `grants` (a policy with neither allows all traffic).
+     */
+    func hasAccessRules()  -> Bool
+    
+    /**
+     * Appends the value (JSON text) to the array at `path`, creating the array when missing.
+     */
+    func push(path: [String], valueJson: String) throws 
+    
+    /**
+     * Removes the value at `path`; returns whether there was one.
+     */
+    func remove(path: [String]) throws  -> Bool
+    
+    /**
+     * Sets the value (JSON text) at `path`, creating missing objects on the way; every other
+     * byte stays as it was.
+     */
+    func set(path: [String], valueJson: String) throws 
+    
+    /**
+     * The HuJSON text, comments and formatting included.
+     */
+    func text()  -> String
+    
+    /**
+     * The document as plain JSON text (comments dropped).
+     */
+    func toJson()  -> String
+    
+}
+/**
+ * A policy file as HuJSON text (comments, trailing commas), edited by path and written back with
+ * every comment, key order and untouched byte preserved (`tailnet::policy::PolicyDocument`).
+ */
+open class PolicyDocument: PolicyDocumentProtocol, @unchecked Sendable, Equatable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_tailnet_uniffi_fn_clone_policydocument(self.handle, $0) }
+    }
+    /**
+     * Parses HuJSON text; the text is kept byte for byte.
+     */
+public convenience init(text: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_constructor_policydocument_new(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_tailnet_uniffi_fn_free_policydocument(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * An independent copy.
+     */
+open func copy() -> PolicyDocument  {
+    return try!  FfiConverterTypePolicyDocument_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_copy(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The value at `path` as JSON text, or null when there is none. An empty path is the whole
+     * document.
+     */
+open func get(path: [String]) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_get(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * True when the policy has `acls` or `grants` (a policy with neither allows all traffic).
+     */
+open func hasAccessRules() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_has_access_rules(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Appends the value (JSON text) to the array at `path`, creating the array when missing.
+     */
+open func push(path: [String], valueJson: String)throws   {try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_push(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(path),
+        FfiConverterString.lower(valueJson),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Removes the value at `path`; returns whether there was one.
+     */
+open func remove(path: [String])throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_remove(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sets the value (JSON text) at `path`, creating missing objects on the way; every other
+     * byte stays as it was.
+     */
+open func set(path: [String], valueJson: String)throws   {try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_set(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(path),
+        FfiConverterString.lower(valueJson),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The HuJSON text, comments and formatting included.
+     */
+open func text() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_text(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The document as plain JSON text (comments dropped).
+     */
+open func toJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_to_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: PolicyDocument, other: PolicyDocument) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_policydocument_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePolicyDocument_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePolicyDocument: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PolicyDocument
+
+    public static func lift(_ handle: UInt64) throws -> PolicyDocument {
+        return PolicyDocument(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PolicyDocument) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PolicyDocument {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PolicyDocument, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyDocument_lift(_ handle: UInt64) throws -> PolicyDocument {
+    return try FfiConverterTypePolicyDocument.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyDocument_lower(_ value: PolicyDocument) -> UInt64 {
+    return FfiConverterTypePolicyDocument.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The edit of `updatePolicyFile`, implemented in Swift or Kotlin: change the document in place.
+ * It may run more than once (after a lost race it runs again on the re-read policy). Whatever it
+ * throws ends the update with an error: a `TailnetException`/`TailnetError` as is, anything
+ * else as `Callback`.
+ */
+public protocol PolicyEditor: AnyObject, Sendable {
+    
+    func edit(document: PolicyDocument) async throws 
+    
+}
+/**
+ * The edit of `updatePolicyFile`, implemented in Swift or Kotlin: change the document in place.
+ * It may run more than once (after a lost race it runs again on the re-read policy). Whatever it
+ * throws ends the update with an error: a `TailnetException`/`TailnetError` as is, anything
+ * else as `Callback`.
+ */
+open class PolicyEditorImpl: PolicyEditor, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_tailnet_uniffi_fn_clone_policyeditor(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_tailnet_uniffi_fn_free_policyeditor(handle, $0) }
+    }
+
+    
+
+    
+open func edit(document: PolicyDocument)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_tailnet_uniffi_fn_method_policyeditor_edit(
+                        self.uniffiCloneHandle(),FfiConverterTypePolicyDocument_lower(document)
+                )
+            },
+            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
+            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
+            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeTailnetError_lift
+        )
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePolicyEditor {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePolicyEditor = UniffiVTableCallbackInterfacePolicyEditor(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePolicyEditor.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PolicyEditor: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePolicyEditor.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PolicyEditor: handle missing in uniffiClone")
+            }
+        },
+        edit: { (
+            uniffiHandle: UInt64,
+            document: UInt64,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePolicyEditor.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.edit(
+                     document: try FfiConverterTypePolicyDocument_lift(document)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: ()) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultVoid(
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultVoid(
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeTailnetError_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePolicyEditor> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePolicyEditor>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPolicyEditor() {
+    uniffi_tailnet_uniffi_fn_init_callback_vtable_policyeditor(UniffiCallbackInterfacePolicyEditor.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePolicyEditor: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PolicyEditor>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PolicyEditor
+
+    public static func lift(_ handle: UInt64) throws -> PolicyEditor {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PolicyEditorImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PolicyEditor) -> UInt64 {
+         if let rustImpl = value as? PolicyEditorImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PolicyEditor {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PolicyEditor, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyEditor_lift(_ handle: UInt64) throws -> PolicyEditor {
+    return try FfiConverterTypePolicyEditor.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyEditor_lower(_ value: PolicyEditor) -> UInt64 {
+    return FfiConverterTypePolicyEditor.lower(value)
+}
+
+
+
+
+
+
+/**
  * The Tailscale API over a foreign [`HttpTransport`]. Safe to share across threads and
  * coroutines/tasks; all calls share one token cache, retry policy and rate limiter.
  */
@@ -1154,6 +1670,15 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
     func validateAndTestPolicyFile(params: ValidateAndTestPolicyFileParams) async throws  -> PolicyValidation
     
     func validateAwsExternalId(params: ValidateAwsExternalIdParams) async throws 
+    
+    /**
+     * Safe read-modify-write of the policy file: GET (HuJSON + `ETag`) → `editor.edit(document)`
+     * → POST with `If-Match`; when another writer won (412), re-read and re-apply, up to
+     * `options.maxAttempts` reads. Nothing is written when the edit changed nothing (the policy
+     * read is returned). A policy with neither `acls` nor `grants` is refused (`Build`, parameter
+     * `policy`) unless `allowAllowAll`. Returns the policy file as written.
+     */
+    func updatePolicyFile(editor: PolicyEditor, options: PolicyUpdateOptions) async throws  -> PolicyFile
     
 }
 /**
@@ -2807,6 +3332,29 @@ open func validateAwsExternalId(params: ValidateAwsExternalIdParams)async throws
             completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
             freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
             liftFunc: { $0 },
+            errorHandler: FfiConverterTypeTailnetError_lift
+        )
+}
+    
+    /**
+     * Safe read-modify-write of the policy file: GET (HuJSON + `ETag`) → `editor.edit(document)`
+     * → POST with `If-Match`; when another writer won (412), re-read and re-apply, up to
+     * `options.maxAttempts` reads. Nothing is written when the edit changed nothing (the policy
+     * read is returned). A policy with neither `acls` nor `grants` is refused (`Build`, parameter
+     * `policy`) unless `allowAllowAll`. Returns the policy file as written.
+     */
+open func updatePolicyFile(editor: PolicyEditor, options: PolicyUpdateOptions = PolicyUpdateOptions())async throws  -> PolicyFile  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_update_policy_file(
+                        self.uniffiCloneHandle(),FfiConverterTypePolicyEditor_lower(editor),FfiConverterTypePolicyUpdateOptions_lower(options)
+                )
+            },
+            pollFunc: ffi_tailnet_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_tailnet_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_tailnet_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePolicyFile_lift,
             errorHandler: FfiConverterTypeTailnetError_lift
         )
 }
@@ -11183,6 +11731,87 @@ public func FfiConverterTypePolicyFile_lower(_ value: PolicyFile) -> RustBuffer 
 
 
 /**
+ * Options of `updatePolicyFile`.
+ */
+public struct PolicyUpdateOptions: Equatable, Hashable {
+    /**
+     * Reads (and re-applications of the edit) allowed while other writers keep winning (412).
+     */
+    public let maxAttempts: UInt32
+    /**
+     * Write a policy with neither `acls` nor `grants` — which allows all traffic.
+     */
+    public let allowAllowAll: Bool
+    /**
+     * First write of a new tailnet: `If-Match: "ts-default"`, so the write only succeeds while
+     * the default policy is untouched.
+     */
+    public let replaceDefaultOnly: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Reads (and re-applications of the edit) allowed while other writers keep winning (412).
+         */maxAttempts: UInt32 = UInt32(5), 
+        /**
+         * Write a policy with neither `acls` nor `grants` — which allows all traffic.
+         */allowAllowAll: Bool = false, 
+        /**
+         * First write of a new tailnet: `If-Match: "ts-default"`, so the write only succeeds while
+         * the default policy is untouched.
+         */replaceDefaultOnly: Bool = false) {
+        self.maxAttempts = maxAttempts
+        self.allowAllowAll = allowAllowAll
+        self.replaceDefaultOnly = replaceDefaultOnly
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PolicyUpdateOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePolicyUpdateOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PolicyUpdateOptions {
+        return
+            try PolicyUpdateOptions(
+                maxAttempts: FfiConverterUInt32.read(from: &buf), 
+                allowAllowAll: FfiConverterBool.read(from: &buf), 
+                replaceDefaultOnly: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PolicyUpdateOptions, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterBool.write(value.allowAllowAll, into: &buf)
+        FfiConverterBool.write(value.replaceDefaultOnly, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyUpdateOptions_lift(_ buf: RustBuffer) throws -> PolicyUpdateOptions {
+    return try FfiConverterTypePolicyUpdateOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyUpdateOptions_lower(_ value: PolicyUpdateOptions) -> RustBuffer {
+    return FfiConverterTypePolicyUpdateOptions.lower(value)
+}
+
+
+/**
  * The outcome of `acl/validate` (it answers 200 even when tests fail).
  */
 public struct PolicyValidation: Equatable, Hashable {
@@ -15269,6 +15898,102 @@ public func FfiConverterTypeWebhook_lower(_ value: Webhook) -> RustBuffer {
 }
 
 
+/**
+ * One event of a delivery. Which `data` fields are present depends on the type; `rawJson` is
+ * the event exactly as received (known and unknown fields).
+ */
+public struct WebhookEvent: Equatable, Hashable {
+    /**
+     * `Unknown(value)` for a type this version does not know.
+     */
+    public let type: WebhookEventType?
+    /**
+     * RFC 3339.
+     */
+    public let timestamp: String?
+    public let version: Int64?
+    public let tailnet: String?
+    public let message: String?
+    /**
+     * The `data` member as JSON text.
+     */
+    public let dataJson: String?
+    public let rawJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `Unknown(value)` for a type this version does not know.
+         */type: WebhookEventType?, 
+        /**
+         * RFC 3339.
+         */timestamp: String?, version: Int64?, tailnet: String?, message: String?, 
+        /**
+         * The `data` member as JSON text.
+         */dataJson: String?, rawJson: String) {
+        self.type = type
+        self.timestamp = timestamp
+        self.version = version
+        self.tailnet = tailnet
+        self.message = message
+        self.dataJson = dataJson
+        self.rawJson = rawJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookEvent {
+        return
+            try WebhookEvent(
+                type: FfiConverterOptionTypeWebhookEventType.read(from: &buf), 
+                timestamp: FfiConverterOptionString.read(from: &buf), 
+                version: FfiConverterOptionInt64.read(from: &buf), 
+                tailnet: FfiConverterOptionString.read(from: &buf), 
+                message: FfiConverterOptionString.read(from: &buf), 
+                dataJson: FfiConverterOptionString.read(from: &buf), 
+                rawJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookEvent, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeWebhookEventType.write(value.type, into: &buf)
+        FfiConverterOptionString.write(value.timestamp, into: &buf)
+        FfiConverterOptionInt64.write(value.version, into: &buf)
+        FfiConverterOptionString.write(value.tailnet, into: &buf)
+        FfiConverterOptionString.write(value.message, into: &buf)
+        FfiConverterOptionString.write(value.dataJson, into: &buf)
+        FfiConverterString.write(value.rawJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookEvent_lift(_ buf: RustBuffer) throws -> WebhookEvent {
+    return try FfiConverterTypeWebhookEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookEvent_lower(_ value: WebhookEvent) -> RustBuffer {
+    return FfiConverterTypeWebhookEvent.lower(value)
+}
+
+
 
 public enum AuditLogEventType: Equatable, Hashable {
     
@@ -18201,6 +18926,101 @@ public func FfiConverterTypeLogstreamEndpointConfigurationS3AuthenticationType_l
 
 
 
+/**
+ * What went wrong with a policy document (`TailnetError.PolicyEdit`).
+ */
+
+public enum PolicyEditKind: Equatable, Hashable {
+    
+    /**
+     * The text is not valid HuJSON.
+     */
+    case parse
+    /**
+     * The top level is not an object.
+     */
+    case notAnObject
+    /**
+     * The path cannot be followed or edited (missing parent, index out of range, empty path).
+     */
+    case path
+    /**
+     * The value is not valid JSON text.
+     */
+    case value
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PolicyEditKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePolicyEditKind: FfiConverterRustBuffer {
+    typealias SwiftType = PolicyEditKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PolicyEditKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .parse
+        
+        case 2: return .notAnObject
+        
+        case 3: return .path
+        
+        case 4: return .value
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PolicyEditKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .parse:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .notAnObject:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .path:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .value:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyEditKind_lift(_ buf: RustBuffer) throws -> PolicyEditKind {
+    return try FfiConverterTypePolicyEditKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicyEditKind_lower(_ value: PolicyEditKind) -> RustBuffer {
+    return FfiConverterTypePolicyEditKind.lower(value)
+}
+
+
+
 
 public enum PolicyFormat: Equatable, Hashable {
     
@@ -18698,6 +19518,21 @@ enum TailnetError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Transport(reason: String, timedOut: Bool
     )
+    /**
+     * A policy document could not be parsed or edited (`path` is null for the whole text).
+     */
+    case PolicyEdit(kind: PolicyEditKind, path: [String]?, reason: String
+    )
+    /**
+     * A webhook delivery was rejected. Never carries the secret or a MAC.
+     */
+    case Webhook(rejection: WebhookRejection, reason: String, ageSeconds: UInt64?, aheadSeconds: UInt64?, toleranceSeconds: UInt64?
+    )
+    /**
+     * A foreign callback (a `PolicyEditor`) threw something other than a `TailnetError`.
+     */
+    case Callback(reason: String
+    )
 
     
 
@@ -18753,6 +19588,21 @@ public struct FfiConverterTypeTailnetError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf), 
             timedOut: try FfiConverterBool.read(from: &buf)
             )
+        case 5: return .PolicyEdit(
+            kind: try FfiConverterTypePolicyEditKind.read(from: &buf), 
+            path: try FfiConverterOptionSequenceString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 6: return .Webhook(
+            rejection: try FfiConverterTypeWebhookRejection.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            ageSeconds: try FfiConverterOptionUInt64.read(from: &buf), 
+            aheadSeconds: try FfiConverterOptionUInt64.read(from: &buf), 
+            toleranceSeconds: try FfiConverterOptionUInt64.read(from: &buf)
+            )
+        case 7: return .Callback(
+            reason: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -18797,6 +19647,27 @@ public struct FfiConverterTypeTailnetError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterBool.write(timedOut, into: &buf)
+            
+        
+        case let .PolicyEdit(kind,path,reason):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypePolicyEditKind.write(kind, into: &buf)
+            FfiConverterOptionSequenceString.write(path, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Webhook(rejection,reason,ageSeconds,aheadSeconds,toleranceSeconds):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeWebhookRejection.write(rejection, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionUInt64.write(ageSeconds, into: &buf)
+            FfiConverterOptionUInt64.write(aheadSeconds, into: &buf)
+            FfiConverterOptionUInt64.write(toleranceSeconds, into: &buf)
+            
+        
+        case let .Callback(reason):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(reason, into: &buf)
             
         }
     }
@@ -19576,6 +20447,131 @@ public func FfiConverterTypeWebhookEventType_lift(_ buf: RustBuffer) throws -> W
 #endif
 public func FfiConverterTypeWebhookEventType_lower(_ value: WebhookEventType) -> RustBuffer {
     return FfiConverterTypeWebhookEventType.lower(value)
+}
+
+
+
+/**
+ * Why a delivery was rejected (`TailnetError.Webhook`).
+ */
+
+public enum WebhookRejection: Equatable, Hashable {
+    
+    /**
+     * No signature header, or an empty one.
+     */
+    case missing
+    /**
+     * The header is not `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`.
+     */
+    case malformed
+    /**
+     * Signed longer ago than the tolerance (a replay?).
+     */
+    case stale
+    /**
+     * Signed further in the future than the tolerance.
+     */
+    case future
+    /**
+     * No `v1` signature matches the body and secret.
+     */
+    case mismatch
+    /**
+     * The secret passed is empty.
+     */
+    case emptySecret
+    /**
+     * The body is not a JSON array of events.
+     */
+    case invalidBody
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WebhookRejection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookRejection: FfiConverterRustBuffer {
+    typealias SwiftType = WebhookRejection
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookRejection {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .missing
+        
+        case 2: return .malformed
+        
+        case 3: return .stale
+        
+        case 4: return .future
+        
+        case 5: return .mismatch
+        
+        case 6: return .emptySecret
+        
+        case 7: return .invalidBody
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WebhookRejection, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .missing:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .malformed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .stale:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .future:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .mismatch:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .emptySecret:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .invalidBody:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookRejection_lift(_ buf: RustBuffer) throws -> WebhookRejection {
+    return try FfiConverterTypeWebhookRejection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookRejection_lower(_ value: WebhookRejection) -> RustBuffer {
+    return FfiConverterTypeWebhookRejection.lower(value)
 }
 
 
@@ -20630,6 +21626,30 @@ fileprivate struct FfiConverterOptionTypeUserType: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeUserType.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeWebhookEventType: FfiConverterRustBuffer {
+    typealias SwiftType = WebhookEventType?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeWebhookEventType.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeWebhookEventType.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -21715,6 +22735,31 @@ fileprivate struct FfiConverterSequenceTypeWebhook: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeWebhookEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [WebhookEvent]
+
+    public static func write(_ value: [WebhookEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWebhookEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WebhookEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WebhookEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWebhookEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeAuditLogEventType: FfiConverterRustBuffer {
     typealias SwiftType = [AuditLogEventType]
 
@@ -22189,6 +23234,47 @@ public func parseResponse(operationId: String, response: HttpResponse)throws  ->
     )
 })
 }
+/**
+ * Parses a delivery's body without verifying it.
+ */
+public func webhookParseEvents(body: Data)throws  -> [WebhookEvent]  {
+    return try  FfiConverterSequenceTypeWebhookEvent.lift(try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_func_webhook_parse_events(
+        FfiConverterData.lower(body),uniffiCallStatus
+    )
+})
+}
+/**
+ * The signature header value Tailscale would send for `body` at `timestamp` (tests, fakes).
+ */
+public func webhookSign(body: Data, secret: String, timestamp: UInt64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_func_webhook_sign(
+        FfiConverterData.lower(body),
+        FfiConverterString.lower(secret),
+        FfiConverterUInt64.lower(timestamp),uniffiCallStatus
+    )
+})
+}
+/**
+ * Verifies a delivery — the `Tailscale-Webhook-Signature` header value (null when absent), the
+ * raw body, the endpoint's secret, `now` in Unix seconds — and parses its events. Any `v1`
+ * signature may match (secret rotation); the timestamp must be within `toleranceSeconds` of now.
+ */
+public func webhookVerify(header: String?, body: Data, secret: String, nowUnixSeconds: UInt64, toleranceSeconds: UInt64 = UInt64(300))throws  -> [WebhookEvent]  {
+    return try  FfiConverterSequenceTypeWebhookEvent.lift(try rustCallWithError(FfiConverterTypeTailnetError_lift) {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_func_webhook_verify(
+        FfiConverterOptionString.lower(header),
+        FfiConverterData.lower(body),
+        FfiConverterString.lower(secret),
+        FfiConverterUInt64.lower(nowUnixSeconds),
+        FfiConverterUInt64.lower(toleranceSeconds),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -22215,6 +23301,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_func_parse_response() != 57919) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_func_webhook_parse_events() != 205) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_func_webhook_sign() != 3399) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_func_webhook_verify() != 31745) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_httptransport_send() != 43231) {
@@ -22520,11 +23615,45 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id() != 12039) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_policy_file() != 55388) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_copy() != 34522) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_get() != 38581) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_has_access_rules() != 58287) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_push() != 31424) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_remove() != 24958) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_set() != 14956) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_text() != 31466) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policydocument_to_json() != 2348) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_policyeditor_edit() != 33734) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_tailnet_uniffi_checksum_constructor_tailnetclient_new() != 52534) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_constructor_policydocument_new() != 12424) {
         return InitializationResult.apiChecksumMismatch
     }
 
     uniffiCallbackInitHttpTransport()
+    uniffiCallbackInitPolicyEditor()
     return InitializationResult.ok
 }()
 

@@ -67,4 +67,37 @@ final class TailnetTests: XCTestCase {
         XCTAssertEqual(request.url, "https://api.tailscale.com/api/v2/device/a%2Fb")
         XCTAssertEqual(operations().count, 96)
     }
+
+    // Policy documents, updatePolicyFile and webhooks (NOT COMPILED on the Linux CI; the same
+    // surface runs in the Kotlin tests and the uniffi-Python replay).
+
+    func testPolicyDocumentEditsKeepComments() throws {
+        let text = "{\n  // rules\n  \"acls\": [],\n}\n"
+        let doc = try PolicyDocument(text: text)
+        XCTAssertEqual(doc.text(), text)
+        try doc.set(path: ["tagOwners", "tag:ci"], valueJson: #"["group:ops"]"#)
+        XCTAssertTrue(doc.text().contains("// rules"))
+        XCTAssertEqual(doc.get(path: ["tagOwners", "tag:ci"]), #"["group:ops"]"#)
+        XCTAssertThrowsError(try PolicyDocument(text: "[1]"))
+    }
+
+    func testUpdatePolicyFileRefusesAllowAll() async throws {
+        let stub = StubTransport(status: 200, body: #"{"acls": []}"#)
+        let client = try TailnetClient.withApiKey("tskey-api-x", transport: stub)
+        do {
+            _ = try await client.updatePolicyFile { doc in _ = try doc.remove(path: ["acls"]) }
+            XCTFail("expected an error")
+        } catch TailnetError.Build(let parameter, _) {
+            XCTAssertEqual(parameter, "policy")
+        }
+        XCTAssertEqual(stub.sent.count, 1, "only the GET")
+    }
+
+    func testWebhookVerify() throws {
+        let body = Data(#"[{"type":"nodeCreated","data":{"nodeID":"n1"}}]"#.utf8)
+        let header = try webhookSign(body: body, secret: "whsec-x", timestamp: 1000)
+        let events = try webhookVerify(header: header, body: body, secret: "whsec-x", nowUnixSeconds: 1010)
+        XCTAssertEqual(events.first?.type, .nodeCreated)
+        XCTAssertThrowsError(try webhookVerify(header: header, body: body, secret: "other", nowUnixSeconds: 1010))
+    }
 }

@@ -1,6 +1,7 @@
 // Kotlin tests of tailnet-uniffi: the whole fixture corpus through TailnetClient with a replay
 // transport (JSON surface and typed records), then end to end against the fake tailnet with the
-// JVM transport. Prints `N passed, N failed`; exits non-zero on any failure.
+// JVM transport; PolicyWebhookTests.kt adds the policy document, updatePolicyFile and webhooks.
+// Prints `N passed, N failed`; exits non-zero on any failure.
 //
 //   java -Djna.library.path=<dir of libtailnet_uniffi.so> -cp tests.jar:tailnet.jar:jna.jar:… tailnettest.MainKt \
 //        <tests/fixtures dir> <fake-tailnet binary>
@@ -356,8 +357,11 @@ fun main(args: Array<String>) {
     val fixtures = File(args.getOrElse(0) { "tests/fixtures" })
     val fake = args.getOrElse(1) { "target/debug/fake-tailnet" }
     surfaceTests()
+    policyDocumentTests(File(fixtures.absoluteFile.parentFile.parentFile, "core/tests/policies"))
+    webhookTests()
     fixtureTests(fixtures)
     e2eTests(fake)
+    policyUpdateTests(fake)
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
     kotlin.system.exitProcess(0)

@@ -255,6 +255,12 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, uint64_t, 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_POLICY_EDITOR_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_POLICY_EDITOR_METHOD0
+typedef void (*UniffiCallbackInterfacePolicyEditorMethod0)(uint64_t, uint64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
 typedef struct UniffiVTableCallbackInterfaceHttpTransport {
@@ -263,6 +269,15 @@ typedef struct UniffiVTableCallbackInterfaceHttpTransport {
     UniffiCallbackInterfaceHttpTransportMethod0 _Nonnull send;
     UniffiCallbackInterfaceHttpTransportMethod1 _Nonnull sleep;
 } UniffiVTableCallbackInterfaceHttpTransport;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_POLICY_EDITOR
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_POLICY_EDITOR
+typedef struct UniffiVTableCallbackInterfacePolicyEditor {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePolicyEditorMethod0 _Nonnull edit;
+} UniffiVTableCallbackInterfacePolicyEditor;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CLONE_HTTPTRANSPORT
@@ -800,6 +815,96 @@ uint64_t uniffi_tailnet_uniffi_fn_method_tailnetclient_validate_and_test_policy_
 uint64_t uniffi_tailnet_uniffi_fn_method_tailnetclient_validate_aws_external_id(uint64_t ptr, RustBuffer params
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_TAILNETCLIENT_UPDATE_POLICY_FILE
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_TAILNETCLIENT_UPDATE_POLICY_FILE
+uint64_t uniffi_tailnet_uniffi_fn_method_tailnetclient_update_policy_file(uint64_t ptr, uint64_t editor, RustBuffer options
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CLONE_POLICYDOCUMENT
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CLONE_POLICYDOCUMENT
+uint64_t uniffi_tailnet_uniffi_fn_clone_policydocument(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FREE_POLICYDOCUMENT
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FREE_POLICYDOCUMENT
+void uniffi_tailnet_uniffi_fn_free_policydocument(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CONSTRUCTOR_POLICYDOCUMENT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CONSTRUCTOR_POLICYDOCUMENT_NEW
+uint64_t uniffi_tailnet_uniffi_fn_constructor_policydocument_new(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_COPY
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_COPY
+uint64_t uniffi_tailnet_uniffi_fn_method_policydocument_copy(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_GET
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_GET
+RustBuffer uniffi_tailnet_uniffi_fn_method_policydocument_get(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_HAS_ACCESS_RULES
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_HAS_ACCESS_RULES
+int8_t uniffi_tailnet_uniffi_fn_method_policydocument_has_access_rules(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_PUSH
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_PUSH
+void uniffi_tailnet_uniffi_fn_method_policydocument_push(uint64_t ptr, RustBuffer path, RustBuffer value_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_REMOVE
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_REMOVE
+int8_t uniffi_tailnet_uniffi_fn_method_policydocument_remove(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_SET
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_SET
+void uniffi_tailnet_uniffi_fn_method_policydocument_set(uint64_t ptr, RustBuffer path, RustBuffer value_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_TEXT
+RustBuffer uniffi_tailnet_uniffi_fn_method_policydocument_text(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_TO_JSON
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_TO_JSON
+RustBuffer uniffi_tailnet_uniffi_fn_method_policydocument_to_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_UNIFFI_TRAIT_EQ_EQ
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_UNIFFI_TRAIT_EQ_EQ
+int8_t uniffi_tailnet_uniffi_fn_method_policydocument_uniffi_trait_eq_eq(uint64_t ptr, uint64_t other, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_UNIFFI_TRAIT_EQ_NE
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYDOCUMENT_UNIFFI_TRAIT_EQ_NE
+int8_t uniffi_tailnet_uniffi_fn_method_policydocument_uniffi_trait_eq_ne(uint64_t ptr, uint64_t other, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CLONE_POLICYEDITOR
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_CLONE_POLICYEDITOR
+uint64_t uniffi_tailnet_uniffi_fn_clone_policyeditor(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FREE_POLICYEDITOR
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FREE_POLICYEDITOR
+void uniffi_tailnet_uniffi_fn_free_policyeditor(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_INIT_CALLBACK_VTABLE_POLICYEDITOR
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_INIT_CALLBACK_VTABLE_POLICYEDITOR
+void uniffi_tailnet_uniffi_fn_init_callback_vtable_policyeditor(const UniffiVTableCallbackInterfacePolicyEditor* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYEDITOR_EDIT
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_METHOD_POLICYEDITOR_EDIT
+uint64_t uniffi_tailnet_uniffi_fn_method_policyeditor_edit(uint64_t ptr, uint64_t document
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_BUILD_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_BUILD_REQUEST
 RustBuffer uniffi_tailnet_uniffi_fn_func_build_request(RustBuffer operation_id, RustBuffer options, RustBuffer params_json, RustCallStatus *_Nonnull out_status
@@ -819,6 +924,21 @@ RustBuffer uniffi_tailnet_uniffi_fn_func_parse_device_list(RustBuffer response, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_PARSE_RESPONSE
 RustBuffer uniffi_tailnet_uniffi_fn_func_parse_response(RustBuffer operation_id, RustBuffer response, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_WEBHOOK_PARSE_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_WEBHOOK_PARSE_EVENTS
+RustBuffer uniffi_tailnet_uniffi_fn_func_webhook_parse_events(RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_WEBHOOK_SIGN
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_WEBHOOK_SIGN
+RustBuffer uniffi_tailnet_uniffi_fn_func_webhook_sign(RustBuffer body, RustBuffer secret, uint64_t timestamp, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_WEBHOOK_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_FN_FUNC_WEBHOOK_VERIFY
+RustBuffer uniffi_tailnet_uniffi_fn_func_webhook_verify(RustBuffer header, RustBuffer body, RustBuffer secret, uint64_t now_unix_seconds, uint64_t tolerance_seconds, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_TAILNET_UNIFFI_RUSTBUFFER_ALLOC
@@ -1102,6 +1222,24 @@ uint16_t uniffi_tailnet_uniffi_checksum_func_parse_device_list(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_PARSE_RESPONSE
 uint16_t uniffi_tailnet_uniffi_checksum_func_parse_response(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_WEBHOOK_PARSE_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_WEBHOOK_PARSE_EVENTS
+uint16_t uniffi_tailnet_uniffi_checksum_func_webhook_parse_events(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_WEBHOOK_SIGN
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_WEBHOOK_SIGN
+uint16_t uniffi_tailnet_uniffi_checksum_func_webhook_sign(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_WEBHOOK_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_FUNC_WEBHOOK_VERIFY
+uint16_t uniffi_tailnet_uniffi_checksum_func_webhook_verify(void
     
 );
 #endif
@@ -1711,9 +1849,75 @@ uint16_t uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_extern
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_TAILNETCLIENT_UPDATE_POLICY_FILE
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_TAILNETCLIENT_UPDATE_POLICY_FILE
+uint16_t uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_policy_file(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_COPY
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_COPY
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_copy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_GET
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_GET
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_HAS_ACCESS_RULES
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_HAS_ACCESS_RULES
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_has_access_rules(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_PUSH
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_PUSH
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_push(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_REMOVE
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_REMOVE
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_remove(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_SET
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_SET
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_set(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_TEXT
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_text(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_TO_JSON
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYDOCUMENT_TO_JSON
+uint16_t uniffi_tailnet_uniffi_checksum_method_policydocument_to_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYEDITOR_EDIT
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_METHOD_POLICYEDITOR_EDIT
+uint16_t uniffi_tailnet_uniffi_checksum_method_policyeditor_edit(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_CONSTRUCTOR_TAILNETCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_CONSTRUCTOR_TAILNETCLIENT_NEW
 uint16_t uniffi_tailnet_uniffi_checksum_constructor_tailnetclient_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_CONSTRUCTOR_POLICYDOCUMENT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_TAILNET_UNIFFI_CHECKSUM_CONSTRUCTOR_POLICYDOCUMENT_NEW
+uint16_t uniffi_tailnet_uniffi_checksum_constructor_policydocument_new(void
     
 );
 #endif

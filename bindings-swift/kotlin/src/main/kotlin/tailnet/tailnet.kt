@@ -663,6 +663,9 @@ internal interface UniffiCallbackInterfaceHttpTransportMethod0 : com.sun.jna.Cal
 internal interface UniffiCallbackInterfaceHttpTransportMethod1 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`millis`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
+internal interface UniffiCallbackInterfacePolicyEditorMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`document`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "send", "sleep")
 internal open class UniffiVTableCallbackInterfaceHttpTransport(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -682,6 +685,25 @@ internal open class UniffiVTableCallbackInterfaceHttpTransport(
         `uniffiClone` = other.`uniffiClone`
         `send` = other.`send`
         `sleep` = other.`sleep`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "edit")
+internal open class UniffiVTableCallbackInterfacePolicyEditor(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `edit`: UniffiCallbackInterfacePolicyEditorMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `edit`: UniffiCallbackInterfacePolicyEditorMethod0? = null,
+    ): UniffiVTableCallbackInterfacePolicyEditor(`uniffiFree`,`uniffiClone`,`edit`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePolicyEditor) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `edit` = other.`edit`
     }
 
 }
@@ -717,6 +739,12 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_tailnet_uniffi_checksum_func_parse_device_list(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_func_parse_response(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_func_webhook_parse_events(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_func_webhook_sign(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_func_webhook_verify(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_httptransport_send(
     ): Int
@@ -920,7 +948,29 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id(
     ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_policy_file(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_copy(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_get(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_has_access_rules(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_push(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_remove(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_set(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_text(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policydocument_to_json(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_policyeditor_edit(
+    ): Int
     external fun uniffi_tailnet_uniffi_checksum_constructor_tailnetclient_new(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_constructor_policydocument_new(
     ): Int
     external fun ffi_tailnet_uniffi_uniffi_contract_version(
     ): Int
@@ -939,6 +989,7 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "tailnet"))
         uniffiCallbackInterfaceHttpTransport.register(this)
+        uniffiCallbackInterfacePolicyEditor.register(this)
         
     }
 
@@ -1157,6 +1208,42 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_validate_aws_external_id(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_update_policy_file(`ptr`: Long,`editor`: Long,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_clone_policydocument(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_free_policydocument(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_tailnet_uniffi_fn_constructor_policydocument_new(`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_copy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_get(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_has_access_rules(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_push(`ptr`: Long,`path`: RustBuffer.ByValue,`valueJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_remove(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_set(`ptr`: Long,`path`: RustBuffer.ByValue,`valueJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_text(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_to_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_tailnet_uniffi_fn_method_policydocument_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_tailnet_uniffi_fn_clone_policyeditor(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_free_policyeditor(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_tailnet_uniffi_fn_init_callback_vtable_policyeditor(`vtable`: UniffiVTableCallbackInterfacePolicyEditor,
+    ): Unit
+    external fun uniffi_tailnet_uniffi_fn_method_policyeditor_edit(`ptr`: Long,`document`: Long,
+    ): Long
     external fun uniffi_tailnet_uniffi_fn_func_build_request(`operationId`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`paramsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_tailnet_uniffi_fn_func_operations(uniffi_out_err: UniffiRustCallStatus, 
@@ -1164,6 +1251,12 @@ internal object UniffiLib {
     external fun uniffi_tailnet_uniffi_fn_func_parse_device_list(`response`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_tailnet_uniffi_fn_func_parse_response(`operationId`: RustBuffer.ByValue,`response`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tailnet_uniffi_fn_func_webhook_parse_events(`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tailnet_uniffi_fn_func_webhook_sign(`body`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,`timestamp`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tailnet_uniffi_fn_func_webhook_verify(`header`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,`nowUnixSeconds`: Long,`toleranceSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_tailnet_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1294,6 +1387,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_func_parse_response() and 0xFFFF) != 57919) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_func_webhook_parse_events() and 0xFFFF) != 205) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_func_webhook_sign() and 0xFFFF) != 3399) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_func_webhook_verify() and 0xFFFF) != 31745) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_httptransport_send() and 0xFFFF) != 43231) {
@@ -1599,7 +1701,40 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id() and 0xFFFF) != 12039) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_policy_file() and 0xFFFF) != 55388) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_copy() and 0xFFFF) != 34522) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_get() and 0xFFFF) != 38581) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_has_access_rules() and 0xFFFF) != 58287) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_push() and 0xFFFF) != 31424) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_remove() and 0xFFFF) != 24958) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_set() and 0xFFFF) != 14956) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_text() and 0xFFFF) != 31466) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policydocument_to_json() and 0xFFFF) != 2348) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_policyeditor_edit() and 0xFFFF) != 33734) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_tailnet_uniffi_checksum_constructor_tailnetclient_new() and 0xFFFF) != 52534) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_constructor_policydocument_new() and 0xFFFF) != 12424) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -2650,6 +2785,812 @@ public object FfiConverterTypeHttpTransport: FfiConverter<HttpTransport, Long> {
 
 
 /**
+ * A policy file as HuJSON text (comments, trailing commas), edited by path and written back with
+ * every comment, key order and untouched byte preserved (`tailnet::policy::PolicyDocument`).
+ */
+public interface PolicyDocumentInterface {
+    
+    /**
+     * An independent copy.
+     */
+    fun `copy`(): PolicyDocument
+    
+    /**
+     * The value at `path` as JSON text, or null when there is none. An empty path is the whole
+     * document.
+     */
+    fun `get`(`path`: List<kotlin.String>): kotlin.String?
+    
+    /**
+     * True when the policy has `acls` or `grants` (a policy with neither allows all traffic).
+     */
+    fun `hasAccessRules`(): kotlin.Boolean
+    
+    /**
+     * Appends the value (JSON text) to the array at `path`, creating the array when missing.
+     */
+    fun `push`(`path`: List<kotlin.String>, `valueJson`: kotlin.String)
+    
+    /**
+     * Removes the value at `path`; returns whether there was one.
+     */
+    fun `remove`(`path`: List<kotlin.String>): kotlin.Boolean
+    
+    /**
+     * Sets the value (JSON text) at `path`, creating missing objects on the way; every other
+     * byte stays as it was.
+     */
+    fun `set`(`path`: List<kotlin.String>, `valueJson`: kotlin.String)
+    
+    /**
+     * The HuJSON text, comments and formatting included.
+     */
+    fun `text`(): kotlin.String
+    
+    /**
+     * The document as plain JSON text (comments dropped).
+     */
+    fun `toJson`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * A policy file as HuJSON text (comments, trailing commas), edited by path and written back with
+ * every comment, key order and untouched byte preserved (`tailnet::policy::PolicyDocument`).
+ */
+open class PolicyDocument: Disposable, AutoCloseable, PolicyDocumentInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * Parses HuJSON text; the text is kept byte for byte.
+     */
+    constructor(`text`: kotlin.String) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_constructor_policydocument_new(
+    
+        
+        FfiConverterString.lower(`text`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_tailnet_uniffi_fn_free_policydocument(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_clone_policydocument(handle, status)
+        }
+    }
+
+    
+    /**
+     * An independent copy.
+     */override fun `copy`(): PolicyDocument {
+            return FfiConverterTypePolicyDocument.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_copy(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The value at `path` as JSON text, or null when there is none. An empty path is the whole
+     * document.
+     */override fun `get`(`path`: List<kotlin.String>): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_get(
+        it,
+        
+        FfiConverterSequenceString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * True when the policy has `acls` or `grants` (a policy with neither allows all traffic).
+     */override fun `hasAccessRules`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_has_access_rules(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Appends the value (JSON text) to the array at `path`, creating the array when missing.
+     */
+    @Throws(TailnetException::class)override fun `push`(`path`: List<kotlin.String>, `valueJson`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_push(
+        it,
+        
+        FfiConverterSequenceString.lower(`path`),
+        FfiConverterString.lower(`valueJson`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Removes the value at `path`; returns whether there was one.
+     */
+    @Throws(TailnetException::class)override fun `remove`(`path`: List<kotlin.String>): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_remove(
+        it,
+        
+        FfiConverterSequenceString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sets the value (JSON text) at `path`, creating missing objects on the way; every other
+     * byte stays as it was.
+     */
+    @Throws(TailnetException::class)override fun `set`(`path`: List<kotlin.String>, `valueJson`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_set(
+        it,
+        
+        FfiConverterSequenceString.lower(`path`),
+        FfiConverterString.lower(`valueJson`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The HuJSON text, comments and formatting included.
+     */override fun `text`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_text(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The document as plain JSON text (comments dropped).
+     */override fun `toJson`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_to_json(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Eq` implementation - only `eq` is used.
+    override fun equals(other: Any?): Boolean {
+        if (other !is PolicyDocument) return false
+        return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_policydocument_uniffi_trait_eq_eq(
+        it,
+        
+        FfiConverterTypePolicyDocument.lower(`other`),_status)
+}
+    }
+    )
+    }
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePolicyDocument: FfiConverter<PolicyDocument, Long> {
+    override fun lower(value: PolicyDocument): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): PolicyDocument {
+        return PolicyDocument(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): PolicyDocument {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PolicyDocument) = 8UL
+
+    override fun write(value: PolicyDocument, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The edit of `updatePolicyFile`, implemented in Swift or Kotlin: change the document in place.
+ * It may run more than once (after a lost race it runs again on the re-read policy). Whatever it
+ * throws ends the update with an error: a `TailnetException`/`TailnetError` as is, anything
+ * else as `Callback`.
+ */
+public interface PolicyEditor {
+    
+    suspend fun `edit`(`document`: PolicyDocument)
+    
+    companion object
+}
+
+/**
+ * The edit of `updatePolicyFile`, implemented in Swift or Kotlin: change the document in place.
+ * It may run more than once (after a lost race it runs again on the re-read policy). Whatever it
+ * throws ends the update with an error: a `TailnetException`/`TailnetError` as is, anything
+ * else as `Callback`.
+ */
+open class PolicyEditorImpl: Disposable, AutoCloseable, PolicyEditor
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_tailnet_uniffi_fn_free_policyeditor(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_clone_policyeditor(handle, status)
+        }
+    }
+
+    
+    @Throws(TailnetException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `edit`(`document`: PolicyDocument) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_policyeditor_edit(
+                uniffiHandle,
+                
+        FfiConverterTypePolicyDocument.lower(`document`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        TailnetException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePolicyEditor {
+    internal object `edit`: UniffiCallbackInterfacePolicyEditorMethod0 {
+        override fun callback(`uniffiHandle`: Long,`document`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+            val uniffiObj = FfiConverterTypePolicyEditor.handleMap.get(uniffiHandle)
+            val makeCall = suspend { ->
+                uniffiObj.`edit`(
+                    FfiConverterTypePolicyDocument.lift(`document`),
+                )
+            }
+            val uniffiHandleSuccess = { _: Unit ->
+                val uniffiResult = UniffiForeignFutureResultVoid.UniffiByValue(
+                    UniffiRustCallStatus.ByValue()
+                )
+                uniffiResult.write()
+                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
+            }
+            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
+                uniffiFutureCallback.callback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultVoid.UniffiByValue(
+                        callStatus,
+                    ),
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall,
+                uniffiHandleSuccess,
+                uniffiHandleError,
+                { e: TailnetException -> FfiConverterTypeTailnetError.lower(e) },
+                uniffiOutDroppedCallback
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePolicyEditor.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePolicyEditor.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePolicyEditor.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `edit`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_tailnet_uniffi_fn_init_callback_vtable_policyeditor(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePolicyEditor: FfiConverter<PolicyEditor, Long> {
+    internal val handleMap = UniffiHandleMap<PolicyEditor>()
+
+    override fun lower(value: PolicyEditor): Long {
+        if (value is PolicyEditorImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PolicyEditor {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PolicyEditorImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PolicyEditor {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PolicyEditor) = 8UL
+
+    override fun write(value: PolicyEditor, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The Tailscale API over a foreign [`HttpTransport`]. Safe to share across threads and
  * coroutines/tasks; all calls share one token cache, retry policy and rate limiter.
  */
@@ -2863,6 +3804,15 @@ public interface TailnetClientInterface {
     suspend fun `validateAndTestPolicyFile`(`params`: ValidateAndTestPolicyFileParams): PolicyValidation
     
     suspend fun `validateAwsExternalId`(`params`: ValidateAwsExternalIdParams)
+    
+    /**
+     * Safe read-modify-write of the policy file: GET (HuJSON + `ETag`) → `editor.edit(document)`
+     * → POST with `If-Match`; when another writer won (412), re-read and re-apply, up to
+     * `options.maxAttempts` reads. Nothing is written when the edit changed nothing (the policy
+     * read is returned). A policy with neither `acls` nor `grants` is refused (`Build`, parameter
+     * `policy`) unless `allowAllowAll`. Returns the policy file as written.
+     */
+    suspend fun `updatePolicyFile`(`editor`: PolicyEditor, `options`: PolicyUpdateOptions = PolicyUpdateOptions()): PolicyFile
     
     companion object
 }
@@ -5189,6 +6139,36 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
         // lift function
         { },
         
+        // Error FFI converter
+        TailnetException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Safe read-modify-write of the policy file: GET (HuJSON + `ETag`) → `editor.edit(document)`
+     * → POST with `If-Match`; when another writer won (412), re-read and re-apply, up to
+     * `options.maxAttempts` reads. Nothing is written when the edit changed nothing (the policy
+     * read is returned). A policy with neither `acls` nor `grants` is refused (`Build`, parameter
+     * `policy`) unless `allowAllowAll`. Returns the policy file as written.
+     */
+    @Throws(TailnetException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `updatePolicyFile`(`editor`: PolicyEditor, `options`: PolicyUpdateOptions) : PolicyFile {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_update_policy_file(
+                uniffiHandle,
+                
+        FfiConverterTypePolicyEditor.lower(`editor`),
+        FfiConverterTypePolicyUpdateOptions.lower(`options`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePolicyFile.lift(it) },
         // Error FFI converter
         TailnetException.ErrorHandler,
     )
@@ -11544,6 +12524,62 @@ public object FfiConverterTypePolicyFile: FfiConverterRustBuffer<PolicyFile> {
 
 
 /**
+ * Options of `updatePolicyFile`.
+ */
+data class PolicyUpdateOptions (
+    /**
+     * Reads (and re-applications of the edit) allowed while other writers keep winning (412).
+     */
+    var `maxAttempts`: kotlin.UInt = 5u 
+    , 
+    /**
+     * Write a policy with neither `acls` nor `grants` — which allows all traffic.
+     */
+    var `allowAllowAll`: kotlin.Boolean = false 
+    , 
+    /**
+     * First write of a new tailnet: `If-Match: "ts-default"`, so the write only succeeds while
+     * the default policy is untouched.
+     */
+    var `replaceDefaultOnly`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePolicyUpdateOptions: FfiConverterRustBuffer<PolicyUpdateOptions> {
+    override fun read(buf: ByteBuffer): PolicyUpdateOptions {
+        return PolicyUpdateOptions(
+            FfiConverterUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PolicyUpdateOptions) = (
+            FfiConverterUInt.allocationSize(value.`maxAttempts`) +
+            FfiConverterBoolean.allocationSize(value.`allowAllowAll`) +
+            FfiConverterBoolean.allocationSize(value.`replaceDefaultOnly`)
+    )
+
+    override fun write(value: PolicyUpdateOptions, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`maxAttempts`, buf)
+            FfiConverterBoolean.write(value.`allowAllowAll`, buf)
+            FfiConverterBoolean.write(value.`replaceDefaultOnly`, buf)
+    }
+}
+
+
+
+/**
  * The outcome of `acl/validate` (it answers 200 even when tests fail).
  */
 data class PolicyValidation (
@@ -14615,6 +15651,82 @@ public object FfiConverterTypeWebhook: FfiConverterRustBuffer<Webhook> {
             FfiConverterOptionalSequenceTypeWebhookEventType.write(value.`subscriptions`, buf)
             FfiConverterOptionalString.write(value.`secret`, buf)
             FfiConverterMapStringTypeJsonValue.write(value.`extra`, buf)
+    }
+}
+
+
+
+/**
+ * One event of a delivery. Which `data` fields are present depends on the type; `rawJson` is
+ * the event exactly as received (known and unknown fields).
+ */
+data class WebhookEvent (
+    /**
+     * `Unknown(value)` for a type this version does not know.
+     */
+    var `type`: WebhookEventType?
+    , 
+    /**
+     * RFC 3339.
+     */
+    var `timestamp`: kotlin.String?
+    , 
+    var `version`: kotlin.Long?
+    , 
+    var `tailnet`: kotlin.String?
+    , 
+    var `message`: kotlin.String?
+    , 
+    /**
+     * The `data` member as JSON text.
+     */
+    var `dataJson`: kotlin.String?
+    , 
+    var `rawJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent> {
+    override fun read(buf: ByteBuffer): WebhookEvent {
+        return WebhookEvent(
+            FfiConverterOptionalTypeWebhookEventType.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebhookEvent) = (
+            FfiConverterOptionalTypeWebhookEventType.allocationSize(value.`type`) +
+            FfiConverterOptionalString.allocationSize(value.`timestamp`) +
+            FfiConverterOptionalLong.allocationSize(value.`version`) +
+            FfiConverterOptionalString.allocationSize(value.`tailnet`) +
+            FfiConverterOptionalString.allocationSize(value.`message`) +
+            FfiConverterOptionalString.allocationSize(value.`dataJson`) +
+            FfiConverterString.allocationSize(value.`rawJson`)
+    )
+
+    override fun write(value: WebhookEvent, buf: ByteBuffer) {
+            FfiConverterOptionalTypeWebhookEventType.write(value.`type`, buf)
+            FfiConverterOptionalString.write(value.`timestamp`, buf)
+            FfiConverterOptionalLong.write(value.`version`, buf)
+            FfiConverterOptionalString.write(value.`tailnet`, buf)
+            FfiConverterOptionalString.write(value.`message`, buf)
+            FfiConverterOptionalString.write(value.`dataJson`, buf)
+            FfiConverterString.write(value.`rawJson`, buf)
     }
 }
 
@@ -19328,6 +20440,57 @@ public object FfiConverterTypeLogstreamEndpointConfigurationS3AuthenticationType
 
 
 
+/**
+ * What went wrong with a policy document (`TailnetError.PolicyEdit`).
+ */
+
+enum class PolicyEditKind {
+    
+    /**
+     * The text is not valid HuJSON.
+     */
+    PARSE,
+    /**
+     * The top level is not an object.
+     */
+    NOT_AN_OBJECT,
+    /**
+     * The path cannot be followed or edited (missing parent, index out of range, empty path).
+     */
+    PATH,
+    /**
+     * The value is not valid JSON text.
+     */
+    VALUE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePolicyEditKind: FfiConverterRustBuffer<PolicyEditKind> {
+    override fun read(buf: ByteBuffer) = try {
+        PolicyEditKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PolicyEditKind) = 4UL
+
+    override fun write(value: PolicyEditKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 sealed class PolicyFormat {
     
     object Hujson : PolicyFormat()
@@ -19980,6 +21143,51 @@ sealed class TailnetException: kotlin.Exception() {
             get() = "reason=${ `reason` }, timedOut=${ `timedOut` }"
     }
     
+    /**
+     * A policy document could not be parsed or edited (`path` is null for the whole text).
+     */
+    class PolicyEdit(
+        
+        val `kind`: PolicyEditKind, 
+        
+        val `path`: List<kotlin.String>?, 
+        
+        val `reason`: kotlin.String
+        ) : TailnetException() {
+        override val message
+            get() = "kind=${ `kind` }, path=${ `path` }, reason=${ `reason` }"
+    }
+    
+    /**
+     * A webhook delivery was rejected. Never carries the secret or a MAC.
+     */
+    class Webhook(
+        
+        val `rejection`: WebhookRejection, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `ageSeconds`: kotlin.ULong?, 
+        
+        val `aheadSeconds`: kotlin.ULong?, 
+        
+        val `toleranceSeconds`: kotlin.ULong?
+        ) : TailnetException() {
+        override val message
+            get() = "rejection=${ `rejection` }, reason=${ `reason` }, ageSeconds=${ `ageSeconds` }, aheadSeconds=${ `aheadSeconds` }, toleranceSeconds=${ `toleranceSeconds` }"
+    }
+    
+    /**
+     * A foreign callback (a `PolicyEditor`) threw something other than a `TailnetError`.
+     */
+    class Callback(
+        
+        val `reason`: kotlin.String
+        ) : TailnetException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
 
     
 
@@ -20025,6 +21233,21 @@ public object FfiConverterTypeTailnetError : FfiConverterRustBuffer<TailnetExcep
                 FfiConverterString.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
+            5 -> TailnetException.PolicyEdit(
+                FfiConverterTypePolicyEditKind.read(buf),
+                FfiConverterOptionalSequenceString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            6 -> TailnetException.Webhook(
+                FfiConverterTypeWebhookRejection.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalULong.read(buf),
+                FfiConverterOptionalULong.read(buf),
+                FfiConverterOptionalULong.read(buf),
+                )
+            7 -> TailnetException.Callback(
+                FfiConverterString.read(buf),
+                )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
     }
@@ -20065,6 +21288,27 @@ public object FfiConverterTypeTailnetError : FfiConverterRustBuffer<TailnetExcep
                 + FfiConverterString.allocationSize(value.`reason`)
                 + FfiConverterBoolean.allocationSize(value.`timedOut`)
             )
+            is TailnetException.PolicyEdit -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypePolicyEditKind.allocationSize(value.`kind`)
+                + FfiConverterOptionalSequenceString.allocationSize(value.`path`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is TailnetException.Webhook -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeWebhookRejection.allocationSize(value.`rejection`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterOptionalULong.allocationSize(value.`ageSeconds`)
+                + FfiConverterOptionalULong.allocationSize(value.`aheadSeconds`)
+                + FfiConverterOptionalULong.allocationSize(value.`toleranceSeconds`)
+            )
+            is TailnetException.Callback -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -20102,6 +21346,27 @@ public object FfiConverterTypeTailnetError : FfiConverterRustBuffer<TailnetExcep
                 buf.putInt(4)
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterBoolean.write(value.`timedOut`, buf)
+                Unit
+            }
+            is TailnetException.PolicyEdit -> {
+                buf.putInt(5)
+                FfiConverterTypePolicyEditKind.write(value.`kind`, buf)
+                FfiConverterOptionalSequenceString.write(value.`path`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is TailnetException.Webhook -> {
+                buf.putInt(6)
+                FfiConverterTypeWebhookRejection.write(value.`rejection`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterOptionalULong.write(value.`ageSeconds`, buf)
+                FfiConverterOptionalULong.write(value.`aheadSeconds`, buf)
+                FfiConverterOptionalULong.write(value.`toleranceSeconds`, buf)
+                Unit
+            }
+            is TailnetException.Callback -> {
+                buf.putInt(7)
+                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -21128,6 +22393,69 @@ public object FfiConverterTypeWebhookEventType : FfiConverterRustBuffer<WebhookE
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Why a delivery was rejected (`TailnetError.Webhook`).
+ */
+
+enum class WebhookRejection {
+    
+    /**
+     * No signature header, or an empty one.
+     */
+    MISSING,
+    /**
+     * The header is not `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`.
+     */
+    MALFORMED,
+    /**
+     * Signed longer ago than the tolerance (a replay?).
+     */
+    STALE,
+    /**
+     * Signed further in the future than the tolerance.
+     */
+    FUTURE,
+    /**
+     * No `v1` signature matches the body and secret.
+     */
+    MISMATCH,
+    /**
+     * The secret passed is empty.
+     */
+    EMPTY_SECRET,
+    /**
+     * The body is not a JSON array of events.
+     */
+    INVALID_BODY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookRejection: FfiConverterRustBuffer<WebhookRejection> {
+    override fun read(buf: ByteBuffer) = try {
+        WebhookRejection.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: WebhookRejection) = 4UL
+
+    override fun write(value: WebhookRejection, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -22547,6 +23875,38 @@ public object FfiConverterOptionalTypeUserType: FfiConverterRustBuffer<UserType?
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeWebhookEventType: FfiConverterRustBuffer<WebhookEventType?> {
+    override fun read(buf: ByteBuffer): WebhookEventType? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeWebhookEventType.read(buf)
+    }
+
+    override fun allocationSize(value: WebhookEventType?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeWebhookEventType.allocationSize(value)
+        }
+    }
+
+    override fun write(value: WebhookEventType?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeWebhookEventType.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
     override fun read(buf: ByteBuffer): List<kotlin.String>? {
         if (buf.get().toInt() == 0) {
@@ -23871,6 +25231,34 @@ public object FfiConverterSequenceTypeWebhook: FfiConverterRustBuffer<List<Webho
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeWebhookEvent: FfiConverterRustBuffer<List<WebhookEvent>> {
+    override fun read(buf: ByteBuffer): List<WebhookEvent> {
+        val len = buf.getInt()
+        return List<WebhookEvent>(len) {
+            FfiConverterTypeWebhookEvent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WebhookEvent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWebhookEvent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WebhookEvent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWebhookEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeAuditLogEventType: FfiConverterRustBuffer<List<AuditLogEventType>> {
     override fun read(buf: ByteBuffer): List<AuditLogEventType> {
         val len = buf.getInt()
@@ -24287,6 +25675,59 @@ public typealias FfiConverterTypeJsonValue = FfiConverterString
         
         FfiConverterString.lower(`operationId`),
         FfiConverterTypeHttpResponse.lower(`response`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Parses a delivery's body without verifying it.
+         */
+    @Throws(TailnetException::class) fun `webhookParseEvents`(`body`: kotlin.ByteArray): List<WebhookEvent> {
+            return FfiConverterSequenceTypeWebhookEvent.lift(
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_func_webhook_parse_events(
+    
+        
+        FfiConverterByteArray.lower(`body`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The signature header value Tailscale would send for `body` at `timestamp` (tests, fakes).
+         */
+    @Throws(TailnetException::class) fun `webhookSign`(`body`: kotlin.ByteArray, `secret`: kotlin.String, `timestamp`: kotlin.ULong): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_func_webhook_sign(
+    
+        
+        FfiConverterByteArray.lower(`body`),
+        FfiConverterString.lower(`secret`),
+        FfiConverterULong.lower(`timestamp`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a delivery — the `Tailscale-Webhook-Signature` header value (null when absent), the
+         * raw body, the endpoint's secret, `now` in Unix seconds — and parses its events. Any `v1`
+         * signature may match (secret rotation); the timestamp must be within `toleranceSeconds` of now.
+         */
+    @Throws(TailnetException::class) fun `webhookVerify`(`header`: kotlin.String?, `body`: kotlin.ByteArray, `secret`: kotlin.String, `nowUnixSeconds`: kotlin.ULong, `toleranceSeconds`: kotlin.ULong = 300uL): List<WebhookEvent> {
+            return FfiConverterSequenceTypeWebhookEvent.lift(
+    uniffiRustCallWithError(TailnetException) { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_func_webhook_verify(
+    
+        
+        FfiConverterOptionalString.lower(`header`),
+        FfiConverterByteArray.lower(`body`),
+        FfiConverterString.lower(`secret`),
+        FfiConverterULong.lower(`nowUnixSeconds`),
+        FfiConverterULong.lower(`toleranceSeconds`),_status)
 }
     )
     }
