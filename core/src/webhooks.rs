@@ -110,10 +110,11 @@ pub fn verify(header: Option<&str>, body: &[u8], secret: &str, now_unix_seconds:
         return Err(WebhookError::EmptySecret);
     }
     let header = parse_signature_header(header.ok_or(WebhookError::MissingSignature)?)?;
-    if header.timestamp + tolerance_seconds < now_unix_seconds {
+    // Saturating: `t` comes from the sender and may be u64::MAX.
+    if header.timestamp.saturating_add(tolerance_seconds) < now_unix_seconds {
         return Err(WebhookError::Stale { age_seconds: now_unix_seconds - header.timestamp, tolerance_seconds });
     }
-    if header.timestamp > now_unix_seconds + tolerance_seconds {
+    if header.timestamp > now_unix_seconds.saturating_add(tolerance_seconds) {
         return Err(WebhookError::FromTheFuture { ahead_seconds: header.timestamp - now_unix_seconds, tolerance_seconds });
     }
     let expected = mac(secret.as_bytes(), header.timestamp, body)?;
@@ -213,6 +214,10 @@ mod tests {
         assert_eq!(verify(Some(&h), BODY, "other-secret", NOW, 300), Err(WebhookError::SignatureMismatch));
         assert!(matches!(verify(Some(&h), BODY, SECRET, NOW + 301, 300), Err(WebhookError::Stale { age_seconds: 301, .. })));
         assert!(matches!(verify(Some(&h), BODY, SECRET, NOW - 301, 300), Err(WebhookError::FromTheFuture { ahead_seconds: 301, .. })));
+        // A sender's `t` at the top of the range is in the future, not an overflow.
+        let far = format!("t={},v1={}", u64::MAX, "0".repeat(64));
+        assert!(matches!(verify(Some(&far), BODY, SECRET, NOW, u64::MAX), Err(WebhookError::SignatureMismatch)));
+        assert!(matches!(verify(Some(&far), BODY, SECRET, NOW, 300), Err(WebhookError::FromTheFuture { .. })));
         assert_eq!(verify(None, BODY, SECRET, NOW, 300), Err(WebhookError::MissingSignature));
         assert_eq!(verify(Some(""), BODY, SECRET, NOW, 300), Err(WebhookError::MissingSignature));
         for garbled in ["t=abc,v1=00", "v1=zz", "t=1", "nonsense", "t=1,t=2,v1=00", &format!("t={NOW},v1={}", "g".repeat(64))] {

@@ -47,7 +47,7 @@ pub fn prepare_write(current: &PolicyFile, edited: &PolicyDocument, options: &Po
     if !options.allow_allow_all && !edited.has_access_rules() {
         return Err(BuildError::new(
             "policy",
-            "the edited policy has neither `acls` nor `grants`, which allows all traffic; set allow_allow_all to write it anyway",
+            "the edited policy has neither `acls` nor `grants`, which allows all traffic; pass the allow-all option (allow_allow_all, allowAllowAll) to write it anyway",
         )
         .into());
     }
