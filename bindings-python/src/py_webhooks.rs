@@ -2,7 +2,7 @@
 //! The caller passes `now`; the core reads no clock. No error carries the secret or a MAC.
 
 use pyo3::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use tailnet::webhooks::{self, WebhookError, WebhookEvent};
 
@@ -10,18 +10,7 @@ use crate::native::{guard, wrap_result, NativeError};
 
 /// A core `WebhookError` as `NativeError("webhook", {"reason": …}, message)`.
 fn webhook_error(error: &WebhookError) -> PyErr {
-    let payload = match error {
-        WebhookError::MissingSignature => json!({ "reason": "missing" }),
-        WebhookError::MalformedSignature(detail) => json!({ "reason": "malformed", "detail": detail }),
-        WebhookError::Stale { age_seconds, tolerance_seconds } => json!({ "reason": "stale", "ageSeconds": age_seconds, "toleranceSeconds": tolerance_seconds }),
-        WebhookError::FromTheFuture { ahead_seconds, tolerance_seconds } => {
-            json!({ "reason": "future", "aheadSeconds": ahead_seconds, "toleranceSeconds": tolerance_seconds })
-        }
-        WebhookError::SignatureMismatch => json!({ "reason": "mismatch" }),
-        WebhookError::EmptySecret => json!({ "reason": "empty_secret" }),
-        WebhookError::InvalidBody(detail) => json!({ "reason": "invalid_body", "detail": detail }),
-    };
-    NativeError::new_err(("webhook", payload.to_string(), error.to_string()))
+    NativeError::new_err(("webhook", error.to_json().to_string(), error.to_string()))
 }
 
 /// The events as a JSON array of each event exactly as received (known and unknown fields).

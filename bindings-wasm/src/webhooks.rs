@@ -5,7 +5,7 @@
 //! Errors are `TailnetNativeError`s of kind `webhook` with `{reason, …}`; `reason` is `missing`,
 //! `malformed`, `stale`, `future`, `mismatch`, `empty_secret` or `invalid_body`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use tailnet::webhooks::{self, WebhookError, WebhookEvent};
@@ -13,18 +13,7 @@ use tailnet::webhooks::{self, WebhookError, WebhookEvent};
 use crate::wasm::{build_error, native_error};
 
 fn webhook_error(error: &WebhookError) -> JsValue {
-    let detail = match error {
-        WebhookError::MissingSignature => json!({ "reason": "missing" }),
-        WebhookError::MalformedSignature(detail) => json!({ "reason": "malformed", "detail": detail }),
-        WebhookError::Stale { age_seconds, tolerance_seconds } => json!({ "reason": "stale", "ageSeconds": age_seconds, "toleranceSeconds": tolerance_seconds }),
-        WebhookError::FromTheFuture { ahead_seconds, tolerance_seconds } => {
-            json!({ "reason": "future", "aheadSeconds": ahead_seconds, "toleranceSeconds": tolerance_seconds })
-        }
-        WebhookError::SignatureMismatch => json!({ "reason": "mismatch" }),
-        WebhookError::EmptySecret => json!({ "reason": "empty_secret" }),
-        WebhookError::InvalidBody(detail) => json!({ "reason": "invalid_body", "detail": detail }),
-    };
-    native_error("webhook", &detail, &error.to_string())
+    native_error("webhook", &error.to_json(), &error.to_string())
 }
 
 /// Largest number of seconds accepted: exact in an f64, and far from overflowing a u64 sum.

@@ -35,6 +35,44 @@ pub enum WebhookError {
     InvalidBody(String),
 }
 
+impl WebhookError {
+    /// A stable code for bindings and logs: `missing`, `malformed`, `stale`, `future`,
+    /// `mismatch`, `empty_secret` or `invalid_body`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            WebhookError::MissingSignature => "missing",
+            WebhookError::MalformedSignature(_) => "malformed",
+            WebhookError::Stale { .. } => "stale",
+            WebhookError::FromTheFuture { .. } => "future",
+            WebhookError::SignatureMismatch => "mismatch",
+            WebhookError::EmptySecret => "empty_secret",
+            WebhookError::InvalidBody(_) => "invalid_body",
+        }
+    }
+
+    /// The error as the bindings pass it on: `{"reason", "detail"?, "ageSeconds"?,
+    /// "aheadSeconds"?, "toleranceSeconds"?}`.
+    pub fn to_json(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        out.insert("reason".into(), Value::from(self.reason()));
+        match self {
+            WebhookError::MalformedSignature(detail) | WebhookError::InvalidBody(detail) => {
+                out.insert("detail".into(), Value::from(detail.as_str()));
+            }
+            WebhookError::Stale { age_seconds, tolerance_seconds } => {
+                out.insert("ageSeconds".into(), Value::from(*age_seconds));
+                out.insert("toleranceSeconds".into(), Value::from(*tolerance_seconds));
+            }
+            WebhookError::FromTheFuture { ahead_seconds, tolerance_seconds } => {
+                out.insert("aheadSeconds".into(), Value::from(*ahead_seconds));
+                out.insert("toleranceSeconds".into(), Value::from(*tolerance_seconds));
+            }
+            WebhookError::MissingSignature | WebhookError::SignatureMismatch | WebhookError::EmptySecret => {}
+        }
+        Value::Object(out)
+    }
+}
+
 /// The parsed header: the timestamp and every `v1` signature (several during secret rotation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureHeader {
@@ -224,6 +262,16 @@ mod tests {
             assert!(matches!(verify(Some(garbled), BODY, SECRET, NOW, 300), Err(WebhookError::MalformedSignature(_))), "{garbled}");
         }
         assert_eq!(verify(Some(&h), BODY, "", NOW, 300), Err(WebhookError::EmptySecret));
+    }
+
+    #[test]
+    fn errors_as_json_carry_reason_and_numbers_but_no_secret() {
+        let stale = WebhookError::Stale { age_seconds: 301, tolerance_seconds: 300 };
+        assert_eq!(stale.to_json(), serde_json::json!({"reason": "stale", "ageSeconds": 301, "toleranceSeconds": 300}));
+        assert_eq!(WebhookError::MissingSignature.to_json(), serde_json::json!({"reason": "missing"}));
+        let mismatch = verify(Some(&header(NOW)), BODY, "another-secret", NOW, 300).unwrap_err();
+        assert_eq!(mismatch.reason(), "mismatch");
+        assert!(!mismatch.to_json().to_string().contains(SECRET) && !mismatch.to_string().contains(SECRET));
     }
 
     #[test]
