@@ -53,7 +53,8 @@ pub struct PolicyDocument {
 
 impl PartialEq for PolicyDocument {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other) || *self.lock() == *other.lock()
+        // One lock at a time: `a == b` and `b == a` on two threads must not deadlock.
+        std::ptr::eq(self, other) || self.snapshot() == *other.lock()
     }
 }
 
