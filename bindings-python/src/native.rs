@@ -21,6 +21,8 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use serde_json::{Map, Number, Value};
 
 use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::registry::ParsedView;
+use tailnet::view::{JsonView, Serialized, View};
 use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
 
 use crate::typespec;
@@ -88,30 +90,24 @@ fn lock<T>(mutex: &Mutex<T>) -> PyResult<MutexGuard<'_, T>> {
 
 // ----- Python <-> JSON ---------------------------------------------------------------------
 
-pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
+pub(crate) fn to_py<'py>(py: Python<'py>, value: &dyn JsonView) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value.view() {
+        View::Null => py.None().into_bound(py),
+        View::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        View::Int(i) => i.into_pyobject(py)?.into_any(),
+        View::UInt(u) => u.into_pyobject(py)?.into_any(),
+        View::Float(f) => f.into_pyobject(py)?.into_any(),
+        View::Str(s) => PyString::new(py, s).into_any(),
+        View::Array(items) => {
             let list = PyList::empty(py);
-            for item in items {
-                list.append(to_py(py, item)?)?;
+            for index in 0..items.len() {
+                list.append(to_py(py, items.get(index).unwrap_or(&NULL))?)?;
             }
             list.into_any()
         }
-        Value::Object(object) => {
+        View::Object(members) => {
             let dict = PyDict::new(py);
-            for (key, item) in object {
+            for (key, item) in members.entries() {
                 dict.set_item(key, to_py(py, item)?)?;
             }
             dict.into_any()
@@ -204,7 +200,8 @@ fn params_to_json(params: Option<&Bound<'_, PyDict>>) -> PyResult<Value> {
 
 // ----- lazy results ------------------------------------------------------------------------
 
-static NULL: Value = Value::Null;
+/// What a missing member or item reads as.
+static NULL: () = ();
 
 #[derive(Clone)]
 enum Seg {
@@ -214,51 +211,59 @@ enum Seg {
 
 /// A read-only view of a JSON object or array inside a parsed result. Scalars come out as
 /// Python values, containers as further nodes; `to_python()` converts the whole subtree.
+///
+/// The root is the typed result itself (seen through [`JsonView`]), so parsing builds no JSON
+/// tree and no Python objects; a node is its root plus a path.
 #[pyclass(frozen, module = "tailnet._native", name = "JsonNode")]
 pub struct JsonNode {
-    root: Arc<Value>,
+    root: ParsedView,
     path: Vec<Seg>,
 }
 
 impl JsonNode {
-    fn value(&self) -> &Value {
-        let mut value = &*self.root;
+    fn node(&self) -> &dyn JsonView {
+        let mut node: &dyn JsonView = &*self.root;
         for seg in &self.path {
-            value = match (seg, value) {
-                (Seg::Key(k), Value::Object(o)) => o.get(&**k).unwrap_or(&NULL),
-                (Seg::Index(i), Value::Array(a)) => a.get(*i).unwrap_or(&NULL),
+            node = match (seg, node.view()) {
+                (Seg::Key(k), View::Object(members)) => members.get(k).unwrap_or(&NULL),
+                (Seg::Index(i), View::Array(items)) => items.get(*i).unwrap_or(&NULL),
                 _ => &NULL,
             };
         }
-        value
+        node
     }
 
-    fn child<'py>(&self, py: Python<'py>, value: &Value, seg: Seg) -> PyResult<Bound<'py, PyAny>> {
-        match value {
-            Value::Object(_) | Value::Array(_) => {
+    fn child<'py>(&self, py: Python<'py>, node: &dyn JsonView, seg: Seg) -> PyResult<Bound<'py, PyAny>> {
+        match node.view() {
+            View::Object(_) | View::Array(_) => {
                 let mut path = Vec::with_capacity(self.path.len() + 1);
                 path.extend(self.path.iter().cloned());
                 path.push(seg);
                 Ok(Bound::new(py, JsonNode { root: self.root.clone(), path })?.into_any())
             }
-            scalar => to_py(py, scalar),
+            _ => to_py(py, node),
         }
     }
 }
 
-pub(crate) fn wrap_result(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
-    match value {
-        Value::Object(_) | Value::Array(_) => Ok(Bound::new(py, JsonNode { root: Arc::new(value), path: Vec::new() })?.into_any()),
-        scalar => to_py(py, &scalar),
+/// A result for Python: containers become a lazy [`JsonNode`], scalars Python values.
+pub(crate) fn wrap_view(py: Python<'_>, root: ParsedView) -> PyResult<Bound<'_, PyAny>> {
+    match root.view() {
+        View::Object(_) | View::Array(_) => Ok(Bound::new(py, JsonNode { root, path: Vec::new() })?.into_any()),
+        _ => to_py(py, &*root),
     }
+}
+
+pub(crate) fn wrap_result(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
+    wrap_view(py, Arc::new(value))
 }
 
 #[pymethods]
 impl JsonNode {
     /// The member `key` of an object (None when absent or when this is not an object).
     fn get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        match self.value() {
-            Value::Object(o) => match o.get(key) {
+        match self.node().view() {
+            View::Object(members) => match members.get(key) {
                 Some(v) => self.child(py, v, Seg::Key(Arc::from(key))),
                 None => Ok(py.None().into_bound(py)),
             },
@@ -269,9 +274,9 @@ impl JsonNode {
     /// The items of an array (nodes for containers).
     fn elements<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        if let Value::Array(items) = self.value() {
-            for (i, item) in items.iter().enumerate() {
-                list.append(self.child(py, item, Seg::Index(i))?)?;
+        if let View::Array(items) = self.node().view() {
+            for index in 0..items.len() {
+                list.append(self.child(py, items.get(index).unwrap_or(&NULL), Seg::Index(index))?)?;
             }
         }
         Ok(list)
@@ -280,9 +285,9 @@ impl JsonNode {
     /// `(key, value)` pairs of an object (nodes for containers).
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        if let Value::Object(object) = self.value() {
-            for (key, item) in object {
-                let pair = PyTuple::new(py, [PyString::new(py, key).into_any(), self.child(py, item, Seg::Key(Arc::from(key.as_str())))?])?;
+        if let View::Object(members) = self.node().view() {
+            for (key, item) in members.entries() {
+                let pair = PyTuple::new(py, [PyString::new(py, key).into_any(), self.child(py, item, Seg::Key(Arc::from(key)))?])?;
                 list.append(pair)?;
             }
         }
@@ -290,38 +295,38 @@ impl JsonNode {
     }
 
     fn keys(&self) -> Vec<String> {
-        match self.value() {
-            Value::Object(o) => o.keys().cloned().collect(),
+        match self.node().view() {
+            View::Object(members) => members.entries().into_iter().map(|(key, _)| key.to_owned()).collect(),
             _ => Vec::new(),
         }
     }
 
     fn is_array(&self) -> bool {
-        self.value().is_array()
+        matches!(self.node().view(), View::Array(_))
     }
 
     /// The whole subtree as plain Python values (dicts, lists, str, int, float, bool, None).
     fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| to_py(py, self.value()))
+        guard(|| to_py(py, self.node()))
     }
 
     /// The subtree as JSON text.
     fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.value()).map_err(|e| internal(e.to_string()))
+        serde_json::to_string(&Serialized(self.node())).map_err(|e| internal(e.to_string()))
     }
 
     fn __len__(&self) -> usize {
-        match self.value() {
-            Value::Object(o) => o.len(),
-            Value::Array(a) => a.len(),
+        match self.node().view() {
+            View::Object(members) => members.len(),
+            View::Array(items) => items.len(),
             _ => 0,
         }
     }
 
     fn __repr__(&self) -> String {
-        match self.value() {
-            Value::Object(o) => format!("<JsonNode object with {} keys>", o.len()),
-            Value::Array(a) => format!("<JsonNode array of {} items>", a.len()),
+        match self.node().view() {
+            View::Object(members) => format!("<JsonNode object with {} keys>", members.len()),
+            View::Array(items) => format!("<JsonNode array of {} items>", items.len()),
             _ => "<JsonNode>".to_owned(),
         }
     }
@@ -390,9 +395,9 @@ fn build_request<'py>(
 fn parse_response<'py>(py: Python<'py>, operation_id: &str, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     guard(|| {
         let response = response_of(status, headers, body);
-        let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse(operation_id, &response))));
+        let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse_view(operation_id, &response))));
         match parsed {
-            Ok(Ok(value)) => wrap_result(py, value),
+            Ok(Ok(parsed)) => wrap_view(py, parsed),
             Ok(Err(e)) => Err(native_error(&e)),
             Err(_) => Err(internal("internal error (a Rust panic was caught while parsing)")),
         }
@@ -620,7 +625,7 @@ impl NativeCall {
                 Step::Wait(delay) => PyTuple::new(py, [1i64.into_pyobject(py)?.into_any(), delay.as_secs_f64().into_pyobject(py)?.into_any()]),
                 Step::Done(Ok(response)) => {
                     let operation = self.operation;
-                    let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse(operation, &response))));
+                    let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse_view(operation, &response))));
                     let value = match parsed {
                         Ok(Ok(value)) => value,
                         Ok(Err(e)) => {
@@ -630,7 +635,7 @@ impl NativeCall {
                         }
                         Err(_) => return Err(internal("internal error (a Rust panic was caught while parsing)")),
                     };
-                    PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_result(py, value)?])
+                    PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_view(py, value)?])
                 }
                 Step::Done(Err(e)) => {
                     self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);

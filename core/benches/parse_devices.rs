@@ -1,5 +1,6 @@
 //! Parses a deterministic 10,000-device `fields=all` list (~12 MB) into the typed model and, in
-//! the same run, into `serde_json::Value`. Report the ratio typed / Value (goal ≤ 0.8).
+//! the same run, into `serde_json::Value`. Report the ratio typed / Value (goal ≤ 0.8). Also the
+//! two generic entry points the bindings use: `registry::parse` and `registry::parse_view`.
 //!
 //! `cargo bench -p tailnet --bench parse_devices`
 
@@ -71,6 +72,14 @@ fn bench(c: &mut Criterion) {
     group.bench_function("typed", |b| b.iter(|| ListTailnetDevices::parse(std::hint::black_box(&response))));
     group.bench_function("serde_json_value", |b| {
         b.iter(|| serde_json::from_slice::<Value>(std::hint::black_box(&response.body)))
+    });
+    // The generic surface: `registry::parse` (typed parse, then a `Value` tree) vs
+    // `registry::parse_view` (typed parse behind a JSON view; what the Python binding uses).
+    group.bench_function("registry_parse", |b| {
+        b.iter(|| tailnet::registry::parse("listTailnetDevices", std::hint::black_box(&response)))
+    });
+    group.bench_function("registry_parse_view", |b| {
+        b.iter(|| tailnet::registry::parse_view("listTailnetDevices", std::hint::black_box(&response)))
     });
     group.finish();
 }

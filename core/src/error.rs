@@ -131,6 +131,29 @@ pub struct AclTestResult {
     pub warnings: Vec<String>,
 }
 
+impl crate::view::JsonView for AclTestResult {
+    fn view(&self) -> crate::view::View<'_> {
+        crate::view::View::Object(self)
+    }
+}
+
+// The members `Serialize` writes: `user`, then `errors`/`warnings` when not empty.
+impl crate::view::ObjectView for AclTestResult {
+    fn get(&self, key: &str) -> Option<&dyn crate::view::JsonView> {
+        self.entries().into_iter().find(|(name, _)| *name == key).map(|(_, value)| value)
+    }
+    fn entries(&self) -> Vec<(&str, &dyn crate::view::JsonView)> {
+        let mut entries: Vec<(&str, &dyn crate::view::JsonView)> = vec![("user", &self.user)];
+        if !self.errors.is_empty() {
+            entries.push(("errors", &self.errors));
+        }
+        if !self.warnings.is_empty() {
+            entries.push(("warnings", &self.warnings));
+        }
+        entries
+    }
+}
+
 fn null_as_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }

@@ -41,6 +41,7 @@ pub mod resilience;
 pub mod response;
 pub mod secret;
 pub mod timestamp;
+pub mod view;
 pub mod webhooks;
 
 #[cfg(feature = "client")]

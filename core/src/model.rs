@@ -20,7 +20,7 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 ///
 /// Beyond `Deserialize`, a field type decides what "absent" means for it (`from_wire_optional`):
 /// timestamps treat `""` as absent, everything treats `null` as absent.
-pub trait WireField: Sized + Serialize {
+pub trait WireField: Sized + Serialize + crate::view::JsonView {
     fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 
     /// Called for a present, non-null value of an optional field.
@@ -274,6 +274,37 @@ macro_rules! model {
             }
         }
 
+        impl $crate::view::JsonView for $name {
+            fn view(&self) -> $crate::view::View<'_> {
+                $crate::view::View::Object(self)
+            }
+        }
+
+        // The same members, in the same order, as `Serialize` writes.
+        impl $crate::view::ObjectView for $name {
+            fn get(&self, key: &str) -> Option<&dyn $crate::view::JsonView> {
+                match key {
+                    $(
+                        $wire if !$crate::model::WireField::is_absent(&self.$field) => {
+                            Some(&self.$field as &dyn $crate::view::JsonView)
+                        }
+                    )*
+                    _ => self.extra.get(key).map(|value| value as &dyn $crate::view::JsonView),
+                }
+            }
+
+            fn entries(&self) -> Vec<(&str, &dyn $crate::view::JsonView)> {
+                let mut entries: Vec<(&str, &dyn $crate::view::JsonView)> = Vec::with_capacity(<Self as $crate::model::WireField>::FIELDS.len() + self.extra.len());
+                $(
+                    if !$crate::model::WireField::is_absent(&self.$field) {
+                        entries.push(($wire, &self.$field as &dyn $crate::view::JsonView));
+                    }
+                )*
+                entries.extend(self.extra.iter().map(|(key, value)| (key.as_str(), value as &dyn $crate::view::JsonView)));
+                entries
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct ModelVisitor;
@@ -382,6 +413,12 @@ macro_rules! string_enum {
         impl $crate::model::WireField for $name {
             fn from_wire<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 <Self as ::serde::Deserialize>::deserialize(deserializer)
+            }
+        }
+
+        impl $crate::view::JsonView for $name {
+            fn view(&self) -> $crate::view::View<'_> {
+                $crate::view::View::Str(self.as_str())
             }
         }
 

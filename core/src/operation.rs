@@ -86,7 +86,7 @@ impl OperationInfo {
 pub trait Operation {
     const INFO: OperationInfo;
     type Params: Serialize + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq;
-    type Output: Serialize + Clone + fmt::Debug + PartialEq;
+    type Output: Serialize + crate::view::JsonView + Send + Sync + Clone + fmt::Debug + PartialEq + 'static;
 
     fn build(config: &Config, params: &Self::Params) -> Result<HttpRequest, Error>;
 

@@ -8,6 +8,7 @@ use crate::error::{BuildError, Error};
 use crate::operation::{Operation, OperationInfo};
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
+use crate::view::JsonView;
 
 macro_rules! registry {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
@@ -24,6 +25,13 @@ macro_rules! registry {
         fn parse_by_id(id: &str, response: &HttpResponse) -> Option<Result<Value, Error>> {
             match id {
                 $( $id | stringify!($snake) => Some(parse_typed::<crate::operations::$ty>(response)), )*
+                _ => None,
+            }
+        }
+
+        fn parse_view_by_id(id: &str, response: &HttpResponse) -> Option<Result<ParsedView, Error>> {
+            match id {
+                $( $id | stringify!($snake) => Some(parse_typed_view::<crate::operations::$ty>(response)), )*
                 _ => None,
             }
         }
@@ -51,6 +59,21 @@ pub fn build(operation_id: &str, config: &Config, params: Value) -> Result<HttpR
 pub fn parse(operation_id: &str, response: &HttpResponse) -> Result<Value, Error> {
     parse_by_id(operation_id, response)
         .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+}
+
+/// A parsed result behind its JSON view (see [`parse_view`]).
+pub type ParsedView = std::sync::Arc<dyn JsonView + Send + Sync>;
+
+/// Parses a response of any operation into its typed result, seen through [`JsonView`]: the same
+/// JSON as [`parse`] returns, without building a `Value` tree (bindings convert on access).
+pub fn parse_view(operation_id: &str, response: &HttpResponse) -> Result<ParsedView, Error> {
+    parse_view_by_id(operation_id, response)
+        .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+}
+
+fn parse_typed_view<O: Operation>(response: &HttpResponse) -> Result<ParsedView, Error> {
+    let output: ParsedView = std::sync::Arc::new(O::parse(response)?);
+    Ok(output)
 }
 
 fn build_typed<O: Operation>(config: &Config, params: Value) -> Result<HttpRequest, Error> {

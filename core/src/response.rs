@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiErrorData, AclTestResult, DecodeError, Error, Re
 use crate::model::WireField;
 use crate::request::Json;
 use crate::secret::redact_secrets;
+use crate::view::{JsonView, ObjectView, View};
 
 /// An HTTP response as received. Header names are matched case-insensitively.
 #[derive(Clone, PartialEq)]
@@ -63,7 +64,7 @@ impl fmt::Debug for HttpResponse {
 
 /// How an operation's success body becomes its result.
 pub trait ResponseBody {
-    type Output: Serialize + Clone + fmt::Debug + PartialEq;
+    type Output: Serialize + JsonView + Send + Sync + Clone + fmt::Debug + PartialEq + 'static;
     fn parse(response: &HttpResponse) -> Result<Self::Output, Error>;
 }
 
@@ -77,7 +78,7 @@ impl ResponseBody for Empty {
     }
 }
 
-impl<T: WireField + DeserializeOwned + Clone + fmt::Debug + PartialEq> ResponseBody for Json<T> {
+impl<T: WireField + DeserializeOwned + Send + Sync + Clone + fmt::Debug + PartialEq + 'static> ResponseBody for Json<T> {
     type Output = T;
     fn parse(response: &HttpResponse) -> Result<T, Error> {
         decode_json(response.status, &response.body)
@@ -202,6 +203,32 @@ impl PolicyFile {
     }
 }
 
+impl JsonView for PolicyFile {
+    fn view(&self) -> View<'_> {
+        View::Object(self)
+    }
+}
+
+// The members `Serialize` writes: `etag` when known, `warnings`/`errors` when not empty.
+impl ObjectView for PolicyFile {
+    fn get(&self, key: &str) -> Option<&dyn JsonView> {
+        self.entries().into_iter().find(|(name, _)| *name == key).map(|(_, value)| value)
+    }
+    fn entries(&self) -> Vec<(&str, &dyn JsonView)> {
+        let mut entries: Vec<(&str, &dyn JsonView)> = vec![("policy", &self.policy)];
+        if self.etag.is_some() {
+            entries.push(("etag", &self.etag));
+        }
+        if !self.warnings.is_empty() {
+            entries.push(("warnings", &self.warnings));
+        }
+        if !self.errors.is_empty() {
+            entries.push(("errors", &self.errors));
+        }
+        entries
+    }
+}
+
 /// The policy-file response of `getPolicyFile` and `setPolicyFile`.
 pub struct PolicyResponse;
 
@@ -246,6 +273,29 @@ pub struct PolicyValidation {
     /// Per-user test results with `errors` and/or `warnings`.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub results: Vec<AclTestResult>,
+}
+
+impl JsonView for PolicyValidation {
+    fn view(&self) -> View<'_> {
+        View::Object(self)
+    }
+}
+
+// The members `Serialize` writes: `message` when set, `results` when not empty.
+impl ObjectView for PolicyValidation {
+    fn get(&self, key: &str) -> Option<&dyn JsonView> {
+        self.entries().into_iter().find(|(name, _)| *name == key).map(|(_, value)| value)
+    }
+    fn entries(&self) -> Vec<(&str, &dyn JsonView)> {
+        let mut entries: Vec<(&str, &dyn JsonView)> = vec![("valid", &self.valid)];
+        if self.message.is_some() {
+            entries.push(("message", &self.message));
+        }
+        if !self.results.is_empty() {
+            entries.push(("results", &self.results));
+        }
+        entries
+    }
 }
 
 pub struct ValidationResponse;

@@ -54,6 +54,13 @@ impl Serialize for Secret {
     }
 }
 
+/// The wire text, as `Serialize` writes it: a view is data handed to the caller, like the result.
+impl crate::view::JsonView for Secret {
+    fn view(&self) -> crate::view::View<'_> {
+        crate::view::View::Str(&self.0)
+    }
+}
+
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Secret)

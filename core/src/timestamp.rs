@@ -61,6 +61,12 @@ impl Serialize for Timestamp {
     }
 }
 
+impl crate::view::JsonView for Timestamp {
+    fn view(&self) -> crate::view::View<'_> {
+        crate::view::View::Str(&self.0)
+    }
+}
+
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Timestamp)

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use tailnet::view::{JsonView, Serialized, View};
 use tailnet::{registry, Error};
 use tailnet_conformance::{config_of, response_of};
 use tailnet_conformance::fixtures;
@@ -249,6 +250,7 @@ fn replay(path: &Path, fixture: &Value) -> Vec<String> {
             if let Some(d) = json_diff(expected, &actual, "") {
                 problems.push(format!("result: {d}"));
             }
+            check_parse_view(op, &http, &actual, &mut problems);
         }
         (Ok(actual), None, _) => problems.push(format!("expected an error, parsed {actual}")),
         (Err(e), Some(_), _) => problems.push(format!("expected a result, got error: {e}")),
@@ -256,6 +258,73 @@ fn replay(path: &Path, fixture: &Value) -> Vec<String> {
         (Err(_), None, None) => {}
     }
     problems
+}
+
+/// `registry::parse_view` must show exactly the JSON `registry::parse` returns: walked node by
+/// node (lookups, entry lists, lengths) and written back through `Serialized`.
+fn check_parse_view(op: &str, http: &tailnet::HttpResponse, expected: &Value, problems: &mut Vec<String>) {
+    let parsed = match registry::parse_view(op, http) {
+        Ok(parsed) => parsed,
+        Err(e) => return problems.push(format!("parse_view failed where parse succeeded: {e}")),
+    };
+    walk_view(&*parsed, expected, ".", problems);
+    match serde_json::to_value(Serialized(&*parsed)) {
+        Ok(written) if written == *expected => {}
+        Ok(written) => problems.push(format!("parse_view serialized to {written}, parse gave {expected}")),
+        Err(e) => problems.push(format!("parse_view did not serialize: {e}")),
+    }
+}
+
+fn walk_view(view: &dyn JsonView, expected: &Value, at: &str, problems: &mut Vec<String>) {
+    let same = match (view.view(), expected) {
+        (View::Null, Value::Null) => true,
+        (View::Bool(a), Value::Bool(b)) => a == *b,
+        (View::Int(a), Value::Number(b)) => b.as_i64() == Some(a),
+        (View::UInt(a), Value::Number(b)) => b.as_u64() == Some(a) && b.as_i64().is_none(),
+        (View::Float(a), Value::Number(b)) => b.is_f64() && b.as_f64() == Some(a),
+        (View::Str(a), Value::String(b)) => a == b,
+        (View::Array(items), Value::Array(want)) => {
+            if items.len() != want.len() {
+                problems.push(format!("view {at}: {} items, expected {}", items.len(), want.len()));
+            }
+            for (index, want_item) in want.iter().enumerate() {
+                match items.get(index) {
+                    Some(item) => walk_view(item, want_item, &format!("{at}[{index}]"), problems),
+                    None => problems.push(format!("view {at}[{index}] is missing")),
+                }
+            }
+            if items.get(want.len()).is_some() {
+                problems.push(format!("view {at}: an item past the end"));
+            }
+            true
+        }
+        (View::Object(members), Value::Object(want)) => {
+            let entries = members.entries();
+            if entries.len() != want.len() || members.len() != want.len() {
+                problems.push(format!("view {at}: {} members (len {}), expected {}", entries.len(), members.len(), want.len()));
+            }
+            for (key, value) in entries {
+                match want.get(key) {
+                    Some(want_value) => walk_view(value, want_value, &format!("{at}.{key}"), problems),
+                    None => problems.push(format!("view {at}: unexpected member {key:?}")),
+                }
+            }
+            for (key, want_value) in want {
+                match members.get(key) {
+                    Some(value) => walk_view(value, want_value, &format!("{at}.{key}"), problems),
+                    None => problems.push(format!("view {at}: get({key:?}) found nothing")),
+                }
+            }
+            if members.get("\u{0}no such member").is_some() {
+                problems.push(format!("view {at}: get of an absent key found something"));
+            }
+            true
+        }
+        _ => false,
+    };
+    if !same {
+        problems.push(format!("view {at}: differs from {expected}"));
+    }
 }
 
 fn corpus() -> Result<Vec<(PathBuf, Value)>, String> {
