@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::view::Serialized;
 use tailnet::{Config, Credentials};
 
 uniffi::setup_scaffolding!("tailnet");
@@ -453,8 +454,17 @@ fn response_from_ffi(response: HttpResponse) -> tailnet::HttpResponse {
     out
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value, status: u16) -> Result<T, TailnetError> {
-    serde_json::from_value(value).map_err(|e| TailnetError::Decode {
+/// Parses a response into its result as JSON text, written straight from the typed result
+/// through its `JsonView` (no `serde_json::Value` tree: that costs several times the parse).
+fn parse_to_json(operation_id: &str, response: &tailnet::HttpResponse) -> Result<String, tailnet::Error> {
+    let parsed = tailnet::registry::parse_view(operation_id, response)?;
+    serde_json::to_string(&Serialized(&*parsed))
+        .map_err(|e| tailnet::BuildError::new("result", format!("cannot serialize the result: {e}")).into())
+}
+
+/// The result record of a call, from the result's JSON text.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str, status: u16) -> Result<T, TailnetError> {
+    serde_json::from_str(json).map_err(|e| TailnetError::Decode {
         status,
         path: ".".to_owned(),
         reason: format!("result does not fit its record: {e}"),
@@ -503,8 +513,7 @@ impl TailnetClient {
         let call = Call::by_id(&operation_id, params)?;
         let id = call.operation().id;
         let response = self.drive(call).await?;
-        let value = tailnet::registry::parse(id, &response)?;
-        Ok(value.to_string())
+        Ok(parse_to_json(id, &response)?)
     }
 
     /// For conformance tests: like [`Self::call_json`], but through the operation's typed
@@ -589,19 +598,18 @@ impl TailnetClient {
     }
 
     async fn call_typed<P: serde::Serialize, O: serde::de::DeserializeOwned>(&self, operation_id: &str, params: &P) -> Result<O, TailnetError> {
-        let (value, status) = self.call_typed_core(operation_id, params).await?;
-        from_json(value, status)
+        let (json, status) = self.call_typed_core(operation_id, params).await?;
+        from_json(&json, status)
     }
 
-    /// A typed call up to the parsed JSON result and its status, with the core's error (which
+    /// A typed call up to the result as JSON text and its status, with the core's error (which
     /// the core's policies, such as `is_lost_race`, inspect).
-    async fn call_typed_core<P: serde::Serialize>(&self, operation_id: &str, params: &P) -> Result<(serde_json::Value, u16), tailnet::Error> {
+    async fn call_typed_core<P: serde::Serialize>(&self, operation_id: &str, params: &P) -> Result<(String, u16), tailnet::Error> {
         let params = serde_json::to_value(params).map_err(|e| tailnet::BuildError::new("params", e.to_string()))?;
         let call = Call::by_id(operation_id, params)?;
         let id = call.operation().id;
         let response = self.drive(call).await?;
-        let value = tailnet::registry::parse(id, &response)?;
-        Ok((value, response.status))
+        Ok((parse_to_json(id, &response)?, response.status))
     }
 }
 
@@ -650,8 +658,7 @@ pub fn build_request(operation_id: String, options: ClientOptions, params_json: 
 /// Parses any operation's response; the result as JSON text (wire names; `null` for none).
 #[uniffi::export]
 pub fn parse_response(operation_id: String, response: HttpResponse) -> Result<String, TailnetError> {
-    let value = tailnet::registry::parse(&operation_id, &response_from_ffi(response))?;
-    Ok(value.to_string())
+    Ok(parse_to_json(&operation_id, &response_from_ffi(response))?)
 }
 
 /// Every operation: `operationId`, HTTP method and path template.
@@ -682,8 +689,8 @@ pub fn operations() -> Vec<OperationDescription> {
 #[uniffi::export]
 pub fn parse_device_list(response: HttpResponse) -> Result<ListTailnetDevicesResponse, TailnetError> {
     let status = response.status;
-    let value = tailnet::registry::parse("listTailnetDevices", &response_from_ffi(response))?;
-    from_json(value, status)
+    let json = parse_to_json("listTailnetDevices", &response_from_ffi(response))?;
+    from_json(&json, status)
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ impl TailnetClient {
             match self.call_typed_core("setPolicyFile", &params).await {
                 Err(error) if core_policy::is_lost_race(&error) && attempt < rules.max_attempts => continue,
                 Err(error) => return Err(error.into()),
-                Ok((value, status)) => return crate::from_json(value, status),
+                Ok((json, status)) => return crate::from_json(&json, status),
             }
         }
     }
