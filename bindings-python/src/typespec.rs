@@ -2,6 +2,8 @@
 //! read as Python types. One reading serves the generated stubs and the runtime (the native
 //! module hands each operation's result spec to the Python client).
 
+use tailnet::model::TypeRef;
+
 /// A type as the Python package sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
@@ -87,50 +89,28 @@ fn is_enum(name: &str) -> bool {
     name == "PolicyFormat" || tailnet::models::ENUMS.iter().any(|(n, _)| *n == name)
 }
 
-fn strip_generic<'a>(ty: &'a str, outer: &str) -> Option<&'a str> {
-    ty.strip_prefix(outer)?.strip_prefix('<')?.strip_suffix('>').map(str::trim)
-}
-
 /// Reads a Rust type string from the registry.
 pub fn parse(ty: &str) -> Ty {
-    let mut ty = ty.trim();
-    for prefix in ["::std::collections::", "std::collections::", "::serde_json::", "serde_json::", "crate::models::", "crate::"] {
-        if let Some(rest) = ty.strip_prefix(prefix) {
-            ty = rest;
-        }
-    }
-    if let Some(inner) = strip_generic(ty, "Option") {
-        return Ty::Optional(Box::new(parse(inner)));
-    }
-    if let Some(inner) = strip_generic(ty, "Vec") {
-        return Ty::List(Box::new(parse(inner)));
-    }
-    for wrapper in ["Json", "Form", "Box"] {
-        if let Some(inner) = strip_generic(ty, wrapper) {
-            return parse(inner);
-        }
-    }
-    for map in ["BTreeMap", "HashMap"] {
-        if let Some(inner) = strip_generic(ty, map) {
-            let value = inner.split_once(',').map(|(_, v)| v).unwrap_or("Value");
-            return Ty::Map(Box::new(parse(value)));
-        }
-    }
+    from_core(TypeRef::parse(ty))
+}
+
+fn from_core(ty: TypeRef) -> Ty {
     match ty {
-        "String" | "str" | "&str" => Ty::Str,
-        "bool" => Ty::Bool,
-        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => Ty::Int,
-        "f32" | "f64" => Ty::Float,
-        "Value" => Ty::Any,
-        "Secret" => Ty::Secret,
-        "Timestamp" => Ty::Timestamp,
-        "Empty" | "()" => Ty::Nothing,
-        "PolicyResponse" => Ty::Model("PolicyFile".into()),
-        "ValidationResponse" => Ty::Model("PolicyValidation".into()),
-        "DeviceFilters" => Ty::Filters,
-        name if is_enum(name) => Ty::Enum(name.to_owned()),
-        name if is_model(name) => Ty::Model(name.to_owned()),
-        _ => Ty::Any,
+        TypeRef::Str => Ty::Str,
+        TypeRef::Int => Ty::Int,
+        TypeRef::Float => Ty::Float,
+        TypeRef::Bool => Ty::Bool,
+        TypeRef::Any => Ty::Any,
+        TypeRef::Secret => Ty::Secret,
+        TypeRef::Timestamp => Ty::Timestamp,
+        TypeRef::Nothing => Ty::Nothing,
+        TypeRef::Filters => Ty::Filters,
+        TypeRef::Named(name) if is_enum(&name) => Ty::Enum(name),
+        TypeRef::Named(name) if is_model(&name) => Ty::Model(name),
+        TypeRef::Named(_) => Ty::Any,
+        TypeRef::List(inner) => Ty::List(Box::new(from_core(*inner))),
+        TypeRef::Map(inner) => Ty::Map(Box::new(from_core(*inner))),
+        TypeRef::Optional(inner) => Ty::Optional(Box::new(from_core(*inner))),
     }
 }
 

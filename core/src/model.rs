@@ -51,6 +51,82 @@ pub struct FieldInfo {
     pub ty: &'static str,
 }
 
+/// A Rust type string of the registry ([`FieldInfo::ty`], `ParamInfo` and result types such as
+/// `Option<Vec<Device>>`, `Json<Key>`, `PolicyResponse`), read structurally. The binding
+/// generators map it to their language; a [`TypeRef::Named`] is a model or enum they classify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    Str,
+    Int,
+    Float,
+    Bool,
+    /// Free-form JSON (`serde_json::Value`, or a type string this reader does not know).
+    Any,
+    Secret,
+    /// RFC 3339 text.
+    Timestamp,
+    /// A model or string enum, by name (the policy bodies and results by the name they are
+    /// declared under in the bindings: `PolicyFile`, `PolicyValidation`, `PolicySource`,
+    /// `PolicyValidationInput`).
+    Named(String),
+    List(Box<TypeRef>),
+    /// A JSON object with free-form string keys; the value type.
+    Map(Box<TypeRef>),
+    Optional(Box<TypeRef>),
+    /// No result (`Empty`).
+    Nothing,
+    /// Device-list filters (`DeviceFilters`).
+    Filters,
+}
+
+impl TypeRef {
+    pub fn parse(ty: &str) -> TypeRef {
+        fn strip_generic<'a>(ty: &'a str, outer: &str) -> Option<&'a str> {
+            ty.strip_prefix(outer)?.trim_start().strip_prefix('<')?.strip_suffix('>').map(str::trim)
+        }
+        let mut ty = ty.trim();
+        for prefix in ["::std::collections::", "std::collections::", "::serde_json::", "serde_json::", "crate::models::", "crate::"] {
+            if let Some(rest) = ty.strip_prefix(prefix) {
+                ty = rest;
+            }
+        }
+        if let Some(inner) = strip_generic(ty, "Option") {
+            return TypeRef::Optional(Box::new(TypeRef::parse(inner)));
+        }
+        if let Some(inner) = strip_generic(ty, "Vec") {
+            return TypeRef::List(Box::new(TypeRef::parse(inner)));
+        }
+        for wrapper in ["Json", "Form", "Box"] {
+            if let Some(inner) = strip_generic(ty, wrapper) {
+                return TypeRef::parse(inner);
+            }
+        }
+        for map in ["BTreeMap", "HashMap"] {
+            if let Some(inner) = strip_generic(ty, map) {
+                let value = inner.split_once(',').map(|(_, v)| v).unwrap_or("Value");
+                return TypeRef::Map(Box::new(TypeRef::parse(value)));
+            }
+        }
+        match ty {
+            "String" | "str" | "&str" => TypeRef::Str,
+            "bool" => TypeRef::Bool,
+            "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => TypeRef::Int,
+            "f32" | "f64" => TypeRef::Float,
+            "Value" => TypeRef::Any,
+            "Secret" => TypeRef::Secret,
+            "Timestamp" => TypeRef::Timestamp,
+            "Empty" | "()" => TypeRef::Nothing,
+            "DeviceFilters" => TypeRef::Filters,
+            "PolicyResponse" => TypeRef::Named("PolicyFile".into()),
+            "ValidationResponse" => TypeRef::Named("PolicyValidation".into()),
+            "PolicyBody" => TypeRef::Named("PolicySource".into()),
+            "ValidationBody" => TypeRef::Named("PolicyValidationInput".into()),
+            name if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => TypeRef::Named(name.to_owned()),
+            _ => TypeRef::Any,
+        }
+    }
+}
+
 /// Implemented by every struct declared with [`model!`]; its fields are [`WireField::FIELDS`].
 pub trait Model: WireField + Default + Clone + fmt::Debug {
     const NAME: &'static str;
@@ -442,4 +518,27 @@ macro_rules! string_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TypeRef;
+
+    #[test]
+    fn type_strings_read_structurally() {
+        let boxed = |t: TypeRef| Box::new(t);
+        assert_eq!(TypeRef::parse("Option<Vec<Device>>"), TypeRef::Optional(boxed(TypeRef::List(boxed(TypeRef::Named("Device".into()))))));
+        assert_eq!(TypeRef::parse("Json<Key>"), TypeRef::Named("Key".into()));
+        assert_eq!(
+            TypeRef::parse("Option<::std::collections::BTreeMap<String, Vec<String>>>"),
+            TypeRef::Optional(boxed(TypeRef::Map(boxed(TypeRef::List(boxed(TypeRef::Str))))))
+        );
+        assert_eq!(TypeRef::parse("Option<::serde_json::Value>"), TypeRef::Optional(boxed(TypeRef::Any)));
+        assert_eq!(TypeRef::parse("u32"), TypeRef::Int);
+        assert_eq!(TypeRef::parse("f64"), TypeRef::Float);
+        assert_eq!(TypeRef::parse("Option<Secret>"), TypeRef::Optional(boxed(TypeRef::Secret)));
+        assert_eq!(TypeRef::parse("PolicyResponse"), TypeRef::Named("PolicyFile".into()));
+        assert_eq!(TypeRef::parse("Empty"), TypeRef::Nothing);
+        assert_eq!(TypeRef::parse("&'static [u8]"), TypeRef::Any);
+    }
 }
