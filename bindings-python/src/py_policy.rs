@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::Value;
 
-use tailnet::operations::SetPolicyFile;
+use tailnet::operations::{GetPolicyFile, SetPolicyFile};
 use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyUpdateOptions, PolicyWrite};
 
 use crate::native::{guard, internal, native_error, public, to_json, to_py, wrap_result, NativeCall, NativeError};
@@ -204,9 +204,16 @@ fn prepare_write(policy: String, etag: Option<String>, edited: PyRef<'_, PyPolic
     })
 }
 
+/// The read of a read-modify-write, as the core chooses it (`tailnet::policy::read_params`).
+#[pyfunction]
+fn policy_read_call() -> PyResult<NativeCall> {
+    guard(|| NativeCall::typed::<GetPolicyFile>(policy::read_params()))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPolicyDocument>()?;
     m.add_function(wrap_pyfunction!(prepare_write, m)?)?;
+    m.add_function(wrap_pyfunction!(policy_read_call, m)?)?;
     m.add("TS_DEFAULT_ETAG", policy::TS_DEFAULT_ETAG)?;
     Ok(())
 }

@@ -42,11 +42,6 @@ pub const EXTRA_MODELS: &[(&str, &str, &[FieldDecl])] = &[
         &[("policy", "policy", "String"), ("etag", "etag", "Option<String>"), ("warnings", "warnings", "Vec<String>"), ("errors", "errors", "Vec<String>")],
     ),
     (
-        "AclTestResult",
-        "One failed (or warned) policy test.",
-        &[("user", "user", "String"), ("errors", "errors", "Vec<String>"), ("warnings", "warnings", "Vec<String>")],
-    ),
-    (
         "PolicyValidation",
         "The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail).",
         &[("valid", "valid", "bool"), ("message", "message", "Option<String>"), ("results", "results", "Vec<AclTestResult>")],
@@ -63,6 +58,7 @@ pub fn core_models() -> Vec<(&'static str, &'static str, &'static [tailnet::mode
         (T::NAME, doc, <T as WireField>::FIELDS)
     }
     vec![
+        model::<tailnet::AclTestResult>("One policy test result with `errors` and/or `warnings`; members this version does not know are in `.extra`."),
         model::<PolicyView>("A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`."),
         model::<AclRule>("A legacy ACL rule."),
         model::<Grant>("A grant: network and application capabilities."),

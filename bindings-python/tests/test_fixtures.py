@@ -105,6 +105,8 @@ def check_error(expected: Dict[str, Any], error: BaseException) -> None:
             assert isinstance(error, tailnet.ApiError) and error.body is not None and want in error.body
         elif key == "requiredScope":
             assert isinstance(error, tailnet.ApiError) and error.required_scope == want
+        elif key == "code":
+            assert isinstance(error, tailnet.ApiError) and error.code == want
         else:
             raise AssertionError(f"unknown fixture assertion {key}")
 

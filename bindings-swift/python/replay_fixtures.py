@@ -87,6 +87,8 @@ def check_error(expected, error):
             assert error.body is not None and want in error.body
         elif key == "requiredScope":
             assert error.required_scope == want, error.required_scope
+        elif key == "code":
+            assert error.code == want, error.code
         else:
             raise AssertionError(f"unknown assertion {key}")
 

@@ -139,17 +139,35 @@ pub struct PolicyFile {
     pub errors: Vec<String>,
 }
 
-/// One failed (or warned) policy test.
+/// One policy test result with `errors` and/or `warnings`, as the API reports it.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AclTestResult {
-    pub user: String,
+    /// The user (or source) the test ran as, when the server names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[uniffi(default)]
+    pub user: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[uniffi(default)]
     pub errors: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[uniffi(default)]
     pub warnings: Vec<String>,
+    /// Members this version does not know: name → JSON text. Written back unchanged.
+    #[serde(flatten)]
+    #[uniffi(default)]
+    pub extra: HashMap<String, JsonValue>,
+}
+
+impl From<&tailnet::AclTestResult> for AclTestResult {
+    fn from(result: &tailnet::AclTestResult) -> Self {
+        AclTestResult {
+            user: result.user.clone(),
+            errors: result.errors.clone().unwrap_or_default(),
+            warnings: result.warnings.clone().unwrap_or_default(),
+            extra: result.extra.iter().map(|(key, value)| (key.clone(), JsonValue(value.clone()))).collect(),
+        }
+    }
 }
 
 /// The outcome of `acl/validate` (it answers 200 even when tests fail).
@@ -236,8 +254,11 @@ pub enum TailnetError {
     #[error("{display}")]
     Api {
         status: u16,
-        /// The `message` of the JSON error body, or a short description.
+        /// The `message` of the JSON error body (an OAuth error's `error_description`), or a short
+        /// description.
         detail: String,
+        /// The machine-readable error code when the server sent one (an OAuth error's `error`).
+        code: Option<String>,
         /// `aclTests` or `other` when the body had `data`.
         data_kind: Option<String>,
         /// The `data` member as JSON text.
@@ -249,7 +270,7 @@ pub enum TailnetError {
         retry_after_at_unix_seconds: Option<u64>,
         /// The raw body when it is not a JSON error object (HTML, text), secrets masked.
         body: Option<String>,
-        /// The OAuth scope the operation needs (403).
+        /// On a 403 that says a scope or permission is missing: the OAuth scope the operation needs.
         required_scope: Option<String>,
         /// The whole error as one line.
         display: String,
@@ -296,7 +317,7 @@ impl From<tailnet::Error> for TailnetError {
                     Some(tailnet::ApiErrorData::AclTests(tests)) => (
                         Some("aclTests".to_owned()),
                         serde_json::to_string(tests).ok(),
-                        tests.iter().map(|t| AclTestResult { user: t.user.clone(), errors: t.errors.clone(), warnings: t.warnings.clone() }).collect(),
+                        tests.iter().map(AclTestResult::from).collect(),
                     ),
                     Some(tailnet::ApiErrorData::Other(value)) => (Some("other".to_owned()), Some(value.to_string()), Vec::new()),
                 };
@@ -308,6 +329,7 @@ impl From<tailnet::Error> for TailnetError {
                 TailnetError::Api {
                     status: e.status,
                     detail: e.message,
+                    code: e.code,
                     data_kind,
                     data_json,
                     test_results,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tailnet::policy::{self as core_policy, PolicyEditError, PolicyWrite};
 
-use crate::{GetPolicyFileParams, PolicyFile, SetPolicyFileParams, TailnetClient, TailnetError};
+use crate::{PolicyFile, SetPolicyFileParams, TailnetClient, TailnetError};
 
 /// What went wrong with a policy document (`TailnetError.PolicyEdit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -185,7 +185,7 @@ impl TailnetClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let current: PolicyFile = self.call_typed("getPolicyFile", &GetPolicyFileParams::default()).await?;
+            let current: PolicyFile = self.call_typed("getPolicyFile", &tailnet::policy::read_params()).await?;
             let document = PolicyDocument::new(current.policy.clone())?;
             editor.edit(Arc::clone(&document)).await?;
             let read = tailnet::PolicyFile { policy: current.policy.clone(), etag: current.etag.clone(), ..Default::default() };

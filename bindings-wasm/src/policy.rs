@@ -153,6 +153,17 @@ pub fn policy_prepare_write(
     }
 }
 
+/// The `getPolicyFile` parameters of a read-modify-write's read, as JSON text (the core chooses
+/// the `Accept`).
+#[wasm_bindgen(js_name = policyReadParams)]
+pub fn policy_read_params() -> Result<String, JsValue> {
+    let mut value = serde_json::to_value(policy::read_params()).map_err(|e| build_error("policy", format!("cannot serialize: {e}")))?;
+    if let Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
+    }
+    json_text(&value, "policy")
+}
+
 /// `"ts-default"` (quoted): the `If-Match` that only replaces an untouched default policy.
 #[wasm_bindgen(js_name = policyDefaultEtag)]
 pub fn policy_default_etag() -> String {

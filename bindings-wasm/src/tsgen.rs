@@ -23,7 +23,6 @@ pub const EXTRA_MODELS: &[ExtraModel] = &[
         "The policy file as returned (HuJSON or JSON text), with the `ETag` to send back as `If-Match`.",
         &[("policy", "String"), ("etag", "Option<String>"), ("warnings", "Option<Vec<String>>"), ("errors", "Option<Vec<String>>")],
     ),
-    ("AclTestResult", "One failed (or warned) policy test.", &[("user", "String"), ("errors", "Option<Vec<String>>"), ("warnings", "Option<Vec<String>>")]),
     (
         "PolicyValidation",
         "The outcome of `validateAndTestPolicyFile` (the API answers 200 even when tests fail).",
@@ -41,11 +40,12 @@ pub const EXTRA_MODELS: &[ExtraModel] = &[
 /// file's sections and the events of a webhook delivery.
 pub type DocumentModel = (&'static str, &'static str, &'static [FieldInfo]);
 
-/// The models of `PolicyDocument.view()` and of `webhooks.verify` / `webhooks.parseEvents`.
+/// The models of policy test results, `PolicyDocument.view()` and `webhooks.verify` / `webhooks.parseEvents`.
 pub const DOCUMENT_MODELS: &[DocumentModel] = {
     use tailnet::policy::{AclRule, AclTest, AutoApprovers, Grant, NodeAttr, PolicyView, SshRule};
     use tailnet::webhooks::{WebhookEvent, WebhookEventData};
     &[
+        ("AclTestResult", "One policy test result with `errors` and/or `warnings`; members this version does not know are kept.", tailnet::AclTestResult::FIELDS),
         ("PolicyView", "A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept.", PolicyView::FIELDS),
         ("AclRule", "A legacy ACL rule (`users`/`ports` are the pre-2022 spellings of `src`/`dst`).", AclRule::FIELDS),
         ("Grant", "A grant: network and application capabilities.", Grant::FIELDS),

@@ -106,7 +106,11 @@ function checkError(expected, error, problems) {
         if (!(error.body ?? "").includes(want)) mismatch(error.body);
         break;
       case "requiredScope":
-        if (error.requiredScope !== want) mismatch(error.requiredScope);
+        // `null` in a fixture: the error must name no scope.
+        if (error.requiredScope !== (want ?? undefined)) mismatch(error.requiredScope);
+        break;
+      case "code":
+        if (error.code !== want) mismatch(error.code);
         break;
       default:
         problems.push(`fixture error has an unknown assertion \`${key}\``);

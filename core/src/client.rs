@@ -218,11 +218,11 @@ impl Client {
     where
         F: FnMut(&mut crate::policy::PolicyDocument) -> Result<(), crate::policy::PolicyEditError>,
     {
-        use crate::policy::{is_lost_race, prepare_write, PolicyDocument, PolicyWrite};
+        use crate::policy::{is_lost_race, prepare_write, read_params, PolicyDocument, PolicyWrite};
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let current = self.get_policy_file(crate::operations::GetPolicyFileParams::default()).await?;
+            let current = self.get_policy_file(read_params()).await?;
             let mut document = PolicyDocument::parse(current.policy.clone())?;
             edit(&mut document)?;
             let params = match prepare_write(&current, &document, &options)? {

@@ -77,8 +77,13 @@ impl BuildError {
 #[serde(rename_all = "camelCase")]
 pub struct ApiError {
     pub status: u16,
-    /// The `message` of a JSON error body, or a short description when the body is not JSON.
+    /// The `message` of a JSON error body (an OAuth error's `error_description`), or a short
+    /// description when the body is not JSON.
     pub message: String,
+    /// The machine-readable error code, when the server sends one: an OAuth error's `error`
+    /// (`invalid_client`, `invalid_scope`, RFC 6749 §5.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// The `data` of a JSON error body: typed for ACL test failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ApiErrorData>,
@@ -88,7 +93,8 @@ pub struct ApiError {
     /// The raw body when it is not a JSON error object (HTML from a proxy, plain text), secrets masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The OAuth scope the operation needs, when the server refused for lack of permission.
+    /// On a 403 that says a scope or permission is missing: the OAuth scope the operation needs
+    /// (the first one its documentation lists). Absent for other refusals.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_scope: Option<String>,
 }
@@ -98,8 +104,11 @@ impl fmt::Display for ApiError {
         write!(f, "API error {}: {}", self.status, self.message)?;
         if let Some(ApiErrorData::AclTests(failures)) = &self.data {
             for failure in failures {
-                for error in failure.errors.iter().chain(failure.warnings.iter()) {
-                    write!(f, "; {}: {}", failure.user, error)?;
+                for problem in failure.errors.iter().chain(failure.warnings.iter()).flatten() {
+                    match &failure.user {
+                        Some(user) => write!(f, "; {user}: {problem}")?,
+                        None => write!(f, "; {problem}")?,
+                    }
                 }
             }
         }
@@ -120,53 +129,25 @@ pub enum ApiErrorData {
     Other(serde_json::Value),
 }
 
-/// One failed (or warned) policy test, as the API reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct AclTestResult {
-    #[serde(default)]
-    pub user: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
-    pub errors: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
-    pub warnings: Vec<String>,
-}
-
-impl crate::view::JsonView for AclTestResult {
-    fn view(&self) -> crate::view::View<'_> {
-        crate::view::View::Object(self)
+crate::model! {
+    /// One policy test result with `errors` and/or `warnings`, as the API reports it. Members the
+    /// library does not know are kept in `extra`.
+    pub struct AclTestResult {
+        /// The user (or source) the test ran as, when the server names one.
+        "user" => user: Option<String>,
+        /// Why the test failed.
+        "errors" => errors: Option<Vec<String>>,
+        /// Problems that do not fail the test.
+        "warnings" => warnings: Option<Vec<String>>,
     }
-}
-
-// The members `Serialize` writes: `user`, then `errors`/`warnings` when not empty.
-impl crate::view::ObjectView for AclTestResult {
-    fn get(&self, key: &str) -> Option<&dyn crate::view::JsonView> {
-        self.entries().into_iter().find(|(name, _)| *name == key).map(|(_, value)| value)
-    }
-    fn entries(&self) -> Vec<(&str, &dyn crate::view::JsonView)> {
-        let mut entries: Vec<(&str, &dyn crate::view::JsonView)> = vec![("user", &self.user)];
-        if !self.errors.is_empty() {
-            entries.push(("errors", &self.errors));
-        }
-        if !self.warnings.is_empty() {
-            entries.push(("warnings", &self.warnings));
-        }
-        entries
-    }
-}
-
-fn null_as_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl ApiErrorData {
-    pub(crate) fn from_json(value: serde_json::Value) -> Self {
-        let looks_like_tests = value.as_array().is_some_and(|items| {
-            !items.is_empty()
-                && items.iter().all(|item| {
-                    item.as_object().is_some_and(|o| o.contains_key("user") || o.contains_key("errors") || o.contains_key("warnings"))
-                })
-        });
-        if looks_like_tests {
+    /// `data` as policy test results when the operation reports them (`policy_tests`) and it has
+    /// their shape (a list of objects), otherwise as the JSON it came as.
+    pub(crate) fn from_json(value: serde_json::Value, policy_tests: bool) -> Self {
+        let is_list_of_objects = value.as_array().is_some_and(|items| !items.is_empty() && items.iter().all(serde_json::Value::is_object));
+        if policy_tests && is_list_of_objects {
             if let Ok(tests) = serde_json::from_value::<Vec<AclTestResult>>(value.clone()) {
                 return ApiErrorData::AclTests(tests);
             }

@@ -19,7 +19,7 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 /// A value that may appear as a model field on the wire.
 ///
 /// Beyond `Deserialize`, a field type decides what "absent" means for it (`from_wire_optional`):
-/// timestamps treat `""` as absent, everything treats `null` as absent.
+/// timestamps treat `""` and Go's zero time as absent, everything treats `null` as absent.
 pub trait WireField: Sized + Serialize + crate::view::JsonView {
     fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 

@@ -176,7 +176,7 @@ macro_rules! operation {
                 if $crate::operation::is_success(&Self::INFO, response.status) {
                     <$response as $crate::response::ResponseBody>::parse(response)
                 } else {
-                    Err($crate::response::api_error(response, Self::INFO.scopes.first().copied()).into())
+                    Err($crate::response::api_error(response, &Self::INFO).into())
                 }
             }
         }

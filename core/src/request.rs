@@ -243,13 +243,29 @@ pub trait HeaderParam {
 impl HeaderParam for Option<String> {
     fn apply(&self, name: &'static str, headers: &mut http::HeaderMap) -> Result<(), BuildError> {
         let Some(value) = self else { return Ok(()) };
-        let header_value = http::HeaderValue::from_str(value)
+        let value = if name.eq_ignore_ascii_case("If-Match") { entity_tags(name, value)? } else { value.clone() };
+        let header_value = http::HeaderValue::from_str(&value)
             .map_err(|_| BuildError::new(name, "must not contain control characters (CR, LF, NUL)"))?;
         let header_name = http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
             .map_err(|_| BuildError::new(name, "is not a valid header name"))?;
         headers.insert(header_name, header_value);
         Ok(())
     }
+}
+
+/// `If-Match` as RFC 9110 §8.8.3 wants it: entity tags are quoted strings. `*`, quoted tags, weak
+/// tags (`W/"…"`) and lists of them go unchanged; a bare tag (`e0b2816b418`) is quoted.
+fn entity_tags(name: &'static str, value: &str) -> Result<String, BuildError> {
+    if value.trim().is_empty() {
+        return Err(BuildError::new(name, "must not be empty; give the ETag the policy was read with"));
+    }
+    if value == "*" || value.starts_with('"') || value.starts_with("W/\"") {
+        return Ok(value.to_owned());
+    }
+    if value.contains('"') {
+        return Err(BuildError::new(name, "is neither a quoted entity tag nor a bare one (a stray `\"`)"));
+    }
+    Ok(format!("\"{value}\""))
 }
 
 impl HeaderParam for Option<PolicyFormat> {
@@ -363,7 +379,22 @@ impl RequestBody for ValidationBody {
 /// A form body (`application/x-www-form-urlencoded`) built from a flat object.
 pub struct Form<T>(std::marker::PhantomData<T>);
 
-impl<T: WireField + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq> RequestBody for Form<T> {
+/// A model sent as a form: the fields the protocol fixes, which the caller never gives.
+pub trait FormFields {
+    /// Sent first, unless the caller set the same field (in `extra`).
+    const FIXED: &'static [(&'static str, &'static str)];
+}
+
+impl FormFields for crate::models::OAuthTokenRequest {
+    // RFC 6749 §4.4.2: the client-credentials grant names itself.
+    const FIXED: &'static [(&'static str, &'static str)] = &[("grant_type", "client_credentials")];
+}
+
+impl FormFields for crate::models::TokenExchangeRequest {
+    const FIXED: &'static [(&'static str, &'static str)] = &[];
+}
+
+impl<T: WireField + FormFields + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq> RequestBody for Form<T> {
     type Value = T;
     const CONTENT_TYPE: &'static str = "application/x-www-form-urlencoded";
     const FIELDS: &'static [crate::model::FieldInfo] = T::FIELDS;
@@ -373,6 +404,11 @@ impl<T: WireField + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq>
             return Err(BuildError::new("body", "a form body must be an object"));
         };
         let mut query = Query::default();
+        for (key, value) in T::FIXED {
+            if !fields.contains_key(*key) {
+                query.push(key, value);
+            }
+        }
         for (key, value) in &fields {
             match value {
                 serde_json::Value::Null => {}

@@ -5,8 +5,9 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ApiErrorData, AclTestResult, DecodeError, Error, RetryAfter};
+use crate::error::{AclTestResult, ApiError, ApiErrorData, DecodeError, Error, RetryAfter};
 use crate::model::WireField;
+use crate::operation::OperationInfo;
 use crate::request::Json;
 use crate::secret::redact_secrets;
 use crate::view::{JsonView, ObjectView, View};
@@ -120,11 +121,16 @@ fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
     body.len()
 }
 
-/// Turns a non-success response into an [`ApiError`].
-pub fn api_error(response: &HttpResponse, required_scope: Option<&str>) -> ApiError {
+/// Operations whose error `data` is a list of policy test results (`POST /acl` answers 400 with
+/// them); elsewhere `data` is kept as the JSON it came as.
+const POLICY_TEST_OPERATIONS: &[&str] = &["setPolicyFile", "validateAndTestPolicyFile"];
+
+/// Turns a non-success response of `operation` into an [`ApiError`].
+pub fn api_error(response: &HttpResponse, operation: &OperationInfo) -> ApiError {
     let retry_after = response.header("retry-after").and_then(RetryAfter::parse);
     let text = String::from_utf8_lossy(&response.body);
     let parsed: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&response.body).ok();
+    let mut code = None;
     let (message, data, body) = match parsed {
         Some(mut object) if object.contains_key("message") || object.contains_key("data") => {
             let message = match object.remove("message") {
@@ -134,9 +140,19 @@ pub fn api_error(response: &HttpResponse, required_scope: Option<&str>) -> ApiEr
             };
             let data = match object.remove("data") {
                 None | Some(serde_json::Value::Null) => None,
-                Some(value) => Some(ApiErrorData::from_json(value)),
+                Some(value) => Some(ApiErrorData::from_json(value, POLICY_TEST_OPERATIONS.contains(&operation.id))),
             };
             (message, data, None)
+        }
+        // RFC 6749 §5.2, from the token endpoints: `{"error": "invalid_client", "error_description": "…"}`.
+        Some(object) if matches!(object.get("error"), Some(serde_json::Value::String(_))) => {
+            let error = object.get("error").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+            let message = match object.get("error_description").and_then(serde_json::Value::as_str) {
+                Some(description) if !description.is_empty() => description.to_owned(),
+                _ => error.clone(),
+            };
+            code = Some(error);
+            (message, None, None)
         }
         _ => {
             let trimmed = text.trim();
@@ -148,15 +164,20 @@ pub fn api_error(response: &HttpResponse, required_scope: Option<&str>) -> ApiEr
             (message, None, body)
         }
     };
-    let forbidden = response.status == 403;
-    ApiError {
-        status: response.status,
-        message: redact_secrets(&message),
-        data,
-        retry_after,
-        body,
-        required_scope: if forbidden { required_scope.map(str::to_owned) } else { None },
-    }
+    let required_scope = if response.status == 403 && says_permission_missing(&message) {
+        operation.scopes.first().map(|scope| (*scope).to_owned())
+    } else {
+        None
+    };
+    ApiError { status: response.status, message: redact_secrets(&message), code, data, retry_after, body, required_scope }
+}
+
+/// Whether a 403 says the credential lacks a scope or permission — and not that it was refused
+/// something else it may do in general (a tag it does not own, a user it may not manage), where
+/// naming a scope would send the caller after one it already has.
+fn says_permission_missing(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("scope") || message.contains("permission")
 }
 
 /// HTML or XML from a proxy: not a useful one-line message.
@@ -238,29 +259,47 @@ impl ResponseBody for PolicyResponse {
         let etag = response.header("etag").map(str::to_owned);
         let text = std::str::from_utf8(&response.body)
             .map_err(|e| DecodeError::new(response.status, ".", format!("the policy is not UTF-8: {e}"), &response.body, Some(e.valid_up_to())))?;
-        if response.content_type_is_json() {
-            #[derive(Deserialize)]
-            struct Details {
-                acl: String,
-                #[serde(default)]
-                warnings: Option<Vec<String>>,
-                #[serde(default)]
-                errors: Option<Vec<String>>,
-            }
-            // `details=true` wraps the HuJSON in base64; a policy file itself never has `acl`.
-            if let Ok(details) = serde_json::from_slice::<Details>(&response.body) {
-                use base64::Engine as _;
-                let decoded = base64::engine::general_purpose::STANDARD
-                    .decode(details.acl.trim())
-                    .map_err(|e| DecodeError::new(response.status, "acl", format!("not base64: {e}"), &response.body, None))?;
-                let policy = String::from_utf8(decoded)
-                    .map_err(|e| DecodeError::new(response.status, "acl", format!("not UTF-8: {e}"), &response.body, None))?;
-                return Ok(PolicyFile { policy, etag, warnings: details.warnings.unwrap_or_default(), errors: details.errors.unwrap_or_default() });
-            }
-            decode_json::<serde_json::Value>(response.status, &response.body)?;
+        // Parsed by content, not by label: some servers (Headscale) send HuJSON text as
+        // `application/json`, and the policy itself is kept verbatim either way.
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) if object.contains_key("acl") => policy_details(response, object, etag),
+            Ok(_) => Ok(PolicyFile { policy: text.to_owned(), etag, warnings: Vec::new(), errors: Vec::new() }),
+            Err(json_error) => match crate::policy::PolicyDocument::parse(text) {
+                Ok(_) => Ok(PolicyFile { policy: text.to_owned(), etag, warnings: Vec::new(), errors: Vec::new() }),
+                // Neither JSON nor HuJSON: report the JSON error, with its position.
+                Err(_) => Err(DecodeError::new(
+                    response.status,
+                    ".",
+                    format!("the policy is neither JSON nor HuJSON: {json_error}"),
+                    &response.body,
+                    Some(byte_offset(&response.body, json_error.line(), json_error.column())),
+                )
+                .into()),
+            },
         }
-        Ok(PolicyFile { policy: text.to_owned(), etag, warnings: Vec::new(), errors: Vec::new() })
     }
+}
+
+/// `details=true`: the HuJSON wrapped in base64 under `acl` (a policy file itself never has `acl`).
+fn policy_details(response: &HttpResponse, mut object: serde_json::Map<String, serde_json::Value>, etag: Option<String>) -> Result<PolicyFile, Error> {
+    use base64::Engine as _;
+    let not_text = |field: &str| DecodeError::new(response.status, field, "expected a list of strings", &response.body, None);
+    let strings = |field: &str, value: Option<serde_json::Value>| -> Result<Vec<String>, DecodeError> {
+        match value {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(value) => serde_json::from_value(value).map_err(|_| not_text(field)),
+        }
+    };
+    let Some(serde_json::Value::String(acl)) = object.remove("acl") else {
+        return Err(DecodeError::new(response.status, "acl", "expected base64 text", &response.body, None).into());
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(acl.trim())
+        .map_err(|e| DecodeError::new(response.status, "acl", format!("not base64: {e}"), &response.body, None))?;
+    let policy = String::from_utf8(decoded).map_err(|e| DecodeError::new(response.status, "acl", format!("not UTF-8: {e}"), &response.body, None))?;
+    let warnings = strings("warnings", object.remove("warnings"))?;
+    let errors = strings("errors", object.remove("errors"))?;
+    Ok(PolicyFile { policy, etag, warnings, errors })
 }
 
 /// The outcome of `acl/validate`: it answers 200 even when tests fail.
@@ -315,7 +354,7 @@ impl ResponseBody for ValidationResponse {
         }
         let raw: Raw = decode_json(response.status, &response.body)?;
         let results = raw.data.unwrap_or_default();
-        let has_errors = results.iter().any(|r| !r.errors.is_empty());
+        let has_errors = results.iter().any(|r| r.errors.as_ref().is_some_and(|e| !e.is_empty()));
         let message = raw.message.filter(|m| !m.is_empty());
         // A bare message without per-user results is a policy error (it did not parse or validate).
         let valid = !has_errors && (message.is_none() || !results.is_empty());
@@ -326,11 +365,12 @@ impl ResponseBody for ValidationResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::Operation;
 
     #[test]
     fn html_error_keeps_status_and_body() {
         let response = HttpResponse::new(502, "<html><body>Bad Gateway</body></html>").with_header("content-type", "text/html");
-        let err = api_error(&response, None);
+        let err = api_error(&response, &crate::operations::GetDevice::INFO);
         assert_eq!(err.status, 502);
         assert_eq!(err.message, "502 Bad Gateway");
         assert_eq!(err.body.as_deref(), Some("<html><body>Bad Gateway</body></html>"));
@@ -339,8 +379,11 @@ mod tests {
     #[test]
     fn acl_test_failures_are_typed() {
         let response = HttpResponse::new(400, r#"{"message":"test(s) failed","data":[{"user":"a@b.c","errors":["x"]}]}"#);
-        let err = api_error(&response, None);
-        assert!(matches!(err.data, Some(ApiErrorData::AclTests(ref t)) if t[0].user == "a@b.c" && t[0].errors == ["x"]));
+        let err = api_error(&response, &crate::operations::SetPolicyFile::INFO);
+        assert!(matches!(err.data, Some(ApiErrorData::AclTests(ref t)) if t[0].user.as_deref() == Some("a@b.c") && t[0].errors.as_deref() == Some(&["x".to_owned()][..])));
+        // The same shape from any other operation is not a policy test result.
+        let err = api_error(&response, &crate::operations::GetUser::INFO);
+        assert!(matches!(err.data, Some(ApiErrorData::Other(_))), "{:?}", err.data);
     }
 
     #[test]

@@ -6,8 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::WireField;
 
-/// A timestamp from the wire (RFC 3339). The text is kept exactly as received; `""` and `null`
-/// become an absent `Option<Timestamp>` (a quirk seen in the wild).
+/// A timestamp from the wire (RFC 3339). The text is kept exactly as received. An optional
+/// timestamp that is `null`, `""` or Go's zero time `0001-01-01T00:00:00Z` (how Go servers say
+/// "never") is absent: `None`, so every language sees "no value" rather than the year 1.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Timestamp(String);
 
@@ -80,69 +81,24 @@ impl WireField for Timestamp {
 
     fn from_wire_optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Ok(if text.is_empty() { None } else { Some(Timestamp(text)) })
+        Ok(if means_absent(&text) { None } else { Some(Timestamp(text)) })
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` → (unix seconds, nanoseconds).
+/// RFC 3339 → (unix seconds, nanoseconds), validated by the `time` crate (calendar included:
+/// February 31 is refused).
 fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 20 {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(range)?;
-        if !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if bytes[4] != b'-' || bytes[7] != b'-' || !matches!(bytes[10], b'T' | b't' | b' ') || bytes[13] != b':' || bytes[16] != b':' {
-        return None;
-    }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let mut pos = 19;
-    let mut nanos: u32 = 0;
-    if bytes.get(pos) == Some(&b'.') {
-        pos += 1;
-        let start = pos;
-        while pos < bytes.len() && bytes[pos].is_ascii_digit() {
-            if pos - start < 9 {
-                nanos = nanos * 10 + u32::from(bytes[pos] - b'0');
-            }
-            pos += 1;
-        }
-        let digits = pos - start;
-        if digits == 0 {
-            return None;
-        }
-        for _ in digits..9 {
-            nanos *= 10;
-        }
-    }
-    let offset_seconds = match bytes.get(pos)? {
-        b'Z' | b'z' if pos + 1 == bytes.len() => 0,
-        sign @ (b'+' | b'-') if pos + 6 == bytes.len() && bytes[pos + 3] == b':' => {
-            let hours = num(pos + 1..pos + 3)?;
-            let minutes = num(pos + 4..pos + 6)?;
-            let total = hours * 3600 + minutes * 60;
-            if *sign == b'+' { total } else { -total }
-        }
-        _ => return None,
-    };
-    // Days from civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds, nanos))
+    let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((at.unix_timestamp(), at.nanosecond()))
+}
+
+/// Go's zero `time.Time`, which Go servers send for "never" (`expires`, `lastSeen`).
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// Whether an optional timestamp on the wire means "absent": `""` (seen in the wild) and Go's
+/// zero time. `null` is absent before this is asked.
+fn means_absent(text: &str) -> bool {
+    text.is_empty() || text == GO_ZERO_TIME
 }
 
 #[cfg(test)]
@@ -157,5 +113,20 @@ mod tests {
         assert_eq!(Timestamp::from("2024-02-29T00:00:00.5+00:00").unix_nanos(), Some(1_709_164_800_500_000_000));
         assert_eq!(Timestamp::from("not a time").unix_seconds(), None);
         assert_eq!(Timestamp::from("2024-13-01T00:00:00Z").unix_seconds(), None);
+        assert_eq!(Timestamp::from("2023-02-31T00:00:00Z").unix_seconds(), None, "February 31 does not exist");
+        assert_eq!(Timestamp::from("2023-02-29T00:00:00Z").unix_seconds(), None, "2023 is not a leap year");
+        assert_eq!(Timestamp::from("2023-04-31T12:00:00Z").unix_seconds(), None);
+        assert_eq!(Timestamp::from("2024-01-01T24:00:00Z").unix_seconds(), None);
+    }
+
+    #[test]
+    fn go_zero_time_and_empty_text_are_absent() {
+        let absent = |json: &str| -> Option<Timestamp> {
+            let mut de = serde_json::Deserializer::from_str(json);
+            <Timestamp as WireField>::from_wire_optional(&mut de).ok().flatten()
+        };
+        assert_eq!(absent(r#""0001-01-01T00:00:00Z""#), None);
+        assert_eq!(absent(r#""""#), None);
+        assert_eq!(absent(r#""2024-02-29T00:00:00Z""#), Some(Timestamp::from("2024-02-29T00:00:00Z")));
     }
 }

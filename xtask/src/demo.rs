@@ -60,8 +60,13 @@ async fn tour(client: Client, may_write: bool) -> Result<()> {
         };
         let key = client.create_key(CreateKeyParams { body, ..Default::default() }).await?;
         let id = key.id.clone().unwrap_or_default();
-        let secret_len = key.key.as_ref().map(|k| k.expose().len()).unwrap_or(0);
-        println!("   created key {id}; its secret ({secret_len} characters) is returned once and prints as {:?}", key.key);
+        match &key.key {
+            Some(secret) => println!(
+                "   created key {id}; its secret ({} characters) is returned once, and printing it shows {secret}",
+                secret.expose().len()
+            ),
+            None => println!("   created key {id}; the server returned no secret"),
+        }
         client.delete_key(DeleteKeyParams { key_id: id.clone(), ..Default::default() }).await?;
         println!("   deleted key {id}\n");
     } else {
@@ -88,7 +93,8 @@ async fn tour(client: Client, may_write: bool) -> Result<()> {
             .await;
         match stale {
             Err(Error::Api(e)) if e.status == 412 => println!("   … is refused: {e}. No write was lost."),
-            other => return Err(format!("expected 412 Precondition Failed, got {other:?}").into()),
+            Err(other) => return Err(format!("expected 412 Precondition Failed, got: {other}").into()),
+            Ok(_) => return Err("expected 412 Precondition Failed, but the stale write succeeded".into()),
         }
     } else {
         println!("\n4. Validate the current policy without changing it (POST /api/v2/tailnet/-/acl/validate)");

@@ -229,7 +229,7 @@ class Client(_BaseClient):
         attempt = 0
         while True:
             attempt += 1
-            current = self._call(_GET_POLICY, {})
+            current = self._run(_GET_POLICY, _native.policy_read_call())
             document = PolicyDocument(current.policy)
             edit(document)
             call = _prepare_write(current, document, allow_allow_all, replace_default_only)
@@ -322,7 +322,7 @@ class AsyncClient(_BaseClient):
         attempt = 0
         while True:
             attempt += 1
-            current = await self._call(_GET_POLICY, {})
+            current = await self._run(_GET_POLICY, _native.policy_read_call())
             document = PolicyDocument(current.policy)
             outcome = edit(document)
             if inspect.isawaitable(outcome):

@@ -57,13 +57,17 @@ class BuildError(TailnetError, ValueError):
 class ApiError(TailnetError):
     """The API answered with an error status.
 
-    - `status`, `message`: the HTTP status and the error body's message (or a description);
+    - `status`, `message`: the HTTP status and the error body's message (an OAuth error's
+      `error_description`, or a description);
+    - `code`: the machine-readable error code when the server sent one (an OAuth error's `error`,
+      such as `invalid_client`);
     - `data`: the error body's `data` (for failed policy tests, a list of `{user, errors, warnings}`);
       `data_kind` is `"aclTests"` or `"other"`; `test_results` the typed policy-test results;
     - `retry_after`: seconds to wait, when the server sent `Retry-After` (`retry_after_at` when it
       sent a date);
     - `body`: the raw body when it is not a JSON error (HTML from a proxy, plain text), secrets masked;
-    - `required_scope`: on 403, the OAuth scope the operation needs.
+    - `required_scope`: on a 403 that says a scope or permission is missing, the OAuth scope the
+      operation needs (None for other refusals, such as a tag the credential may not assign).
     """
 
     def __init__(
@@ -77,6 +81,7 @@ class ApiError(TailnetError):
         retry_after_at: Optional[datetime] = None,
         body: Optional[str] = None,
         required_scope: Optional[str] = None,
+        code: Optional[str] = None,
         display: Optional[str] = None,
     ) -> None:
         super().__init__(display or f"API error {status}: {message}")
@@ -88,6 +93,7 @@ class ApiError(TailnetError):
         self.retry_after_at = retry_after_at
         self.body = body
         self.required_scope = required_scope
+        self.code = code
 
     @property
     def test_results(self) -> List[Any]:
@@ -310,6 +316,7 @@ def from_native(exc: BaseException) -> TailnetError:
             retry_after_at=retry_after_at,
             body=payload.get("body"),
             required_scope=payload.get("requiredScope"),
+            code=payload.get("code"),
             display=display,
         )
     if kind == "decode":

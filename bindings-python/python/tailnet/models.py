@@ -102,8 +102,8 @@ __all__ = [
     "TokenExchangeRequest",
     "OAuthToken",
     "PolicyFile",
-    "AclTestResult",
     "PolicyValidation",
+    "AclTestResult",
     "PolicyView",
     "AclRule",
     "Grant",
@@ -1561,20 +1561,6 @@ class PolicyFile(Model):
     errors: List[str]
 
 
-class AclTestResult(Model):
-    """One failed (or warned) policy test."""
-
-    _fields_ = (
-        ("user", "user", "s"),
-        ("errors", "errors", "[s]"),
-        ("warnings", "warnings", "[s]"),
-    )
-
-    user: str
-    errors: List[str]
-    warnings: List[str]
-
-
 class PolicyValidation(Model):
     """The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail)."""
 
@@ -1587,6 +1573,20 @@ class PolicyValidation(Model):
     valid: bool
     message: Optional[str]
     results: List[AclTestResult]
+
+
+class AclTestResult(Model):
+    """One policy test result with `errors` and/or `warnings`; members this version does not know are in `.extra`."""
+
+    _fields_ = (
+        ("user", "user", "s"),
+        ("errors", "errors", "[s]"),
+        ("warnings", "warnings", "[s]"),
+    )
+
+    user: Optional[str]
+    errors: Optional[List[str]]
+    warnings: Optional[List[str]]
 
 
 class PolicyView(Model):

@@ -6,7 +6,7 @@ import { native, sendUserAgent } from "./native.js";
 import { OPERATION_IDS, type OperationId, type OperationMethods, type OperationTypes, type PolicyFile } from "./generated.js";
 import { BuildError, TransportError } from "./errors.js";
 import { checkGeneration, currentGeneration, guard, isLostRace } from "./guard.js";
-import { PolicyDocument, preparePolicyWrite } from "./policy.js";
+import { PolicyDocument, policyReadParams, preparePolicyWrite } from "./policy.js";
 import type {
   BaseClientOptions,
   CallOptions,
@@ -322,7 +322,7 @@ export class Client {
     if (typeof edit !== "function") throw new BuildError("edit", "must be a function that edits the PolicyDocument");
     const callOptions: CallOptions = { signal: options.signal };
     for (let attempt = 1; ; attempt++) {
-      const current = await this.call("getPolicyFile", {}, callOptions);
+      const current = await this.call("getPolicyFile", policyReadParams(), callOptions);
       const document = new PolicyDocument(current.policy);
       await edit(document);
       const write = preparePolicyWrite(current, document, options);

@@ -1,3 +1,5 @@
+import type { AclTestResult } from "./generated.js";
+
 /** Every error this package throws is a `TailnetError`; never a string. Messages are scrubbed of
  * secrets by the core. */
 export class TailnetError extends Error {
@@ -25,12 +27,8 @@ export class BuildError extends TailnetError {
   }
 }
 
-/** One failed (or warned) policy test, as the API reports it. */
-export interface AclTestFailure {
-  user: string;
-  errors?: string[];
-  warnings?: string[];
-}
+/** One failed (or warned) policy test, as the API reports it (the core's `AclTestResult`). */
+export type AclTestFailure = AclTestResult;
 
 export interface ApiErrorDetails {
   status: number;
@@ -41,19 +39,24 @@ export interface ApiErrorDetails {
   retryAfterAt?: Date;
   body?: string;
   requiredScope?: string;
+  code?: string;
   display?: string;
 }
 
 /** The API answered with an error status.
  *
- * - `status`; `message`: the error body's `message` (or a short description when the body is not
- *   JSON); `display`: one line with everything (status, message, failed tests, scope);
+ * - `status`; `message`: the error body's `message` (an OAuth error's `error_description`, or a
+ *   short description when the body is not JSON); `display`: one line with everything (status,
+ *   message, failed tests, scope);
+ * - `code`: the machine-readable error code when the server sent one (an OAuth error's `error`,
+ *   such as `invalid_client`);
  * - `data`: the error body's `data` (for failed policy tests an array of `{user, errors, warnings}`,
  *   `dataKind` is then `"aclTests"`);
  * - `retryAfter`: seconds to wait when the server sent `Retry-After` (`retryAfterAt` too when it
  *   sent a date);
  * - `body`: the raw body when it is not a JSON error (HTML from a proxy, plain text), secrets masked;
- * - `requiredScope`: on 403, the OAuth scope the operation needs. */
+ * - `requiredScope`: on a 403 that says a scope or permission is missing, the OAuth scope the
+ *   operation needs (absent for other refusals, such as a tag the credential may not assign). */
 export class ApiError extends TailnetError {
   readonly status: number;
   readonly data: unknown;
@@ -62,6 +65,7 @@ export class ApiError extends TailnetError {
   readonly retryAfterAt: Date | undefined;
   readonly body: string | undefined;
   readonly requiredScope: string | undefined;
+  readonly code: string | undefined;
   readonly display: string;
 
   constructor(details: ApiErrorDetails) {
@@ -73,6 +77,7 @@ export class ApiError extends TailnetError {
     this.retryAfterAt = details.retryAfterAt;
     this.body = details.body;
     this.requiredScope = details.requiredScope;
+    this.code = details.code;
     this.display = details.display ?? `API error ${details.status}: ${details.message}`;
   }
 
@@ -253,6 +258,7 @@ export function fromNative(kind: string, detailText: string, display: string): T
         retryAfterAt,
         body: typeof detail.body === "string" ? detail.body : undefined,
         requiredScope: typeof detail.requiredScope === "string" ? detail.requiredScope : undefined,
+        code: typeof detail.code === "string" ? detail.code : undefined,
         display,
       });
     }

@@ -650,13 +650,6 @@ export interface PolicyFile {
   errors?: string[];
 }
 
-/** One failed (or warned) policy test. */
-export interface AclTestResult {
-  user: string;
-  errors?: string[];
-  warnings?: string[];
-}
-
 /** The outcome of `validateAndTestPolicyFile` (the API answers 200 even when tests fail). */
 export interface PolicyValidation {
   valid: boolean;
@@ -676,6 +669,15 @@ export interface PolicyValidationInput {
 }
 
 // ----- policy view and webhook events (not API operations) --------------------------------
+
+/** One policy test result with `errors` and/or `warnings`; members this version does not know are kept. */
+export interface AclTestResult {
+  user?: string;
+  errors?: string[];
+  warnings?: string[];
+  /** Sections or fields the core does not know, as they are. */
+  [key: string]: unknown;
+}
 
 /** A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept. */
 export interface PolicyView {

@@ -3,7 +3,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use tailnet::response::api_error;
-use tailnet::HttpResponse;
+use tailnet::operations::SetPolicyFile;
+use tailnet::{HttpResponse, Operation};
 
 fuzz_target!(|data: &[u8]| {
     let [status_hi, status_lo, split, rest @ ..] = data else { return };
@@ -14,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(value) = std::str::from_utf8(retry_after) {
         response = response.with_header("retry-after", value);
     }
-    let error = api_error(&response, Some("devices:core"));
+    // The policy write: the one operation whose error `data` may be typed policy test results.
+    let error = api_error(&response, &SetPolicyFile::INFO);
     let _ = format!("{error} {error:?}");
 });

@@ -3,8 +3,8 @@
 //! one place.
 
 use crate::error::{BuildError, Error};
-use crate::operations::SetPolicyFileParams;
-use crate::request::PolicySource;
+use crate::operations::{GetPolicyFileParams, SetPolicyFileParams};
+use crate::request::{PolicyFormat, PolicySource};
 use crate::response::PolicyFile;
 
 use super::document::PolicyDocument;
@@ -39,6 +39,12 @@ pub enum PolicyWrite {
     Write(Box<SetPolicyFileParams>),
 }
 
+/// The read of a read-modify-write: HuJSON asked for explicitly (`Accept: application/hujson`), so
+/// comments survive the edit whatever a server's default is.
+pub fn read_params() -> GetPolicyFileParams {
+    GetPolicyFileParams { accept: Some(PolicyFormat::Hujson), ..Default::default() }
+}
+
 /// Checks an edited document and prepares the conditional write.
 pub fn prepare_write(current: &PolicyFile, edited: &PolicyDocument, options: &PolicyUpdateOptions) -> Result<PolicyWrite, Error> {
     if edited.text() == current.policy {
@@ -58,6 +64,7 @@ pub fn prepare_write(current: &PolicyFile, edited: &PolicyDocument, options: &Po
     };
     Ok(PolicyWrite::Write(Box::new(SetPolicyFileParams {
         if_match: Some(if_match),
+        accept: Some(PolicyFormat::Hujson),
         body: PolicySource::new(edited.text()),
         ..Default::default()
     })))

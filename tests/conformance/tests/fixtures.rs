@@ -185,6 +185,12 @@ fn check_error(expected: &Value, error: &Error, problems: &mut Vec<String>) {
                     problems.push(mismatch("requiredScope", &got));
                 }
             }
+            "code" => {
+                let got = api.and_then(|a| a.code.clone());
+                if got.as_deref() != want.as_str() {
+                    problems.push(mismatch("code", &got));
+                }
+            }
             other => problems.push(format!("fixture error has an unknown assertion `{other}`")),
         }
     }

@@ -113,9 +113,30 @@ fn fallback_scopes(op_id: &str, method: &str) -> Vec<String> {
     vec![if read { format!("{base}:read") } else { base.to_string() }]
 }
 
+/// A string enum whose description says an empty string is a value (`providerType`: "or an empty
+/// string if none are applicable") takes `""`, as the real API does; the enum list omits it.
+fn allow_documented_empty_strings(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let documents_empty = map.get("description").and_then(Value::as_str).is_some_and(|d| d.to_ascii_lowercase().contains("empty string"));
+            if documents_empty {
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    if values.iter().all(Value::is_string) && !values.contains(&json!("")) {
+                        values.push(json!(""));
+                    }
+                }
+            }
+            map.values_mut().for_each(allow_documented_empty_strings);
+        }
+        Value::Array(items) => items.iter_mut().for_each(allow_documented_empty_strings),
+        _ => {}
+    }
+}
+
 impl Spec {
     pub fn parse(text: &str) -> Result<Spec, String> {
-        let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("spec is not valid YAML: {e}"))?;
+        let mut doc: Value = serde_yaml::from_str(text).map_err(|e| format!("spec is not valid YAML: {e}"))?;
+        allow_documented_empty_strings(&mut doc);
         let paths = doc.get("paths").and_then(Value::as_object).ok_or("spec has no paths")?;
         let mut ops = Vec::new();
         for (template, item) in paths {

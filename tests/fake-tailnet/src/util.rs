@@ -214,3 +214,16 @@ mod tests {
         assert_eq!(v, serde_json::json!({"a": [1, 2], "b": "//not"}));
     }
 }
+
+/// Removes every object member whose value is `null`, at any depth.
+pub fn drop_null_members(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_null_members);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
+    }
+}

@@ -3832,19 +3832,33 @@ public func FfiConverterTypeAcceptDeviceInviteResponseSharer_lower(_ value: Acce
 
 
 /**
- * One failed (or warned) policy test.
+ * One policy test result with `errors` and/or `warnings`, as the API reports it.
  */
 public struct AclTestResult: Equatable, Hashable {
-    public let user: String
+    /**
+     * The user (or source) the test ran as, when the server names one.
+     */
+    public let user: String?
     public let errors: [String]
     public let warnings: [String]
+    /**
+     * Members this version does not know: name → JSON text. Written back unchanged.
+     */
+    public let extra: [String: JsonValue]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(user: String, errors: [String] = [], warnings: [String] = []) {
+    public init(
+        /**
+         * The user (or source) the test ran as, when the server names one.
+         */user: String? = nil, errors: [String] = [], warnings: [String] = [], 
+        /**
+         * Members this version does not know: name → JSON text. Written back unchanged.
+         */extra: [String: JsonValue] = [:]) {
         self.user = user
         self.errors = errors
         self.warnings = warnings
+        self.extra = extra
     }
 
     
@@ -3863,16 +3877,18 @@ public struct FfiConverterTypeAclTestResult: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AclTestResult {
         return
             try AclTestResult(
-                user: FfiConverterString.read(from: &buf), 
+                user: FfiConverterOptionString.read(from: &buf), 
                 errors: FfiConverterSequenceString.read(from: &buf), 
-                warnings: FfiConverterSequenceString.read(from: &buf)
+                warnings: FfiConverterSequenceString.read(from: &buf), 
+                extra: FfiConverterDictionaryStringTypeJsonValue.read(from: &buf)
         )
     }
 
     public static func write(_ value: AclTestResult, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.user, into: &buf)
+        FfiConverterOptionString.write(value.user, into: &buf)
         FfiConverterSequenceString.write(value.errors, into: &buf)
         FfiConverterSequenceString.write(value.warnings, into: &buf)
+        FfiConverterDictionaryStringTypeJsonValue.write(value.extra, into: &buf)
     }
 }
 
@@ -19484,8 +19500,12 @@ enum TailnetError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Api(status: UInt16, 
         /**
-         * The `message` of the JSON error body, or a short description.
+         * The `message` of the JSON error body (an OAuth error's `error_description`), or a short
+         * description.
          */detail: String, 
+        /**
+         * The machine-readable error code when the server sent one (an OAuth error's `error`).
+         */code: String?, 
         /**
          * `aclTests` or `other` when the body had `data`.
          */dataKind: String?, 
@@ -19502,7 +19522,7 @@ enum TailnetError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * The raw body when it is not a JSON error object (HTML, text), secrets masked.
          */body: String?, 
         /**
-         * The OAuth scope the operation needs (403).
+         * On a 403 that says a scope or permission is missing: the OAuth scope the operation needs.
          */requiredScope: String?, 
         /**
          * The whole error as one line.
@@ -19569,6 +19589,7 @@ public struct FfiConverterTypeTailnetError: FfiConverterRustBuffer {
         case 2: return .Api(
             status: try FfiConverterUInt16.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
             dataKind: try FfiConverterOptionString.read(from: &buf), 
             dataJson: try FfiConverterOptionString.read(from: &buf), 
             testResults: try FfiConverterSequenceTypeAclTestResult.read(from: &buf), 
@@ -19621,10 +19642,11 @@ public struct FfiConverterTypeTailnetError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Api(status,detail,dataKind,dataJson,testResults,retryAfterSeconds,retryAfterAtUnixSeconds,body,requiredScope,display):
+        case let .Api(status,detail,code,dataKind,dataJson,testResults,retryAfterSeconds,retryAfterAtUnixSeconds,body,requiredScope,display):
             writeInt(&buf, Int32(2))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
             FfiConverterOptionString.write(dataKind, into: &buf)
             FfiConverterOptionString.write(dataJson, into: &buf)
             FfiConverterSequenceTypeAclTestResult.write(testResults, into: &buf)

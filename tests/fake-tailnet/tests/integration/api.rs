@@ -310,6 +310,34 @@ async fn invalid_requests_are_400_naming_the_problem() {
     t.assert_no_violations();
 }
 
+/// What the official Go client sends: `null` for every unset optional field, `""` for a webhook
+/// without a provider. The real API accepts both; so must a fake that users test against.
+#[tokio::test]
+async fn null_optional_fields_and_documented_empty_strings_are_accepted() {
+    let t = default().await;
+    let key = json!({"capabilities": {"devices": {"create": {"reusable": false, "ephemeral": true, "preauthorized": false, "tags": null}}},
+                     "expirySeconds": 0, "description": ""});
+    let r = t.post("/tailnet/-/keys", key).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["capabilities"]["devices"]["create"]["ephemeral"], true);
+    let settings = json!({"devicesApprovalOn": true, "aclsExternalLink": null, "aclsExternallyManagedOn": null, "usersRoleAllowedToJoinExternalTailnets": null});
+    let r = t.call("PATCH", "/tailnet/-/settings", Some(settings)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["devicesApprovalOn"], true);
+    let r = t.post("/tailnet/-/webhooks", json!({"endpointUrl": "https://hooks.example.com/x", "providerType": "", "subscriptions": ["nodeCreated"]})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Still strict where the real API is: an unknown provider, a null required field, a wrong type.
+    let r = t.post("/tailnet/-/webhooks", json!({"endpointUrl": "https://hooks.example.com/x", "providerType": "pager", "subscriptions": ["nodeCreated"]})).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.message().contains("pager"), "{}", r.message());
+    let r = t.post("/tailnet/-/webhooks", json!({"endpointUrl": null, "subscriptions": ["nodeCreated"]})).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.message().contains("endpointUrl"), "{}", r.message());
+    let r = t.call("PATCH", "/tailnet/-/settings", Some(json!({"devicesApprovalOn": "yes"}))).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    t.assert_no_violations();
+}
+
 #[tokio::test]
 async fn request_log_redacts_secrets() {
     let t = start(Options { oauth_clients: vec![OAuthClient::parse("cid:supersecret:all").unwrap()], ..Options::default() }).await;

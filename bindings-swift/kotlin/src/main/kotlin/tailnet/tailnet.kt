@@ -6541,14 +6541,22 @@ public object FfiConverterTypeAcceptDeviceInviteResponseSharer: FfiConverterRust
 
 
 /**
- * One failed (or warned) policy test.
+ * One policy test result with `errors` and/or `warnings`, as the API reports it.
  */
 data class AclTestResult (
-    var `user`: kotlin.String
+    /**
+     * The user (or source) the test ran as, when the server names one.
+     */
+    var `user`: kotlin.String? = null 
     , 
     var `errors`: List<kotlin.String> = listOf() 
     , 
     var `warnings`: List<kotlin.String> = listOf() 
+    , 
+    /**
+     * Members this version does not know: name → JSON text. Written back unchanged.
+     */
+    var `extra`: Map<kotlin.String, JsonValue> = mapOf() 
     
 ){
     
@@ -6565,22 +6573,25 @@ data class AclTestResult (
 public object FfiConverterTypeAclTestResult: FfiConverterRustBuffer<AclTestResult> {
     override fun read(buf: ByteBuffer): AclTestResult {
         return AclTestResult(
-            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
+            FfiConverterMapStringTypeJsonValue.read(buf),
         )
     }
 
     override fun allocationSize(value: AclTestResult) = (
-            FfiConverterString.allocationSize(value.`user`) +
+            FfiConverterOptionalString.allocationSize(value.`user`) +
             FfiConverterSequenceString.allocationSize(value.`errors`) +
-            FfiConverterSequenceString.allocationSize(value.`warnings`)
+            FfiConverterSequenceString.allocationSize(value.`warnings`) +
+            FfiConverterMapStringTypeJsonValue.allocationSize(value.`extra`)
     )
 
     override fun write(value: AclTestResult, buf: ByteBuffer) {
-            FfiConverterString.write(value.`user`, buf)
+            FfiConverterOptionalString.write(value.`user`, buf)
             FfiConverterSequenceString.write(value.`errors`, buf)
             FfiConverterSequenceString.write(value.`warnings`, buf)
+            FfiConverterMapStringTypeJsonValue.write(value.`extra`, buf)
     }
 }
 
@@ -21068,9 +21079,15 @@ sealed class TailnetException: kotlin.Exception() {
         val `status`: kotlin.UShort, 
         
         /**
-         * The `message` of the JSON error body, or a short description.
+         * The `message` of the JSON error body (an OAuth error's `error_description`), or a short
+         * description.
          */
         val `detail`: kotlin.String, 
+        
+        /**
+         * The machine-readable error code when the server sent one (an OAuth error's `error`).
+         */
+        val `code`: kotlin.String?, 
         
         /**
          * `aclTests` or `other` when the body had `data`.
@@ -21100,7 +21117,7 @@ sealed class TailnetException: kotlin.Exception() {
         val `body`: kotlin.String?, 
         
         /**
-         * The OAuth scope the operation needs (403).
+         * On a 403 that says a scope or permission is missing: the OAuth scope the operation needs.
          */
         val `requiredScope`: kotlin.String?, 
         
@@ -21110,7 +21127,7 @@ sealed class TailnetException: kotlin.Exception() {
         val `display`: kotlin.String
         ) : TailnetException() {
         override val message
-            get() = "status=${ `status` }, detail=${ `detail` }, dataKind=${ `dataKind` }, dataJson=${ `dataJson` }, testResults=${ `testResults` }, retryAfterSeconds=${ `retryAfterSeconds` }, retryAfterAtUnixSeconds=${ `retryAfterAtUnixSeconds` }, body=${ `body` }, requiredScope=${ `requiredScope` }, display=${ `display` }"
+            get() = "status=${ `status` }, detail=${ `detail` }, code=${ `code` }, dataKind=${ `dataKind` }, dataJson=${ `dataJson` }, testResults=${ `testResults` }, retryAfterSeconds=${ `retryAfterSeconds` }, retryAfterAtUnixSeconds=${ `retryAfterAtUnixSeconds` }, body=${ `body` }, requiredScope=${ `requiredScope` }, display=${ `display` }"
     }
     
     /**
@@ -21216,6 +21233,7 @@ public object FfiConverterTypeTailnetError : FfiConverterRustBuffer<TailnetExcep
                 FfiConverterString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 FfiConverterSequenceTypeAclTestResult.read(buf),
                 FfiConverterOptionalULong.read(buf),
                 FfiConverterOptionalULong.read(buf),
@@ -21265,6 +21283,7 @@ public object FfiConverterTypeTailnetError : FfiConverterRustBuffer<TailnetExcep
                 4UL
                 + FfiConverterUShort.allocationSize(value.`status`)
                 + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
                 + FfiConverterOptionalString.allocationSize(value.`dataKind`)
                 + FfiConverterOptionalString.allocationSize(value.`dataJson`)
                 + FfiConverterSequenceTypeAclTestResult.allocationSize(value.`testResults`)
@@ -21324,6 +21343,7 @@ public object FfiConverterTypeTailnetError : FfiConverterRustBuffer<TailnetExcep
                 buf.putInt(2)
                 FfiConverterUShort.write(value.`status`, buf)
                 FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
                 FfiConverterOptionalString.write(value.`dataKind`, buf)
                 FfiConverterOptionalString.write(value.`dataJson`, buf)
                 FfiConverterSequenceTypeAclTestResult.write(value.`testResults`, buf)
