@@ -187,7 +187,8 @@ test("preparePolicyWrite: unchanged, conditional write, allow-all guard, no ETag
   doc.set(["tagOwners", "tag:ci"], ["autogroup:admin"]);
   const write = preparePolicyWrite(current, doc);
   assert.equal(write.kind, "write");
-  assert.deepEqual(write.params, { "If-Match": '"e1"', body: { policy: doc.text } });
+  // The core chooses the Accept of the write: HuJSON, so the answer keeps comments.
+  assert.deepEqual(write.params, { "If-Match": '"e1"', Accept: "hujson", body: { policy: doc.text } });
   const request = buildRequest("setPolicyFile", write.params, { apiKey: "tskey-api-x", baseUrl: "https://api.example" });
   assert.equal(request.method, "POST");
   assert.equal(request.headers["if-match"], '"e1"');

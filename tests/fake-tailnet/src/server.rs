@@ -238,9 +238,7 @@ fn parse_body(spec: &Spec, op: &Operation, bytes: &Bytes) -> Result<(Option<Valu
         return Ok((serde_json::from_str(&raw).ok(), raw));
     };
     let mut v: Value = serde_json::from_str(&raw).map_err(|e| format!("invalid JSON request body: {e}"))?;
-    // The real API reads `null` as "not given" (the official Go client sends it for every unset
-    // optional field); a null required field is then reported missing, as there.
-    crate::util::drop_null_members(&mut v);
+    spec.drop_null_optionals(schema, &mut v);
     let key = format!("request:{}", op.schema_of.as_deref().unwrap_or(&op.id));
     if let Some(problem) = spec.validate(&key, schema, &v).first() {
         return Err(format!("invalid request body: {problem}"));

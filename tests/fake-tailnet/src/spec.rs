@@ -303,6 +303,35 @@ impl Spec {
         Some(response.pointer("/content/application~1json/schema").cloned())
     }
 
+    /// Removes `null` members that `schema` declares as optional properties, at any depth: the
+    /// real API reads them as "not given" (the official Go client sends `null` for every unset
+    /// field). A free-form map keeps its nulls (in split DNS, `null` clears a domain), and a null
+    /// required property stays, to be reported as the API would.
+    pub fn drop_null_optionals(&self, schema: &Value, value: &mut Value) {
+        let schema = resolve(&self.doc, schema);
+        for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            self.drop_null_optionals(part, value);
+        }
+        match value {
+            Value::Object(map) => {
+                let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return };
+                let required: Vec<&str> = schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+                map.retain(|key, v| !(v.is_null() && properties.contains_key(key) && !required.contains(&key.as_str())));
+                for (key, v) in map.iter_mut() {
+                    if let Some(property) = properties.get(key) {
+                        self.drop_null_optionals(property, v);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    items.iter_mut().for_each(|v| self.drop_null_optionals(item, v));
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn op_value(&self, op_id: &str) -> Option<&Value> {
         let op = self.op(op_id)?;
         self.doc.get("paths")?.get(&op.template)?.get(op.method.to_lowercase())

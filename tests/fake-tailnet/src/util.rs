@@ -215,15 +215,3 @@ mod tests {
     }
 }
 
-/// Removes every object member whose value is `null`, at any depth.
-pub fn drop_null_members(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_null_members);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_null_members),
-        _ => {}
-    }
-}

@@ -335,6 +335,12 @@ async fn null_optional_fields_and_documented_empty_strings_are_accepted() {
     assert!(r.message().contains("endpointUrl"), "{}", r.message());
     let r = t.call("PATCH", "/tailnet/-/settings", Some(json!({"devicesApprovalOn": "yes"}))).await;
     assert_eq!(r.status, 400, "{}", r.text);
+    // In a free-form map `null` is data, not absence: it clears a split DNS domain.
+    let r = t.call("PATCH", "/tailnet/-/dns/split-dns", Some(json!({"lab.example": ["10.0.0.53"]}))).await;
+    assert_eq!(r.json()["lab.example"], json!(["10.0.0.53"]), "{}", r.text);
+    let r = t.call("PATCH", "/tailnet/-/dns/split-dns", Some(json!({"lab.example": null}))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json().get("lab.example").is_none_or(Value::is_null), "{}", r.text);
     t.assert_no_violations();
 }
 
