@@ -3,34 +3,44 @@
 # (idempotent: present tools are skipped; caches live outside the repository):
 #   1. drift check: gen-records + uniffi-bindgen regenerate the committed Rust/Kotlin/Swift sources
 #   2. Rust unit tests of the crate
-#   3. Kotlin: compile with the npm kotlin-compiler, package tailnet-kotlin.jar (+ the native
-#      library under linux-x86-64/, where JNA looks), run the fixture corpus and the end-to-end
-#      tests against the fake tailnet
+#   3. Kotlin: Maven (bindings-swift/kotlin/pom.xml: kotlin-maven-plugin, kotlinx-coroutines, JNA,
+#      JUnit 5 from Maven Central, cached in ~/.m2): compile (incremental, state in
+#      target/tailnet-kotlin), the JUnit 5 tests through Surefire (fixture corpus, policy corpus,
+#      webhooks, end to end against the fake tailnet), package target/tailnet-kotlin/tailnet-kotlin.jar
+#      (+ the native library under linux-x86-64/, where JNA looks), then load the packaged jar alone
 #   4. uniffi-Python: the fixture corpus through the same FFI surface (stdlib only)
-#   5. says LOUDLY that the Swift tests were not run (no Swift compiler on these machines)
+#   5. Swift: bindings-swift/swift/run-swift-tests.sh (Debian trixie chroot with swiftlang, created
+#      once outside the repository): swift build + swift test (fixture corpus, end to end over
+#      URLSession against the fake tailnet, policy documents and updates, webhooks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
-KOTLIN_VERSION=2.4.20
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/tailnet"
-step() { printf '\n--- %s ---\n' "$*"; }
+# Maven's local repository: ~/.m2 (never inside the repository). Kotlin compiles in Maven's JVM.
+M2_REPO="${TAILNET_M2_REPO:-$HOME/.m2/repository}"
+export MAVEN_OPTS="${MAVEN_OPTS:--Xmx1g}"
+# Each stage's duration is printed when the next one starts, and all of them at the end.
+STAGE="" STAGE_START=$SECONDS
+TIMES=()
+stage_end() {
+  if [ -n "$STAGE" ]; then
+    TIMES+=("$STAGE $((SECONDS - STAGE_START))s")
+    printf '(%s took %ss)\n' "$STAGE" "$((SECONDS - STAGE_START))"
+  fi
+  STAGE=""
+}
+stage_summary() { stage_end; [ "${#TIMES[@]}" -eq 0 ] || { printf 'stage durations:'; printf ' [%s]' "${TIMES[@]}"; printf '\n'; }; }
+step() { stage_end; STAGE="${1%%:*}"; STAGE_START=$SECONDS; printf '\n--- %s ---\n' "$*"; }
 
-step "set-up: Java, JNA, Kotlin compiler $KOTLIN_VERSION"
+step "set-up: Java 17, Maven"
 if ! command -v java >/dev/null || ! command -v javac >/dev/null; then
   apt-get update -qq && apt-get install -y -qq default-jdk-headless >/dev/null
 fi
-if [ ! -f /usr/share/java/jna.jar ]; then
-  apt-get update -qq && apt-get install -y -qq libjna-java >/dev/null
+if ! command -v mvn >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq maven >/dev/null
 fi
-KOTLIN_HOME="$CACHE/kotlin/node_modules/kotlin-compiler"
-if [ "$(node -p "require('$KOTLIN_HOME/package.json').version" 2>/dev/null || true)" != "$KOTLIN_VERSION" ]; then
-  mkdir -p "$CACHE/kotlin"
-  (cd "$CACHE/kotlin" && npm install --no-audit --no-fund --silent "kotlin-compiler@$KOTLIN_VERSION")
-fi
-KOTLINC="$KOTLIN_HOME/bin/kotlinc"
-COROUTINES="$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar"
-STDLIB="$KOTLIN_HOME/lib/kotlin-stdlib.jar"
-JNA=/usr/share/java/jna.jar
+case "$(realpath -m "$M2_REPO")/" in
+  "$(pwd -P)"/*) echo "the Maven repository ($M2_REPO) must live outside the repository" >&2; exit 1 ;;
+esac
 
 step "drift check: generated Rust records, Kotlin and Swift sources (bindings-swift/generate.sh --check)"
 bash bindings-swift/generate.sh --check
@@ -43,42 +53,65 @@ LIB="$TARGET_DIR/debug/libtailnet_uniffi.so"
 cargo build -q -p fake-tailnet
 FAKE="$TARGET_DIR/debug/fake-tailnet"
 
-step "Kotlin: compile and package (kotlinc $KOTLIN_VERSION)"
+step "Kotlin (Maven): compile, JUnit 5 tests through Surefire, package tailnet-kotlin.jar"
+POM=bindings-swift/kotlin/pom.xml
 OUT="$TARGET_DIR/tailnet-kotlin"
-mkdir -p "$OUT"
-SOURCES_HASH="$( (cat bindings-swift/kotlin/src/main/kotlin/tailnet/*.kt; echo "$KOTLIN_VERSION") | sha256sum | cut -c1-16)"
-# The generated file is ~24k lines (kotlinc takes ~3 min on 2 cores): recompile only when it changed.
-if [ ! -f "$OUT/tailnet-$SOURCES_HASH.jar" ]; then
-  rm -f "$OUT"/tailnet-*.jar
-  "$KOTLINC" -J-Xmx1g -nowarn bindings-swift/kotlin/src/main/kotlin -cp "$COROUTINES:$JNA" -d "$OUT/classes.jar"
-  mv "$OUT/classes.jar" "$OUT/tailnet-$SOURCES_HASH.jar"
+# The artifact's version is the Cargo workspace version.
+POM_VERSION="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$POM" | head -n1)"
+CARGO_VERSION="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "tailnet-uniffi"))')"
+if [ "$POM_VERSION" != "$CARGO_VERSION" ]; then
+  echo "$POM has version $POM_VERSION, the Cargo workspace $CARGO_VERSION: make them agree" >&2
+  exit 1
 fi
-# The shipped jar: classes + the native library at linux-x86-64/libtailnet_uniffi.so, where JNA
-# finds it on the class path (no -Djna.library.path needed).
-rm -rf "$OUT/pkg" && mkdir -p "$OUT/pkg/linux-x86-64"
-cp "$LIB" "$OUT/pkg/linux-x86-64/"
-cp "$OUT/tailnet-$SOURCES_HASH.jar" "$OUT/tailnet-kotlin.jar"
-(cd "$OUT/pkg" && jar uf "$OUT/tailnet-kotlin.jar" linux-x86-64/libtailnet_uniffi.so)
-"$KOTLINC" -J-Xmx1g -nowarn bindings-swift/kotlin/src/test/kotlin -cp "$OUT/tailnet-kotlin.jar:$COROUTINES:$JNA" -d "$OUT/tests.jar"
-echo "packaged $OUT/tailnet-kotlin.jar"
-
-step "Kotlin: fixture corpus + end to end against the fake tailnet (JVM transport)"
-java -cp "$OUT/tests.jar:$OUT/tailnet-kotlin.jar:$COROUTINES:$JNA:$STDLIB" tailnettest.MainKt tests/fixtures "$FAKE" </dev/null
+# Left over from the kotlinc build this replaced.
+rm -rf "$OUT/pkg" "$OUT/tests.jar"
+find "$OUT" -maxdepth 1 -name 'tailnet-????????????????.jar' -delete 2>/dev/null || true
+MVN=(mvn -B -ntp -f "$POM" "-Dmaven.repo.local=$M2_REPO" "-Dtailnet.buildDir=$OUT"
+     "-Dtailnet.nativeDir=$TARGET_DIR/debug" "-Dtailnet.fakeTailnet=$FAKE" "-Dtailnet.fixtures=$PWD/tests/fixtures"
+     "-Dtailnet.policies=$PWD/core/tests/policies")
+# Offline once this pom's plugins and dependencies are all in ~/.m2 (the marker is written after
+# a successful run); online again if the cache turns out to lack something.
+MARKER="$M2_REPO/.tailnet-kotlin-$(sha256sum "$POM" | cut -c1-16)"
+MVN_LOG="$(mktemp)"
+OFFLINE=()
+[ -f "$MARKER" ] && OFFLINE=(-o)
+if ! "${MVN[@]}" "${OFFLINE[@]}" verify </dev/null 2>&1 | tee "$MVN_LOG"; then
+  if [ "${#OFFLINE[@]}" -gt 0 ] && grep -q 'offline mode' "$MVN_LOG"; then
+    echo "the Maven cache lacks something: again online"
+    rm -f "$MARKER"
+    "${MVN[@]}" verify </dev/null
+  else
+    rm -f "$MVN_LOG"
+    exit 1
+  fi
+fi
+rm -f "$MVN_LOG"
+mkdir -p "$M2_REPO" && touch "$MARKER"
+JAR="$OUT/tailnet-kotlin.jar"
+jar tf "$JAR" | grep -qx 'linux-x86-64/libtailnet_uniffi.so' || { echo "$JAR lacks linux-x86-64/libtailnet_uniffi.so" >&2; exit 1; }
+# The packaged jar alone (+ its run-time dependencies): JNA extracts the bundled library from it.
+SMOKE="$(mktemp -d)"
+cat >"$SMOKE/Smoke.java" <<'JAVA'
+public class Smoke {
+    public static void main(String[] args) throws Exception {
+        int n = tailnet.TailnetKt.operations().size();
+        String url = tailnet.TailnetKt.buildRequest("getDevice", new tailnet.ClientOptions(), "{\"deviceId\":\"n1\"}").getUrl();
+        if (n != 96 || !url.endsWith("/api/v2/device/n1")) throw new AssertionError(n + " operations, " + url);
+        System.out.println("packaged jar: " + n + " operations, " + url);
+    }
+}
+JAVA
+java -Djna.nosys=true -cp "$JAR:$(cat "$OUT/runtime-classpath.txt")" "$SMOKE/Smoke.java" </dev/null
+rm -rf "$SMOKE"
+echo "packaged $JAR ($(stat -c %s "$JAR") bytes)"
 
 step "uniffi-Python: fixture corpus through the same FFI surface"
 PY_OUT="$(mktemp -d)"
-trap 'rm -rf "$PY_OUT"' EXIT
+trap 'rm -rf "$PY_OUT"; stage_summary' EXIT
 "$TARGET_DIR/debug/uniffi-bindgen" generate --library "$LIB" --language python --out-dir "$PY_OUT" --no-format >/dev/null
 cp "$LIB" "$PY_OUT/"
 python3 bindings-swift/python/replay_fixtures.py "$PY_OUT" tests/fixtures
 
-cat <<'LOUD'
-
-########################################################################################
-##  NOT RUN: Swift tests (bindings-swift/swift, XCTest).                              ##
-##  There is no Swift compiler on this machine. The committed Swift sources were      ##
-##  regenerated and found current (drift check above), and the identical FFI surface ##
-##  was exercised through Kotlin and the uniffi-generated Python bindings. Run        ##
-##  bindings-swift/swift/build-xcframework.sh on macOS to build and `swift test`.     ##
-########################################################################################
-LOUD
+step "Swift: swift build + XCTest in a Debian trixie chroot (bindings-swift/swift/run-swift-tests.sh)"
+# Reuses the debug libtailnet_uniffi.a and fake-tailnet built above (cargo has nothing left to do).
+bash bindings-swift/swift/run-swift-tests.sh </dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds TailnetFFI.xcframework (static libtailnet_uniffi.a + TailnetFFI.h + module.modulemap) for
 # macOS (arm64 + x86_64), iOS devices and the iOS simulator, then runs `swift test`.
-# Runs on macOS with Xcode and rustup only (there is no Swift toolchain on the Linux CI machines).
+# Runs on macOS with Xcode and rustup only (xcodebuild, lipo). On Linux use run-swift-tests.sh.
 #
 #   bash bindings-swift/swift/build-xcframework.sh
 set -euo pipefail
@@ -24,4 +24,7 @@ xcodebuild -create-xcframework \
   -library target/aarch64-apple-ios/release/libtailnet_uniffi.a -headers "$work/headers" \
   -library "$work/ios-sim/libtailnet_uniffi.a" -headers "$work/headers" \
   -output bindings-swift/swift/TailnetFFI.xcframework
+# The end-to-end XCTests start the fake tailnet (built for the host).
+cargo build -p fake-tailnet
+export TAILNET_FAKE_BIN="$PWD/target/debug/fake-tailnet" TAILNET_FIXTURES="$PWD/tests/fixtures"
 (cd bindings-swift/swift && swift test)

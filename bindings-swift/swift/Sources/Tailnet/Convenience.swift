@@ -22,7 +22,7 @@ public extension TailnetClient {
     }
 }
 
-// ---- Policy files and webhooks (NOT COMPILED on the Linux CI: no Swift compiler there) -------
+// ---- Policy files and webhooks --------------------------------------------------------------
 
 /// A `PolicyEditor` from a closure: `try await client.updatePolicyFile { doc in try doc.set(…) }`.
 public final class ClosurePolicyEditor: PolicyEditor, @unchecked Sendable {
