@@ -73,7 +73,8 @@ RUST_KEYWORDS = {"type", "use", "ref", "match", "move", "fn", "mod", "self", "st
 
 
 def snake(name):
-    name = name.replace("URIs", "Uris").replace("IDs", "Ids")
+    # Acronyms fold into one word (createOAuthApp → create_oauth_app), as each language expects.
+    name = name.replace("URIs", "Uris").replace("IDs", "Ids").replace("OAuth", "Oauth")
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
     s = re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_").lower()

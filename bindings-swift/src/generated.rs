@@ -3758,32 +3758,32 @@ pub mod op {
         pub type Params = UpdateServiceDeviceApprovalParams;
         pub type Output = VIPServiceApproval;
     }
-    pub mod list_o_auth_apps {
+    pub mod list_oauth_apps {
         use super::*;
         pub type Params = ListOAuthAppsParams;
         pub type Output = ListOAuthAppsResponse;
     }
-    pub mod create_o_auth_app {
+    pub mod create_oauth_app {
         use super::*;
         pub type Params = CreateOAuthAppParams;
         pub type Output = OAuthApp;
     }
-    pub mod get_o_auth_app {
+    pub mod get_oauth_app {
         use super::*;
         pub type Params = GetOAuthAppParams;
         pub type Output = OAuthApp;
     }
-    pub mod update_o_auth_app {
+    pub mod update_oauth_app {
         use super::*;
         pub type Params = UpdateOAuthAppParams;
         pub type Output = OAuthApp;
     }
-    pub mod delete_o_auth_app {
+    pub mod delete_oauth_app {
         use super::*;
         pub type Params = DeleteOAuthAppParams;
         pub type Output = ();
     }
-    pub mod create_o_auth_token {
+    pub mod create_oauth_token {
         use super::*;
         pub type Params = CreateOAuthTokenParams;
         pub type Output = OAuthToken;

@@ -1993,7 +1993,7 @@ operation! {
     /// `GET /api/v2/tailnet/{tailnet}/oauth-apps`
     ListOAuthApps {
         id: "listOAuthApps",
-        name: "list_o_auth_apps",
+        name: "list_oauth_apps",
         method: GET,
         path: "/tailnet/{tailnet}/oauth-apps",
         scopes: ["oauth_apps:read"],
@@ -2014,7 +2014,7 @@ operation! {
     /// `POST /api/v2/tailnet/{tailnet}/oauth-apps`
     CreateOAuthApp {
         id: "createOAuthApp",
-        name: "create_o_auth_app",
+        name: "create_oauth_app",
         method: POST,
         path: "/tailnet/{tailnet}/oauth-apps",
         scopes: ["oauth_apps"],
@@ -2036,7 +2036,7 @@ operation! {
     /// `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`
     GetOAuthApp {
         id: "getOAuthApp",
-        name: "get_o_auth_app",
+        name: "get_oauth_app",
         method: GET,
         path: "/tailnet/{tailnet}/oauth-apps/{appId}",
         scopes: ["oauth_apps:read"],
@@ -2060,7 +2060,7 @@ operation! {
     /// `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`
     UpdateOAuthApp {
         id: "updateOAuthApp",
-        name: "update_o_auth_app",
+        name: "update_oauth_app",
         method: PUT,
         path: "/tailnet/{tailnet}/oauth-apps/{appId}",
         scopes: ["oauth_apps"],
@@ -2085,7 +2085,7 @@ operation! {
     /// `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`
     DeleteOAuthApp {
         id: "deleteOAuthApp",
-        name: "delete_o_auth_app",
+        name: "delete_oauth_app",
         method: DELETE,
         path: "/tailnet/{tailnet}/oauth-apps/{appId}",
         scopes: ["oauth_apps"],
@@ -2109,7 +2109,7 @@ operation! {
     /// `POST /api/v2/oauth/token`
     CreateOAuthToken {
         id: "createOAuthToken",
-        name: "create_o_auth_token",
+        name: "create_oauth_token",
         method: POST,
         path: "/oauth/token",
         scopes: [],
@@ -2331,12 +2331,12 @@ macro_rules! for_each_operation {
             (ListServiceHosts, list_service_hosts, "listServiceHosts"),
             (GetServiceDeviceApproval, get_service_device_approval, "getServiceDeviceApproval"),
             (UpdateServiceDeviceApproval, update_service_device_approval, "updateServiceDeviceApproval"),
-            (ListOAuthApps, list_o_auth_apps, "listOAuthApps"),
-            (CreateOAuthApp, create_o_auth_app, "createOAuthApp"),
-            (GetOAuthApp, get_o_auth_app, "getOAuthApp"),
-            (UpdateOAuthApp, update_o_auth_app, "updateOAuthApp"),
-            (DeleteOAuthApp, delete_o_auth_app, "deleteOAuthApp"),
-            (CreateOAuthToken, create_o_auth_token, "createOAuthToken"),
+            (ListOAuthApps, list_oauth_apps, "listOAuthApps"),
+            (CreateOAuthApp, create_oauth_app, "createOAuthApp"),
+            (GetOAuthApp, get_oauth_app, "getOAuthApp"),
+            (UpdateOAuthApp, update_oauth_app, "updateOAuthApp"),
+            (DeleteOAuthApp, delete_oauth_app, "deleteOAuthApp"),
+            (CreateOAuthToken, create_oauth_token, "createOAuthToken"),
             (ExchangeWorkloadIdentityToken, exchange_workload_identity_token, "exchangeWorkloadIdentityToken"),
             (ListVipServices, list_vip_services, "listVipServices"),
             (GetVipService, get_vip_service, "getVipService"),

@@ -710,12 +710,12 @@ class Client(_Base):
         - `approved`: body field `approved`
         - `body`: the whole request body
         """
-    def list_o_auth_apps(self, *, tailnet: Optional[str] = None) -> ListOAuthAppsResponse:
+    def list_oauth_apps(self, *, tailnet: Optional[str] = None) -> ListOAuthAppsResponse:
         """`GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes: oauth_apps:read.
 
         - `tailnet`: path parameter `tailnet`
         """
-    def create_o_auth_app(self, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[CreateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
+    def create_oauth_app(self, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[CreateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
         """`POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes: oauth_apps.
 
         - `tailnet`: path parameter `tailnet`
@@ -726,13 +726,13 @@ class Client(_Base):
         - `allowed_node_attributes`: body field `allowedNodeAttributes`
         - `body`: the whole request body
         """
-    def get_o_auth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
+    def get_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
         """`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes: oauth_apps:read.
 
         - `app_id`: path parameter `appId`
         - `tailnet`: path parameter `tailnet`
         """
-    def update_o_auth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
+    def update_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
         """`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes: oauth_apps.
 
         - `app_id`: path parameter `appId`
@@ -744,13 +744,13 @@ class Client(_Base):
         - `allowed_node_attributes`: body field `allowedNodeAttributes`
         - `body`: the whole request body
         """
-    def delete_o_auth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
+    def delete_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
         """`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes: oauth_apps.
 
         - `app_id`: path parameter `appId`
         - `tailnet`: path parameter `tailnet`
         """
-    def create_o_auth_token(self, *, client_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, scope: Optional[str] = None, body: Optional[Union[OAuthTokenRequest, Mapping[str, Any]]] = None) -> OAuthToken:
+    def create_oauth_token(self, *, client_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, scope: Optional[str] = None, body: Optional[Union[OAuthTokenRequest, Mapping[str, Any]]] = None) -> OAuthToken:
         """`POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes: none.
 
         - `client_id`: body field `client_id`
@@ -1444,12 +1444,12 @@ class AsyncClient(_Base):
         - `approved`: body field `approved`
         - `body`: the whole request body
         """
-    async def list_o_auth_apps(self, *, tailnet: Optional[str] = None) -> ListOAuthAppsResponse:
+    async def list_oauth_apps(self, *, tailnet: Optional[str] = None) -> ListOAuthAppsResponse:
         """`GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes: oauth_apps:read.
 
         - `tailnet`: path parameter `tailnet`
         """
-    async def create_o_auth_app(self, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[CreateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
+    async def create_oauth_app(self, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[CreateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
         """`POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes: oauth_apps.
 
         - `tailnet`: path parameter `tailnet`
@@ -1460,13 +1460,13 @@ class AsyncClient(_Base):
         - `allowed_node_attributes`: body field `allowedNodeAttributes`
         - `body`: the whole request body
         """
-    async def get_o_auth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
+    async def get_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
         """`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes: oauth_apps:read.
 
         - `app_id`: path parameter `appId`
         - `tailnet`: path parameter `tailnet`
         """
-    async def update_o_auth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
+    async def update_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
         """`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes: oauth_apps.
 
         - `app_id`: path parameter `appId`
@@ -1478,13 +1478,13 @@ class AsyncClient(_Base):
         - `allowed_node_attributes`: body field `allowedNodeAttributes`
         - `body`: the whole request body
         """
-    async def delete_o_auth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
+    async def delete_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
         """`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes: oauth_apps.
 
         - `app_id`: path parameter `appId`
         - `tailnet`: path parameter `tailnet`
         """
-    async def create_o_auth_token(self, *, client_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, scope: Optional[str] = None, body: Optional[Union[OAuthTokenRequest, Mapping[str, Any]]] = None) -> OAuthToken:
+    async def create_oauth_token(self, *, client_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, scope: Optional[str] = None, body: Optional[Union[OAuthTokenRequest, Mapping[str, Any]]] = None) -> OAuthToken:
         """`POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes: none.
 
         - `client_id`: body field `client_id`
@@ -1787,22 +1787,22 @@ def parse_response(operation_id: Literal["getServiceDeviceApproval", "get_servic
 def parse_response(operation_id: Literal["updateServiceDeviceApproval", "update_service_device_approval"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> VIPServiceApproval: ...
 
 @overload
-def parse_response(operation_id: Literal["listOAuthApps", "list_o_auth_apps"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListOAuthAppsResponse: ...
+def parse_response(operation_id: Literal["listOAuthApps", "list_oauth_apps"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> ListOAuthAppsResponse: ...
 
 @overload
-def parse_response(operation_id: Literal["createOAuthApp", "create_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
+def parse_response(operation_id: Literal["createOAuthApp", "create_oauth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
 
 @overload
-def parse_response(operation_id: Literal["getOAuthApp", "get_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
+def parse_response(operation_id: Literal["getOAuthApp", "get_oauth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
 
 @overload
-def parse_response(operation_id: Literal["updateOAuthApp", "update_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
+def parse_response(operation_id: Literal["updateOAuthApp", "update_oauth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthApp: ...
 
 @overload
-def parse_response(operation_id: Literal["deleteOAuthApp", "delete_o_auth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
+def parse_response(operation_id: Literal["deleteOAuthApp", "delete_oauth_app"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> None: ...
 
 @overload
-def parse_response(operation_id: Literal["createOAuthToken", "create_o_auth_token"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthToken: ...
+def parse_response(operation_id: Literal["createOAuthToken", "create_oauth_token"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthToken: ...
 
 @overload
 def parse_response(operation_id: Literal["exchangeWorkloadIdentityToken", "exchange_workload_identity_token"], status: int, headers: _Headers = None, body: Union[bytes, str] = b"") -> OAuthToken: ...

@@ -1486,9 +1486,9 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
     
     func createKey(params: CreateKeyParams) async throws  -> Key
     
-    func createOAuthApp(params: CreateOAuthAppParams) async throws  -> OAuthApp
+    func createOauthApp(params: CreateOAuthAppParams) async throws  -> OAuthApp
     
-    func createOAuthToken(params: CreateOAuthTokenParams) async throws  -> OAuthToken
+    func createOauthToken(params: CreateOAuthTokenParams) async throws  -> OAuthToken
     
     func createPostureIntegration(params: CreatePostureIntegrationParams) async throws  -> PostureIntegration
     
@@ -1504,7 +1504,7 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
     
     func deleteKey(params: DeleteKeyParams) async throws 
     
-    func deleteOAuthApp(params: DeleteOAuthAppParams) async throws 
+    func deleteOauthApp(params: DeleteOAuthAppParams) async throws 
     
     func deletePostureIntegration(params: DeletePostureIntegrationParams) async throws 
     
@@ -1544,7 +1544,7 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
     
     func getLogStreamingStatus(params: GetLogStreamingStatusParams) async throws  -> LogstreamEndpointPublishingStatus
     
-    func getOAuthApp(params: GetOAuthAppParams) async throws  -> OAuthApp
+    func getOauthApp(params: GetOAuthAppParams) async throws  -> OAuthApp
     
     func getPolicyFile(params: GetPolicyFileParams) async throws  -> PolicyFile
     
@@ -1580,7 +1580,7 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
     
     func listNetworkFlowLogs(params: ListNetworkFlowLogsParams) async throws  -> ListNetworkFlowLogsResponse
     
-    func listOAuthApps(params: ListOAuthAppsParams) async throws  -> ListOAuthAppsResponse
+    func listOauthApps(params: ListOAuthAppsParams) async throws  -> ListOAuthAppsResponse
     
     func listServiceHosts(params: ListServiceHostsParams) async throws  -> ListServiceHostsResponse
     
@@ -1649,7 +1649,7 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
     
     func updateDeviceKey(params: UpdateDeviceKeyParams) async throws 
     
-    func updateOAuthApp(params: UpdateOAuthAppParams) async throws  -> OAuthApp
+    func updateOauthApp(params: UpdateOAuthAppParams) async throws  -> OAuthApp
     
     func updatePostureIntegration(params: UpdatePostureIntegrationParams) async throws  -> PostureIntegration
     
@@ -1884,11 +1884,11 @@ open func createKey(params: CreateKeyParams)async throws  -> Key  {
         )
 }
     
-open func createOAuthApp(params: CreateOAuthAppParams)async throws  -> OAuthApp  {
+open func createOauthApp(params: CreateOAuthAppParams)async throws  -> OAuthApp  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_create_o_auth_app(
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_create_oauth_app(
                         self.uniffiCloneHandle(),FfiConverterTypeCreateOAuthAppParams_lower(params)
                 )
             },
@@ -1900,11 +1900,11 @@ open func createOAuthApp(params: CreateOAuthAppParams)async throws  -> OAuthApp 
         )
 }
     
-open func createOAuthToken(params: CreateOAuthTokenParams)async throws  -> OAuthToken  {
+open func createOauthToken(params: CreateOAuthTokenParams)async throws  -> OAuthToken  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_create_o_auth_token(
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_create_oauth_token(
                         self.uniffiCloneHandle(),FfiConverterTypeCreateOAuthTokenParams_lower(params)
                 )
             },
@@ -2028,11 +2028,11 @@ open func deleteKey(params: DeleteKeyParams)async throws   {
         )
 }
     
-open func deleteOAuthApp(params: DeleteOAuthAppParams)async throws   {
+open func deleteOauthApp(params: DeleteOAuthAppParams)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_o_auth_app(
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_oauth_app(
                         self.uniffiCloneHandle(),FfiConverterTypeDeleteOAuthAppParams_lower(params)
                 )
             },
@@ -2348,11 +2348,11 @@ open func getLogStreamingStatus(params: GetLogStreamingStatusParams)async throws
         )
 }
     
-open func getOAuthApp(params: GetOAuthAppParams)async throws  -> OAuthApp  {
+open func getOauthApp(params: GetOAuthAppParams)async throws  -> OAuthApp  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_get_o_auth_app(
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_get_oauth_app(
                         self.uniffiCloneHandle(),FfiConverterTypeGetOAuthAppParams_lower(params)
                 )
             },
@@ -2636,11 +2636,11 @@ open func listNetworkFlowLogs(params: ListNetworkFlowLogsParams)async throws  ->
         )
 }
     
-open func listOAuthApps(params: ListOAuthAppsParams)async throws  -> ListOAuthAppsResponse  {
+open func listOauthApps(params: ListOAuthAppsParams)async throws  -> ListOAuthAppsResponse  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_list_o_auth_apps(
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_list_oauth_apps(
                         self.uniffiCloneHandle(),FfiConverterTypeListOAuthAppsParams_lower(params)
                 )
             },
@@ -3160,11 +3160,11 @@ open func updateDeviceKey(params: UpdateDeviceKeyParams)async throws   {
         )
 }
     
-open func updateOAuthApp(params: UpdateOAuthAppParams)async throws  -> OAuthApp  {
+open func updateOauthApp(params: UpdateOAuthAppParams)async throws  -> OAuthApp  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_update_o_auth_app(
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_update_oauth_app(
                         self.uniffiCloneHandle(),FfiConverterTypeUpdateOAuthAppParams_lower(params)
                 )
             },
@@ -23364,10 +23364,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key() != 49588) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_o_auth_app() != 36569) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app() != 35481) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_o_auth_token() != 30217) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token() != 16419) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration() != 62633) {
@@ -23391,7 +23391,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key() != 22108) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_o_auth_app() != 14985) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app() != 15840) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration() != 34644) {
@@ -23451,7 +23451,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status() != 61346) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_o_auth_app() != 37251) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app() != 22743) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file() != 48287) {
@@ -23505,7 +23505,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs() != 43541) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_o_auth_apps() != 32137) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps() != 35147) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts() != 52234) {
@@ -23604,7 +23604,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key() != 39457) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_o_auth_app() != 64771) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app() != 35753) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration() != 14443) {

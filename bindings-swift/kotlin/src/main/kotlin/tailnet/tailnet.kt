@@ -766,9 +766,9 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_o_auth_app(
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_o_auth_token(
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration(
     ): Int
@@ -784,7 +784,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_o_auth_app(
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration(
     ): Int
@@ -824,7 +824,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_o_auth_app(
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file(
     ): Int
@@ -860,7 +860,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_o_auth_apps(
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts(
     ): Int
@@ -926,7 +926,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_o_auth_app(
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration(
     ): Int
@@ -1026,9 +1026,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_key(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_o_auth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_oauth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_o_auth_token(`ptr`: Long,`params`: RustBuffer.ByValue,
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_oauth_token(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_posture_integration(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1044,7 +1044,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_key(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_o_auth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_oauth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_posture_integration(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1084,7 +1084,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_get_log_streaming_status(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_get_o_auth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_get_oauth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_get_policy_file(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1120,7 +1120,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_list_network_flow_logs(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_list_o_auth_apps(`ptr`: Long,`params`: RustBuffer.ByValue,
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_list_oauth_apps(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_list_service_hosts(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1186,7 +1186,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_update_device_key(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_update_o_auth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_update_oauth_app(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_update_posture_integration(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1428,10 +1428,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key() and 0xFFFF) != 49588) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_o_auth_app() and 0xFFFF) != 36569) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app() and 0xFFFF) != 35481) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_o_auth_token() and 0xFFFF) != 30217) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token() and 0xFFFF) != 16419) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration() and 0xFFFF) != 62633) {
@@ -1455,7 +1455,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key() and 0xFFFF) != 22108) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_o_auth_app() and 0xFFFF) != 14985) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app() and 0xFFFF) != 15840) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration() and 0xFFFF) != 34644) {
@@ -1515,7 +1515,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status() and 0xFFFF) != 61346) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_o_auth_app() and 0xFFFF) != 37251) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app() and 0xFFFF) != 22743) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file() and 0xFFFF) != 48287) {
@@ -1569,7 +1569,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs() and 0xFFFF) != 43541) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_o_auth_apps() and 0xFFFF) != 32137) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps() and 0xFFFF) != 35147) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts() and 0xFFFF) != 52234) {
@@ -1668,7 +1668,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key() and 0xFFFF) != 39457) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_o_auth_app() and 0xFFFF) != 64771) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app() and 0xFFFF) != 35753) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration() and 0xFFFF) != 14443) {
@@ -3620,9 +3620,9 @@ public interface TailnetClientInterface {
     
     suspend fun `createKey`(`params`: CreateKeyParams): Key
     
-    suspend fun `createOAuthApp`(`params`: CreateOAuthAppParams): OAuthApp
+    suspend fun `createOauthApp`(`params`: CreateOAuthAppParams): OAuthApp
     
-    suspend fun `createOAuthToken`(`params`: CreateOAuthTokenParams): OAuthToken
+    suspend fun `createOauthToken`(`params`: CreateOAuthTokenParams): OAuthToken
     
     suspend fun `createPostureIntegration`(`params`: CreatePostureIntegrationParams): PostureIntegration
     
@@ -3638,7 +3638,7 @@ public interface TailnetClientInterface {
     
     suspend fun `deleteKey`(`params`: DeleteKeyParams)
     
-    suspend fun `deleteOAuthApp`(`params`: DeleteOAuthAppParams)
+    suspend fun `deleteOauthApp`(`params`: DeleteOAuthAppParams)
     
     suspend fun `deletePostureIntegration`(`params`: DeletePostureIntegrationParams)
     
@@ -3678,7 +3678,7 @@ public interface TailnetClientInterface {
     
     suspend fun `getLogStreamingStatus`(`params`: GetLogStreamingStatusParams): LogstreamEndpointPublishingStatus
     
-    suspend fun `getOAuthApp`(`params`: GetOAuthAppParams): OAuthApp
+    suspend fun `getOauthApp`(`params`: GetOAuthAppParams): OAuthApp
     
     suspend fun `getPolicyFile`(`params`: GetPolicyFileParams): PolicyFile
     
@@ -3714,7 +3714,7 @@ public interface TailnetClientInterface {
     
     suspend fun `listNetworkFlowLogs`(`params`: ListNetworkFlowLogsParams): ListNetworkFlowLogsResponse
     
-    suspend fun `listOAuthApps`(`params`: ListOAuthAppsParams): ListOAuthAppsResponse
+    suspend fun `listOauthApps`(`params`: ListOAuthAppsParams): ListOAuthAppsResponse
     
     suspend fun `listServiceHosts`(`params`: ListServiceHostsParams): ListServiceHostsResponse
     
@@ -3783,7 +3783,7 @@ public interface TailnetClientInterface {
     
     suspend fun `updateDeviceKey`(`params`: UpdateDeviceKeyParams)
     
-    suspend fun `updateOAuthApp`(`params`: UpdateOAuthAppParams): OAuthApp
+    suspend fun `updateOauthApp`(`params`: UpdateOAuthAppParams): OAuthApp
     
     suspend fun `updatePostureIntegration`(`params`: UpdatePostureIntegrationParams): PostureIntegration
     
@@ -4124,10 +4124,10 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createOAuthApp`(`params`: CreateOAuthAppParams) : OAuthApp {
+    override suspend fun `createOauthApp`(`params`: CreateOAuthAppParams) : OAuthApp {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_create_o_auth_app(
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_create_oauth_app(
                 uniffiHandle,
                 
         FfiConverterTypeCreateOAuthAppParams.lower(`params`),
@@ -4146,10 +4146,10 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createOAuthToken`(`params`: CreateOAuthTokenParams) : OAuthToken {
+    override suspend fun `createOauthToken`(`params`: CreateOAuthTokenParams) : OAuthToken {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_create_o_auth_token(
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_create_oauth_token(
                 uniffiHandle,
                 
         FfiConverterTypeCreateOAuthTokenParams.lower(`params`),
@@ -4326,10 +4326,10 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deleteOAuthApp`(`params`: DeleteOAuthAppParams) {
+    override suspend fun `deleteOauthApp`(`params`: DeleteOAuthAppParams) {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_o_auth_app(
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_delete_oauth_app(
                 uniffiHandle,
                 
         FfiConverterTypeDeleteOAuthAppParams.lower(`params`),
@@ -4775,10 +4775,10 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getOAuthApp`(`params`: GetOAuthAppParams) : OAuthApp {
+    override suspend fun `getOauthApp`(`params`: GetOAuthAppParams) : OAuthApp {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_get_o_auth_app(
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_get_oauth_app(
                 uniffiHandle,
                 
         FfiConverterTypeGetOAuthAppParams.lower(`params`),
@@ -5171,10 +5171,10 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `listOAuthApps`(`params`: ListOAuthAppsParams) : ListOAuthAppsResponse {
+    override suspend fun `listOauthApps`(`params`: ListOAuthAppsParams) : ListOAuthAppsResponse {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_list_o_auth_apps(
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_list_oauth_apps(
                 uniffiHandle,
                 
         FfiConverterTypeListOAuthAppsParams.lower(`params`),
@@ -5903,10 +5903,10 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `updateOAuthApp`(`params`: UpdateOAuthAppParams) : OAuthApp {
+    override suspend fun `updateOauthApp`(`params`: UpdateOAuthAppParams) : OAuthApp {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_update_o_auth_app(
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_update_oauth_app(
                 uniffiHandle,
                 
         FfiConverterTypeUpdateOAuthAppParams.lower(`params`),
