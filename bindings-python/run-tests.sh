@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 VENV="${XDG_CACHE_HOME:-$HOME/.cache}/tailnet/py-venv"
-PINS=(maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 httpx==0.28.1)
+PINS=(maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 httpx==0.28.1 pdoc==16.0.0)
 
 step() { printf '\n--- python: %s ---\n' "$*"; }
 
 step "venv ($VENV)"
-if ! "$VENV/bin/python" -c 'import maturin, pytest, mypy, httpx' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import maturin, pytest, mypy, httpx, pdoc' 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
 fi
@@ -37,6 +37,32 @@ step "pytest"
 
 step "mypy --strict on the example program"
 (cd /tmp && "$VENV/bin/python" -m mypy --strict --no-incremental "$ROOT/bindings-python/examples/example.py")
+
+step "API reference: pdoc over the installed package, warnings are errors (target/doc-python)"
+pdoc_log="$(mktemp)"
+(cd /tmp && "$VENV/bin/python" -W error::UserWarning - "$ROOT/target/doc-python" 2>"$pdoc_log" <<'PY'
+import sys
+from pathlib import Path
+import pdoc
+import tailnet
+# The model classes are loaded lazily (module __getattr__); pdoc reads the module's namespace.
+for name in tailnet._LAZY_MODELS + ("models", "webhooks"):
+    setattr(tailnet, name, getattr(tailnet, name))
+pdoc.pdoc("tailnet", output_directory=Path(sys.argv[1]))
+PY
+) || { cat "$pdoc_log"; exit 1; }
+if [ -s "$pdoc_log" ]; then cat "$pdoc_log"; echo "pdoc warned (above)"; exit 1; fi
+rm -f "$pdoc_log"
+# help() shows the spec's description at run time, not only in the stubs.
+(cd /tmp && "$VENV/bin/python" - <<'PY'
+import pydoc, tailnet
+text = pydoc.render_doc(tailnet.Client.set_device_tags, renderer=pydoc.plaintext)
+assert "Tags let you assign an identity to a device" in text and "OAuth scopes (any one): `devices:core`" in text, text
+PY
+)
+# Model fields carry the spec's description (attribute docstrings, shown by IDEs and pdoc).
+grep -q "if the keys for the device will not expire" "$ROOT/target/doc-python/tailnet/models.html"
+echo "pdoc: target/doc-python/index.html"
 
 echo
 echo "python: all checks passed"

@@ -57,6 +57,19 @@ cp "$here/examples/app/index.html" "$here/examples/app/main.ts" "$proj/app/"
 cp "$here/examples/example.ts" "$here/examples/tsconfig.json" "$proj/example/"
 tools="$here/tools/node_modules/.bin"
 
+step "API reference: typedoc over the installed package's declarations, warnings are errors (target/doc-js)"
+cat > "$proj/typedoc.tsconfig.json" <<'JSON'
+{ "compilerOptions": { "target": "ES2022", "module": "ES2022", "moduleResolution": "bundler", "lib": ["ES2022", "DOM", "ESNext.Disposable"],
+                       "strict": true, "types": [] },
+  "files": ["node_modules/tailnet/dist/types/index.d.ts"] }
+JSON
+(cd "$proj" && "$tools/typedoc" --entryPoints node_modules/tailnet/dist/types/index.d.ts --tsconfig typedoc.tsconfig.json \
+  --out "$here/../target/doc-js" --name tailnet --readme none --disableSources --treatWarningsAsErrors --logLevel Warn)
+# What an editor shows on hover: the spec's description on a client method and a model field.
+grep -q "Tags let you assign an identity to a device" "$proj/node_modules/tailnet/dist/types/generated.d.ts"
+grep -q "if the keys for the device will not expire" "$proj/node_modules/tailnet/dist/types/generated.d.ts"
+echo "typedoc: target/doc-js/index.html"
+
 step "tsc --noEmit --strict over examples/example.ts (typescript $("$tools/tsc" --version | awk '{print $2}'))"
 "$tools/tsc" -p "$proj/example/tsconfig.json"
 echo "example.ts type-checks"

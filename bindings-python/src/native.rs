@@ -39,7 +39,7 @@ const MAX_DEPTH: usize = 128;
 pub(crate) fn native_error(error: &Error) -> PyErr {
     let payload = match error {
         Error::Build(e) => serde_json::to_value(e),
-        Error::Api(e) => serde_json::to_value(e.as_ref()),
+        Error::Api(e) => Ok(e.to_json()),
         Error::Decode(e) => serde_json::to_value(e),
         Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
     }
@@ -404,6 +404,13 @@ fn parse_response<'py>(py: Python<'py>, operation_id: &str, status: u16, headers
     })
 }
 
+/// The docstring of an operation's client method (the spec's reference text), for `help()`.
+#[pyfunction]
+fn operation_doc(operation_id: &str) -> PyResult<String> {
+    let op = registry::find(operation_id).ok_or_else(|| internal(format!("operation {operation_id} is not in the registry")))?;
+    Ok(crate::stubgen::operation_docstring(op))
+}
+
 /// Every operation: `(id, name, method, path, authenticated, idempotent, scopes, result_spec, params, body_fields)`.
 #[pyfunction]
 fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
@@ -680,6 +687,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_request, m)?)?;
     m.add_function(wrap_pyfunction!(parse_response, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(operation_doc, m)?)?;
     m.add_function(wrap_pyfunction!(models, m)?)?;
     m.add_function(wrap_pyfunction!(redact, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;

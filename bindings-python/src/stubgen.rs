@@ -33,7 +33,7 @@ fn all_models() -> Vec<ModelDef> {
         .iter()
         .map(|(name, fields)| ModelDef {
             name: (*name).to_owned(),
-            doc: format!("The `{name}` object of the Tailscale API."),
+            doc: tailnet::docs::model(name).map(str::to_owned).unwrap_or_else(|| format!("The `{name}` object of the Tailscale API.")),
             fields: fields.iter().map(|f| (py_name(f.name), f.wire.to_owned(), f.ty.to_owned())).collect(),
         })
         .collect();
@@ -80,14 +80,18 @@ fn render_models() -> String {
         }
     }
     for model in &models {
-        let _ = write!(s, "\n\nclass {}(Model):\n    \"\"\"{}\"\"\"\n\n", model.name, model.doc);
+        let _ = write!(s, "\n\nclass {}(Model):\n    \"\"\"{}\n    \"\"\"\n\n", model.name, docstring_body(&model.doc, "    ").trim_start());
         s.push_str("    _fields_ = (\n");
         for (name, wire, ty) in &model.fields {
             let _ = writeln!(s, "        ({name:?}, {wire:?}, {:?}),", parse(ty).spec());
         }
         s.push_str("    )\n\n");
-        for (name, _, ty) in &model.fields {
+        for (name, wire, ty) in &model.fields {
             let _ = writeln!(s, "    {name}: {}", parse(ty).output());
+            // An attribute docstring: what IDEs show on hover and pdoc lists.
+            if let Some(doc) = tailnet::docs::field(&model.name, wire) {
+                let _ = writeln!(s, "    \"\"\"{}\n    \"\"\"", docstring_body(doc, "    ").trim_start());
+            }
         }
     }
     s
@@ -129,7 +133,7 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
     for p in op.params {
         let ty = parse(p.ty);
         let required = !ty.is_optional();
-        params.push(Param { name: py_name(p.name), annotation: ty.input(), required, doc: format!("{} `{}`", location(p.location), p.wire) });
+        params.push(Param { name: py_name(p.name), annotation: ty.input(), required, doc: described(op, p.wire, &format!("{} `{}`", location(p.location), p.wire)) });
     }
     if let Some(body) = op.body {
         let policy_text = body.ty == "PolicyBody";
@@ -141,18 +145,89 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
             let ty = parse(f.ty);
             let required = policy_text && !ty.is_optional();
             let annotation = if required { ty.input() } else { Ty::Optional(Box::new(strip_optional(ty))).input() };
-            params.push(Param { name, annotation, required, doc: format!("body field `{}`", f.wire) });
+            params.push(Param { name, annotation, required, doc: described(op, f.wire, &format!("body field `{}`", f.wire)) });
         }
         if !policy_text && body.ty != "ValidationBody" {
             let ty = parse(body.ty);
             let keyword_fields = !body.fields.is_empty();
             let annotation = if keyword_fields { Ty::Optional(Box::new(ty)).input() } else { ty.input() };
-            params.push(Param { name: "body".into(), annotation, required: !keyword_fields, doc: "the whole request body".into() });
+            params.push(Param { name: "body".into(), annotation, required: !keyword_fields, doc: "The whole request body (instead of its fields as keywords).".into() });
         }
     }
     // Required keywords first (keyword-only, so order is only cosmetic).
     params.sort_by_key(|p| !p.required);
     params
+}
+
+/// A parameter's line: the first paragraph of the spec's description, then where it goes.
+fn described(op: &tailnet::OperationInfo, wire: &str, place: &str) -> String {
+    match op.param_doc(wire).map(first_paragraph).filter(|text| !text.is_empty()) {
+        Some(text) => format!("{} ({place})", text.trim_end_matches('.').to_owned() + "."),
+        None => format!("The {place}."),
+    }
+}
+
+fn first_paragraph(text: &str) -> String {
+    text.split("\n\n").next().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The docstring of a client method (`help(tailnet.Client.set_device_tags)` and the stubs): the
+/// spec's summary and description, the endpoint and its OAuth scopes, the arguments, the result
+/// and the errors the API documents, Google style (pdoc and IDEs render it).
+pub fn operation_docstring(op: &tailnet::OperationInfo) -> String {
+    let doc = op.doc();
+    let mut s = String::new();
+    let summary = doc.map(|d| d.summary).filter(|t| !t.is_empty()).unwrap_or(op.id);
+    let _ = write!(s, "{}.", summary.trim_end_matches('.'));
+    if let Some(description) = doc.map(|d| d.description).filter(|t| !t.is_empty()) {
+        let _ = write!(s, "\n\n{description}");
+    }
+    let scopes = if op.scopes.is_empty() { "none (unauthenticated)".to_owned() } else { op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") };
+    let _ = write!(s, "\n\n`{} {}` (`{}`). OAuth scopes (any one): {scopes}.", op.method, op.full_path(), op.id);
+    let params = operation_params(op);
+    if !params.is_empty() {
+        s.push_str("\n\nArgs:");
+        for p in &params {
+            let _ = write!(s, "\n    {}: {}", p.name, p.doc);
+        }
+    }
+    let result = parse(op.response).output();
+    if result != "None" {
+        let _ = write!(s, "\n\nReturns:\n    {result}");
+    }
+    s.push_str("\n\nRaises:\n    BuildError: a parameter is missing or malformed (it is named); nothing was sent.");
+    for (status, text) in doc.map(|d| d.errors).unwrap_or_default() {
+        let class = tailnet::error::api_error_class(*status);
+        let text = first_paragraph(text);
+        let text = if text.is_empty() { http_reason(*status) } else { text };
+        let _ = write!(s, "\n    {class}: {status}, {}.", text.trim_end_matches('.'));
+    }
+    s.push_str("\n    TransportError: no HTTP response (connection, TLS, timeout).");
+    s
+}
+
+fn http_reason(status: u16) -> String {
+    match status {
+        400 => "bad request",
+        401 => "missing or invalid credentials",
+        403 => "the credentials lack permission",
+        404 => "not found",
+        409 => "conflict",
+        412 => "the If-Match precondition failed",
+        429 => "too many requests",
+        500 => "internal server error",
+        502 => "bad gateway",
+        503 => "service unavailable",
+        504 => "the request took too long",
+        _ => "error",
+    }
+    .to_owned()
+}
+
+/// `text` as the body of a triple-quoted Python string, indented by `indent`.
+fn docstring_body(text: &str, indent: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\"");
+    escaped.lines().map(|l| if l.is_empty() { String::new() } else { format!("{indent}{l}") }).collect::<Vec<_>>().join("\n")
 }
 
 fn strip_optional(ty: Ty) -> Ty {
@@ -303,20 +378,12 @@ fn render_client_stub() -> String {
             }
             let star = if params.is_empty() { "" } else { ", *" };
             let kw = if is_async { "async def" } else { "def" };
-            let docs: Vec<String> = params.iter().map(|p| format!("        - `{}`: {}", p.name, p.doc)).collect();
-            let scopes = if op.scopes.is_empty() { "none".to_owned() } else { op.scopes.join(", ") };
             let _ = write!(
                 s,
-                "    {kw} {}(self{star}{sig}) -> {result}:\n        \"\"\"`{} {}` (`{}`). OAuth scopes: {scopes}.\n",
+                "    {kw} {}(self{star}{sig}) -> {result}:\n        \"\"\"{}\n        \"\"\"\n",
                 op.name,
-                op.method,
-                op.full_path(),
-                op.id
+                docstring_body(&operation_docstring(op), "        ").trim_start()
             );
-            if !docs.is_empty() {
-                let _ = write!(s, "\n{}\n", docs.join("\n"));
-            }
-            s.push_str("        \"\"\"\n");
         }
     }
     s.push_str("\n_Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]], None]\n");

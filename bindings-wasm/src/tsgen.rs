@@ -211,17 +211,41 @@ fn doc(out: &mut String, indent: &str, lines: &[String]) {
         many => {
             let _ = writeln!(out, "{indent}/**");
             for line in many {
-                let _ = writeln!(out, "{indent} * {line}");
+                let _ = writeln!(out, "{}", format!("{indent} * {line}").trim_end());
             }
             let _ = writeln!(out, "{indent} */");
         }
     }
 }
 
+/// Markdown text as TSDoc lines (`*/` cannot end the comment early).
+fn text_lines(text: &str) -> Vec<String> {
+    text.replace("*/", "*\\/").lines().map(str::trim_end).map(str::to_owned).collect()
+}
+
+/// The spec's text of a parameter or field, as TSDoc lines (none when the spec has none).
+fn spec_doc(text: Option<&str>) -> Vec<String> {
+    text.map(text_lines).unwrap_or_default()
+}
+
+/// An operation's TSDoc: the spec's summary and description, the endpoint and its scopes, how it
+/// is retried, and the errors the API documents (the class each status raises).
 fn op_doc(op: &OperationInfo) -> Vec<String> {
-    let mut lines = vec![format!("`{} {}` (`{}`).", op.method, op.full_path(), op.id)];
+    let doc = op.doc();
+    let mut lines = Vec::new();
+    if let Some(doc) = doc {
+        if !doc.summary.is_empty() {
+            lines.push(format!("{}.", doc.summary.trim_end_matches('.')));
+        }
+        if !doc.description.is_empty() {
+            lines.push(String::new());
+            lines.extend(text_lines(doc.description));
+        }
+        lines.push(String::new());
+    }
+    lines.push(format!("`{} {}` (`{}`).", op.method, op.full_path(), op.id));
     if !op.scopes.is_empty() {
-        lines.push(format!("OAuth scopes: {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+        lines.push(format!("OAuth scopes (any one): {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
     }
     if !op.authenticated {
         lines.push("Sent without credentials.".into());
@@ -231,6 +255,17 @@ fn op_doc(op: &OperationInfo) -> Vec<String> {
     } else {
         lines.push("Not idempotent: retried only after 429 or when the request certainly never left.".into());
     }
+    lines.push(String::new());
+    lines.push("@param params - the spec's parameters by wire name (see the parameter type for each one's description)".into());
+    lines.push("@param options - an `AbortSignal` and per-call overrides".into());
+    lines.push("@throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent".into());
+    for (status, text) in doc.map(|d| d.errors).unwrap_or_default() {
+        let first = text.split("\n\n").next().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+        let class = tailnet::error::api_error_class(*status);
+        let what = if first.is_empty() { String::new() } else { format!(": {}", first.trim_end_matches('.')) };
+        lines.push(format!("@throws `{class}` on {status}{what}"));
+    }
+    lines.push("@throws `TransportError` when no HTTP response arrived".into());
     lines
 }
 
@@ -259,9 +294,11 @@ pub fn generate() -> String {
     out.push_str("/** Device-list filters: `<field>=<value>` exact matches; a list matches all of its values. */\n");
     out.push_str("export type DeviceFilters = Record<string, string | string[]>;\n\n");
     for (name, fields) in tailnet::models::MODELS {
+        doc(&mut out, "", &spec_doc(tailnet::docs::model(name)));
         let _ = writeln!(out, "export interface {} {{", ts_name(name));
         for field in fields.iter() {
             let (optional, ty) = parse(field.ty).field(false);
+            doc(&mut out, "  ", &spec_doc(tailnet::docs::field(name, field.wire)));
             let _ = writeln!(out, "  {}{}: {ty};", key(field.wire), if optional { "?" } else { "" });
         }
         out.push_str("}\n\n");
@@ -302,6 +339,7 @@ pub fn generate() -> String {
             // `tailnet` defaults to the client's; every other non-optional parameter is required.
             let optional = optional || (param.location == ParamLocation::Path && param.wire == "tailnet");
             args_required |= !optional;
+            doc(&mut out, "  ", &spec_doc(op.param_doc(param.wire)));
             let _ = writeln!(out, "  {}{}: {ts};", key(param.wire), if optional { "?" } else { "" });
         }
         out.push_str("}\n");

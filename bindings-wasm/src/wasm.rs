@@ -29,7 +29,7 @@ use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, Htt
 pub fn error_detail(error: &Error) -> Value {
     match error {
         Error::Build(e) => serde_json::to_value(e),
-        Error::Api(e) => serde_json::to_value(e.as_ref()),
+        Error::Api(e) => Ok(e.to_json()),
         Error::Decode(e) => serde_json::to_value(e),
         Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
     }

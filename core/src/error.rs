@@ -99,6 +99,39 @@ pub struct ApiError {
     pub required_scope: Option<String>,
 }
 
+/// The name of the error class each binding raises for an API error status (Python and
+/// JavaScript spell them alike), decided once here: `AuthenticationError` (401),
+/// `PermissionDeniedError` (403), `NotFoundError` (404), `ConflictError` (409),
+/// `PreconditionFailedError` (412), `RateLimitError` (429), `ServerError` (5xx), else `ApiError`.
+pub fn api_error_class(status: u16) -> &'static str {
+    match status {
+        401 => "AuthenticationError",
+        403 => "PermissionDeniedError",
+        404 => "NotFoundError",
+        409 => "ConflictError",
+        412 => "PreconditionFailedError",
+        429 => "RateLimitError",
+        500..=599 => "ServerError",
+        _ => "ApiError",
+    }
+}
+
+impl ApiError {
+    /// The error class the bindings raise for this error ([`api_error_class`]).
+    pub fn class_name(&self) -> &'static str {
+        api_error_class(self.status)
+    }
+
+    /// The error as JSON for a binding: the serialized fields plus `errorClass`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("errorClass".into(), self.class_name().into());
+        }
+        value
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "API error {}: {}", self.status, self.message)?;

@@ -127,7 +127,7 @@ impl TypeRef {
     }
 }
 
-/// Implemented by every struct declared with [`model!`]; its fields are [`WireField::FIELDS`].
+/// Implemented by every struct declared with [`model!`](crate::model!); its fields are [`WireField::FIELDS`].
 pub trait Model: WireField + Default + Clone + fmt::Debug {
     const NAME: &'static str;
 }

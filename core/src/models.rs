@@ -51,7 +51,7 @@ model! {
 model! {
     /// Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
     /// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
-    /// Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+    /// Learn more about posture identity at <https://tailscale.com/kb/1326/device-identity>.
     pub struct DevicePostureIdentity {
         "serialNumbers" => serial_numbers: Option<Vec<String>>,
         "disabled" => disabled: Option<bool>,
@@ -72,6 +72,11 @@ model! {
 
 model! {
     /// A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
+    ///
+    /// Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
+    /// This ID can be found by going to the [Machines](https://login.tailscale.com/admin/machines) page in the admin console,
+    /// selecting the relevant device, then finding the ID in the Machine Details section.
+    /// You can also [list all devices](https://tailscale.com/api#tag/devices/get/tailnet/{tailnet}/devices) in the tailnet to get their `nodeId` values.
     pub struct Device {
         /// A list of Tailscale IP addresses for the device,
         /// including both IPv4 (formatted as 100.x.y.z)
@@ -89,10 +94,10 @@ model! {
         ///  this user is the device owner.
         "user" => user: Option<String>,
         /// The MagicDNS name of the device.
-        /// Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+        /// Learn more about MagicDNS at <https://tailscale.com/kb/1081/>.
         "name" => name: Option<String>,
         /// The machine name in the admin console.
-        /// Learn more about machine names at https://tailscale.com/kb/1098/.
+        /// Learn more about machine names at <https://tailscale.com/kb/1098/>.
         "hostname" => hostname: Option<String>,
         /// The version of the Tailscale client
         /// software; this is empty for external devices.
@@ -110,17 +115,17 @@ model! {
         /// When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
         "lastSeen" => last_seen: Option<Timestamp>,
         /// 'true' if the keys for the device will not expire.
-        /// Learn more at https://tailscale.com/kb/1028/.
+        /// Learn more at <https://tailscale.com/kb/1028/>.
         "keyExpiryDisabled" => key_expiry_disabled: Option<bool>,
         /// The expiration date of the device's auth key.
-        /// Learn more about key expiry at https://tailscale.com/kb/1028/.
+        /// Learn more about key expiry at <https://tailscale.com/kb/1028/>.
         "expires" => expires: Option<Timestamp>,
         /// 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
-        /// Learn more about device authorization at https://tailscale.com/kb/1099/.
+        /// Learn more about device authorization at <https://tailscale.com/kb/1099/>.
         "authorized" => authorized: Option<bool>,
         /// 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
         /// if 'false', the device is a member of the tailnet.
-        /// Learn more about node sharing at https://tailscale.com/kb/1084/.
+        /// Learn more about node sharing at <https://tailscale.com/kb/1084/>.
         "isExternal" => is_external: Option<bool>,
         /// 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
         /// If only one device is connected using this node's key, the field is omitted.
@@ -130,16 +135,16 @@ model! {
         /// This value is empty for external devices.
         "machineKey" => machine_key: Option<String>,
         /// Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
-        /// Learn about tailnet locks at https://tailscale.com/kb/1226/.
+        /// Learn about tailnet locks at <https://tailscale.com/kb/1226/>.
         "nodeKey" => node_key: Option<String>,
         /// 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
-        /// Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
+        /// Learn more in the "Allow incoming connections" section of <https://tailscale.com/kb/1072/>.
         "blocksIncomingConnections" => blocks_incoming_connections: Option<bool>,
         /// The subnet routes for this device that have been approved by a tailnet admin.
-        /// Learn more about subnet routes at https://tailscale.com/kb/1019/.
+        /// Learn more about subnet routes at <https://tailscale.com/kb/1019/>.
         "enabledRoutes" => enabled_routes: Option<Vec<String>>,
         /// The subnets this device requests to expose.
-        /// Learn more about subnet routes at https://tailscale.com/kb/1019/.
+        /// Learn more about subnet routes at <https://tailscale.com/kb/1019/>.
         "advertisedRoutes" => advertised_routes: Option<Vec<String>>,
         /// clientConnectivity provides a report on the device's current physical network conditions.
         "clientConnectivity" => client_connectivity: Option<DeviceClientConnectivity>,
@@ -147,24 +152,24 @@ model! {
         /// Once a device is tagged, the tag is the owner of that device.
         /// A single node can have multiple tags assigned.
         /// This value is empty for external devices.
-        /// Learn more about tags at https://tailscale.com/kb/1068/.
+        /// Learn more about tags at <https://tailscale.com/kb/1068/>.
         "tags" => tags: Option<Vec<String>>,
         /// Indicates an issue with the tailnet lock node-key signature on this device.
         /// This field is only populated when tailnet lock is enabled.
         "tailnetLockError" => tailnet_lock_error: Option<String>,
         /// The node's tailnet lock key.
         /// Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
-        /// Learn more about tailnet lock at https://tailscale.com/kb/1226/.
+        /// Learn more about tailnet lock at <https://tailscale.com/kb/1226/>.
         "tailnetLockKey" => tailnet_lock_key: Option<String>,
         /// 'true' if Tailscale SSH is enabled on this device.
-        /// Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
+        /// Learn more about Tailscale SSH at <https://tailscale.com/kb/1193/>.
         "sshEnabled" => ssh_enabled: Option<bool>,
         /// Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
         /// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
-        /// Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+        /// Learn more about posture identity at <https://tailscale.com/kb/1326/device-identity>.
         "postureIdentity" => posture_identity: Option<DevicePostureIdentity>,
         /// 'true' if the device is ephemeral.
-        /// Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
+        /// Learn more about ephemeral nodes at <https://tailscale.com/kb/1111/ephemeral-nodes>.
         "isEphemeral" => is_ephemeral: Option<bool>,
         /// distro provides details of the operating system distribution, if available.
         "distro" => distro: Option<DeviceDistro>,
@@ -215,6 +220,11 @@ model! {
 model! {
     /// A device invite is an invitation that shares a device with an external
     /// user (a user not in the device's tailnet).
+    ///
+    /// Each device invite has a unique ID that is used to identify the invite
+    /// in API calls. You can find all device invite IDs for a particular device
+    /// by [listing all device invites](https://tailscale.com/api#tag/deviceinvites/POST/device/{deviceId}/device-invites)
+    /// for a device.
     pub struct DeviceInvite {
         /// The unique identifier for the invite.
         /// Supply this value wherever {deviceInviteId} is indicated in the endpoint.
@@ -267,6 +277,10 @@ string_enum! {
 model! {
     /// A user invite is an active invitation that lets a user join a tailnet
     /// with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
+    ///
+    /// Each user invite has a unique ID that is used to identify the invite
+    /// in API calls. You can find all user invite IDs for a particular tailnet
+    /// by [listing user invites](https://tailscale.com/api#tag/userinvites/get/tailnet/{tailnet}/user-invites).
     pub struct UserInvite {
         /// The unique identifier for the invite.
         /// Supply this value wherever `userInviteId` is indicated in the endpoint.
@@ -286,6 +300,15 @@ model! {
         "lastEmailSentAt" => last_email_sent_at: Option<Timestamp>,
         /// Included when `email` is not part of the tailnet's domain,
         /// or when `email` is empty. It is the link to accept the invite.
+        ///
+        /// When included, anyone with this link can accept the invite.
+        /// It is not restricted to the person to which the invite was emailed.
+        ///
+        /// When `email` is part of the tailnet's domain (has the same @domain.com
+        /// suffix as the tailnet), the user can join the tailnet automatically by
+        /// logging in with their domain email at <https://login.tailscale.com/start>.
+        /// They'll be assigned the specified `role` upon signing in for the first
+        /// time.
         "inviteUrl" => invite_url: Option<String>,
     }
 }
@@ -642,7 +665,7 @@ model! {
         "s3SecretAccessKey" => s3_secret_access_key: Option<Secret>,
         /// The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
         "s3RoleArn" => s3_role_arn: Option<String>,
-        /// The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
+        /// The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
         "s3ExternalId" => s3_external_id: Option<String>,
         /// The GCS bucket name. Required if the destinationType is `gcs`.
         "gcsBucket" => gcs_bucket: Option<String>,
@@ -718,17 +741,21 @@ model! {
     /// `create` specifies the key's permissions when creating devices.
     pub struct KeyCapabilitiesDevicesCreate {
         /// reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
-        /// Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
+        /// Learn more about reusable auth keys at <https://tailscale.com/kb/1085/#types-of-auth-keys>.
         "reusable" => reusable: Option<bool>,
         /// ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
-        /// Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
+        /// Learn about ephemeral nodes at <https://tailscale.com/kb/1111/>.
         "ephemeral" => ephemeral: Option<bool>,
         /// preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
         /// registered with this key won't require additional approval from a tailnet admin.
-        /// Learn about device approval at https://tailscale.com/kb/1099/.
+        /// Learn about device approval at <https://tailscale.com/kb/1099/>.
         "preauthorized" => preauthorized: Option<bool>,
         /// tags are the tags that will be set on devices registered with this key.
-        /// Learn about tags at https://tailscale.com/kb/1068/.
+        /// Learn about tags at <https://tailscale.com/kb/1068/>.
+        ///
+        /// Whether tags are required or optional depends on the owner of the auth key:
+        /// - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+        /// - When creating an auth key owned by a user (using a user's access token), tags are optional.
         "tags" => tags: Option<Vec<String>>,
     }
 }
@@ -787,10 +814,14 @@ model! {
         /// `capabilities` is a mapping of resources to permissible actions.
         "capabilities" => capabilities: Option<KeyCapabilities>,
         /// A list of scopes granted to the key.
+        ///
+        /// Only applies to OAuth clients, API access tokens, and federated identities.
         "scopes" => scopes: Option<Vec<String>>,
         /// A list of tags associated to the trust credential.
         /// Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
         /// Mandatory if the scopes include "devices:core" or "auth_keys".
+        ///
+        /// Only applies to OAuth clients and federated identities.
         "tags" => tags: Option<Vec<String>>,
         "description" => description: Option<String>,
         /// Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
@@ -798,20 +829,34 @@ model! {
         /// ID of the user who created this key, empty for keys created by trust credentials.
         "userId" => user_id: Option<String>,
         /// The value used when matching against the `aud` claim from an OIDC identity token.
+        ///
+        /// Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+        /// It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+        /// requires a specific audience format.
+        ///
+        /// Only applies to federated identities.
         "audience" => audience: Option<String>,
         /// The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+        ///
+        /// Only applies to federated identities.
         "issuer" => issuer: Option<String>,
         /// The pattern used when matching against the `sub` claim from an OIDC identity token.
         /// This pattern can include `*` characters to match against any character.
+        ///
+        /// Only applies to federated identities.
         "subject" => subject: Option<String>,
         /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
+        ///
+        /// Only applies to federated identities.
         "customClaimRules" => custom_claim_rules: Option<::std::collections::BTreeMap<String, String>>,
     }
 }
 
 string_enum! {
     /// The device posture provider.
+    ///
+    /// Required on POST requests, ignored on PATCH requests.
     pub enum PostureIntegrationProvider {
         Falcon = "falcon",
         Intune = "intune",
@@ -842,14 +887,27 @@ model! {
     /// A configured PostureIntegration.
     pub struct PostureIntegration {
         /// The device posture provider.
+        ///
+        /// Required on POST requests, ignored on PATCH requests.
         "provider" => provider: Option<PostureIntegrationProvider>,
         /// Identifies which of the provider's clouds to integrate with.
+        ///
+        /// - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+        /// - For Microsoft Intune, it will be one of `global` or `us-gov`.
+        /// - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+        /// - For Kolide, this is left blank.
         "cloudId" => cloud_id: Option<String>,
         /// Unique identifier for your client.
+        ///
+        /// - For Microsoft Intune, it will be your application's UUID.
+        /// - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+        /// - For Kandji, Kolide and Sentinel One, this is left blank.
         "clientId" => client_id: Option<String>,
         /// The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
         "tenantId" => tenant_id: Option<String>,
         /// The secret (auth key, token, etc.) used to authenticate with the provider.
+        ///
+        /// Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
         "clientSecret" => client_secret: Option<Secret>,
         /// A unique identifier for the integration (generated by the system).
         "id" => id: Option<String>,
@@ -869,7 +927,7 @@ string_enum! {
 }
 
 string_enum! {
-    /// The role of the user. Learn more about [user roles](kb/1138/user-roles).
+    /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
     pub enum UserRole {
         Owner = "owner",
         Member = "member",
@@ -910,7 +968,7 @@ model! {
         "created" => created: Option<Timestamp>,
         /// The type of relation this user has to the tailnet associated with the request.
         "type" => r#type: Option<UserType>,
-        /// The role of the user. Learn more about [user roles](kb/1138/user-roles).
+        /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
         "role" => role: Option<UserRole>,
         /// The status of the user.
         "status" => status: Option<UserStatus>,
@@ -990,16 +1048,19 @@ model! {
         /// The time the webhook endpoint was last modified.
         "lastModified" => last_modified: Option<Timestamp>,
         /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
-        /// Learn more about [webhook events](/kb/1213/webhooks#events).
+        /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
         "subscriptions" => subscriptions: Option<Vec<WebhookEventType>>,
         /// The webhook secret associated with the endpoint.
         /// Only populated on creation or when the secret is rotated.
+        ///
+        /// This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+        /// Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
         "secret" => secret: Option<Secret>,
     }
 }
 
 string_enum! {
-    /// Which user roles are allowed to [join external tailnets](/kb/1271/invite-any-user).
+    /// Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
     pub enum TailnetSettingsUsersRoleAllowedToJoinExternalTailnets {
         None = "none",
         Admin = "admin",
@@ -1014,29 +1075,32 @@ model! {
         "aclsExternallyManagedOn" => acls_externally_managed_on: Option<bool>,
         /// Link to the external tailnet policy definition or management solution for this tailnet.
         "aclsExternalLink" => acls_external_link: Option<String>,
-        /// Whether [device approval](/kb/1099/device-approval) is enabled for the tailnet.
+        /// Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
         "devicesApprovalOn" => devices_approval_on: Option<bool>,
-        /// Whether [auto updates](/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
+        /// Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
         "devicesAutoUpdatesOn" => devices_auto_updates_on: Option<bool>,
-        /// The [key expiry](/kb/1028/key-expiry) duration for devices on this tailnet.
+        /// The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
         "devicesKeyDurationDays" => devices_key_duration_days: Option<i64>,
-        /// Whether [user approval](/kb/1239/user-approval) is enabled for this tailnet.
+        /// Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
         "usersApprovalOn" => users_approval_on: Option<bool>,
-        /// Which user roles are allowed to [join external tailnets](/kb/1271/invite-any-user).
+        /// Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
         "usersRoleAllowedToJoinExternalTailnets" => users_role_allowed_to_join_external_tailnets: Option<TailnetSettingsUsersRoleAllowedToJoinExternalTailnets>,
-        /// Whether [network flog logs](/kb/1219/network-flow-logs) are enabled for the tailnet.
+        /// Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
         "networkFlowLoggingOn" => network_flow_logging_on: Option<bool>,
-        /// Whether [regional routing](/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
+        /// Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
         "regionalRoutingOn" => regional_routing_on: Option<bool>,
-        /// Whether [identity collection](/kb/1326/device-identity) is enabled for [device posture](/kb/1288/device-posture) integrations for the tailnet.
+        /// Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
         "postureIdentityCollectionOn" => posture_identity_collection_on: Option<bool>,
-        /// Whether provisioning of [HTTPS certificates](/kb/1153/enabling-https) is enabled for this tailnet.
+        /// Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
         "httpsEnabled" => https_enabled: Option<bool>,
     }
 }
 
 model! {
     /// An information summary for a Service.
+    ///
+    /// Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
+    /// and optional tags.
     pub struct VIPServiceInfo {
         /// The unique name of the Service.
         "name" => name: Option<String>,
@@ -1045,6 +1109,8 @@ model! {
         /// An optional comment for the Service.
         "comment" => comment: Option<String>,
         /// A list of protocol:port pairs to be exposed by the Service.
+        ///
+        /// The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
         "ports" => ports: Option<Vec<String>>,
         /// A list of optional tags associated with the Service.
         "tags" => tags: Option<Vec<String>>,
@@ -1095,10 +1161,13 @@ model! {
         "description" => description: Option<String>,
         /// The list of permitted redirect URIs for the OAuth authorization code flow.
         /// At least one redirect URI is required.
+        ///
+        /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+        /// which may use any scheme. Raw IP address hosts are not permitted.
         "redirectURIs" => redirect_uris: Option<Vec<String>>,
         /// The list of OAuth scopes granted to the app.
         /// Must be non-empty.
-        /// Learn more about [OAuth clients and scopes](/kb/1215/oauth-clients).
+        /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
         "scopes" => scopes: Option<Vec<String>>,
         /// The list of custom node attributes that the OAuth app is allowed to set.
         "allowedNodeAttributes" => allowed_node_attributes: Option<Vec<String>>,
@@ -1159,6 +1228,12 @@ model! {
     /// The `SetDeviceNameRequest` object.
     pub struct SetDeviceNameRequest {
         /// The new name for the device.
+        ///
+        /// This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+        /// or just the base name (e.g. "nodename").
+        ///
+        /// If `name` is unset or provided empty, the device's name is reset to be
+        /// generated from its OS hostname.
         "name" => name: String,
     }
 }
@@ -1192,6 +1267,11 @@ model! {
     /// The `SetCustomDevicePostureAttributesRequest` object.
     pub struct SetCustomDevicePostureAttributesRequest {
         /// A value can be either a string, number or boolean.
+        ///
+        /// A string value can have a maximum length of 50 characters,
+        /// and can only contain letters, numbers, underscores, and periods.
+        ///
+        /// A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
         "value" => value: Option<::serde_json::Value>,
         /// An optional expiry time for a given posture attribute. If set, Tailscale
         /// will automatically remove the attribute within a few minutes after the specified
@@ -1231,7 +1311,7 @@ model! {
 model! {
     /// The `AcceptDeviceInviteRequest` object.
     pub struct AcceptDeviceInviteRequest {
-        /// The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL.
+        /// The URL of the invite (in the form `<https://login.tailscale.com/admin/invite/{code}`>) or the `{code}` component of the URL.
         "invite" => invite: String,
     }
 }
@@ -1246,7 +1326,7 @@ model! {
         /// The name of the device.
         "name" => name: Option<String>,
         /// The MagicDNS name of the device.
-        /// Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+        /// Learn more about MagicDNS at <https://tailscale.com/kb/1081/>.
         "fqdn" => fqdn: Option<String>,
         /// The IPv4 address of the device.
         "ipv4" => ipv4: Option<String>,
@@ -1500,22 +1580,40 @@ model! {
         /// `capabilities` is a mapping of resources to permissible actions.
         "capabilities" => capabilities: Option<KeyCapabilities>,
         /// Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+        ///
+        /// Only applies to auth keys.
         "expirySeconds" => expiry_seconds: Option<i64>,
         /// A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
         /// See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+        ///
+        /// Only applies to OAuth clients and federated identities.
         "scopes" => scopes: Option<Vec<String>>,
         /// A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
         /// Mandatory if the scopes include "devices:core" or "auth_keys".
+        ///
+        /// Only applies to OAuth clients and federated identities.
         "tags" => tags: Option<Vec<String>>,
         /// The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+        ///
+        /// Only applies to federated identities.
         "issuer" => issuer: Option<String>,
         /// The pattern used when matching against the `sub` claim from an OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
+        ///
+        /// Only applies to federated identities.
         "subject" => subject: Option<String>,
         /// The value used when matching against the `aud` claim from an OIDC identity token.
+        ///
+        /// Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+        /// It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+        /// requires a specific audience format.
+        ///
+        /// Only applies to federated identities.
         "audience" => audience: Option<String>,
         /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
+        ///
+        /// Only applies to federated identities.
         "customClaimRules" => custom_claim_rules: Option<::std::collections::BTreeMap<String, String>>,
     }
 }
@@ -1534,14 +1632,22 @@ model! {
         /// Mandatory if the scopes include "devices:core" or "auth_keys".
         "tags" => tags: Option<Vec<String>>,
         /// The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+        ///
+        /// Only applies to federated identities.
         "issuer" => issuer: Option<String>,
         /// The pattern used when matching against the `sub` claim from an OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
+        ///
+        /// Only applies to federated identities.
         "subject" => subject: Option<String>,
         /// The value used when matching against the `aud` claim from an OIDC identity token.
+        ///
+        /// Only applies to federated identities.
         "audience" => audience: Option<String>,
         /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
+        ///
+        /// Only applies to federated identities.
         "customClaimRules" => custom_claim_rules: Option<::std::collections::BTreeMap<String, String>>,
     }
 }
@@ -1618,7 +1724,7 @@ model! {
 model! {
     /// The `UpdateUserRoleRequest` object.
     pub struct UpdateUserRoleRequest {
-        /// The role of the user. Learn more about [user roles](kb/1138/user-roles).
+        /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
         "role" => role: Option<UserRole>,
     }
 }
@@ -1668,7 +1774,7 @@ model! {
         /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
         "providerType" => provider_type: Option<ProviderType>,
         /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
-        /// Learn more about [webhook events](/kb/1213/webhooks#events).
+        /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
         "subscriptions" => subscriptions: Vec<WebhookEventType>,
     }
 }
@@ -1677,7 +1783,7 @@ model! {
     /// The `UpdateWebhookRequest` object.
     pub struct UpdateWebhookRequest {
         /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
-        /// Learn more about [webhook events](/kb/1213/webhooks#events).
+        /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
         "subscriptions" => subscriptions: Option<Vec<WebhookEventType>>,
     }
 }
@@ -1722,10 +1828,13 @@ model! {
         "description" => description: Option<String>,
         /// The list of permitted redirect URIs for the OAuth authorization code flow.
         /// At least one redirect URI is required.
+        ///
+        /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+        /// which may use any scheme. Raw IP address hosts are not permitted.
         "redirectURIs" => redirect_uris: Vec<String>,
         /// The list of OAuth scopes granted to the app.
         /// Must be non-empty.
-        /// Learn more about [OAuth clients and scopes](/kb/1215/oauth-clients).
+        /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
         "scopes" => scopes: Vec<String>,
         /// The list of custom node attributes that the OAuth app is allowed to set.
         "allowedNodeAttributes" => allowed_node_attributes: Option<Vec<String>>,
@@ -1743,10 +1852,13 @@ model! {
         "description" => description: Option<String>,
         /// The list of permitted redirect URIs for the OAuth authorization code flow.
         /// At least one redirect URI is required.
+        ///
+        /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+        /// which may use any scheme. Raw IP address hosts are not permitted.
         "redirectURIs" => redirect_uris: Vec<String>,
         /// The list of OAuth scopes granted to the app.
         /// Must be non-empty.
-        /// Learn more about [OAuth clients and scopes](/kb/1215/oauth-clients).
+        /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
         "scopes" => scopes: Vec<String>,
         /// The list of custom node attributes that the OAuth app is allowed to set.
         "allowedNodeAttributes" => allowed_node_attributes: Option<Vec<String>>,

@@ -80,6 +80,23 @@ impl OperationInfo {
     pub fn param(&self, wire_or_name: &str) -> Option<&'static ParamInfo> {
         self.params.iter().find(|p| p.wire == wire_or_name || p.name == wire_or_name)
     }
+
+    /// The spec's reference text of this operation.
+    pub fn doc(&self) -> Option<&'static crate::docs::OperationDoc> {
+        crate::docs::operation(self.id)
+    }
+
+    /// The spec's description of a parameter or request-body field, by wire name.
+    pub fn param_doc(&self, wire: &str) -> Option<&'static str> {
+        let param = self.doc().and_then(|doc| doc.params.iter().find(|(name, _)| *name == wire)).map(|(_, text)| *text);
+        param.or_else(|| {
+            let body = self.body?;
+            match crate::model::TypeRef::parse(body.ty) {
+                crate::model::TypeRef::Named(model) => crate::docs::field(&model, wire),
+                _ => None,
+            }
+        })
+    }
 }
 
 /// An API operation: builds its request from typed parameters and parses its response.

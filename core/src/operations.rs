@@ -13,7 +13,9 @@ use crate::Timestamp;
 operation! {
     /// List tailnet devices
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/devices`
+    /// Lists the devices in a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/devices` · OAuth scopes (any one): `devices:core:read`
     ListTailnetDevices {
         id: "listTailnetDevices",
         name: "list_tailnet_devices",
@@ -25,9 +27,60 @@ operation! {
         idempotent: true,
         params: ListTailnetDevicesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
             /// Currently, there are two supported options:
+            ///
+            /// - **`all`:** return all fields in the response
+            /// - **`default`:** return the following fields
+            ///   - `addresses`
+            ///   - `id`
+            ///   - `nodeId`
+            ///   - `user`
+            ///   - `name`
+            ///   - `hostname`
+            ///   - `clientVersion`
+            ///   - `updateAvailable`
+            ///   - `os`
+            ///   - `created`
+            ///   - `connectedToControl`
+            ///   - `lastSeen`
+            ///   - `keyExpiryDisabled`
+            ///   - `expires`
+            ///   - `authorized`
+            ///   - `isExternal`
+            ///   - `machineKey`
+            ///   - `nodeKey`
+            ///   - `blocksIncomingConnections`
+            ///   - `tailnetLockKey`
+            ///   - `tailnetLockError`
+            ///   - `tags`
+            ///   - `isEphemeral`
+            ///
+            /// If the `fields` parameter is not supplied, then the default (limited fields) option is used.
             query fields "fields": Option<DeviceFields> = "fields",
             /// This endpoint supports server-side filtering of devices by specifying one
             /// or more filters in the form `<field>=<value>`. Fields must be a top-level
@@ -49,7 +102,14 @@ operation! {
 operation! {
     /// Batch update custom device posture attributes
     ///
-    /// `PATCH /api/v2/tailnet/{tailnet}/device-attributes`
+    /// Batch updates posture attributes across devices in a tailnet.
+    ///
+    /// This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+    /// Specifying `null` for an attribute will delete that attribute.
+    ///
+    /// Attributes must be in the `custom:` namespace.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/device-attributes` · OAuth scopes (any one): `devices:posture_attributes`
     BatchUpdateCustomDevicePostureAttributes {
         id: "batchUpdateCustomDevicePostureAttributes",
         name: "batch_update_custom_device_posture_attributes",
@@ -61,6 +121,29 @@ operation! {
         idempotent: true,
         params: BatchUpdateCustomDevicePostureAttributesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<BatchUpdateCustomDevicePostureAttributesRequest>,
@@ -71,7 +154,9 @@ operation! {
 operation! {
     /// Get a device
     ///
-    /// `GET /api/v2/device/{deviceId}`
+    /// Retrieve the details for the specified device.
+    ///
+    /// `GET /api/v2/device/{deviceId}` · OAuth scopes (any one): `devices:core:read`
     GetDevice {
         id: "getDevice",
         name: "get_device",
@@ -87,6 +172,34 @@ operation! {
             path device_id "device_id": String = "deviceId",
             /// Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
             /// Currently, there are two supported options:
+            ///
+            /// - **`all`:** return all fields in the response
+            /// - **`default`:** return the following fields
+            ///   - `addresses`
+            ///   - `id`
+            ///   - `nodeId`
+            ///   - `user`
+            ///   - `name`
+            ///   - `hostname`
+            ///   - `clientVersion`
+            ///   - `updateAvailable`
+            ///   - `os`
+            ///   - `created`
+            ///   - `connectedToControl`
+            ///   - `lastSeen`
+            ///   - `keyExpiryDisabled`
+            ///   - `expires`
+            ///   - `authorized`
+            ///   - `isExternal`
+            ///   - `machineKey`
+            ///   - `nodeKey`
+            ///   - `blocksIncomingConnections`
+            ///   - `tailnetLockKey`
+            ///   - `tailnetLockError`
+            ///   - `tags`
+            ///   - `isEphemeral`
+            ///
+            /// If the `fields` parameter is not supplied, then the default (limited fields) option is used.
             query fields "fields": Option<DeviceFields> = "fields",
         },
         response: Json<Device>,
@@ -96,7 +209,11 @@ operation! {
 operation! {
     /// Delete a device
     ///
-    /// `DELETE /api/v2/device/{deviceId}`
+    /// Deletes the device from its tailnet.
+    /// The device must belong to the requesting user's tailnet.
+    /// Deleting devices shared with the tailnet is not supported.
+    ///
+    /// `DELETE /api/v2/device/{deviceId}` · OAuth scopes (any one): `devices:core`
     DeleteDevice {
         id: "deleteDevice",
         name: "delete_device",
@@ -118,7 +235,11 @@ operation! {
 operation! {
     /// Expire a device's key
     ///
-    /// `POST /api/v2/device/{deviceId}/expire`
+    /// Mark a device's node key as expired.
+    /// This will require the device to re-authenticate in order to connect to the tailnet.
+    /// The device must belong to the requesting user's tailnet.
+    ///
+    /// `POST /api/v2/device/{deviceId}/expire` · OAuth scopes (any one): `devices:core`
     ExpireDeviceKey {
         id: "expireDeviceKey",
         name: "expire_device_key",
@@ -140,7 +261,16 @@ operation! {
 operation! {
     /// List device routes
     ///
-    /// `GET /api/v2/device/{deviceId}/routes`
+    /// Retrieve the list of subnet routes that a device is advertising,
+    /// as well as those that are enabled for it.
+    ///
+    /// Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+    /// If a device has advertised routes, they are not exposed to traffic until they are enabled.
+    /// Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+    ///
+    /// Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+    ///
+    /// `GET /api/v2/device/{deviceId}/routes` · OAuth scopes (any one): `devices:routes:read`
     ListDeviceRoutes {
         id: "listDeviceRoutes",
         name: "list_device_routes",
@@ -162,7 +292,16 @@ operation! {
 operation! {
     /// Set device routes
     ///
-    /// `POST /api/v2/device/{deviceId}/routes`
+    /// Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+    /// [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+    ///
+    /// Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+    /// If a device has advertised routes, they are not exposed to traffic until they are enabled.
+    /// Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+    ///
+    /// Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+    ///
+    /// `POST /api/v2/device/{deviceId}/routes` · OAuth scopes (any one): `devices:routes`
     SetDeviceRoutes {
         id: "setDeviceRoutes",
         name: "set_device_routes",
@@ -185,7 +324,10 @@ operation! {
 operation! {
     /// Authorize device
     ///
-    /// `POST /api/v2/device/{deviceId}/authorized`
+    /// This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+    /// according to the authorized field in the payload.
+    ///
+    /// `POST /api/v2/device/{deviceId}/authorized` · OAuth scopes (any one): `devices:core`
     AuthorizeDevice {
         id: "authorizeDevice",
         name: "authorize_device",
@@ -208,7 +350,12 @@ operation! {
 operation! {
     /// Set device name
     ///
-    /// `POST /api/v2/device/{deviceId}/name`
+    /// When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+    /// The device name is the canonical name for the device on your tailnet.
+    ///
+    /// Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+    ///
+    /// `POST /api/v2/device/{deviceId}/name` · OAuth scopes (any one): `devices:core`
     SetDeviceName {
         id: "setDeviceName",
         name: "set_device_name",
@@ -231,7 +378,17 @@ operation! {
 operation! {
     /// Set device tags
     ///
-    /// `POST /api/v2/device/{deviceId}/tags`
+    /// Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+    /// Tags are similar to role accounts, but more flexible.
+    ///
+    /// Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+    /// Once a device is tagged, the tag is the owner of that device.
+    /// A single node can have multiple tags assigned.
+    ///
+    /// Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+    /// Learn more about [tags](https://tailscale.com/kb/1068/).
+    ///
+    /// `POST /api/v2/device/{deviceId}/tags` · OAuth scopes (any one): `devices:core`
     SetDeviceTags {
         id: "setDeviceTags",
         name: "set_device_tags",
@@ -254,7 +411,10 @@ operation! {
 operation! {
     /// Update device key
     ///
-    /// `POST /api/v2/device/{deviceId}/key`
+    /// When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+    /// If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+    ///
+    /// `POST /api/v2/device/{deviceId}/key` · OAuth scopes (any one): `devices:core`
     UpdateDeviceKey {
         id: "updateDeviceKey",
         name: "update_device_key",
@@ -277,7 +437,15 @@ operation! {
 operation! {
     /// Set device IPv4 address
     ///
-    /// `POST /api/v2/device/{deviceId}/ip`
+    /// When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+    /// or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+    /// This endpoint can be used to replace the existing IPv4 address with a specific value.
+    ///
+    /// This action will break any existing connections to this machine.
+    /// You will need to reconnect to this machine using the new IP address.
+    /// You may also need to flush your DNS cache.
+    ///
+    /// `POST /api/v2/device/{deviceId}/ip` · OAuth scopes (any one): `devices:core`
     SetDeviceIp {
         id: "setDeviceIp",
         name: "set_device_ip",
@@ -300,7 +468,10 @@ operation! {
 operation! {
     /// Get device posture attributes
     ///
-    /// `GET /api/v2/device/{deviceId}/attributes`
+    /// Retrieve all posture attributes for the specified device.
+    /// This returns a JSON object of all the key-value pairs of posture attributes for the device.
+    ///
+    /// `GET /api/v2/device/{deviceId}/attributes` · OAuth scopes (any one): `devices:posture_attributes:read`
     GetDevicePostureAttributes {
         id: "getDevicePostureAttributes",
         name: "get_device_posture_attributes",
@@ -322,7 +493,11 @@ operation! {
 operation! {
     /// Set custom device posture attributes
     ///
-    /// `POST /api/v2/device/{deviceId}/attributes/{attributeKey}`
+    /// Create or update a custom posture attribute on the specified device.
+    /// User-managed attributes must be in the custom namespace,
+    /// which is indicated by prefixing the attribute key with `custom:`.
+    ///
+    /// `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` · OAuth scopes (any one): `devices:posture_attributes`
     SetCustomDevicePostureAttributes {
         id: "setCustomDevicePostureAttributes",
         name: "set_custom_device_posture_attributes",
@@ -338,6 +513,18 @@ operation! {
             path device_id "device_id": String = "deviceId",
             /// The name of the posture attribute to set.
             /// This must be prefixed with `custom`:
+            ///
+            /// Keys have a maximum length of 128 characters including the namespace,
+            /// and can only contain letters, numbers, underscores, and colon.
+            ///
+            /// Keys are case-sensitive. Keys must be unique,
+            /// but are checked for uniqueness in a case-insensitive manner.
+            /// For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+            ///
+            /// All values for a given key need to be of the same type,
+            /// which is determined when the first value is written for a given key.
+            /// For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+            /// for another node within the same tailnet.
             #[serde(alias = "attribute_key")]
             path attribute_key "attribute_key": String = "attributeKey",
         },
@@ -349,7 +536,11 @@ operation! {
 operation! {
     /// Delete custom device posture attributes
     ///
-    /// `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}`
+    /// Delete a posture attribute from the specified device.
+    /// This is only applicable to user-managed posture attributes in the custom namespace,
+    /// which is indicated by prefixing the attribute key with `custom:`.
+    ///
+    /// `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` · OAuth scopes (any one): `devices:posture_attributes`
     DeleteCustomDevicePostureAttributes {
         id: "deleteCustomDevicePostureAttributes",
         name: "delete_custom_device_posture_attributes",
@@ -365,6 +556,18 @@ operation! {
             path device_id "device_id": String = "deviceId",
             /// The name of the posture attribute to set.
             /// This must be prefixed with `custom`:
+            ///
+            /// Keys have a maximum length of 128 characters including the namespace,
+            /// and can only contain letters, numbers, underscores, and colon.
+            ///
+            /// Keys are case-sensitive. Keys must be unique,
+            /// but are checked for uniqueness in a case-insensitive manner.
+            /// For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+            ///
+            /// All values for a given key need to be of the same type,
+            /// which is determined when the first value is written for a given key.
+            /// For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+            /// for another node within the same tailnet.
             #[serde(alias = "attribute_key")]
             path attribute_key "attribute_key": String = "attributeKey",
         },
@@ -375,7 +578,9 @@ operation! {
 operation! {
     /// List device invites
     ///
-    /// `GET /api/v2/device/{deviceId}/device-invites`
+    /// List all share invites for a device.
+    ///
+    /// `GET /api/v2/device/{deviceId}/device-invites` · OAuth scopes (any one): `device_invites:read`
     ListDeviceInvites {
         id: "listDeviceInvites",
         name: "list_device_invites",
@@ -397,7 +602,11 @@ operation! {
 operation! {
     /// Create device invites
     ///
-    /// `POST /api/v2/device/{deviceId}/device-invites`
+    /// Create new share invites for a device.
+    ///
+    /// Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+    ///
+    /// `POST /api/v2/device/{deviceId}/device-invites` · OAuth scopes (any one): none (unauthenticated)
     CreateDeviceInvites {
         id: "createDeviceInvites",
         name: "create_device_invites",
@@ -420,7 +629,9 @@ operation! {
 operation! {
     /// List user invites
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/user-invites`
+    /// List all open (not yet accepted) user invites to the tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/user-invites` · OAuth scopes (any one): none (unauthenticated)
     ListUserInvites {
         id: "listUserInvites",
         name: "list_user_invites",
@@ -432,6 +643,29 @@ operation! {
         idempotent: true,
         params: ListUserInvitesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<Vec<UserInvite>>,
@@ -441,7 +675,11 @@ operation! {
 operation! {
     /// Create user invites
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/user-invites`
+    /// Create, and optionally email out, new user invites to join the tailnet.
+    ///
+    /// > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/user-invites` · OAuth scopes (any one): none (unauthenticated)
     CreateUserInvites {
         id: "createUserInvites",
         name: "create_user_invites",
@@ -453,6 +691,29 @@ operation! {
         idempotent: false,
         params: CreateUserInvitesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<Vec<UserInviteRequest>>,
@@ -463,7 +724,9 @@ operation! {
 operation! {
     /// Get a user invite
     ///
-    /// `GET /api/v2/user-invites/{userInviteId}`
+    /// Retrieve a specific user invite.
+    ///
+    /// `GET /api/v2/user-invites/{userInviteId}` · OAuth scopes (any one): none (unauthenticated)
     GetUserInvite {
         id: "getUserInvite",
         name: "get_user_invite",
@@ -485,7 +748,11 @@ operation! {
 operation! {
     /// Delete a user invite
     ///
-    /// `DELETE /api/v2/user-invites/{userInviteId}`
+    /// Deletes a specific user invite.
+    ///
+    /// > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+    ///
+    /// `DELETE /api/v2/user-invites/{userInviteId}` · OAuth scopes (any one): none (unauthenticated)
     DeleteUserInvite {
         id: "deleteUserInvite",
         name: "delete_user_invite",
@@ -507,7 +774,15 @@ operation! {
 operation! {
     /// Resend a user invite
     ///
-    /// `POST /api/v2/user-invites/{userInviteId}/resend`
+    /// Resend a user invite by email. You can only use this if the specified invite
+    /// was originally created with an email specified.
+    /// Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+    ///
+    /// Note: Invite resends are rate limited to one per minute.
+    ///
+    /// > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+    ///
+    /// `POST /api/v2/user-invites/{userInviteId}/resend` · OAuth scopes (any one): none (unauthenticated)
     ResendUserInvite {
         id: "resendUserInvite",
         name: "resend_user_invite",
@@ -529,7 +804,9 @@ operation! {
 operation! {
     /// Get a device invite
     ///
-    /// `GET /api/v2/device-invites/{deviceInviteId}`
+    /// Retrieve a specific device invite.
+    ///
+    /// `GET /api/v2/device-invites/{deviceInviteId}` · OAuth scopes (any one): `device_invites:read`
     GetDeviceInvite {
         id: "getDeviceInvite",
         name: "get_device_invite",
@@ -551,7 +828,9 @@ operation! {
 operation! {
     /// Delete a device invite
     ///
-    /// `DELETE /api/v2/device-invites/{deviceInviteId}`
+    /// Delete a specific device invite.
+    ///
+    /// `DELETE /api/v2/device-invites/{deviceInviteId}` · OAuth scopes (any one): `device_invites`
     DeleteDeviceInvite {
         id: "deleteDeviceInvite",
         name: "delete_device_invite",
@@ -573,7 +852,15 @@ operation! {
 operation! {
     /// Resend a device invite
     ///
-    /// `POST /api/v2/device-invites/{deviceInviteId}/resend`
+    /// Resend a device invite by email. You can only use this if the specified invite
+    /// was originally created with an email specified.
+    /// Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+    ///
+    /// Note: Invite resends are rate limited to one per minute.
+    ///
+    /// Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+    ///
+    /// `POST /api/v2/device-invites/{deviceInviteId}/resend` · OAuth scopes (any one): none (unauthenticated)
     ResendDeviceInvite {
         id: "resendDeviceInvite",
         name: "resend_device_invite",
@@ -595,7 +882,11 @@ operation! {
 operation! {
     /// Accept a device invite
     ///
-    /// `POST /api/v2/device-invites/-/accept`
+    /// Accepts the invitation to share a device into the requesting user's tailnet.
+    ///
+    /// Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+    ///
+    /// `POST /api/v2/device-invites/-/accept` · OAuth scopes (any one): none (unauthenticated)
     AcceptDeviceInvite {
         id: "acceptDeviceInvite",
         name: "accept_device_invite",
@@ -615,7 +906,9 @@ operation! {
 operation! {
     /// List configuration audit logs
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/logging/configuration`
+    /// List all configuration audit logs for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/configuration` · OAuth scopes (any one): `logs:configuration:read`
     ListConfigurationAuditLogs {
         id: "listConfigurationAuditLogs",
         name: "list_configuration_audit_logs",
@@ -627,6 +920,29 @@ operation! {
         idempotent: true,
         params: ListConfigurationAuditLogsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The start of the time window for which to retrieve logs, in RFC 3339 format.
             query start "start": Timestamp = "start",
@@ -646,7 +962,9 @@ operation! {
 operation! {
     /// List network flow logs
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/logging/network`
+    /// List all network flow logs for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/network` · OAuth scopes (any one): `logs:network:read`
     ListNetworkFlowLogs {
         id: "listNetworkFlowLogs",
         name: "list_network_flow_logs",
@@ -658,6 +976,29 @@ operation! {
         idempotent: true,
         params: ListNetworkFlowLogsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The start of the time window for which to retrieve logs, in RFC 3339 format.
             query start "start": Timestamp = "start",
@@ -671,7 +1012,9 @@ operation! {
 operation! {
     /// Get log streaming status
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status`
+    /// Retrieve the log streaming status for the provided log type.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` · OAuth scopes (any one): `log_streaming:read`
     GetLogStreamingStatus {
         id: "getLogStreamingStatus",
         name: "get_log_streaming_status",
@@ -683,6 +1026,29 @@ operation! {
         idempotent: true,
         params: GetLogStreamingStatusParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -695,7 +1061,9 @@ operation! {
 operation! {
     /// Get log streaming configuration
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream`
+    /// Retrieve the log streaming configuration for the provided log type.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` · OAuth scopes (any one): `log_streaming:read`
     GetLogStreamingConfiguration {
         id: "getLogStreamingConfiguration",
         name: "get_log_streaming_configuration",
@@ -707,6 +1075,29 @@ operation! {
         idempotent: true,
         params: GetLogStreamingConfigurationParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -719,7 +1110,9 @@ operation! {
 operation! {
     /// Set log streaming configuration
     ///
-    /// `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream`
+    /// Set the log streaming configuration for the provided log type.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` · OAuth scopes (any one): `log_streaming`
     SetLogStreamingConfiguration {
         id: "setLogStreamingConfiguration",
         name: "set_log_streaming_configuration",
@@ -731,6 +1124,29 @@ operation! {
         idempotent: true,
         params: SetLogStreamingConfigurationParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -744,7 +1160,9 @@ operation! {
 operation! {
     /// Disable log streaming
     ///
-    /// `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream`
+    /// Delete the log streaming configuration for the provided log type.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` · OAuth scopes (any one): `log_streaming`
     DisableLogStreaming {
         id: "disableLogStreaming",
         name: "disable_log_streaming",
@@ -756,6 +1174,29 @@ operation! {
         idempotent: true,
         params: DisableLogStreamingParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -768,7 +1209,10 @@ operation! {
 operation! {
     /// Create or get AWS external id
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/aws-external-id`
+    /// Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+    /// creating a new one for this tailnet when necessary.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/aws-external-id` · OAuth scopes (any one): `log_streaming`
     GetAwsExternalId {
         id: "getAwsExternalId",
         name: "get_aws_external_id",
@@ -780,6 +1224,29 @@ operation! {
         idempotent: false,
         params: GetAwsExternalIdParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<GetAwsExternalIdRequest>,
@@ -790,7 +1257,10 @@ operation! {
 operation! {
     /// Validate external ID integration with IAM role trust policy
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy`
+    /// Validate that Tailscale can assume your IAM role with (and only with)
+    /// this external ID.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` · OAuth scopes (any one): `log_streaming`
     ValidateAwsExternalId {
         id: "validateAwsExternalId",
         name: "validate_aws_external_id",
@@ -802,6 +1272,29 @@ operation! {
         idempotent: true,
         params: ValidateAwsExternalIdParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The AWS external ID to validate.
             path id "id": String = "id",
@@ -814,7 +1307,9 @@ operation! {
 operation! {
     /// List DNS nameservers
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/dns/nameservers`
+    /// Lists the global DNS nameservers for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/nameservers` · OAuth scopes (any one): `dns:read`
     ListDnsNameservers {
         id: "listDnsNameservers",
         name: "list_dns_nameservers",
@@ -826,6 +1321,29 @@ operation! {
         idempotent: true,
         params: ListDnsNameserversParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListDnsNameserversResponse>,
@@ -835,7 +1353,12 @@ operation! {
 operation! {
     /// Set DNS nameservers
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/dns/nameservers`
+    /// Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+    ///
+    /// Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+    /// If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/nameservers` · OAuth scopes (any one): `dns`
     SetDnsNameservers {
         id: "setDnsNameservers",
         name: "set_dns_nameservers",
@@ -847,6 +1370,29 @@ operation! {
         idempotent: true,
         params: SetDnsNameserversParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<SetDnsNameserversRequest>,
@@ -857,7 +1403,9 @@ operation! {
 operation! {
     /// Get DNS preferences
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/dns/preferences`
+    /// Retrieves the DNS preferences that are currently set for the given tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/preferences` · OAuth scopes (any one): `dns:read`
     GetDnsPreferences {
         id: "getDnsPreferences",
         name: "get_dns_preferences",
@@ -869,6 +1417,29 @@ operation! {
         idempotent: true,
         params: GetDnsPreferencesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<DnsPreferences>,
@@ -878,7 +1449,17 @@ operation! {
 operation! {
     /// Set DNS preferences
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/dns/preferences`
+    /// Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+    /// Note that MagicDNS is dependent on DNS servers.
+    /// Learn about [MagicDNS](https://tailscale.com/kb/1081).
+    ///
+    /// If there is at least one DNS server, then MagicDNS can be enabled.
+    /// Otherwise, it returns an error.
+    ///
+    /// Note that removing all nameservers will turn off MagicDNS.
+    /// To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/preferences` · OAuth scopes (any one): `dns`
     SetDnsPreferences {
         id: "setDnsPreferences",
         name: "set_dns_preferences",
@@ -890,6 +1471,29 @@ operation! {
         idempotent: true,
         params: SetDnsPreferencesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<DnsPreferences>,
@@ -900,7 +1504,9 @@ operation! {
 operation! {
     /// List DNS search paths
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/dns/searchpaths`
+    /// Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` · OAuth scopes (any one): `dns:read`
     ListDnsSearchPaths {
         id: "listDnsSearchPaths",
         name: "list_dns_search_paths",
@@ -912,6 +1518,29 @@ operation! {
         idempotent: true,
         params: ListDnsSearchPathsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<DnsSearchPaths>,
@@ -921,7 +1550,9 @@ operation! {
 operation! {
     /// Set DNS search paths
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/dns/searchpaths`
+    /// Replaces the list of search paths for the given tailnet.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` · OAuth scopes (any one): `dns`
     SetDnsSearchPaths {
         id: "setDnsSearchPaths",
         name: "set_dns_search_paths",
@@ -933,6 +1564,29 @@ operation! {
         idempotent: true,
         params: SetDnsSearchPathsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<DnsSearchPaths>,
@@ -943,7 +1597,9 @@ operation! {
 operation! {
     /// Get split DNS
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/dns/split-dns`
+    /// Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/split-dns` · OAuth scopes (any one): `dns:read`
     GetSplitDns {
         id: "getSplitDns",
         name: "get_split_dns",
@@ -955,6 +1611,29 @@ operation! {
         idempotent: true,
         params: GetSplitDnsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>,
@@ -964,7 +1643,11 @@ operation! {
 operation! {
     /// Update split DNS
     ///
-    /// `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns`
+    /// Performs partial updates of the split DNS settings for a given tailnet.
+    /// Only domains specified in the request map will be modified.
+    /// Setting the value of a mapping to `null` clears the nameservers for that domain.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` · OAuth scopes (any one): `dns`
     UpdateSplitDns {
         id: "updateSplitDns",
         name: "update_split_dns",
@@ -976,6 +1659,29 @@ operation! {
         idempotent: true,
         params: UpdateSplitDnsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>,
@@ -986,7 +1692,11 @@ operation! {
 operation! {
     /// Set split DNS
     ///
-    /// `PUT /api/v2/tailnet/{tailnet}/dns/split-dns`
+    /// Replaces the split DNS settings for a given tailnet.
+    /// Setting the value of a mapping to `null` clears the nameservers for that domain.
+    /// Sending an empty object clears nameservers for all domains.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` · OAuth scopes (any one): `dns`
     SetSplitDns {
         id: "setSplitDns",
         name: "set_split_dns",
@@ -998,6 +1708,29 @@ operation! {
         idempotent: true,
         params: SetSplitDnsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>,
@@ -1008,7 +1741,9 @@ operation! {
 operation! {
     /// Get DNS configuration
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/dns/configuration`
+    /// Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/configuration` · OAuth scopes (any one): `dns:read`
     GetDnsConfiguration {
         id: "getDnsConfiguration",
         name: "get_dns_configuration",
@@ -1020,6 +1755,29 @@ operation! {
         idempotent: true,
         params: GetDnsConfigurationParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<DnsConfiguration>,
@@ -1029,7 +1787,15 @@ operation! {
 operation! {
     /// Set DNS configuration
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/dns/configuration`
+    /// Replaces the DNS configuration for the given tailnet.
+    ///
+    /// - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+    /// - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+    /// - `searchPaths` sets custom DNS search domain paths.
+    /// - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+    /// - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/configuration` · OAuth scopes (any one): `dns`
     SetDnsConfiguration {
         id: "setDnsConfiguration",
         name: "set_dns_configuration",
@@ -1041,6 +1807,29 @@ operation! {
         idempotent: true,
         params: SetDnsConfigurationParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<DnsConfiguration>,
@@ -1051,7 +1840,14 @@ operation! {
 operation! {
     /// List tailnet keys
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/keys`
+    /// Returns a list of active auth keys, API access tokens and trust credentials.
+    ///
+    /// If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+    /// - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+    /// - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+    /// - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/keys` · OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`
     ListTailnetKeys {
         id: "listTailnetKeys",
         name: "list_tailnet_keys",
@@ -1063,6 +1859,29 @@ operation! {
         idempotent: true,
         params: ListTailnetKeysParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet.
             query all "all": Option<bool> = "all",
@@ -1074,7 +1893,17 @@ operation! {
 operation! {
     /// Create an auth key or trust credential
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/keys`
+    /// Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+    /// Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+    /// The key will be associated with the user who owns the API access token used to make this call,
+    /// or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+    ///
+    /// Returns a JSON object with the generated key.
+    /// The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+    /// The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+    /// The full key can no longer be retrieved after the initial response.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/keys` · OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`
     CreateKey {
         id: "createKey",
         name: "create_key",
@@ -1086,6 +1915,29 @@ operation! {
         idempotent: false,
         params: CreateKeyParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<CreateKeyRequest>,
@@ -1096,7 +1948,9 @@ operation! {
 operation! {
     /// Get key
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/keys/{keyId}`
+    /// Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` · OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`
     GetKey {
         id: "getKey",
         name: "get_key",
@@ -1108,6 +1962,29 @@ operation! {
         idempotent: true,
         params: GetKeyParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The id of the key.
             /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
@@ -1121,7 +1998,9 @@ operation! {
 operation! {
     /// Delete key
     ///
-    /// `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}`
+    /// Deletes a specific api access token or auth key.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` · OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`
     DeleteKey {
         id: "deleteKey",
         name: "delete_key",
@@ -1133,6 +2012,29 @@ operation! {
         idempotent: true,
         params: DeleteKeyParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The id of the key.
             /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
@@ -1146,7 +2048,9 @@ operation! {
 operation! {
     /// Set key
     ///
-    /// `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}`
+    /// Set the configuration for an existing OAuth client or federated identity.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` · OAuth scopes (any one): `oauth_keys`, `federated_keys`
     SetKey {
         id: "setKey",
         name: "set_key",
@@ -1158,6 +2062,29 @@ operation! {
         idempotent: true,
         params: SetKeyParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The id of the key.
             /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
@@ -1172,7 +2099,15 @@ operation! {
 operation! {
     /// Get policy file
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/acl`
+    /// Retrieves the current policy file for the given tailnet;
+    /// this includes the ACL along with the rules and tests that have been defined.
+    ///
+    /// This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+    /// The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+    ///
+    /// Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/acl` · OAuth scopes (any one): `policy_file:read`
     GetPolicyFile {
         id: "getPolicyFile",
         name: "get_policy_file",
@@ -1184,6 +2119,29 @@ operation! {
         idempotent: true,
         params: GetPolicyFileParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// `json` for JSON, `hujson` (the default) for HuJSON text with comments.
             #[serde(alias = "accept")]
@@ -1191,6 +2149,11 @@ operation! {
             /// Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
             /// Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
             /// If using this, do not supply an `Accept` parameter in the header.
+            ///
+            /// The response will contain a JSON object with the fields:
+            /// - `acl`: a base64-encoded string representation of the huJSON format.
+            /// - `warnings`: array of strings for syntactically valid but nonsensical entries.
+            /// - `errors`: an array of strings for parsing failures.
             query details "details": Option<bool> = "details",
         },
         response: PolicyResponse,
@@ -1200,7 +2163,15 @@ operation! {
 operation! {
     /// Set policy file
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/acl`
+    /// Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+    /// An `If-Match` header can be set to avoid missed updates.
+    ///
+    /// On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+    /// Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+    ///
+    /// Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/acl` · OAuth scopes (any one): `policy_file`
     SetPolicyFile {
         id: "setPolicyFile",
         name: "set_policy_file",
@@ -1212,11 +2183,40 @@ operation! {
         idempotent: true,
         params: SetPolicyFileParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// `json` for JSON, `hujson` (the default) for HuJSON text with comments.
             #[serde(alias = "accept")]
             header accept "accept": Option<PolicyFormat> = "Accept",
             /// This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
+            ///
+            /// - Set the `If-Match` value to that of the `ETag` header returned in a `GET` request to `/api/v2/tailnet/{tailnet}/acl`.
+            ///   Tailscale compares the `ETag` value in your request to that of the current tailnet file and only replaces the file if there's a match.
+            ///   (A mismatch indicates that another update has been made to the file.) For example: `-H "If-Match: \"e0b2816b418\""`.
+            /// - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
+            ///   For example: `-H "If-Match: \"ts-default\""`.
             #[serde(alias = "if_match")]
             header if_match "if_match": Option<String> = "If-Match",
         },
@@ -1228,7 +2228,11 @@ operation! {
 operation! {
     /// Preview rule matches
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/acl/preview`
+    /// When given a user or IP port to match against,
+    /// returns the tailnet policy rules that apply to that resource,
+    /// without saving the policy file to the server.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/acl/preview` · OAuth scopes (any one): `policy_file:read`
     PreviewRuleMatches {
         id: "previewRuleMatches",
         name: "preview_rule_matches",
@@ -1240,12 +2244,39 @@ operation! {
         idempotent: true,
         params: PreviewRuleMatchesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Specify for which type of resource (user or IP port) matching rules are to be fetched.
             /// Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
+            ///
+            /// OAuth Scope: `policy_file:read`.
             query r#type "type": PreviewRuleMatchesType = "type",
             /// - If `type` is `user`, provide the email of a valid user with registered machines.
             /// - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`.
+            ///
+            /// The supplied policy file is queried with this parameter to determine which rules match.
             #[serde(alias = "preview_for")]
             query preview_for "preview_for": String = "previewFor",
         },
@@ -1257,7 +2288,19 @@ operation! {
 operation! {
     /// Validate and test policy file
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/acl/validate`
+    /// This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+    ///
+    /// - Run ACL tests: When the request body contains ACL tests as a JSON array,
+    ///   Tailscale runs ACL tests against the tailnet's current policy file.
+    ///   Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+    /// - Validate a new policy file: When the request body is a JSON object,
+    ///   Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+    ///   including any new rules and tests.
+    ///   It validates that the policy file is parsable and runs tests to validate the existing rules.
+    ///
+    /// In either case, this method does not modify the tailnet policy file in any way.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/acl/validate` · OAuth scopes (any one): `policy_file:read`
     ValidateAndTestPolicyFile {
         id: "validateAndTestPolicyFile",
         name: "validate_and_test_policy_file",
@@ -1269,6 +2312,29 @@ operation! {
         idempotent: true,
         params: ValidateAndTestPolicyFileParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: ValidationBody,
@@ -1279,7 +2345,9 @@ operation! {
 operation! {
     /// List all posture integrations
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/posture/integrations`
+    /// List all of the posture integrations for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/posture/integrations` · OAuth scopes (any one): `feature_settings:read`
     GetPostureIntegrations {
         id: "getPostureIntegrations",
         name: "get_posture_integrations",
@@ -1291,6 +2359,29 @@ operation! {
         idempotent: true,
         params: GetPostureIntegrationsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<GetPostureIntegrationsResponse>,
@@ -1300,7 +2391,13 @@ operation! {
 operation! {
     /// Create a posture integration
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/posture/integrations`
+    /// Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+    ///
+    /// Must include `provider` and `clientSecret`.
+    ///
+    /// Currently, only one integration for each provider is supported.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/posture/integrations` · OAuth scopes (any one): `feature_settings`
     CreatePostureIntegration {
         id: "createPostureIntegration",
         name: "create_posture_integration",
@@ -1312,6 +2409,29 @@ operation! {
         idempotent: false,
         params: CreatePostureIntegrationParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<PostureIntegration>,
@@ -1322,7 +2442,9 @@ operation! {
 operation! {
     /// Get a posture integration
     ///
-    /// `GET /api/v2/posture/integrations/{id}`
+    /// Gets the posture integration identified by `{id}`.
+    ///
+    /// `GET /api/v2/posture/integrations/{id}` · OAuth scopes (any one): `feature_settings:read`
     GetPostureIntegration {
         id: "getPostureIntegration",
         name: "get_posture_integration",
@@ -1343,7 +2465,9 @@ operation! {
 operation! {
     /// Update a posture integration
     ///
-    /// `PATCH /api/v2/posture/integrations/{id}`
+    /// Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+    ///
+    /// `PATCH /api/v2/posture/integrations/{id}` · OAuth scopes (any one): `feature_settings`
     UpdatePostureIntegration {
         id: "updatePostureIntegration",
         name: "update_posture_integration",
@@ -1365,7 +2489,9 @@ operation! {
 operation! {
     /// Delete a posture integration
     ///
-    /// `DELETE /api/v2/posture/integrations/{id}`
+    /// Delete a specific posture integration.
+    ///
+    /// `DELETE /api/v2/posture/integrations/{id}` · OAuth scopes (any one): `feature_settings`
     DeletePostureIntegration {
         id: "deletePostureIntegration",
         name: "delete_posture_integration",
@@ -1386,7 +2512,9 @@ operation! {
 operation! {
     /// List users
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/users`
+    /// List all users of a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/users` · OAuth scopes (any one): `users:read`
     ListUsers {
         id: "listUsers",
         name: "list_users",
@@ -1398,10 +2526,33 @@ operation! {
         idempotent: true,
         params: ListUsersParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Allows for filtering the output by user type.
             query r#type "type": Option<ListUsersType> = "type",
-            /// Allows for filtering the output by user role. Learn more about [user roles](kb/1138/user-roles).
+            /// Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
             query role "role": Option<ListUsersRole> = "role",
         },
         response: Json<ListUsersResponse>,
@@ -1411,7 +2562,9 @@ operation! {
 operation! {
     /// Get a user
     ///
-    /// `GET /api/v2/users/{userId}`
+    /// Retrieve details about the specified user.
+    ///
+    /// `GET /api/v2/users/{userId}` · OAuth scopes (any one): `users:read`
     GetUser {
         id: "getUser",
         name: "get_user",
@@ -1433,7 +2586,13 @@ operation! {
 operation! {
     /// Update user role
     ///
-    /// `POST /api/v2/users/{userId}/role`
+    /// Update the role for the specified user.
+    ///
+    /// Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+    ///
+    /// > ⓘ User-based access tokens cannot update their own user's role.
+    ///
+    /// `POST /api/v2/users/{userId}/role` · OAuth scopes (any one): `users`
     UpdateUserRole {
         id: "updateUserRole",
         name: "update_user_role",
@@ -1456,7 +2615,16 @@ operation! {
 operation! {
     /// Approve a user
     ///
-    /// `POST /api/v2/users/{userId}/approve`
+    /// Approve a pending user's access to the tailnet.
+    /// This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+    ///
+    /// User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+    ///
+    /// Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+    ///
+    /// > ⓘ User-based access tokens cannot approve their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/approve` · OAuth scopes (any one): `users`
     ApproveUser {
         id: "approveUser",
         name: "approve_user",
@@ -1478,7 +2646,11 @@ operation! {
 operation! {
     /// Suspend a user
     ///
-    /// `POST /api/v2/users/{userId}/suspend`
+    /// Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+    ///
+    /// > ⓘ User-based access tokens cannot suspend their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/suspend` · OAuth scopes (any one): `users`
     SuspendUser {
         id: "suspendUser",
         name: "suspend_user",
@@ -1500,7 +2672,11 @@ operation! {
 operation! {
     /// Restore a user
     ///
-    /// `POST /api/v2/users/{userId}/restore`
+    /// Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+    ///
+    /// > ⓘ User-based access tokens cannot restore their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/restore` · OAuth scopes (any one): `users`
     RestoreUser {
         id: "restoreUser",
         name: "restore_user",
@@ -1522,7 +2698,11 @@ operation! {
 operation! {
     /// Delete a user
     ///
-    /// `POST /api/v2/users/{userId}/delete`
+    /// Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+    ///
+    /// > ⓘ User-based access tokens cannot delete their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/delete` · OAuth scopes (any one): `users`
     DeleteUser {
         id: "deleteUser",
         name: "delete_user",
@@ -1544,7 +2724,9 @@ operation! {
 operation! {
     /// Get contacts
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/contacts`
+    /// Retrieve the tailnet's current contacts.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/contacts` · OAuth scopes (any one): `account_settings:read`
     GetContacts {
         id: "getContacts",
         name: "get_contacts",
@@ -1556,6 +2738,29 @@ operation! {
         idempotent: true,
         params: GetContactsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<GetContactsResponse>,
@@ -1565,7 +2770,9 @@ operation! {
 operation! {
     /// Update contact
     ///
-    /// `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}`
+    /// Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` · OAuth scopes (any one): `account_settings`
     UpdateContact {
         id: "updateContact",
         name: "update_contact",
@@ -1577,6 +2784,29 @@ operation! {
         idempotent: true,
         params: UpdateContactParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Type of contact.
             #[serde(alias = "contact_type")]
@@ -1590,7 +2820,9 @@ operation! {
 operation! {
     /// Resend verification email
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email`
+    /// Resends the verification email for this contact, if and only if verification is still pending.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` · OAuth scopes (any one): `account_settings`
     ResendContactVerificationEmail {
         id: "resendContactVerificationEmail",
         name: "resend_contact_verification_email",
@@ -1602,6 +2834,29 @@ operation! {
         idempotent: false,
         params: ResendContactVerificationEmailParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Type of contact.
             #[serde(alias = "contact_type")]
@@ -1614,7 +2869,9 @@ operation! {
 operation! {
     /// List webhooks
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/webhooks`
+    /// List all webhooks for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/webhooks` · OAuth scopes (any one): `webhooks:read`
     ListWebhooks {
         id: "listWebhooks",
         name: "list_webhooks",
@@ -1626,6 +2883,29 @@ operation! {
         idempotent: true,
         params: ListWebhooksParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListWebhooksResponse>,
@@ -1635,7 +2915,9 @@ operation! {
 operation! {
     /// Create a webhook
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/webhooks`
+    /// Create a webhook within a tailnet.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/webhooks` · OAuth scopes (any one): `webhooks`
     CreateWebhook {
         id: "createWebhook",
         name: "create_webhook",
@@ -1647,6 +2929,29 @@ operation! {
         idempotent: false,
         params: CreateWebhookParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<CreateWebhookRequest>,
@@ -1657,7 +2962,9 @@ operation! {
 operation! {
     /// Get webhook
     ///
-    /// `GET /api/v2/webhooks/{endpointId}`
+    /// Retrieve a specific webhook.
+    ///
+    /// `GET /api/v2/webhooks/{endpointId}` · OAuth scopes (any one): `webhooks:read`
     GetWebhook {
         id: "getWebhook",
         name: "get_webhook",
@@ -1679,7 +2986,9 @@ operation! {
 operation! {
     /// Update webhook
     ///
-    /// `PATCH /api/v2/webhooks/{endpointId}`
+    /// Update a specific webhook.
+    ///
+    /// `PATCH /api/v2/webhooks/{endpointId}` · OAuth scopes (any one): `webhooks`
     UpdateWebhook {
         id: "updateWebhook",
         name: "update_webhook",
@@ -1702,7 +3011,9 @@ operation! {
 operation! {
     /// Delete webhook
     ///
-    /// `DELETE /api/v2/webhooks/{endpointId}`
+    /// Delete a specific webhook.
+    ///
+    /// `DELETE /api/v2/webhooks/{endpointId}` · OAuth scopes (any one): `webhooks`
     DeleteWebhook {
         id: "deleteWebhook",
         name: "delete_webhook",
@@ -1724,7 +3035,12 @@ operation! {
 operation! {
     /// Test a webhook
     ///
-    /// `POST /api/v2/webhooks/{endpointId}/test`
+    /// Test a specific webhook by sending out a test event to the endpoint URL.
+    /// This endpoint queues the event which is sent out asynchronously.
+    ///
+    /// If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+    ///
+    /// `POST /api/v2/webhooks/{endpointId}/test` · OAuth scopes (any one): `webhooks`
     TestWebhook {
         id: "testWebhook",
         name: "test_webhook",
@@ -1746,7 +3062,12 @@ operation! {
 operation! {
     /// Rotate webhook secret
     ///
-    /// `POST /api/v2/webhooks/{endpointId}/rotate`
+    /// Rotate and generate a new secret for a specific webhook.
+    ///
+    /// This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+    /// Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+    ///
+    /// `POST /api/v2/webhooks/{endpointId}/rotate` · OAuth scopes (any one): `webhooks`
     RotateWebhookSecret {
         id: "rotateWebhookSecret",
         name: "rotate_webhook_secret",
@@ -1768,7 +3089,9 @@ operation! {
 operation! {
     /// Get tailnet settings
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/settings`
+    /// Retrieve the settings for a specific tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/settings` · OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`
     GetTailnetSettings {
         id: "getTailnetSettings",
         name: "get_tailnet_settings",
@@ -1780,6 +3103,29 @@ operation! {
         idempotent: true,
         params: GetTailnetSettingsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<TailnetSettings>,
@@ -1789,7 +3135,9 @@ operation! {
 operation! {
     /// Update tailnet settings
     ///
-    /// `PATCH /api/v2/tailnet/{tailnet}/settings`
+    /// Update the settings for a specific tailnet.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/settings` · OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`
     UpdateTailnetSettings {
         id: "updateTailnetSettings",
         name: "update_tailnet_settings",
@@ -1801,6 +3149,29 @@ operation! {
         idempotent: true,
         params: UpdateTailnetSettingsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<TailnetSettings>,
@@ -1811,7 +3182,10 @@ operation! {
 operation! {
     /// List all Services
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/services`
+    /// List all Services configured for the tailnet. This includes all Services in the "advertised"
+    /// tab of the Services page in the Tailscale admin console.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services` · OAuth scopes (any one): `services:read`
     ListServices {
         id: "listServices",
         name: "list_services",
@@ -1823,6 +3197,29 @@ operation! {
         idempotent: true,
         params: ListServicesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListServicesResponse>,
@@ -1832,7 +3229,9 @@ operation! {
 operation! {
     /// Get a Service
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}`
+    /// Retrieve the details for the specified Service.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` · OAuth scopes (any one): `services:read`
     GetService {
         id: "getService",
         name: "get_service",
@@ -1844,6 +3243,29 @@ operation! {
         idempotent: true,
         params: GetServiceParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -1857,7 +3279,13 @@ operation! {
 operation! {
     /// Update a Service
     ///
-    /// `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}`
+    /// Update or create the specified Service. If the Service does not exist, it will
+    /// create a Service with the provided details. When creating a new Service, the name
+    /// in the request body must match the serviceName path parameter. When updating an existing
+    /// Service, the path parameter is the current name of the Service, and the name in the request
+    /// body can be used to rename the Service.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` · OAuth scopes (any one): `services`
     UpdateService {
         id: "updateService",
         name: "update_service",
@@ -1869,6 +3297,29 @@ operation! {
         idempotent: true,
         params: UpdateServiceParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -1883,7 +3334,9 @@ operation! {
 operation! {
     /// Delete a Service
     ///
-    /// `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}`
+    /// Delete the specified Service from the tailnet.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` · OAuth scopes (any one): `services`
     DeleteService {
         id: "deleteService",
         name: "delete_service",
@@ -1895,6 +3348,29 @@ operation! {
         idempotent: true,
         params: DeleteServiceParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -1908,7 +3384,9 @@ operation! {
 operation! {
     /// List devices hosting a Service
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices`
+    /// List all devices that are hosting the specified Service.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` · OAuth scopes (any one): `services`
     ListServiceHosts {
         id: "listServiceHosts",
         name: "list_service_hosts",
@@ -1920,6 +3398,29 @@ operation! {
         idempotent: true,
         params: ListServiceHostsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -1933,7 +3434,9 @@ operation! {
 operation! {
     /// Get approval status of Service on a device
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`
+    /// Retrieve the approval status of the specified Service on a specific device.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` · OAuth scopes (any one): `services`
     GetServiceDeviceApproval {
         id: "getServiceDeviceApproval",
         name: "get_service_device_approval",
@@ -1945,6 +3448,29 @@ operation! {
         idempotent: true,
         params: GetServiceDeviceApprovalParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -1961,7 +3487,9 @@ operation! {
 operation! {
     /// Update approval status of Service on a device
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`
+    /// Update the approval status of the specified Service on a specific device.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` · OAuth scopes (any one): `services`
     UpdateServiceDeviceApproval {
         id: "updateServiceDeviceApproval",
         name: "update_service_device_approval",
@@ -1973,6 +3501,29 @@ operation! {
         idempotent: true,
         params: UpdateServiceDeviceApprovalParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -1990,7 +3541,9 @@ operation! {
 operation! {
     /// List OAuth apps
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/oauth-apps`
+    /// List all OAuth apps for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/oauth-apps` · OAuth scopes (any one): `oauth_apps:read`
     ListOAuthApps {
         id: "listOAuthApps",
         name: "list_oauth_apps",
@@ -2002,6 +3555,29 @@ operation! {
         idempotent: true,
         params: ListOAuthAppsParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListOAuthAppsResponse>,
@@ -2011,7 +3587,11 @@ operation! {
 operation! {
     /// Create an OAuth app
     ///
-    /// `POST /api/v2/tailnet/{tailnet}/oauth-apps`
+    /// Create an OAuth app within a tailnet.
+    ///
+    /// The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/oauth-apps` · OAuth scopes (any one): `oauth_apps`
     CreateOAuthApp {
         id: "createOAuthApp",
         name: "create_oauth_app",
@@ -2023,6 +3603,29 @@ operation! {
         idempotent: false,
         params: CreateOAuthAppParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<CreateOAuthAppRequest>,
@@ -2033,7 +3636,9 @@ operation! {
 operation! {
     /// Get OAuth app
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`
+    /// Retrieve a specific OAuth app.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` · OAuth scopes (any one): `oauth_apps:read`
     GetOAuthApp {
         id: "getOAuthApp",
         name: "get_oauth_app",
@@ -2045,6 +3650,29 @@ operation! {
         idempotent: true,
         params: GetOAuthAppParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The ID of the OAuth app.
             #[serde(alias = "app_id")]
@@ -2057,7 +3685,11 @@ operation! {
 operation! {
     /// Update OAuth app
     ///
-    /// `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`
+    /// Update a specific OAuth app.
+    ///
+    /// The client secret is not regenerated and is not returned in this response.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` · OAuth scopes (any one): `oauth_apps`
     UpdateOAuthApp {
         id: "updateOAuthApp",
         name: "update_oauth_app",
@@ -2069,6 +3701,29 @@ operation! {
         idempotent: true,
         params: UpdateOAuthAppParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The ID of the OAuth app.
             #[serde(alias = "app_id")]
@@ -2082,7 +3737,9 @@ operation! {
 operation! {
     /// Delete OAuth app
     ///
-    /// `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`
+    /// Delete a specific OAuth app.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` · OAuth scopes (any one): `oauth_apps`
     DeleteOAuthApp {
         id: "deleteOAuthApp",
         name: "delete_oauth_app",
@@ -2094,6 +3751,29 @@ operation! {
         idempotent: true,
         params: DeleteOAuthAppParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The ID of the OAuth app.
             #[serde(alias = "app_id")]
@@ -2106,7 +3786,9 @@ operation! {
 operation! {
     /// Exchange OAuth client credentials for an access token
     ///
-    /// `POST /api/v2/oauth/token`
+    /// OAuth 2.0 client-credentials grant; not in the official spec.
+    ///
+    /// `POST /api/v2/oauth/token` · OAuth scopes (any one): none (unauthenticated)
     CreateOAuthToken {
         id: "createOAuthToken",
         name: "create_oauth_token",
@@ -2126,7 +3808,9 @@ operation! {
 operation! {
     /// Exchange an OIDC ID token for an access token
     ///
-    /// `POST /api/v2/oauth/token-exchange`
+    /// Workload identity federation; not in the official spec.
+    ///
+    /// `POST /api/v2/oauth/token-exchange` · OAuth scopes (any one): none (unauthenticated)
     ExchangeWorkloadIdentityToken {
         id: "exchangeWorkloadIdentityToken",
         name: "exchange_workload_identity_token",
@@ -2146,7 +3830,9 @@ operation! {
 operation! {
     /// List all Services (legacy `/vip-services` path)
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/vip-services`
+    /// Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/vip-services` · OAuth scopes (any one): `services:read`
     ListVipServices {
         id: "listVipServices",
         name: "list_vip_services",
@@ -2158,6 +3844,29 @@ operation! {
         idempotent: true,
         params: ListVipServicesParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListServicesResponse>,
@@ -2167,7 +3876,9 @@ operation! {
 operation! {
     /// Get a Service (legacy `/vip-services` path)
     ///
-    /// `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`
+    /// Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` · OAuth scopes (any one): `services:read`
     GetVipService {
         id: "getVipService",
         name: "get_vip_service",
@@ -2179,6 +3890,29 @@ operation! {
         idempotent: true,
         params: GetVipServiceParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -2192,7 +3926,9 @@ operation! {
 operation! {
     /// Update a Service (legacy `/vip-services` path)
     ///
-    /// `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`
+    /// Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` · OAuth scopes (any one): `services`
     UpdateVipService {
         id: "updateVipService",
         name: "update_vip_service",
@@ -2204,6 +3940,29 @@ operation! {
         idempotent: true,
         params: UpdateVipServiceParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -2218,7 +3977,9 @@ operation! {
 operation! {
     /// Delete a Service (legacy `/vip-services` path)
     ///
-    /// `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`
+    /// Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` · OAuth scopes (any one): `services`
     DeleteVipService {
         id: "deleteVipService",
         name: "delete_vip_service",
@@ -2230,6 +3991,29 @@ operation! {
         idempotent: true,
         params: DeleteVipServiceParams {
             /// The tailnet ID.
+            ///
+            /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+            ///
+            /// When specifying a tailnet in the API, you can:
+            ///
+            /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+            ///   This is the best option for most users.
+            ///   Your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+            ///   ```
+            ///
+            /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+            ///   page of the Tailscale admin console.
+            ///
+            ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+            ///
+            ///   ```sh
+            ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+            ///   ```
+            ///
+            ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.

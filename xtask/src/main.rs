@@ -2,10 +2,13 @@
 //! `[{"id": "listTailnetDevices", "method": "GET", "path": "/api/v2/tailnet/{tailnet}/devices"}, …]`.
 //! `operations --full` adds scopes, parameters, body and response types.
 //! `cargo run -q -p xtask -- demo` runs the guided tour (see `demo.rs`).
+//! `cargo run -q -p xtask -- names [--check]` writes (or checks) the README's table of every
+//! operation's name in each language (see `names.rs`).
 
 use std::process::ExitCode;
 
 mod demo;
+mod names;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,8 +58,15 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("names") => match names::run(args.iter().any(|a| a == "--check")) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         _ => {
-            eprintln!("usage: cargo run -q -p xtask -- operations [--full] | demo");
+            eprintln!("usage: cargo run -q -p xtask -- operations [--full] | demo | names [--check]");
             ExitCode::from(2)
         }
     }

@@ -370,7 +370,8 @@ def _prepare_write(current: Any, document: PolicyDocument, allow_allow_all: bool
 
 
 def _stamp(op: Operation) -> None:
-    doc = f"`{op.method} {op.path}` (`{op.id}`). OAuth scopes: {', '.join(op.scopes) or 'none'}."
+    # The same text as the stubs' docstring: the spec's reference, formatted by the core binding.
+    doc = _native.operation_doc(op.id)
 
     def sync_method(self: Client, **params: Any) -> Any:
         return self._call(op, params)

@@ -118,681 +118,2202 @@ class Client(_Base):
         `replace_default_only` sends `If-Match: "ts-default"` (first write of a new tailnet).
         Returns the policy written (or the one read, when the edit changed nothing)."""
     def list_tailnet_devices(self, *, tailnet: Optional[str] = None, fields: Optional[Union[Literal["all", "default"], str]] = None, filters: Optional[Mapping[str, Union[str, Sequence[str]]]] = None) -> ListTailnetDevicesResponse:
-        """`GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes: devices:core:read.
+        """List tailnet devices.
 
-        - `tailnet`: path parameter `tailnet`
-        - `fields`: query parameter `fields`
-        - `filters`: query parameter `filters`
+        Lists the devices in a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes (any one): `devices:core:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            fields: Optionally controls whether the response returns **all** fields or only a predefined subset of fields. Currently, there are two supported options:. (query parameter `fields`)
+            filters: This endpoint supports server-side filtering of devices by specifying one or more filters in the form `<field>=<value>`. Fields must be a top-level device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are matched as _exact_ matches. Properties with simple types (strings, numbers, dates, etc) and lists are supported. Properties that are complex objects (e.g. `clientConnectivity`) are not supported. When multiple parameters are provided, the server performs a logical `AND` across all filter parameters before returning results. For example, `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices where `isEphemeral` is `true` and `tags` contains both `tag:prod` and `tag:subnetrouter`. (query parameter `filters`)
+
+        Returns:
+            ListTailnetDevicesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, Request took too long to process, please try again later.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def batch_update_custom_device_posture_attributes(self, *, tailnet: Optional[str] = None, nodes: Optional[Mapping[str, Mapping[str, Any]]] = None, comment: Optional[str] = None, body: Optional[Union[BatchUpdateCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> None:
-        """`PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`). OAuth scopes: devices:posture_attributes.
+        """Batch update custom device posture attributes.
 
-        - `tailnet`: path parameter `tailnet`
-        - `nodes`: body field `nodes`
-        - `comment`: body field `comment`
-        - `body`: the whole request body
+        Batch updates posture attributes across devices in a tailnet.
+
+        This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+        Specifying `null` for an attribute will delete that attribute.
+
+        Attributes must be in the `custom:` namespace.
+
+        `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            nodes: A mapping of deviceId → posture attributes. (body field `nodes`)
+            comment: An optional comment indicating why attributes are being set, which will be added to the audit log. (body field `comment`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, An invalid request payload was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_device(self, *, device_id: str, fields: Optional[Union[Literal["all", "default"], str]] = None) -> Device:
-        """`GET /api/v2/device/{deviceId}` (`getDevice`). OAuth scopes: devices:core:read.
+        """Get a device.
 
-        - `device_id`: path parameter `deviceId`
-        - `fields`: query parameter `fields`
+        Retrieve the details for the specified device.
+
+        `GET /api/v2/device/{deviceId}` (`getDevice`). OAuth scopes (any one): `devices:core:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            fields: Optionally controls whether the response returns **all** fields or only a predefined subset of fields. Currently, there are two supported options:. (query parameter `fields`)
+
+        Returns:
+            Device
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid ID supplied.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_device(self, *, device_id: str) -> None:
-        """`DELETE /api/v2/device/{deviceId}` (`deleteDevice`). OAuth scopes: devices:core.
+        """Delete a device.
 
-        - `device_id`: path parameter `deviceId`
+        Deletes the device from its tailnet.
+        The device must belong to the requesting user's tailnet.
+        Deleting devices shared with the tailnet is not supported.
+
+        `DELETE /api/v2/device/{deviceId}` (`deleteDevice`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid device value.
+            ServerError: 500, internal server error.
+            ServerError: 501, Device not owned by tailnet.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def expire_device_key(self, *, device_id: str) -> None:
-        """`POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`). OAuth scopes: devices:core.
+        """Expire a device's key.
 
-        - `device_id`: path parameter `deviceId`
+        Mark a device's node key as expired.
+        This will require the device to re-authenticate in order to connect to the tailnet.
+        The device must belong to the requesting user's tailnet.
+
+        `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_device_routes(self, *, device_id: str) -> DeviceRoutes:
-        """`GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`). OAuth scopes: devices:routes:read.
+        """List device routes.
 
-        - `device_id`: path parameter `deviceId`
+        Retrieve the list of subnet routes that a device is advertising,
+        as well as those that are enabled for it.
+
+        Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+        If a device has advertised routes, they are not exposed to traffic until they are enabled.
+        Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+
+        Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+
+        `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`). OAuth scopes (any one): `devices:routes:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Returns:
+            DeviceRoutes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_device_routes(self, *, device_id: str, routes: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceRoutesRequest, Mapping[str, Any]]] = None) -> DeviceRoutes:
-        """`POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`). OAuth scopes: devices:routes.
+        """Set device routes.
 
-        - `device_id`: path parameter `deviceId`
-        - `routes`: body field `routes`
-        - `body`: the whole request body
+        Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+        [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+
+        Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+        If a device has advertised routes, they are not exposed to traffic until they are enabled.
+        Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+
+        Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+
+        `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`). OAuth scopes (any one): `devices:routes`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            routes: The new list of enabled subnet routes. (body field `routes`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DeviceRoutes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def authorize_device(self, *, device_id: str, authorized: Optional[bool] = None, body: Optional[Union[AuthorizeDeviceRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`). OAuth scopes: devices:core.
+        """Authorize device.
 
-        - `device_id`: path parameter `deviceId`
-        - `authorized`: body field `authorized`
-        - `body`: the whole request body
+        This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+        according to the authorized field in the payload.
+
+        `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            authorized: - If `true`, authorize a new device or re-authorize a previously deauthorized device. - If `false`, deauthorize an authorized device. (body field `authorized`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_device_name(self, *, device_id: str, name: Optional[str] = None, body: Optional[Union[SetDeviceNameRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/name` (`setDeviceName`). OAuth scopes: devices:core.
+        """Set device name.
 
-        - `device_id`: path parameter `deviceId`
-        - `name`: body field `name`
-        - `body`: the whole request body
+        When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+        The device name is the canonical name for the device on your tailnet.
+
+        Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+
+        `POST /api/v2/device/{deviceId}/name` (`setDeviceName`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            name: The new name for the device. (body field `name`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_device_tags(self, *, device_id: str, tags: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceTagsRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`). OAuth scopes: devices:core.
+        """Set device tags.
 
-        - `device_id`: path parameter `deviceId`
-        - `tags`: body field `tags`
-        - `body`: the whole request body
+        Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+        Tags are similar to role accounts, but more flexible.
+
+        Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+        Once a device is tagged, the tag is the owner of that device.
+        A single node can have multiple tags assigned.
+
+        Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+        Learn more about [tags](https://tailscale.com/kb/1068/).
+
+        `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            tags: The new list of tags for the device. (body field `tags`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_device_key(self, *, device_id: str, key_expiry_disabled: Optional[bool] = None, body: Optional[Union[UpdateDeviceKeyRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`). OAuth scopes: devices:core.
+        """Update device key.
 
-        - `device_id`: path parameter `deviceId`
-        - `key_expiry_disabled`: body field `keyExpiryDisabled`
-        - `body`: the whole request body
+        When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+        If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+
+        `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            key_expiry_disabled: - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time. - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated. (body field `keyExpiryDisabled`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_device_ip(self, *, device_id: str, ipv4: Optional[str] = None, body: Optional[Union[SetDeviceIpRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`). OAuth scopes: devices:core.
+        """Set device IPv4 address.
 
-        - `device_id`: path parameter `deviceId`
-        - `ipv4`: body field `ipv4`
-        - `body`: the whole request body
+        When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+        or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+        This endpoint can be used to replace the existing IPv4 address with a specific value.
+
+        This action will break any existing connections to this machine.
+        You will need to reconnect to this machine using the new IP address.
+        You may also need to flush your DNS cache.
+
+        `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            ipv4: The new IPv4 address for the device. (body field `ipv4`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_device_posture_attributes(self, *, device_id: str) -> DevicePostureAttributes:
-        """`GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`). OAuth scopes: devices:posture_attributes:read.
+        """Get device posture attributes.
 
-        - `device_id`: path parameter `deviceId`
+        Retrieve all posture attributes for the specified device.
+        This returns a JSON object of all the key-value pairs of posture attributes for the device.
+
+        `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Returns:
+            DevicePostureAttributes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str, value: Any = None, expiry: Optional[Union[datetime, str]] = None, comment: Optional[str] = None, body: Optional[Union[SetCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> DevicePostureAttributes:
-        """`POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`). OAuth scopes: devices:posture_attributes.
+        """Set custom device posture attributes.
 
-        - `device_id`: path parameter `deviceId`
-        - `attribute_key`: path parameter `attributeKey`
-        - `value`: body field `value`
-        - `expiry`: body field `expiry`
-        - `comment`: body field `comment`
-        - `body`: the whole request body
+        Create or update a custom posture attribute on the specified device.
+        User-managed attributes must be in the custom namespace,
+        which is indicated by prefixing the attribute key with `custom:`.
+
+        `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            attribute_key: The name of the posture attribute to set. This must be prefixed with `custom`:. (path parameter `attributeKey`)
+            value: A value can be either a string, number or boolean. (body field `value`)
+            expiry: An optional expiry time for a given posture attribute. If set, Tailscale will automatically remove the attribute within a few minutes after the specified time. (body field `expiry`)
+            comment: An optional comment indicating a reason why an attribute is set, which will be added to the audit log. (body field `comment`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DevicePostureAttributes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            RateLimitError: 429, too many requests.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str) -> None:
-        """`DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`). OAuth scopes: devices:posture_attributes.
+        """Delete custom device posture attributes.
 
-        - `device_id`: path parameter `deviceId`
-        - `attribute_key`: path parameter `attributeKey`
+        Delete a posture attribute from the specified device.
+        This is only applicable to user-managed posture attributes in the custom namespace,
+        which is indicated by prefixing the attribute key with `custom:`.
+
+        `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            attribute_key: The name of the posture attribute to set. This must be prefixed with `custom`:. (path parameter `attributeKey`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            RateLimitError: 429, too many requests.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_device_invites(self, *, device_id: str) -> List[DeviceInvite]:
-        """`GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`). OAuth scopes: device_invites:read.
+        """List device invites.
 
-        - `device_id`: path parameter `deviceId`
+        List all share invites for a device.
+
+        `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`). OAuth scopes (any one): `device_invites:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Returns:
+            List[DeviceInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_device_invites(self, *, device_id: str, body: Sequence[Union[DeviceInviteRequest, Mapping[str, Any]]]) -> List[DeviceInvite]:
-        """`POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`). OAuth scopes: none.
+        """Create device invites.
 
-        - `device_id`: path parameter `deviceId`
-        - `body`: the whole request body
+        Create new share invites for a device.
+
+        Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+
+        `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            List[DeviceInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_user_invites(self, *, tailnet: Optional[str] = None) -> List[UserInvite]:
-        """`GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`). OAuth scopes: none.
+        """List user invites.
 
-        - `tailnet`: path parameter `tailnet`
+        List all open (not yet accepted) user invites to the tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            List[UserInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_user_invites(self, *, body: Sequence[Union[UserInviteRequest, Mapping[str, Any]]], tailnet: Optional[str] = None) -> List[UserInvite]:
-        """`POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`). OAuth scopes: none.
+        """Create user invites.
 
-        - `body`: the whole request body
-        - `tailnet`: path parameter `tailnet`
+        Create, and optionally email out, new user invites to join the tailnet.
+
+        > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+
+        `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            body: The whole request body (instead of its fields as keywords).
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            List[UserInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_user_invite(self, *, user_invite_id: str) -> UserInvite:
-        """`GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`). OAuth scopes: none.
+        """Get a user invite.
 
-        - `user_invite_id`: path parameter `userInviteId`
+        Retrieve a specific user invite.
+
+        `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            user_invite_id: ID of the user invite. (path parameter `userInviteId`)
+
+        Returns:
+            UserInvite
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, User invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_user_invite(self, *, user_invite_id: str) -> None:
-        """`DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`). OAuth scopes: none.
+        """Delete a user invite.
 
-        - `user_invite_id`: path parameter `userInviteId`
+        Deletes a specific user invite.
+
+        > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+
+        `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            user_invite_id: ID of the user invite. (path parameter `userInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, User invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def resend_user_invite(self, *, user_invite_id: str) -> None:
-        """`POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`). OAuth scopes: none.
+        """Resend a user invite.
 
-        - `user_invite_id`: path parameter `userInviteId`
+        Resend a user invite by email. You can only use this if the specified invite
+        was originally created with an email specified.
+        Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+
+        Note: Invite resends are rate limited to one per minute.
+
+        > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+
+        `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            user_invite_id: ID of the user invite. (path parameter `userInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, User invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_device_invite(self, *, device_invite_id: str) -> DeviceInvite:
-        """`GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`). OAuth scopes: device_invites:read.
+        """Get a device invite.
 
-        - `device_invite_id`: path parameter `deviceInviteId`
+        Retrieve a specific device invite.
+
+        `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`). OAuth scopes (any one): `device_invites:read`.
+
+        Args:
+            device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
+
+        Returns:
+            DeviceInvite
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_device_invite(self, *, device_invite_id: str) -> None:
-        """`DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`). OAuth scopes: device_invites.
+        """Delete a device invite.
 
-        - `device_invite_id`: path parameter `deviceInviteId`
+        Delete a specific device invite.
+
+        `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`). OAuth scopes (any one): `device_invites`.
+
+        Args:
+            device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def resend_device_invite(self, *, device_invite_id: str) -> None:
-        """`POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`). OAuth scopes: none.
+        """Resend a device invite.
 
-        - `device_invite_id`: path parameter `deviceInviteId`
+        Resend a device invite by email. You can only use this if the specified invite
+        was originally created with an email specified.
+        Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+
+        Note: Invite resends are rate limited to one per minute.
+
+        Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+
+        `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def accept_device_invite(self, *, invite: Optional[str] = None, body: Optional[Union[AcceptDeviceInviteRequest, Mapping[str, Any]]] = None) -> AcceptDeviceInviteResponse:
-        """`POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`). OAuth scopes: none.
+        """Accept a device invite.
 
-        - `invite`: body field `invite`
-        - `body`: the whole request body
+        Accepts the invitation to share a device into the requesting user's tailnet.
+
+        Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+
+        `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            invite: The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL. (body field `invite`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            AcceptDeviceInviteResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_configuration_audit_logs(self, *, start: Union[datetime, str], end: Union[datetime, str], tailnet: Optional[str] = None, actor: Optional[Sequence[str]] = None, target: Optional[Sequence[str]] = None, event: Optional[Sequence[Union[Literal["ADMIN_CONSOLE.LOGIN", "ADMIN_CONSOLE.LOGOUT", "API_KEY.CREATE", "API_KEY.EXPIRED", "API_KEY.REVOKE", "BILLING.CANCEL.SUBSCRIPTION", "BILLING.CREATE.SUBSCRIPTION", "BILLING.UPDATE.ADDRESS", "BILLING.UPDATE.BILLING_OWNER", "BILLING.UPDATE.EMAIL", "BILLING.UPDATE.PAYMENT_INFO", "BILLING.UPDATE.STRIPE_CUSTOMER_ID", "BILLING.UPDATE.SUBSCRIPTION", "FAILED_REQUEST.UPDATE", "GROUP.PUSH_GROUP.ATTRIBUTES", "INVITE.ACCEPT.FEATURE", "INVITE.ACCEPT.NODE_SHARE", "INVITE.ACCEPT.TAILNET_INVITE", "INVITE.CREATE.FEATURE", "INVITE.CREATE.NODE_SHARE", "INVITE.CREATE.TAILNET_INVITE", "INVITE.DELETE.NODE_SHARE", "INVITE.DELETE.TAILNET_INVITE", "INVITE.RESEND.NODE_SHARE", "INVITE.RESEND.TAILNET_INVITE", "NODE.APPROVE", "NODE.CREATE", "NODE.CREATE.ATTRIBUTES", "NODE.DELETE", "NODE.DELETE.ATTRIBUTES", "NODE.DISABLE.KEY_EXPIRY", "NODE.DISCONNECT_NODE.CLIENT_LOG", "NODE.ENABLE.KEY_EXPIRY", "NODE.EXPIRED.KEY_EXPIRY_TIME", "NODE.LOGIN", "NODE.LOGOUT", "NODE.REVOKE", "NODE.UPDATE.ACL_TAGS", "NODE.UPDATE.ALLOWED_IPS", "NODE.UPDATE.ATTRIBUTES", "NODE.UPDATE.AUTO_APPROVED_ROUTES", "NODE.UPDATE.EXIT_NODE", "NODE.UPDATE.KEY_EXPIRY_TIME", "NODE.UPDATE.MACHINE_NAME", "NODE.UPDATE.POSTURE_IDENTITY", "NODE.UPDATE.TKA", "SHARE.CREATE", "SHARE.DELETE", "SHARE.UPDATE", "TAILNET.ACCEPT.FEATURE", "TAILNET.CREATE", "TAILNET.CREATE.LOGSTREAM_ENDPOINT", "TAILNET.CREATE.POSTURE_INTEGRATION", "TAILNET.CREATE.TKA", "TAILNET.DELETE.LOGSTREAM_ENDPOINT", "TAILNET.DELETE.POSTURE_INTEGRATION", "TAILNET.DELETE.TKA", "TAILNET.DISABLE.COLLECT_POSTURE_IDENTITY", "TAILNET.DISABLE.COLLECT_SERVICES", "TAILNET.DISABLE.FILE_SHARING", "TAILNET.DISABLE.GEOSTEERING", "TAILNET.DISABLE.HTTPS", "TAILNET.DISABLE.LOG_EXIT_FLOWS", "TAILNET.DISABLE.MACHINE_APPROVAL_NEEDED", "TAILNET.DISABLE.MAGIC_DNS", "TAILNET.DISABLE.MULLVAD_VPN", "TAILNET.DISABLE.NETWORK_FLOW_LOGGING", "TAILNET.DISABLE.SCIM", "TAILNET.DISABLE.TKA", "TAILNET.DISABLE.USER_APPROVAL_REQUIRED", "TAILNET.ENABLE.COLLECT_POSTURE_IDENTITY", "TAILNET.ENABLE.COLLECT_SERVICES", "TAILNET.ENABLE.FILE_SHARING", "TAILNET.ENABLE.GEOSTEERING", "TAILNET.ENABLE.HTTPS", "TAILNET.ENABLE.LOG_EXIT_FLOWS", "TAILNET.ENABLE.MACHINE_APPROVAL_NEEDED", "TAILNET.ENABLE.MAGIC_DNS", "TAILNET.ENABLE.MULLVAD_VPN", "TAILNET.ENABLE.NETWORK_FLOW_LOGGING", "TAILNET.ENABLE.SCIM", "TAILNET.ENABLE.TKA", "TAILNET.ENABLE.USER_APPROVAL_REQUIRED", "TAILNET.JOIN", "TAILNET.JOIN_WAITLIST.FEATURE", "TAILNET.LEAVE", "TAILNET.UPDATE.ACCOUNT_EMAIL", "TAILNET.UPDATE.ACL", "TAILNET.UPDATE.DNS_CONFIG", "TAILNET.UPDATE.LOGSTREAM_ENDPOINT", "TAILNET.UPDATE.MAX_KEY_DURATION", "TAILNET.UPDATE.POSTURE_INTEGRATION", "TAILNET.UPDATE.SECURITY_EMAIL", "TAILNET.UPDATE.SUPPORT_EMAIL", "TAILNET.UPDATE.TCD", "TAILNET.UPDATE.TKA", "TAILNET.VERIFY.ACCOUNT_EMAIL", "TAILNET.VERIFY.SECURITY_EMAIL", "TAILNET.VERIFY.SUPPORT_EMAIL", "USER.APPROVE", "USER.CREATE", "USER.DELETE", "USER.INVITE", "USER.PUSH_USER.ATTRIBUTES", "USER.RESEND.TAILNET_INVITE", "USER.RESTORE", "USER.RESTORE_GLOBAL", "USER.SUSPEND", "USER.SUSPEND_GLOBAL", "USER.UPDATE.USER_ROLE", "WEBHOOK_ENDPOINT.CREATE", "WEBHOOK_ENDPOINT.DELETE", "WEBHOOK_ENDPOINT.UPDATE.SECRET", "WEBHOOK_ENDPOINT.UPDATE.SUBSCRIBED_EVENTS", "WEB_INTERFACE.LOGIN", "WEB_INTERFACE.LOGOUT"], str]]] = None) -> ListConfigurationAuditLogsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`). OAuth scopes: logs:configuration:read.
+        """List configuration audit logs.
 
-        - `start`: query parameter `start`
-        - `end`: query parameter `end`
-        - `tailnet`: path parameter `tailnet`
-        - `actor`: query parameter `actor`
-        - `target`: query parameter `target`
-        - `event`: query parameter `event`
+        List all configuration audit logs for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`). OAuth scopes (any one): `logs:configuration:read`.
+
+        Args:
+            start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
+            end: The end of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `end`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            actor: List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`. (query parameter `actor`)
+            target: List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings. (query parameter `target`)
+            event: List of events for which to filter. (query parameter `event`)
+
+        Returns:
+            ListConfigurationAuditLogsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Request has missing or invalid parameter(s).
+            PermissionDeniedError: 403, User does not have sufficient access to view configuration audit logs.
+            NotFoundError: 404, Logging is not supported on this deployment of Tailscale.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_network_flow_logs(self, *, start: Union[datetime, str], end: Union[datetime, str], tailnet: Optional[str] = None) -> ListNetworkFlowLogsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`). OAuth scopes: logs:network:read.
+        """List network flow logs.
 
-        - `start`: query parameter `start`
-        - `end`: query parameter `end`
-        - `tailnet`: path parameter `tailnet`
+        List all network flow logs for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`). OAuth scopes (any one): `logs:network:read`.
+
+        Args:
+            start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
+            end: The end of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `end`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListNetworkFlowLogsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Request has missing or invalid parameter(s).
+            PermissionDeniedError: 403, User does not have sufficient access to view network flow logs.
+            NotFoundError: 404, Logging is not supported on this deployment of Tailscale.
+            ServerError: 502, The system was unable to communicate with logging server.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_log_streaming_status(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointPublishingStatus:
-        """`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`). OAuth scopes: log_streaming:read.
+        """Get log streaming status.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the log streaming status for the provided log type.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`). OAuth scopes (any one): `log_streaming:read`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            LogstreamEndpointPublishingStatus
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+            ServerError: 502, The system was unable to communicate with logging server.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointConfiguration:
-        """`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`). OAuth scopes: log_streaming:read.
+        """Get log streaming configuration.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the log streaming configuration for the provided log type.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming:read`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            LogstreamEndpointConfiguration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None, destination_type: Optional[Union[Literal["splunk", "elastic", "panther", "cribl", "datadog", "axiom", "s3"], str]] = None, url: Optional[str] = None, user: Optional[str] = None, upload_period_minutes: Optional[int] = None, compression_format: Optional[Union[Literal["zstd", "gzip", "none"], str]] = None, token: Optional[Union[str, Secret]] = None, s3_bucket: Optional[str] = None, s3_region: Optional[str] = None, s3_key_prefix: Optional[str] = None, s3_authentication_type: Optional[Union[Literal["accesskey", "rolearn"], str]] = None, s3_access_key_id: Optional[str] = None, s3_secret_access_key: Optional[Union[str, Secret]] = None, s3_role_arn: Optional[str] = None, s3_external_id: Optional[str] = None, gcs_bucket: Optional[str] = None, gcs_key_prefix: Optional[str] = None, gcs_scopes: Optional[Sequence[str]] = None, gcs_credentials: Optional[Union[str, Secret]] = None, body: Optional[Union[LogstreamEndpointConfiguration, Mapping[str, Any]]] = None) -> None:
-        """`PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`). OAuth scopes: log_streaming.
+        """Set log streaming configuration.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
-        - `destination_type`: body field `destinationType`
-        - `url`: body field `url`
-        - `user`: body field `user`
-        - `upload_period_minutes`: body field `uploadPeriodMinutes`
-        - `compression_format`: body field `compressionFormat`
-        - `token`: body field `token`
-        - `s3_bucket`: body field `s3Bucket`
-        - `s3_region`: body field `s3Region`
-        - `s3_key_prefix`: body field `s3KeyPrefix`
-        - `s3_authentication_type`: body field `s3AuthenticationType`
-        - `s3_access_key_id`: body field `s3AccessKeyId`
-        - `s3_secret_access_key`: body field `s3SecretAccessKey`
-        - `s3_role_arn`: body field `s3RoleArn`
-        - `s3_external_id`: body field `s3ExternalId`
-        - `gcs_bucket`: body field `gcsBucket`
-        - `gcs_key_prefix`: body field `gcsKeyPrefix`
-        - `gcs_scopes`: body field `gcsScopes`
-        - `gcs_credentials`: body field `gcsCredentials`
-        - `body`: the whole request body
+        Set the log streaming configuration for the provided log type.
+
+        `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            destination_type: The type of system to which logs are being streamed. (body field `destinationType`)
+            url: The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint. (body field `url`)
+            user: The username with which log streams to this endpoint are authenticated. (body field `user`)
+            upload_period_minutes: An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made. (body field `uploadPeriodMinutes`)
+            compression_format: The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`. (body field `compressionFormat`)
+            token: The token/password with which log streams to this endpoint should be authenticated. (body field `token`)
+            s3_bucket: The S3 bucket name. Required if the destinationType is `s3`. (body field `s3Bucket`)
+            s3_region: The region in which the S3 bucket is located. Required if the destinationType is `s3`. (body field `s3Region`)
+            s3_key_prefix: An optional S3 key prefix to prepend to the auto-generated S3 key name. (body field `s3KeyPrefix`)
+            s3_authentication_type: What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html). (body field `s3AuthenticationType`)
+            s3_access_key_id: The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`. (body field `s3AccessKeyId`)
+            s3_secret_access_key: The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`. (body field `s3SecretAccessKey`)
+            s3_role_arn: The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`. (body field `s3RoleArn`)
+            s3_external_id: The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id). (body field `s3ExternalId`)
+            gcs_bucket: The GCS bucket name. Required if the destinationType is `gcs`. (body field `gcsBucket`)
+            gcs_key_prefix: An optional GCS key prefix to append to the GCS bucket name. (body field `gcsKeyPrefix`)
+            gcs_scopes: The GCS scopes needed to be able to write to the GCS bucket. (body field `gcsScopes`)
+            gcs_credentials: The JSON workload identity credentials from GCS needed for accessing the GCS account. (body field `gcsCredentials`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Request has missing or invalid parameter(s).
+            PermissionDeniedError: 403, User does not have sufficient access to update log streaming configuration.
+            NotFoundError: 404, Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def disable_log_streaming(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`). OAuth scopes: log_streaming.
+        """Disable log streaming.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
+        Delete the log streaming configuration for the provided log type.
+
+        `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to update log streaming configuration.
+            NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_aws_external_id(self, *, tailnet: Optional[str] = None, reusable: Optional[bool] = None, body: Optional[Union[GetAwsExternalIdRequest, Mapping[str, Any]]] = None) -> AwsExternalId:
-        """`POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`). OAuth scopes: log_streaming.
+        """Create or get AWS external id.
 
-        - `tailnet`: path parameter `tailnet`
-        - `reusable`: body field `reusable`
-        - `body`: the whole request body
+        Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+        creating a new one for this tailnet when necessary.
+
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            reusable: If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account. (body field `reusable`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            AwsExternalId
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to obtain an AWS external id.
+            NotFoundError: 404, Tailnet not found.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def validate_aws_external_id(self, *, id: str, tailnet: Optional[str] = None, role_arn: Optional[str] = None, body: Optional[Union[ValidateAwsExternalIdRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`). OAuth scopes: log_streaming.
+        """Validate external ID integration with IAM role trust policy.
 
-        - `id`: path parameter `id`
-        - `tailnet`: path parameter `tailnet`
-        - `role_arn`: body field `roleArn`
-        - `body`: the whole request body
+        Validate that Tailscale can assume your IAM role with (and only with)
+        this external ID.
+
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            id: The AWS external ID to validate. (path parameter `id`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            role_arn: ARN of the AWS IAM role to validate with this external ID. (body field `roleArn`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access for this tailnet.
+            NotFoundError: 404, Tailnet or external ID not found.
+            ApiError: 422, Validation failed for this external ID and IAM role.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_dns_nameservers(self, *, tailnet: Optional[str] = None) -> ListDnsNameserversResponse:
-        """`GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`). OAuth scopes: dns:read.
+        """List DNS nameservers.
 
-        - `tailnet`: path parameter `tailnet`
+        Lists the global DNS nameservers for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListDnsNameserversResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_dns_nameservers(self, *, tailnet: Optional[str] = None, dns: Optional[Sequence[str]] = None, body: Optional[Union[SetDnsNameserversRequest, Mapping[str, Any]]] = None) -> SetDnsNameserversResponse:
-        """`POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`). OAuth scopes: dns.
+        """Set DNS nameservers.
 
-        - `tailnet`: path parameter `tailnet`
-        - `dns`: body field `dns`
-        - `body`: the whole request body
+        Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+
+        Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+        If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+
+        `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            dns: DNS nameservers. (body field `dns`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            SetDnsNameserversResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_dns_preferences(self, *, tailnet: Optional[str] = None) -> DnsPreferences:
-        """`GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`). OAuth scopes: dns:read.
+        """Get DNS preferences.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the DNS preferences that are currently set for the given tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            DnsPreferences
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_dns_preferences(self, *, tailnet: Optional[str] = None, magic_dns: Optional[bool] = None, body: Optional[Union[DnsPreferences, Mapping[str, Any]]] = None) -> DnsPreferences:
-        """`POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`). OAuth scopes: dns.
+        """Set DNS preferences.
 
-        - `tailnet`: path parameter `tailnet`
-        - `magic_dns`: body field `magicDNS`
-        - `body`: the whole request body
+        Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+        Note that MagicDNS is dependent on DNS servers.
+        Learn about [MagicDNS](https://tailscale.com/kb/1081).
+
+        If there is at least one DNS server, then MagicDNS can be enabled.
+        Otherwise, it returns an error.
+
+        Note that removing all nameservers will turn off MagicDNS.
+        To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+
+        `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            magic_dns: Whether MagicDNS is active for this tailnet. (body field `magicDNS`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DnsPreferences
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_dns_search_paths(self, *, tailnet: Optional[str] = None) -> DnsSearchPaths:
-        """`GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`). OAuth scopes: dns:read.
+        """List DNS search paths.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            DnsSearchPaths
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_dns_search_paths(self, *, tailnet: Optional[str] = None, search_paths: Optional[Sequence[str]] = None, body: Optional[Union[DnsSearchPaths, Mapping[str, Any]]] = None) -> DnsSearchPaths:
-        """`POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`). OAuth scopes: dns.
+        """Set DNS search paths.
 
-        - `tailnet`: path parameter `tailnet`
-        - `search_paths`: body field `searchPaths`
-        - `body`: the whole request body
+        Replaces the list of search paths for the given tailnet.
+
+        `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            search_paths: The search domains for the given tailnet. (body field `searchPaths`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DnsSearchPaths
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_split_dns(self, *, tailnet: Optional[str] = None) -> Dict[str, Optional[List[str]]]:
-        """`GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`). OAuth scopes: dns:read.
+        """Get split DNS.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Dict[str, Optional[List[str]]]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_split_dns(self, *, body: Mapping[str, Optional[Sequence[str]]], tailnet: Optional[str] = None) -> Dict[str, Optional[List[str]]]:
-        """`PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`). OAuth scopes: dns.
+        """Update split DNS.
 
-        - `body`: the whole request body
-        - `tailnet`: path parameter `tailnet`
+        Performs partial updates of the split DNS settings for a given tailnet.
+        Only domains specified in the request map will be modified.
+        Setting the value of a mapping to `null` clears the nameservers for that domain.
+
+        `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`). OAuth scopes (any one): `dns`.
+
+        Args:
+            body: The whole request body (instead of its fields as keywords).
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Dict[str, Optional[List[str]]]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_split_dns(self, *, body: Mapping[str, Optional[Sequence[str]]], tailnet: Optional[str] = None) -> Dict[str, Optional[List[str]]]:
-        """`PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`). OAuth scopes: dns.
+        """Set split DNS.
 
-        - `body`: the whole request body
-        - `tailnet`: path parameter `tailnet`
+        Replaces the split DNS settings for a given tailnet.
+        Setting the value of a mapping to `null` clears the nameservers for that domain.
+        Sending an empty object clears nameservers for all domains.
+
+        `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`). OAuth scopes (any one): `dns`.
+
+        Args:
+            body: The whole request body (instead of its fields as keywords).
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Dict[str, Optional[List[str]]]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_dns_configuration(self, *, tailnet: Optional[str] = None) -> DnsConfiguration:
-        """`GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`). OAuth scopes: dns:read.
+        """Get DNS configuration.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            DnsConfiguration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_dns_configuration(self, *, tailnet: Optional[str] = None, nameservers: Optional[Sequence[Union[DnsConfigurationResolver, Mapping[str, Any]]]] = None, split_dns: Optional[Mapping[str, Optional[Sequence[Union[DnsConfigurationResolver, Mapping[str, Any]]]]]] = None, search_paths: Optional[Sequence[str]] = None, preferences: Optional[Union[DnsConfigurationPreferences, Mapping[str, Any]]] = None, body: Optional[Union[DnsConfiguration, Mapping[str, Any]]] = None) -> DnsConfiguration:
-        """`POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`). OAuth scopes: dns.
+        """Set DNS configuration.
 
-        - `tailnet`: path parameter `tailnet`
-        - `nameservers`: body field `nameservers`
-        - `split_dns`: body field `splitDNS`
-        - `search_paths`: body field `searchPaths`
-        - `preferences`: body field `preferences`
-        - `body`: the whole request body
+        Replaces the DNS configuration for the given tailnet.
+
+        - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+        - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+        - `searchPaths` sets custom DNS search domain paths.
+        - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+        - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+
+        `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            nameservers: Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers. (body field `nameservers`)
+            split_dns: Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays. (body field `splitDNS`)
+            search_paths: Search domain paths to apply. (body field `searchPaths`)
+            preferences: The body field `preferences`.
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DnsConfiguration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_tailnet_keys(self, *, tailnet: Optional[str] = None, all: Optional[bool] = None) -> ListTailnetKeysResponse:
-        """`GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`). OAuth scopes: api_access_tokens:read, auth_keys:read, oauth_keys:read, federated_keys:read.
+        """List tailnet keys.
 
-        - `tailnet`: path parameter `tailnet`
-        - `all`: query parameter `all`
+        Returns a list of active auth keys, API access tokens and trust credentials.
+
+        If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+        - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+        - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+        - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            all: If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet. (query parameter `all`)
+
+        Returns:
+            ListTailnetKeysResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_key(self, *, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, capabilities: Optional[Union[KeyCapabilities, Mapping[str, Any]]] = None, expiry_seconds: Optional[int] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[CreateKeyRequest, Mapping[str, Any]]] = None) -> Key:
-        """`POST /api/v2/tailnet/{tailnet}/keys` (`createKey`). OAuth scopes: auth_keys, oauth_keys, federated_keys.
+        """Create an auth key or trust credential.
 
-        - `tailnet`: path parameter `tailnet`
-        - `key_type`: body field `keyType`
-        - `description`: body field `description`
-        - `capabilities`: body field `capabilities`
-        - `expiry_seconds`: body field `expirySeconds`
-        - `scopes`: body field `scopes`
-        - `tags`: body field `tags`
-        - `issuer`: body field `issuer`
-        - `subject`: body field `subject`
-        - `audience`: body field `audience`
-        - `custom_claim_rules`: body field `customClaimRules`
-        - `body`: the whole request body
+        Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+        Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+        The key will be associated with the user who owns the API access token used to make this call,
+        or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+
+        Returns a JSON object with the generated key.
+        The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+        The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+        The full key can no longer be retrieved after the initial response.
+
+        `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`). OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            key_type: The type of key to create. Defaults to "auth" if omitted. (body field `keyType`)
+            description: A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed. (body field `description`)
+            capabilities: `capabilities` is a mapping of resources to permissible actions. (body field `capabilities`)
+            expiry_seconds: Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied. (body field `expirySeconds`)
+            scopes: A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities. See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes. (body field `scopes`)
+            tags: A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags. Mandatory if the scopes include "devices:core" or "auth_keys". (body field `tags`)
+            issuer: The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL. (body field `issuer`)
+            subject: The pattern used when matching against the `sub` claim from an OIDC identity token. Patterns can include `*` characters to match against any character. (body field `subject`)
+            audience: The value used when matching against the `aud` claim from an OIDC identity token. (body field `audience`)
+            custom_claim_rules: A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token. Patterns can include `*` characters to match against any character. (body field `customClaimRules`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Key
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_key(self, *, key_id: str, tailnet: Optional[str] = None) -> Key:
-        """`GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`). OAuth scopes: api_access_tokens:read, auth_keys:read, oauth_keys:read, federated_keys:read.
+        """Get key.
 
-        - `key_id`: path parameter `keyId`
-        - `tailnet`: path parameter `tailnet`
+        Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+
+        `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+
+        Args:
+            key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Key
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet or key not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_key(self, *, key_id: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`). OAuth scopes: api_access_tokens, auth_keys, oauth_keys, federated_keys.
+        """Delete key.
 
-        - `key_id`: path parameter `keyId`
-        - `tailnet`: path parameter `tailnet`
+        Deletes a specific api access token or auth key.
+
+        `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`). OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+
+        Args:
+            key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to delete this key.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_key(self, *, key_id: str, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[SetKeyRequest, Mapping[str, Any]]] = None) -> Key:
-        """`PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`). OAuth scopes: oauth_keys, federated_keys.
+        """Set key.
 
-        - `key_id`: path parameter `keyId`
-        - `tailnet`: path parameter `tailnet`
-        - `key_type`: body field `keyType`
-        - `description`: body field `description`
-        - `scopes`: body field `scopes`
-        - `tags`: body field `tags`
-        - `issuer`: body field `issuer`
-        - `subject`: body field `subject`
-        - `audience`: body field `audience`
-        - `custom_claim_rules`: body field `customClaimRules`
-        - `body`: the whole request body
+        Set the configuration for an existing OAuth client or federated identity.
+
+        `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`). OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+
+        Args:
+            key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            key_type: The type of the key being updated. (body field `keyType`)
+            description: A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed. (body field `description`)
+            scopes: A list of scopes to grant to the key. At least one scope is required. See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes. (body field `scopes`)
+            tags: A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags. Mandatory if the scopes include "devices:core" or "auth_keys". (body field `tags`)
+            issuer: The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL. (body field `issuer`)
+            subject: The pattern used when matching against the `sub` claim from an OIDC identity token. Patterns can include `*` characters to match against any character. (body field `subject`)
+            audience: The value used when matching against the `aud` claim from an OIDC identity token. (body field `audience`)
+            custom_claim_rules: A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token. Patterns can include `*` characters to match against any character. (body field `customClaimRules`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Key
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_policy_file(self, *, tailnet: Optional[str] = None, accept: Optional[Union[Literal["hujson", "json"], str]] = None, details: Optional[bool] = None) -> PolicyFile:
-        """`GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`). OAuth scopes: policy_file:read.
+        """Get policy file.
 
-        - `tailnet`: path parameter `tailnet`
-        - `accept`: header `Accept`
-        - `details`: query parameter `details`
+        Retrieves the current policy file for the given tailnet;
+        this includes the ACL along with the rules and tests that have been defined.
+
+        This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+        The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+
+        Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+
+        `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            accept: `json` for JSON, `hujson` (the default) for HuJSON text with comments. (header `Accept`)
+            details: Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string. Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`. If using this, do not supply an `Accept` parameter in the header. (query parameter `details`)
+
+        Returns:
+            PolicyFile
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def set_policy_file(self, *, policy: str, tailnet: Optional[str] = None, accept: Optional[Union[Literal["hujson", "json"], str]] = None, if_match: Optional[str] = None) -> PolicyFile:
-        """`POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`). OAuth scopes: policy_file.
+        """Set policy file.
 
-        - `policy`: body field `policy`
-        - `tailnet`: path parameter `tailnet`
-        - `accept`: header `Accept`
-        - `if_match`: header `If-Match`
+        Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+        An `If-Match` header can be set to avoid missed updates.
+
+        On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+        Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+
+        Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+
+        `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`). OAuth scopes (any one): `policy_file`.
+
+        Args:
+            policy: The body field `policy`.
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            accept: `json` for JSON, `hujson` (the default) for HuJSON text with comments. (header `Accept`)
+            if_match: This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file. (header `If-Match`)
+
+        Returns:
+            PolicyFile
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, ACL validation or test error.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            PreconditionFailedError: 412, If-Match hash mismatch.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def preview_rule_matches(self, *, type: Union[Literal["user", "ipport"], str], preview_for: str, policy: str, tailnet: Optional[str] = None) -> PreviewRuleMatchesResponse:
-        """`POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`). OAuth scopes: policy_file:read.
+        """Preview rule matches.
 
-        - `type`: query parameter `type`
-        - `preview_for`: query parameter `previewFor`
-        - `policy`: body field `policy`
-        - `tailnet`: path parameter `tailnet`
+        When given a user or IP port to match against,
+        returns the tailnet policy rules that apply to that resource,
+        without saving the policy file to the server.
+
+        `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`). OAuth scopes (any one): `policy_file:read`.
+
+        Args:
+            type: Specify for which type of resource (user or IP port) matching rules are to be fetched. Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes). (query parameter `type`)
+            preview_for: - If `type` is `user`, provide the email of a valid user with registered machines. - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`. (query parameter `previewFor`)
+            policy: The body field `policy`.
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            PreviewRuleMatchesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def validate_and_test_policy_file(self, *, tailnet: Optional[str] = None, policy: Optional[str] = None, tests: Optional[Sequence[Any]] = None) -> PolicyValidation:
-        """`POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`). OAuth scopes: policy_file:read.
+        """Validate and test policy file.
 
-        - `tailnet`: path parameter `tailnet`
-        - `policy`: body field `policy`
-        - `tests`: body field `tests`
+        This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+
+        - Run ACL tests: When the request body contains ACL tests as a JSON array,
+          Tailscale runs ACL tests against the tailnet's current policy file.
+          Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+        - Validate a new policy file: When the request body is a JSON object,
+          Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+          including any new rules and tests.
+          It validates that the policy file is parsable and runs tests to validate the existing rules.
+
+        In either case, this method does not modify the tailnet policy file in any way.
+
+        `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            policy: The body field `policy`.
+            tests: The body field `tests`.
+
+        Returns:
+            PolicyValidation
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_posture_integrations(self, *, tailnet: Optional[str] = None) -> GetPostureIntegrationsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`). OAuth scopes: feature_settings:read.
+        """List all posture integrations.
 
-        - `tailnet`: path parameter `tailnet`
+        List all of the posture integrations for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`). OAuth scopes (any one): `feature_settings:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            GetPostureIntegrationsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to list posture integrations.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_posture_integration(self, *, tailnet: Optional[str] = None, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, id: Optional[str] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
-        """`POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`). OAuth scopes: feature_settings.
+        """Create a posture integration.
 
-        - `tailnet`: path parameter `tailnet`
-        - `provider`: body field `provider`
-        - `cloud_id`: body field `cloudId`
-        - `client_id`: body field `clientId`
-        - `tenant_id`: body field `tenantId`
-        - `client_secret`: body field `clientSecret`
-        - `id`: body field `id`
-        - `config_updated`: body field `configUpdated`
-        - `status`: body field `status`
-        - `body`: the whole request body
+        Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+
+        Must include `provider` and `clientSecret`.
+
+        Currently, only one integration for each provider is supported.
+
+        `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`). OAuth scopes (any one): `feature_settings`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            provider: The device posture provider. (body field `provider`)
+            cloud_id: Identifies which of the provider's clouds to integrate with. (body field `cloudId`)
+            client_id: Unique identifier for your client. (body field `clientId`)
+            tenant_id: The Microsoft Intune directory (tenant) ID. For other providers, this is left blank. (body field `tenantId`)
+            client_secret: The secret (auth key, token, etc.) used to authenticate with the provider. (body field `clientSecret`)
+            id: A unique identifier for the integration (generated by the system). (body field `id`)
+            config_updated: Timestamp of the last time this configuration was updated, in RFC 3339 format. (body field `configUpdated`)
+            status: Most recent status for this integration. (body field `status`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            PostureIntegration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to create posture integrations.
+            ConflictError: 409, A posture integration for the same provider already exists.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_posture_integration(self, *, id: str) -> PostureIntegration:
-        """`GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`). OAuth scopes: feature_settings:read.
+        """Get a posture integration.
 
-        - `id`: path parameter `id`
+        Gets the posture integration identified by `{id}`.
+
+        `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`). OAuth scopes (any one): `feature_settings:read`.
+
+        Args:
+            id: Unique identifier for a posture integration. (path parameter `id`)
+
+        Returns:
+            PostureIntegration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Posture integration not found, or user is not authorized to read it.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_posture_integration(self, *, id: str, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
-        """`PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`). OAuth scopes: feature_settings.
+        """Update a posture integration.
 
-        - `id`: path parameter `id`
-        - `provider`: body field `provider`
-        - `cloud_id`: body field `cloudId`
-        - `client_id`: body field `clientId`
-        - `tenant_id`: body field `tenantId`
-        - `client_secret`: body field `clientSecret`
-        - `config_updated`: body field `configUpdated`
-        - `status`: body field `status`
-        - `body`: the whole request body
+        Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+
+        `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+
+        Args:
+            id: Unique identifier for a posture integration. (path parameter `id`)
+            provider: The device posture provider. (body field `provider`)
+            cloud_id: Identifies which of the provider's clouds to integrate with. (body field `cloudId`)
+            client_id: Unique identifier for your client. (body field `clientId`)
+            tenant_id: The Microsoft Intune directory (tenant) ID. For other providers, this is left blank. (body field `tenantId`)
+            client_secret: The secret (auth key, token, etc.) used to authenticate with the provider. (body field `clientSecret`)
+            config_updated: Timestamp of the last time this configuration was updated, in RFC 3339 format. (body field `configUpdated`)
+            status: Most recent status for this integration. (body field `status`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            PostureIntegration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to update this posture integration.
+            NotFoundError: 404, Posture integration not found.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_posture_integration(self, *, id: str) -> None:
-        """`DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`). OAuth scopes: feature_settings.
+        """Delete a posture integration.
 
-        - `id`: path parameter `id`
+        Delete a specific posture integration.
+
+        `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+
+        Args:
+            id: Unique identifier for a posture integration. (path parameter `id`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to delete this posture integration.
+            NotFoundError: 404, Posture integration not found.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_users(self, *, tailnet: Optional[str] = None, type: Optional[Union[Literal["member", "shared", "all"], str]] = None, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor", "all"], str]] = None) -> ListUsersResponse:
-        """`GET /api/v2/tailnet/{tailnet}/users` (`listUsers`). OAuth scopes: users:read.
+        """List users.
 
-        - `tailnet`: path parameter `tailnet`
-        - `type`: query parameter `type`
-        - `role`: query parameter `role`
+        List all users of a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`). OAuth scopes (any one): `users:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            type: Allows for filtering the output by user type. (query parameter `type`)
+            role: Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). (query parameter `role`)
+
+        Returns:
+            ListUsersResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found, or user does not have access to read users.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_user(self, *, user_id: str) -> User:
-        """`GET /api/v2/users/{userId}` (`getUser`). OAuth scopes: users:read.
+        """Get a user.
 
-        - `user_id`: path parameter `userId`
+        Retrieve details about the specified user.
+
+        `GET /api/v2/users/{userId}` (`getUser`). OAuth scopes (any one): `users:read`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Returns:
+            User
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_user_role(self, *, user_id: str, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor"], str]] = None, body: Optional[Union[UpdateUserRoleRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/users/{userId}/role` (`updateUserRole`). OAuth scopes: users.
+        """Update user role.
 
-        - `user_id`: path parameter `userId`
-        - `role`: body field `role`
-        - `body`: the whole request body
+        Update the role for the specified user.
+
+        Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+
+        > ⓘ User-based access tokens cannot update their own user's role.
+
+        `POST /api/v2/users/{userId}/role` (`updateUserRole`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+            role: The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). (body field `role`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def approve_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/approve` (`approveUser`). OAuth scopes: users.
+        """Approve a user.
 
-        - `user_id`: path parameter `userId`
+        Approve a pending user's access to the tailnet.
+        This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+
+        User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+
+        Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+
+        > ⓘ User-based access tokens cannot approve their own user.
+
+        `POST /api/v2/users/{userId}/approve` (`approveUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def suspend_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/suspend` (`suspendUser`). OAuth scopes: users.
+        """Suspend a user.
 
-        - `user_id`: path parameter `userId`
+        Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+
+        > ⓘ User-based access tokens cannot suspend their own user.
+
+        `POST /api/v2/users/{userId}/suspend` (`suspendUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def restore_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/restore` (`restoreUser`). OAuth scopes: users.
+        """Restore a user.
 
-        - `user_id`: path parameter `userId`
+        Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+
+        > ⓘ User-based access tokens cannot restore their own user.
+
+        `POST /api/v2/users/{userId}/restore` (`restoreUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/delete` (`deleteUser`). OAuth scopes: users.
+        """Delete a user.
 
-        - `user_id`: path parameter `userId`
+        Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+
+        > ⓘ User-based access tokens cannot delete their own user.
+
+        `POST /api/v2/users/{userId}/delete` (`deleteUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_contacts(self, *, tailnet: Optional[str] = None) -> GetContactsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`). OAuth scopes: account_settings:read.
+        """Get contacts.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the tailnet's current contacts.
+
+        `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`). OAuth scopes (any one): `account_settings:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            GetContactsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to view contacts on this tailnet.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_contact(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None, email: Optional[str] = None, body: Optional[Union[UpdateContactRequest, Mapping[str, Any]]] = None) -> None:
-        """`PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`). OAuth scopes: account_settings.
+        """Update contact.
 
-        - `contact_type`: path parameter `contactType`
-        - `tailnet`: path parameter `tailnet`
-        - `email`: body field `email`
-        - `body`: the whole request body
+        Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+
+        `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`). OAuth scopes (any one): `account_settings`.
+
+        Args:
+            contact_type: Type of contact. (path parameter `contactType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            email: The contact's email address. (body field `email`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to update contacts for this tailnet.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def resend_contact_verification_email(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None) -> None:
-        """`POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`). OAuth scopes: account_settings.
+        """Resend verification email.
 
-        - `contact_type`: path parameter `contactType`
-        - `tailnet`: path parameter `tailnet`
+        Resends the verification email for this contact, if and only if verification is still pending.
+
+        `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`). OAuth scopes (any one): `account_settings`.
+
+        Args:
+            contact_type: Type of contact. (path parameter `contactType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Verification is not required, can't resend email.
+            PermissionDeniedError: 403, User does not have sufficient access to update contacts for this tailnet.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_webhooks(self, *, tailnet: Optional[str] = None) -> ListWebhooksResponse:
-        """`GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`). OAuth scopes: webhooks:read.
+        """List webhooks.
 
-        - `tailnet`: path parameter `tailnet`
+        List all webhooks for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`). OAuth scopes (any one): `webhooks:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListWebhooksResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_webhook(self, *, tailnet: Optional[str] = None, endpoint_url: Optional[str] = None, provider_type: Optional[Union[Literal["slack", "mattermost", "googlechat", "discord"], str]] = None, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[CreateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
-        """`POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`). OAuth scopes: webhooks.
+        """Create a webhook.
 
-        - `tailnet`: path parameter `tailnet`
-        - `endpoint_url`: body field `endpointUrl`
-        - `provider_type`: body field `providerType`
-        - `subscriptions`: body field `subscriptions`
-        - `body`: the whole request body
+        Create a webhook within a tailnet.
+
+        `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            endpoint_url: The endpoint that events are sent to from Tailscale via POST requests. (body field `endpointUrl`)
+            provider_type: The provider type for the webhook destination, or an empty string if none are applicable. Outgoing webhook events are sent in the format expected by the provider type if non-empty. (body field `providerType`)
+            subscriptions: The list of subscribed events that trigger POST requests to the configured endpoint URL. Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events). (body field `subscriptions`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_webhook(self, *, endpoint_id: str) -> Webhook:
-        """`GET /api/v2/webhooks/{endpointId}` (`getWebhook`). OAuth scopes: webhooks:read.
+        """Get webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Retrieve a specific webhook.
+
+        `GET /api/v2/webhooks/{endpointId}` (`getWebhook`). OAuth scopes (any one): `webhooks:read`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Webhook not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_webhook(self, *, endpoint_id: str, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[UpdateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
-        """`PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`). OAuth scopes: webhooks.
+        """Update webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
-        - `subscriptions`: body field `subscriptions`
-        - `body`: the whole request body
+        Update a specific webhook.
+
+        `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+            subscriptions: The list of subscribed events that trigger POST requests to the configured endpoint URL. Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events). (body field `subscriptions`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_webhook(self, *, endpoint_id: str) -> None:
-        """`DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`). OAuth scopes: webhooks.
+        """Delete webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Delete a specific webhook.
+
+        `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Webhook not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def test_webhook(self, *, endpoint_id: str) -> None:
-        """`POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`). OAuth scopes: webhooks.
+        """Test a webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Test a specific webhook by sending out a test event to the endpoint URL.
+        This endpoint queues the event which is sent out asynchronously.
+
+        If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+
+        `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def rotate_webhook_secret(self, *, endpoint_id: str) -> Webhook:
-        """`POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`). OAuth scopes: webhooks.
+        """Rotate webhook secret.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Rotate and generate a new secret for a specific webhook.
+
+        This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+        Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+
+        `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Webhook not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_tailnet_settings(self, *, tailnet: Optional[str] = None) -> TailnetSettings:
-        """`GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`). OAuth scopes: feature_settings:read, logs:network:read, networking_settings:read, policy_file:read.
+        """Get tailnet settings.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the settings for a specific tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`). OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            TailnetSettings
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_tailnet_settings(self, *, tailnet: Optional[str] = None, acls_externally_managed_on: Optional[bool] = None, acls_external_link: Optional[str] = None, devices_approval_on: Optional[bool] = None, devices_auto_updates_on: Optional[bool] = None, devices_key_duration_days: Optional[int] = None, users_approval_on: Optional[bool] = None, users_role_allowed_to_join_external_tailnets: Optional[Union[Literal["none", "admin", "member"], str]] = None, network_flow_logging_on: Optional[bool] = None, regional_routing_on: Optional[bool] = None, posture_identity_collection_on: Optional[bool] = None, https_enabled: Optional[bool] = None, body: Optional[Union[TailnetSettings, Mapping[str, Any]]] = None) -> TailnetSettings:
-        """`PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`). OAuth scopes: feature_settings, logs:network, networking_settings, policy_file.
+        """Update tailnet settings.
 
-        - `tailnet`: path parameter `tailnet`
-        - `acls_externally_managed_on`: body field `aclsExternallyManagedOn`
-        - `acls_external_link`: body field `aclsExternalLink`
-        - `devices_approval_on`: body field `devicesApprovalOn`
-        - `devices_auto_updates_on`: body field `devicesAutoUpdatesOn`
-        - `devices_key_duration_days`: body field `devicesKeyDurationDays`
-        - `users_approval_on`: body field `usersApprovalOn`
-        - `users_role_allowed_to_join_external_tailnets`: body field `usersRoleAllowedToJoinExternalTailnets`
-        - `network_flow_logging_on`: body field `networkFlowLoggingOn`
-        - `regional_routing_on`: body field `regionalRoutingOn`
-        - `posture_identity_collection_on`: body field `postureIdentityCollectionOn`
-        - `https_enabled`: body field `httpsEnabled`
-        - `body`: the whole request body
+        Update the settings for a specific tailnet.
+
+        `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`). OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            acls_externally_managed_on: Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform. (body field `aclsExternallyManagedOn`)
+            acls_external_link: Link to the external tailnet policy definition or management solution for this tailnet. (body field `aclsExternalLink`)
+            devices_approval_on: Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet. (body field `devicesApprovalOn`)
+            devices_auto_updates_on: Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet. (body field `devicesAutoUpdatesOn`)
+            devices_key_duration_days: The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet. (body field `devicesKeyDurationDays`)
+            users_approval_on: Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet. (body field `usersApprovalOn`)
+            users_role_allowed_to_join_external_tailnets: Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user). (body field `usersRoleAllowedToJoinExternalTailnets`)
+            network_flow_logging_on: Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet. (body field `networkFlowLoggingOn`)
+            regional_routing_on: Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet. (body field `regionalRoutingOn`)
+            posture_identity_collection_on: Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet. (body field `postureIdentityCollectionOn`)
+            https_enabled: Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet. (body field `httpsEnabled`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            TailnetSettings
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_services(self, *, tailnet: Optional[str] = None) -> ListServicesResponse:
-        """`GET /api/v2/tailnet/{tailnet}/services` (`listServices`). OAuth scopes: services:read.
+        """List all Services.
 
-        - `tailnet`: path parameter `tailnet`
+        List all Services configured for the tailnet. This includes all Services in the "advertised"
+        tab of the Services page in the Tailscale admin console.
+
+        `GET /api/v2/tailnet/{tailnet}/services` (`listServices`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListServicesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
-        """`GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`). OAuth scopes: services:read.
+        """Get a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the details for the specified Service.
+
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
-        """`PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`). OAuth scopes: services.
+        """Update a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `addrs`: body field `addrs`
-        - `comment`: body field `comment`
-        - `ports`: body field `ports`
-        - `tags`: body field `tags`
-        - `body`: the whole request body
+        Update or create the specified Service. If the Service does not exist, it will
+        create a Service with the provided details. When creating a new Service, the name
+        in the request body must match the serviceName path parameter. When updating an existing
+        Service, the path parameter is the current name of the Service, and the name in the request
+        body can be used to rename the Service.
+
+        `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The unique name of the Service. (body field `name`)
+            addrs: The IP addresses assigned to the Service: the IPv4 followed by the IPv6. (body field `addrs`)
+            comment: An optional comment for the Service. (body field `comment`)
+            ports: A list of protocol:port pairs to be exposed by the Service. (body field `ports`)
+            tags: A list of optional tags associated with the Service. (body field `tags`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to modify the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`). OAuth scopes: services.
+        """Delete a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Delete the specified Service from the tailnet.
+
+        `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to delete the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_service_hosts(self, *, service_name: str, tailnet: Optional[str] = None) -> ListServiceHostsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`). OAuth scopes: services.
+        """List devices hosting a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        List all devices that are hosting the specified Service.
+
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListServiceHostsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid parameters or no permission to Services.
+            PermissionDeniedError: 403, Access to the Service or devices is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None) -> VIPServiceApproval:
-        """`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`). OAuth scopes: services.
+        """Get approval status of Service on a device.
 
-        - `service_name`: path parameter `serviceName`
-        - `device_id`: path parameter `deviceId`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the approval status of the specified Service on a specific device.
+
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            VIPServiceApproval
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid parameters or no permission to Services.
+            PermissionDeniedError: 403, Access to the Service or device is forbidden.
+            NotFoundError: 404, Service or device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None, approved: Optional[bool] = None, body: Optional[Union[UpdateServiceDeviceApprovalRequest, Mapping[str, Any]]] = None) -> VIPServiceApproval:
-        """`POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`). OAuth scopes: services.
+        """Update approval status of Service on a device.
 
-        - `service_name`: path parameter `serviceName`
-        - `device_id`: path parameter `deviceId`
-        - `tailnet`: path parameter `tailnet`
-        - `approved`: body field `approved`
-        - `body`: the whole request body
+        Update the approval status of the specified Service on a specific device.
+
+        `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            approved: Indicates whether to approve or revoke approval for the Service on the device. (body field `approved`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            VIPServiceApproval
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid parameters or no permission to Services.
+            PermissionDeniedError: 403, Access to the Service or device is forbidden.
+            NotFoundError: 404, Service or device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_oauth_apps(self, *, tailnet: Optional[str] = None) -> ListOAuthAppsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes: oauth_apps:read.
+        """List OAuth apps.
 
-        - `tailnet`: path parameter `tailnet`
+        List all OAuth apps for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes (any one): `oauth_apps:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListOAuthAppsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_oauth_app(self, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[CreateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
-        """`POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes: oauth_apps.
+        """Create an OAuth app.
 
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `description`: body field `description`
-        - `redirect_uris`: body field `redirectURIs`
-        - `scopes`: body field `scopes`
-        - `allowed_node_attributes`: body field `allowedNodeAttributes`
-        - `body`: the whole request body
+        Create an OAuth app within a tailnet.
+
+        The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+
+        `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The name of the OAuth app. Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores. (body field `name`)
+            description: A human-readable description of the OAuth app. Must be at most 300 characters. (body field `description`)
+            redirect_uris: The list of permitted redirect URIs for the OAuth authorization code flow. At least one redirect URI is required. (body field `redirectURIs`)
+            scopes: The list of OAuth scopes granted to the app. Must be non-empty. Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients). (body field `scopes`)
+            allowed_node_attributes: The list of custom node attributes that the OAuth app is allowed to set. (body field `allowedNodeAttributes`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthApp
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
-        """`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes: oauth_apps:read.
+        """Get OAuth app.
 
-        - `app_id`: path parameter `appId`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve a specific OAuth app.
+
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes (any one): `oauth_apps:read`.
+
+        Args:
+            app_id: The ID of the OAuth app. (path parameter `appId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            OAuthApp
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, OAuth app not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
-        """`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes: oauth_apps.
+        """Update OAuth app.
 
-        - `app_id`: path parameter `appId`
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `description`: body field `description`
-        - `redirect_uris`: body field `redirectURIs`
-        - `scopes`: body field `scopes`
-        - `allowed_node_attributes`: body field `allowedNodeAttributes`
-        - `body`: the whole request body
+        Update a specific OAuth app.
+
+        The client secret is not regenerated and is not returned in this response.
+
+        `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+
+        Args:
+            app_id: The ID of the OAuth app. (path parameter `appId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The name of the OAuth app. Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores. (body field `name`)
+            description: A human-readable description of the OAuth app. Must be at most 300 characters. (body field `description`)
+            redirect_uris: The list of permitted redirect URIs for the OAuth authorization code flow. At least one redirect URI is required. (body field `redirectURIs`)
+            scopes: The list of OAuth scopes granted to the app. Must be non-empty. Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients). (body field `scopes`)
+            allowed_node_attributes: The list of custom node attributes that the OAuth app is allowed to set. (body field `allowedNodeAttributes`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthApp
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, OAuth app not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes: oauth_apps.
+        """Delete OAuth app.
 
-        - `app_id`: path parameter `appId`
-        - `tailnet`: path parameter `tailnet`
+        Delete a specific OAuth app.
+
+        `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+
+        Args:
+            app_id: The ID of the OAuth app. (path parameter `appId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, OAuth app not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def create_oauth_token(self, *, client_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, scope: Optional[str] = None, body: Optional[Union[OAuthTokenRequest, Mapping[str, Any]]] = None) -> OAuthToken:
-        """`POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes: none.
+        """Exchange OAuth client credentials for an access token.
 
-        - `client_id`: body field `client_id`
-        - `client_secret`: body field `client_secret`
-        - `scope`: body field `scope`
-        - `body`: the whole request body
+        OAuth 2.0 client-credentials grant; not in the official spec.
+
+        `POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            client_id: The OAuth client's ID. (body field `client_id`)
+            client_secret: The OAuth client secret (`tskey-client-…`). (body field `client_secret`)
+            scope: Space-separated scopes to request; all of the client's scopes when absent. (body field `scope`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthToken
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def exchange_workload_identity_token(self, *, client_id: Optional[str] = None, jwt: Optional[Union[str, Secret]] = None, body: Optional[Union[TokenExchangeRequest, Mapping[str, Any]]] = None) -> OAuthToken:
-        """`POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`). OAuth scopes: none.
+        """Exchange an OIDC ID token for an access token.
 
-        - `client_id`: body field `client_id`
-        - `jwt`: body field `jwt`
-        - `body`: the whole request body
+        Workload identity federation; not in the official spec.
+
+        `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            client_id: The federated identity's client ID. (body field `client_id`)
+            jwt: The OIDC ID token issued by the workload's identity provider. (body field `jwt`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthToken
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def list_vip_services(self, *, tailnet: Optional[str] = None) -> ListServicesResponse:
-        """`GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`). OAuth scopes: services:read.
+        """List all Services (legacy `/vip-services` path).
 
-        - `tailnet`: path parameter `tailnet`
+        Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListServicesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def get_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
-        """`GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`). OAuth scopes: services:read.
+        """Get a Service (legacy `/vip-services` path).
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def update_vip_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
-        """`PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`). OAuth scopes: services.
+        """Update a Service (legacy `/vip-services` path).
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `addrs`: body field `addrs`
-        - `comment`: body field `comment`
-        - `ports`: body field `ports`
-        - `tags`: body field `tags`
-        - `body`: the whole request body
+        Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The unique name of the Service. (body field `name`)
+            addrs: The IP addresses assigned to the Service: the IPv4 followed by the IPv6. (body field `addrs`)
+            comment: An optional comment for the Service. (body field `comment`)
+            ports: A list of protocol:port pairs to be exposed by the Service. (body field `ports`)
+            tags: A list of optional tags associated with the Service. (body field `tags`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to modify the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     def delete_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`). OAuth scopes: services.
+        """Delete a Service (legacy `/vip-services` path).
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to delete the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
 
 class AsyncClient(_Base):
@@ -852,681 +2373,2202 @@ class AsyncClient(_Base):
     ) -> PolicyFile:
         """As `Client.update_policy_file`; `edit` may be a plain function or a coroutine function."""
     async def list_tailnet_devices(self, *, tailnet: Optional[str] = None, fields: Optional[Union[Literal["all", "default"], str]] = None, filters: Optional[Mapping[str, Union[str, Sequence[str]]]] = None) -> ListTailnetDevicesResponse:
-        """`GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes: devices:core:read.
+        """List tailnet devices.
 
-        - `tailnet`: path parameter `tailnet`
-        - `fields`: query parameter `fields`
-        - `filters`: query parameter `filters`
+        Lists the devices in a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes (any one): `devices:core:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            fields: Optionally controls whether the response returns **all** fields or only a predefined subset of fields. Currently, there are two supported options:. (query parameter `fields`)
+            filters: This endpoint supports server-side filtering of devices by specifying one or more filters in the form `<field>=<value>`. Fields must be a top-level device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are matched as _exact_ matches. Properties with simple types (strings, numbers, dates, etc) and lists are supported. Properties that are complex objects (e.g. `clientConnectivity`) are not supported. When multiple parameters are provided, the server performs a logical `AND` across all filter parameters before returning results. For example, `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices where `isEphemeral` is `true` and `tags` contains both `tag:prod` and `tag:subnetrouter`. (query parameter `filters`)
+
+        Returns:
+            ListTailnetDevicesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, Request took too long to process, please try again later.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def batch_update_custom_device_posture_attributes(self, *, tailnet: Optional[str] = None, nodes: Optional[Mapping[str, Mapping[str, Any]]] = None, comment: Optional[str] = None, body: Optional[Union[BatchUpdateCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> None:
-        """`PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`). OAuth scopes: devices:posture_attributes.
+        """Batch update custom device posture attributes.
 
-        - `tailnet`: path parameter `tailnet`
-        - `nodes`: body field `nodes`
-        - `comment`: body field `comment`
-        - `body`: the whole request body
+        Batch updates posture attributes across devices in a tailnet.
+
+        This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+        Specifying `null` for an attribute will delete that attribute.
+
+        Attributes must be in the `custom:` namespace.
+
+        `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            nodes: A mapping of deviceId → posture attributes. (body field `nodes`)
+            comment: An optional comment indicating why attributes are being set, which will be added to the audit log. (body field `comment`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, An invalid request payload was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_device(self, *, device_id: str, fields: Optional[Union[Literal["all", "default"], str]] = None) -> Device:
-        """`GET /api/v2/device/{deviceId}` (`getDevice`). OAuth scopes: devices:core:read.
+        """Get a device.
 
-        - `device_id`: path parameter `deviceId`
-        - `fields`: query parameter `fields`
+        Retrieve the details for the specified device.
+
+        `GET /api/v2/device/{deviceId}` (`getDevice`). OAuth scopes (any one): `devices:core:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            fields: Optionally controls whether the response returns **all** fields or only a predefined subset of fields. Currently, there are two supported options:. (query parameter `fields`)
+
+        Returns:
+            Device
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid ID supplied.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_device(self, *, device_id: str) -> None:
-        """`DELETE /api/v2/device/{deviceId}` (`deleteDevice`). OAuth scopes: devices:core.
+        """Delete a device.
 
-        - `device_id`: path parameter `deviceId`
+        Deletes the device from its tailnet.
+        The device must belong to the requesting user's tailnet.
+        Deleting devices shared with the tailnet is not supported.
+
+        `DELETE /api/v2/device/{deviceId}` (`deleteDevice`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid device value.
+            ServerError: 500, internal server error.
+            ServerError: 501, Device not owned by tailnet.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def expire_device_key(self, *, device_id: str) -> None:
-        """`POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`). OAuth scopes: devices:core.
+        """Expire a device's key.
 
-        - `device_id`: path parameter `deviceId`
+        Mark a device's node key as expired.
+        This will require the device to re-authenticate in order to connect to the tailnet.
+        The device must belong to the requesting user's tailnet.
+
+        `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_device_routes(self, *, device_id: str) -> DeviceRoutes:
-        """`GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`). OAuth scopes: devices:routes:read.
+        """List device routes.
 
-        - `device_id`: path parameter `deviceId`
+        Retrieve the list of subnet routes that a device is advertising,
+        as well as those that are enabled for it.
+
+        Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+        If a device has advertised routes, they are not exposed to traffic until they are enabled.
+        Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+
+        Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+
+        `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`). OAuth scopes (any one): `devices:routes:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Returns:
+            DeviceRoutes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_device_routes(self, *, device_id: str, routes: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceRoutesRequest, Mapping[str, Any]]] = None) -> DeviceRoutes:
-        """`POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`). OAuth scopes: devices:routes.
+        """Set device routes.
 
-        - `device_id`: path parameter `deviceId`
-        - `routes`: body field `routes`
-        - `body`: the whole request body
+        Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+        [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+
+        Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+        If a device has advertised routes, they are not exposed to traffic until they are enabled.
+        Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+
+        Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+
+        `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`). OAuth scopes (any one): `devices:routes`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            routes: The new list of enabled subnet routes. (body field `routes`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DeviceRoutes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def authorize_device(self, *, device_id: str, authorized: Optional[bool] = None, body: Optional[Union[AuthorizeDeviceRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`). OAuth scopes: devices:core.
+        """Authorize device.
 
-        - `device_id`: path parameter `deviceId`
-        - `authorized`: body field `authorized`
-        - `body`: the whole request body
+        This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+        according to the authorized field in the payload.
+
+        `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            authorized: - If `true`, authorize a new device or re-authorize a previously deauthorized device. - If `false`, deauthorize an authorized device. (body field `authorized`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_device_name(self, *, device_id: str, name: Optional[str] = None, body: Optional[Union[SetDeviceNameRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/name` (`setDeviceName`). OAuth scopes: devices:core.
+        """Set device name.
 
-        - `device_id`: path parameter `deviceId`
-        - `name`: body field `name`
-        - `body`: the whole request body
+        When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+        The device name is the canonical name for the device on your tailnet.
+
+        Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+
+        `POST /api/v2/device/{deviceId}/name` (`setDeviceName`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            name: The new name for the device. (body field `name`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_device_tags(self, *, device_id: str, tags: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceTagsRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`). OAuth scopes: devices:core.
+        """Set device tags.
 
-        - `device_id`: path parameter `deviceId`
-        - `tags`: body field `tags`
-        - `body`: the whole request body
+        Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+        Tags are similar to role accounts, but more flexible.
+
+        Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+        Once a device is tagged, the tag is the owner of that device.
+        A single node can have multiple tags assigned.
+
+        Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+        Learn more about [tags](https://tailscale.com/kb/1068/).
+
+        `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            tags: The new list of tags for the device. (body field `tags`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_device_key(self, *, device_id: str, key_expiry_disabled: Optional[bool] = None, body: Optional[Union[UpdateDeviceKeyRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`). OAuth scopes: devices:core.
+        """Update device key.
 
-        - `device_id`: path parameter `deviceId`
-        - `key_expiry_disabled`: body field `keyExpiryDisabled`
-        - `body`: the whole request body
+        When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+        If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+
+        `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            key_expiry_disabled: - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time. - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated. (body field `keyExpiryDisabled`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_device_ip(self, *, device_id: str, ipv4: Optional[str] = None, body: Optional[Union[SetDeviceIpRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`). OAuth scopes: devices:core.
+        """Set device IPv4 address.
 
-        - `device_id`: path parameter `deviceId`
-        - `ipv4`: body field `ipv4`
-        - `body`: the whole request body
+        When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+        or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+        This endpoint can be used to replace the existing IPv4 address with a specific value.
+
+        This action will break any existing connections to this machine.
+        You will need to reconnect to this machine using the new IP address.
+        You may also need to flush your DNS cache.
+
+        `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`). OAuth scopes (any one): `devices:core`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            ipv4: The new IPv4 address for the device. (body field `ipv4`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_device_posture_attributes(self, *, device_id: str) -> DevicePostureAttributes:
-        """`GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`). OAuth scopes: devices:posture_attributes:read.
+        """Get device posture attributes.
 
-        - `device_id`: path parameter `deviceId`
+        Retrieve all posture attributes for the specified device.
+        This returns a JSON object of all the key-value pairs of posture attributes for the device.
+
+        `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Returns:
+            DevicePostureAttributes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str, value: Any = None, expiry: Optional[Union[datetime, str]] = None, comment: Optional[str] = None, body: Optional[Union[SetCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> DevicePostureAttributes:
-        """`POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`). OAuth scopes: devices:posture_attributes.
+        """Set custom device posture attributes.
 
-        - `device_id`: path parameter `deviceId`
-        - `attribute_key`: path parameter `attributeKey`
-        - `value`: body field `value`
-        - `expiry`: body field `expiry`
-        - `comment`: body field `comment`
-        - `body`: the whole request body
+        Create or update a custom posture attribute on the specified device.
+        User-managed attributes must be in the custom namespace,
+        which is indicated by prefixing the attribute key with `custom:`.
+
+        `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            attribute_key: The name of the posture attribute to set. This must be prefixed with `custom`:. (path parameter `attributeKey`)
+            value: A value can be either a string, number or boolean. (body field `value`)
+            expiry: An optional expiry time for a given posture attribute. If set, Tailscale will automatically remove the attribute within a few minutes after the specified time. (body field `expiry`)
+            comment: An optional comment indicating a reason why an attribute is set, which will be added to the audit log. (body field `comment`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DevicePostureAttributes
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            RateLimitError: 429, too many requests.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str) -> None:
-        """`DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`). OAuth scopes: devices:posture_attributes.
+        """Delete custom device posture attributes.
 
-        - `device_id`: path parameter `deviceId`
-        - `attribute_key`: path parameter `attributeKey`
+        Delete a posture attribute from the specified device.
+        This is only applicable to user-managed posture attributes in the custom namespace,
+        which is indicated by prefixing the attribute key with `custom:`.
+
+        `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            attribute_key: The name of the posture attribute to set. This must be prefixed with `custom`:. (path parameter `attributeKey`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            RateLimitError: 429, too many requests.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_device_invites(self, *, device_id: str) -> List[DeviceInvite]:
-        """`GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`). OAuth scopes: device_invites:read.
+        """List device invites.
 
-        - `device_id`: path parameter `deviceId`
+        List all share invites for a device.
+
+        `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`). OAuth scopes (any one): `device_invites:read`.
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+
+        Returns:
+            List[DeviceInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_device_invites(self, *, device_id: str, body: Sequence[Union[DeviceInviteRequest, Mapping[str, Any]]]) -> List[DeviceInvite]:
-        """`POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`). OAuth scopes: none.
+        """Create device invites.
 
-        - `device_id`: path parameter `deviceId`
-        - `body`: the whole request body
+        Create new share invites for a device.
+
+        Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+
+        `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            List[DeviceInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_user_invites(self, *, tailnet: Optional[str] = None) -> List[UserInvite]:
-        """`GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`). OAuth scopes: none.
+        """List user invites.
 
-        - `tailnet`: path parameter `tailnet`
+        List all open (not yet accepted) user invites to the tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            List[UserInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_user_invites(self, *, body: Sequence[Union[UserInviteRequest, Mapping[str, Any]]], tailnet: Optional[str] = None) -> List[UserInvite]:
-        """`POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`). OAuth scopes: none.
+        """Create user invites.
 
-        - `body`: the whole request body
-        - `tailnet`: path parameter `tailnet`
+        Create, and optionally email out, new user invites to join the tailnet.
+
+        > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+
+        `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            body: The whole request body (instead of its fields as keywords).
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            List[UserInvite]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_user_invite(self, *, user_invite_id: str) -> UserInvite:
-        """`GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`). OAuth scopes: none.
+        """Get a user invite.
 
-        - `user_invite_id`: path parameter `userInviteId`
+        Retrieve a specific user invite.
+
+        `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            user_invite_id: ID of the user invite. (path parameter `userInviteId`)
+
+        Returns:
+            UserInvite
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, User invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_user_invite(self, *, user_invite_id: str) -> None:
-        """`DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`). OAuth scopes: none.
+        """Delete a user invite.
 
-        - `user_invite_id`: path parameter `userInviteId`
+        Deletes a specific user invite.
+
+        > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+
+        `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            user_invite_id: ID of the user invite. (path parameter `userInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, User invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def resend_user_invite(self, *, user_invite_id: str) -> None:
-        """`POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`). OAuth scopes: none.
+        """Resend a user invite.
 
-        - `user_invite_id`: path parameter `userInviteId`
+        Resend a user invite by email. You can only use this if the specified invite
+        was originally created with an email specified.
+        Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+
+        Note: Invite resends are rate limited to one per minute.
+
+        > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+
+        `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            user_invite_id: ID of the user invite. (path parameter `userInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, User invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_device_invite(self, *, device_invite_id: str) -> DeviceInvite:
-        """`GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`). OAuth scopes: device_invites:read.
+        """Get a device invite.
 
-        - `device_invite_id`: path parameter `deviceInviteId`
+        Retrieve a specific device invite.
+
+        `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`). OAuth scopes (any one): `device_invites:read`.
+
+        Args:
+            device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
+
+        Returns:
+            DeviceInvite
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_device_invite(self, *, device_invite_id: str) -> None:
-        """`DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`). OAuth scopes: device_invites.
+        """Delete a device invite.
 
-        - `device_invite_id`: path parameter `deviceInviteId`
+        Delete a specific device invite.
+
+        `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`). OAuth scopes (any one): `device_invites`.
+
+        Args:
+            device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def resend_device_invite(self, *, device_invite_id: str) -> None:
-        """`POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`). OAuth scopes: none.
+        """Resend a device invite.
 
-        - `device_invite_id`: path parameter `deviceInviteId`
+        Resend a device invite by email. You can only use this if the specified invite
+        was originally created with an email specified.
+        Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+
+        Note: Invite resends are rate limited to one per minute.
+
+        Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+
+        `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Device invite not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def accept_device_invite(self, *, invite: Optional[str] = None, body: Optional[Union[AcceptDeviceInviteRequest, Mapping[str, Any]]] = None) -> AcceptDeviceInviteResponse:
-        """`POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`). OAuth scopes: none.
+        """Accept a device invite.
 
-        - `invite`: body field `invite`
-        - `body`: the whole request body
+        Accepts the invitation to share a device into the requesting user's tailnet.
+
+        Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+
+        `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            invite: The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL. (body field `invite`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            AcceptDeviceInviteResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_configuration_audit_logs(self, *, start: Union[datetime, str], end: Union[datetime, str], tailnet: Optional[str] = None, actor: Optional[Sequence[str]] = None, target: Optional[Sequence[str]] = None, event: Optional[Sequence[Union[Literal["ADMIN_CONSOLE.LOGIN", "ADMIN_CONSOLE.LOGOUT", "API_KEY.CREATE", "API_KEY.EXPIRED", "API_KEY.REVOKE", "BILLING.CANCEL.SUBSCRIPTION", "BILLING.CREATE.SUBSCRIPTION", "BILLING.UPDATE.ADDRESS", "BILLING.UPDATE.BILLING_OWNER", "BILLING.UPDATE.EMAIL", "BILLING.UPDATE.PAYMENT_INFO", "BILLING.UPDATE.STRIPE_CUSTOMER_ID", "BILLING.UPDATE.SUBSCRIPTION", "FAILED_REQUEST.UPDATE", "GROUP.PUSH_GROUP.ATTRIBUTES", "INVITE.ACCEPT.FEATURE", "INVITE.ACCEPT.NODE_SHARE", "INVITE.ACCEPT.TAILNET_INVITE", "INVITE.CREATE.FEATURE", "INVITE.CREATE.NODE_SHARE", "INVITE.CREATE.TAILNET_INVITE", "INVITE.DELETE.NODE_SHARE", "INVITE.DELETE.TAILNET_INVITE", "INVITE.RESEND.NODE_SHARE", "INVITE.RESEND.TAILNET_INVITE", "NODE.APPROVE", "NODE.CREATE", "NODE.CREATE.ATTRIBUTES", "NODE.DELETE", "NODE.DELETE.ATTRIBUTES", "NODE.DISABLE.KEY_EXPIRY", "NODE.DISCONNECT_NODE.CLIENT_LOG", "NODE.ENABLE.KEY_EXPIRY", "NODE.EXPIRED.KEY_EXPIRY_TIME", "NODE.LOGIN", "NODE.LOGOUT", "NODE.REVOKE", "NODE.UPDATE.ACL_TAGS", "NODE.UPDATE.ALLOWED_IPS", "NODE.UPDATE.ATTRIBUTES", "NODE.UPDATE.AUTO_APPROVED_ROUTES", "NODE.UPDATE.EXIT_NODE", "NODE.UPDATE.KEY_EXPIRY_TIME", "NODE.UPDATE.MACHINE_NAME", "NODE.UPDATE.POSTURE_IDENTITY", "NODE.UPDATE.TKA", "SHARE.CREATE", "SHARE.DELETE", "SHARE.UPDATE", "TAILNET.ACCEPT.FEATURE", "TAILNET.CREATE", "TAILNET.CREATE.LOGSTREAM_ENDPOINT", "TAILNET.CREATE.POSTURE_INTEGRATION", "TAILNET.CREATE.TKA", "TAILNET.DELETE.LOGSTREAM_ENDPOINT", "TAILNET.DELETE.POSTURE_INTEGRATION", "TAILNET.DELETE.TKA", "TAILNET.DISABLE.COLLECT_POSTURE_IDENTITY", "TAILNET.DISABLE.COLLECT_SERVICES", "TAILNET.DISABLE.FILE_SHARING", "TAILNET.DISABLE.GEOSTEERING", "TAILNET.DISABLE.HTTPS", "TAILNET.DISABLE.LOG_EXIT_FLOWS", "TAILNET.DISABLE.MACHINE_APPROVAL_NEEDED", "TAILNET.DISABLE.MAGIC_DNS", "TAILNET.DISABLE.MULLVAD_VPN", "TAILNET.DISABLE.NETWORK_FLOW_LOGGING", "TAILNET.DISABLE.SCIM", "TAILNET.DISABLE.TKA", "TAILNET.DISABLE.USER_APPROVAL_REQUIRED", "TAILNET.ENABLE.COLLECT_POSTURE_IDENTITY", "TAILNET.ENABLE.COLLECT_SERVICES", "TAILNET.ENABLE.FILE_SHARING", "TAILNET.ENABLE.GEOSTEERING", "TAILNET.ENABLE.HTTPS", "TAILNET.ENABLE.LOG_EXIT_FLOWS", "TAILNET.ENABLE.MACHINE_APPROVAL_NEEDED", "TAILNET.ENABLE.MAGIC_DNS", "TAILNET.ENABLE.MULLVAD_VPN", "TAILNET.ENABLE.NETWORK_FLOW_LOGGING", "TAILNET.ENABLE.SCIM", "TAILNET.ENABLE.TKA", "TAILNET.ENABLE.USER_APPROVAL_REQUIRED", "TAILNET.JOIN", "TAILNET.JOIN_WAITLIST.FEATURE", "TAILNET.LEAVE", "TAILNET.UPDATE.ACCOUNT_EMAIL", "TAILNET.UPDATE.ACL", "TAILNET.UPDATE.DNS_CONFIG", "TAILNET.UPDATE.LOGSTREAM_ENDPOINT", "TAILNET.UPDATE.MAX_KEY_DURATION", "TAILNET.UPDATE.POSTURE_INTEGRATION", "TAILNET.UPDATE.SECURITY_EMAIL", "TAILNET.UPDATE.SUPPORT_EMAIL", "TAILNET.UPDATE.TCD", "TAILNET.UPDATE.TKA", "TAILNET.VERIFY.ACCOUNT_EMAIL", "TAILNET.VERIFY.SECURITY_EMAIL", "TAILNET.VERIFY.SUPPORT_EMAIL", "USER.APPROVE", "USER.CREATE", "USER.DELETE", "USER.INVITE", "USER.PUSH_USER.ATTRIBUTES", "USER.RESEND.TAILNET_INVITE", "USER.RESTORE", "USER.RESTORE_GLOBAL", "USER.SUSPEND", "USER.SUSPEND_GLOBAL", "USER.UPDATE.USER_ROLE", "WEBHOOK_ENDPOINT.CREATE", "WEBHOOK_ENDPOINT.DELETE", "WEBHOOK_ENDPOINT.UPDATE.SECRET", "WEBHOOK_ENDPOINT.UPDATE.SUBSCRIBED_EVENTS", "WEB_INTERFACE.LOGIN", "WEB_INTERFACE.LOGOUT"], str]]] = None) -> ListConfigurationAuditLogsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`). OAuth scopes: logs:configuration:read.
+        """List configuration audit logs.
 
-        - `start`: query parameter `start`
-        - `end`: query parameter `end`
-        - `tailnet`: path parameter `tailnet`
-        - `actor`: query parameter `actor`
-        - `target`: query parameter `target`
-        - `event`: query parameter `event`
+        List all configuration audit logs for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`). OAuth scopes (any one): `logs:configuration:read`.
+
+        Args:
+            start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
+            end: The end of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `end`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            actor: List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`. (query parameter `actor`)
+            target: List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings. (query parameter `target`)
+            event: List of events for which to filter. (query parameter `event`)
+
+        Returns:
+            ListConfigurationAuditLogsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Request has missing or invalid parameter(s).
+            PermissionDeniedError: 403, User does not have sufficient access to view configuration audit logs.
+            NotFoundError: 404, Logging is not supported on this deployment of Tailscale.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_network_flow_logs(self, *, start: Union[datetime, str], end: Union[datetime, str], tailnet: Optional[str] = None) -> ListNetworkFlowLogsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`). OAuth scopes: logs:network:read.
+        """List network flow logs.
 
-        - `start`: query parameter `start`
-        - `end`: query parameter `end`
-        - `tailnet`: path parameter `tailnet`
+        List all network flow logs for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`). OAuth scopes (any one): `logs:network:read`.
+
+        Args:
+            start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
+            end: The end of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `end`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListNetworkFlowLogsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Request has missing or invalid parameter(s).
+            PermissionDeniedError: 403, User does not have sufficient access to view network flow logs.
+            NotFoundError: 404, Logging is not supported on this deployment of Tailscale.
+            ServerError: 502, The system was unable to communicate with logging server.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_log_streaming_status(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointPublishingStatus:
-        """`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`). OAuth scopes: log_streaming:read.
+        """Get log streaming status.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the log streaming status for the provided log type.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`). OAuth scopes (any one): `log_streaming:read`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            LogstreamEndpointPublishingStatus
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+            ServerError: 502, The system was unable to communicate with logging server.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointConfiguration:
-        """`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`). OAuth scopes: log_streaming:read.
+        """Get log streaming configuration.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the log streaming configuration for the provided log type.
+
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming:read`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            LogstreamEndpointConfiguration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None, destination_type: Optional[Union[Literal["splunk", "elastic", "panther", "cribl", "datadog", "axiom", "s3"], str]] = None, url: Optional[str] = None, user: Optional[str] = None, upload_period_minutes: Optional[int] = None, compression_format: Optional[Union[Literal["zstd", "gzip", "none"], str]] = None, token: Optional[Union[str, Secret]] = None, s3_bucket: Optional[str] = None, s3_region: Optional[str] = None, s3_key_prefix: Optional[str] = None, s3_authentication_type: Optional[Union[Literal["accesskey", "rolearn"], str]] = None, s3_access_key_id: Optional[str] = None, s3_secret_access_key: Optional[Union[str, Secret]] = None, s3_role_arn: Optional[str] = None, s3_external_id: Optional[str] = None, gcs_bucket: Optional[str] = None, gcs_key_prefix: Optional[str] = None, gcs_scopes: Optional[Sequence[str]] = None, gcs_credentials: Optional[Union[str, Secret]] = None, body: Optional[Union[LogstreamEndpointConfiguration, Mapping[str, Any]]] = None) -> None:
-        """`PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`). OAuth scopes: log_streaming.
+        """Set log streaming configuration.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
-        - `destination_type`: body field `destinationType`
-        - `url`: body field `url`
-        - `user`: body field `user`
-        - `upload_period_minutes`: body field `uploadPeriodMinutes`
-        - `compression_format`: body field `compressionFormat`
-        - `token`: body field `token`
-        - `s3_bucket`: body field `s3Bucket`
-        - `s3_region`: body field `s3Region`
-        - `s3_key_prefix`: body field `s3KeyPrefix`
-        - `s3_authentication_type`: body field `s3AuthenticationType`
-        - `s3_access_key_id`: body field `s3AccessKeyId`
-        - `s3_secret_access_key`: body field `s3SecretAccessKey`
-        - `s3_role_arn`: body field `s3RoleArn`
-        - `s3_external_id`: body field `s3ExternalId`
-        - `gcs_bucket`: body field `gcsBucket`
-        - `gcs_key_prefix`: body field `gcsKeyPrefix`
-        - `gcs_scopes`: body field `gcsScopes`
-        - `gcs_credentials`: body field `gcsCredentials`
-        - `body`: the whole request body
+        Set the log streaming configuration for the provided log type.
+
+        `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            destination_type: The type of system to which logs are being streamed. (body field `destinationType`)
+            url: The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint. (body field `url`)
+            user: The username with which log streams to this endpoint are authenticated. (body field `user`)
+            upload_period_minutes: An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made. (body field `uploadPeriodMinutes`)
+            compression_format: The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`. (body field `compressionFormat`)
+            token: The token/password with which log streams to this endpoint should be authenticated. (body field `token`)
+            s3_bucket: The S3 bucket name. Required if the destinationType is `s3`. (body field `s3Bucket`)
+            s3_region: The region in which the S3 bucket is located. Required if the destinationType is `s3`. (body field `s3Region`)
+            s3_key_prefix: An optional S3 key prefix to prepend to the auto-generated S3 key name. (body field `s3KeyPrefix`)
+            s3_authentication_type: What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html). (body field `s3AuthenticationType`)
+            s3_access_key_id: The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`. (body field `s3AccessKeyId`)
+            s3_secret_access_key: The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`. (body field `s3SecretAccessKey`)
+            s3_role_arn: The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`. (body field `s3RoleArn`)
+            s3_external_id: The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id). (body field `s3ExternalId`)
+            gcs_bucket: The GCS bucket name. Required if the destinationType is `gcs`. (body field `gcsBucket`)
+            gcs_key_prefix: An optional GCS key prefix to append to the GCS bucket name. (body field `gcsKeyPrefix`)
+            gcs_scopes: The GCS scopes needed to be able to write to the GCS bucket. (body field `gcsScopes`)
+            gcs_credentials: The JSON workload identity credentials from GCS needed for accessing the GCS account. (body field `gcsCredentials`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Request has missing or invalid parameter(s).
+            PermissionDeniedError: 403, User does not have sufficient access to update log streaming configuration.
+            NotFoundError: 404, Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def disable_log_streaming(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`). OAuth scopes: log_streaming.
+        """Disable log streaming.
 
-        - `log_type`: path parameter `logType`
-        - `tailnet`: path parameter `tailnet`
+        Delete the log streaming configuration for the provided log type.
+
+        `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            log_type: The type of log. (path parameter `logType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to update log streaming configuration.
+            NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_aws_external_id(self, *, tailnet: Optional[str] = None, reusable: Optional[bool] = None, body: Optional[Union[GetAwsExternalIdRequest, Mapping[str, Any]]] = None) -> AwsExternalId:
-        """`POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`). OAuth scopes: log_streaming.
+        """Create or get AWS external id.
 
-        - `tailnet`: path parameter `tailnet`
-        - `reusable`: body field `reusable`
-        - `body`: the whole request body
+        Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+        creating a new one for this tailnet when necessary.
+
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            reusable: If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account. (body field `reusable`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            AwsExternalId
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to obtain an AWS external id.
+            NotFoundError: 404, Tailnet not found.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def validate_aws_external_id(self, *, id: str, tailnet: Optional[str] = None, role_arn: Optional[str] = None, body: Optional[Union[ValidateAwsExternalIdRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`). OAuth scopes: log_streaming.
+        """Validate external ID integration with IAM role trust policy.
 
-        - `id`: path parameter `id`
-        - `tailnet`: path parameter `tailnet`
-        - `role_arn`: body field `roleArn`
-        - `body`: the whole request body
+        Validate that Tailscale can assume your IAM role with (and only with)
+        this external ID.
+
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+
+        Args:
+            id: The AWS external ID to validate. (path parameter `id`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            role_arn: ARN of the AWS IAM role to validate with this external ID. (body field `roleArn`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access for this tailnet.
+            NotFoundError: 404, Tailnet or external ID not found.
+            ApiError: 422, Validation failed for this external ID and IAM role.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_dns_nameservers(self, *, tailnet: Optional[str] = None) -> ListDnsNameserversResponse:
-        """`GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`). OAuth scopes: dns:read.
+        """List DNS nameservers.
 
-        - `tailnet`: path parameter `tailnet`
+        Lists the global DNS nameservers for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListDnsNameserversResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_dns_nameservers(self, *, tailnet: Optional[str] = None, dns: Optional[Sequence[str]] = None, body: Optional[Union[SetDnsNameserversRequest, Mapping[str, Any]]] = None) -> SetDnsNameserversResponse:
-        """`POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`). OAuth scopes: dns.
+        """Set DNS nameservers.
 
-        - `tailnet`: path parameter `tailnet`
-        - `dns`: body field `dns`
-        - `body`: the whole request body
+        Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+
+        Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+        If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+
+        `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            dns: DNS nameservers. (body field `dns`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            SetDnsNameserversResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_dns_preferences(self, *, tailnet: Optional[str] = None) -> DnsPreferences:
-        """`GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`). OAuth scopes: dns:read.
+        """Get DNS preferences.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the DNS preferences that are currently set for the given tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            DnsPreferences
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_dns_preferences(self, *, tailnet: Optional[str] = None, magic_dns: Optional[bool] = None, body: Optional[Union[DnsPreferences, Mapping[str, Any]]] = None) -> DnsPreferences:
-        """`POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`). OAuth scopes: dns.
+        """Set DNS preferences.
 
-        - `tailnet`: path parameter `tailnet`
-        - `magic_dns`: body field `magicDNS`
-        - `body`: the whole request body
+        Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+        Note that MagicDNS is dependent on DNS servers.
+        Learn about [MagicDNS](https://tailscale.com/kb/1081).
+
+        If there is at least one DNS server, then MagicDNS can be enabled.
+        Otherwise, it returns an error.
+
+        Note that removing all nameservers will turn off MagicDNS.
+        To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+
+        `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            magic_dns: Whether MagicDNS is active for this tailnet. (body field `magicDNS`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DnsPreferences
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_dns_search_paths(self, *, tailnet: Optional[str] = None) -> DnsSearchPaths:
-        """`GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`). OAuth scopes: dns:read.
+        """List DNS search paths.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            DnsSearchPaths
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_dns_search_paths(self, *, tailnet: Optional[str] = None, search_paths: Optional[Sequence[str]] = None, body: Optional[Union[DnsSearchPaths, Mapping[str, Any]]] = None) -> DnsSearchPaths:
-        """`POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`). OAuth scopes: dns.
+        """Set DNS search paths.
 
-        - `tailnet`: path parameter `tailnet`
-        - `search_paths`: body field `searchPaths`
-        - `body`: the whole request body
+        Replaces the list of search paths for the given tailnet.
+
+        `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            search_paths: The search domains for the given tailnet. (body field `searchPaths`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DnsSearchPaths
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_split_dns(self, *, tailnet: Optional[str] = None) -> Dict[str, Optional[List[str]]]:
-        """`GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`). OAuth scopes: dns:read.
+        """Get split DNS.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Dict[str, Optional[List[str]]]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_split_dns(self, *, body: Mapping[str, Optional[Sequence[str]]], tailnet: Optional[str] = None) -> Dict[str, Optional[List[str]]]:
-        """`PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`). OAuth scopes: dns.
+        """Update split DNS.
 
-        - `body`: the whole request body
-        - `tailnet`: path parameter `tailnet`
+        Performs partial updates of the split DNS settings for a given tailnet.
+        Only domains specified in the request map will be modified.
+        Setting the value of a mapping to `null` clears the nameservers for that domain.
+
+        `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`). OAuth scopes (any one): `dns`.
+
+        Args:
+            body: The whole request body (instead of its fields as keywords).
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Dict[str, Optional[List[str]]]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_split_dns(self, *, body: Mapping[str, Optional[Sequence[str]]], tailnet: Optional[str] = None) -> Dict[str, Optional[List[str]]]:
-        """`PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`). OAuth scopes: dns.
+        """Set split DNS.
 
-        - `body`: the whole request body
-        - `tailnet`: path parameter `tailnet`
+        Replaces the split DNS settings for a given tailnet.
+        Setting the value of a mapping to `null` clears the nameservers for that domain.
+        Sending an empty object clears nameservers for all domains.
+
+        `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`). OAuth scopes (any one): `dns`.
+
+        Args:
+            body: The whole request body (instead of its fields as keywords).
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Dict[str, Optional[List[str]]]
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_dns_configuration(self, *, tailnet: Optional[str] = None) -> DnsConfiguration:
-        """`GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`). OAuth scopes: dns:read.
+        """Get DNS configuration.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+
+        `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`). OAuth scopes (any one): `dns:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            DnsConfiguration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_dns_configuration(self, *, tailnet: Optional[str] = None, nameservers: Optional[Sequence[Union[DnsConfigurationResolver, Mapping[str, Any]]]] = None, split_dns: Optional[Mapping[str, Optional[Sequence[Union[DnsConfigurationResolver, Mapping[str, Any]]]]]] = None, search_paths: Optional[Sequence[str]] = None, preferences: Optional[Union[DnsConfigurationPreferences, Mapping[str, Any]]] = None, body: Optional[Union[DnsConfiguration, Mapping[str, Any]]] = None) -> DnsConfiguration:
-        """`POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`). OAuth scopes: dns.
+        """Set DNS configuration.
 
-        - `tailnet`: path parameter `tailnet`
-        - `nameservers`: body field `nameservers`
-        - `split_dns`: body field `splitDNS`
-        - `search_paths`: body field `searchPaths`
-        - `preferences`: body field `preferences`
-        - `body`: the whole request body
+        Replaces the DNS configuration for the given tailnet.
+
+        - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+        - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+        - `searchPaths` sets custom DNS search domain paths.
+        - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+        - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+
+        `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`). OAuth scopes (any one): `dns`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            nameservers: Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers. (body field `nameservers`)
+            split_dns: Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays. (body field `splitDNS`)
+            search_paths: Search domain paths to apply. (body field `searchPaths`)
+            preferences: The body field `preferences`.
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            DnsConfiguration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_tailnet_keys(self, *, tailnet: Optional[str] = None, all: Optional[bool] = None) -> ListTailnetKeysResponse:
-        """`GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`). OAuth scopes: api_access_tokens:read, auth_keys:read, oauth_keys:read, federated_keys:read.
+        """List tailnet keys.
 
-        - `tailnet`: path parameter `tailnet`
-        - `all`: query parameter `all`
+        Returns a list of active auth keys, API access tokens and trust credentials.
+
+        If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+        - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+        - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+        - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            all: If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet. (query parameter `all`)
+
+        Returns:
+            ListTailnetKeysResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_key(self, *, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, capabilities: Optional[Union[KeyCapabilities, Mapping[str, Any]]] = None, expiry_seconds: Optional[int] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[CreateKeyRequest, Mapping[str, Any]]] = None) -> Key:
-        """`POST /api/v2/tailnet/{tailnet}/keys` (`createKey`). OAuth scopes: auth_keys, oauth_keys, federated_keys.
+        """Create an auth key or trust credential.
 
-        - `tailnet`: path parameter `tailnet`
-        - `key_type`: body field `keyType`
-        - `description`: body field `description`
-        - `capabilities`: body field `capabilities`
-        - `expiry_seconds`: body field `expirySeconds`
-        - `scopes`: body field `scopes`
-        - `tags`: body field `tags`
-        - `issuer`: body field `issuer`
-        - `subject`: body field `subject`
-        - `audience`: body field `audience`
-        - `custom_claim_rules`: body field `customClaimRules`
-        - `body`: the whole request body
+        Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+        Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+        The key will be associated with the user who owns the API access token used to make this call,
+        or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+
+        Returns a JSON object with the generated key.
+        The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+        The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+        The full key can no longer be retrieved after the initial response.
+
+        `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`). OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            key_type: The type of key to create. Defaults to "auth" if omitted. (body field `keyType`)
+            description: A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed. (body field `description`)
+            capabilities: `capabilities` is a mapping of resources to permissible actions. (body field `capabilities`)
+            expiry_seconds: Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied. (body field `expirySeconds`)
+            scopes: A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities. See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes. (body field `scopes`)
+            tags: A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags. Mandatory if the scopes include "devices:core" or "auth_keys". (body field `tags`)
+            issuer: The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL. (body field `issuer`)
+            subject: The pattern used when matching against the `sub` claim from an OIDC identity token. Patterns can include `*` characters to match against any character. (body field `subject`)
+            audience: The value used when matching against the `aud` claim from an OIDC identity token. (body field `audience`)
+            custom_claim_rules: A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token. Patterns can include `*` characters to match against any character. (body field `customClaimRules`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Key
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_key(self, *, key_id: str, tailnet: Optional[str] = None) -> Key:
-        """`GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`). OAuth scopes: api_access_tokens:read, auth_keys:read, oauth_keys:read, federated_keys:read.
+        """Get key.
 
-        - `key_id`: path parameter `keyId`
-        - `tailnet`: path parameter `tailnet`
+        Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+
+        `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+
+        Args:
+            key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            Key
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet or key not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_key(self, *, key_id: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`). OAuth scopes: api_access_tokens, auth_keys, oauth_keys, federated_keys.
+        """Delete key.
 
-        - `key_id`: path parameter `keyId`
-        - `tailnet`: path parameter `tailnet`
+        Deletes a specific api access token or auth key.
+
+        `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`). OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+
+        Args:
+            key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to delete this key.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_key(self, *, key_id: str, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[SetKeyRequest, Mapping[str, Any]]] = None) -> Key:
-        """`PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`). OAuth scopes: oauth_keys, federated_keys.
+        """Set key.
 
-        - `key_id`: path parameter `keyId`
-        - `tailnet`: path parameter `tailnet`
-        - `key_type`: body field `keyType`
-        - `description`: body field `description`
-        - `scopes`: body field `scopes`
-        - `tags`: body field `tags`
-        - `issuer`: body field `issuer`
-        - `subject`: body field `subject`
-        - `audience`: body field `audience`
-        - `custom_claim_rules`: body field `customClaimRules`
-        - `body`: the whole request body
+        Set the configuration for an existing OAuth client or federated identity.
+
+        `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`). OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+
+        Args:
+            key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            key_type: The type of the key being updated. (body field `keyType`)
+            description: A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed. (body field `description`)
+            scopes: A list of scopes to grant to the key. At least one scope is required. See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes. (body field `scopes`)
+            tags: A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags. Mandatory if the scopes include "devices:core" or "auth_keys". (body field `tags`)
+            issuer: The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL. (body field `issuer`)
+            subject: The pattern used when matching against the `sub` claim from an OIDC identity token. Patterns can include `*` characters to match against any character. (body field `subject`)
+            audience: The value used when matching against the `aud` claim from an OIDC identity token. (body field `audience`)
+            custom_claim_rules: A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token. Patterns can include `*` characters to match against any character. (body field `customClaimRules`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Key
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_policy_file(self, *, tailnet: Optional[str] = None, accept: Optional[Union[Literal["hujson", "json"], str]] = None, details: Optional[bool] = None) -> PolicyFile:
-        """`GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`). OAuth scopes: policy_file:read.
+        """Get policy file.
 
-        - `tailnet`: path parameter `tailnet`
-        - `accept`: header `Accept`
-        - `details`: query parameter `details`
+        Retrieves the current policy file for the given tailnet;
+        this includes the ACL along with the rules and tests that have been defined.
+
+        This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+        The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+
+        Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+
+        `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            accept: `json` for JSON, `hujson` (the default) for HuJSON text with comments. (header `Accept`)
+            details: Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string. Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`. If using this, do not supply an `Accept` parameter in the header. (query parameter `details`)
+
+        Returns:
+            PolicyFile
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def set_policy_file(self, *, policy: str, tailnet: Optional[str] = None, accept: Optional[Union[Literal["hujson", "json"], str]] = None, if_match: Optional[str] = None) -> PolicyFile:
-        """`POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`). OAuth scopes: policy_file.
+        """Set policy file.
 
-        - `policy`: body field `policy`
-        - `tailnet`: path parameter `tailnet`
-        - `accept`: header `Accept`
-        - `if_match`: header `If-Match`
+        Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+        An `If-Match` header can be set to avoid missed updates.
+
+        On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+        Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+
+        Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+
+        `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`). OAuth scopes (any one): `policy_file`.
+
+        Args:
+            policy: The body field `policy`.
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            accept: `json` for JSON, `hujson` (the default) for HuJSON text with comments. (header `Accept`)
+            if_match: This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file. (header `If-Match`)
+
+        Returns:
+            PolicyFile
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, ACL validation or test error.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            PreconditionFailedError: 412, If-Match hash mismatch.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def preview_rule_matches(self, *, type: Union[Literal["user", "ipport"], str], preview_for: str, policy: str, tailnet: Optional[str] = None) -> PreviewRuleMatchesResponse:
-        """`POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`). OAuth scopes: policy_file:read.
+        """Preview rule matches.
 
-        - `type`: query parameter `type`
-        - `preview_for`: query parameter `previewFor`
-        - `policy`: body field `policy`
-        - `tailnet`: path parameter `tailnet`
+        When given a user or IP port to match against,
+        returns the tailnet policy rules that apply to that resource,
+        without saving the policy file to the server.
+
+        `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`). OAuth scopes (any one): `policy_file:read`.
+
+        Args:
+            type: Specify for which type of resource (user or IP port) matching rules are to be fetched. Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes). (query parameter `type`)
+            preview_for: - If `type` is `user`, provide the email of a valid user with registered machines. - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`. (query parameter `previewFor`)
+            policy: The body field `policy`.
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            PreviewRuleMatchesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def validate_and_test_policy_file(self, *, tailnet: Optional[str] = None, policy: Optional[str] = None, tests: Optional[Sequence[Any]] = None) -> PolicyValidation:
-        """`POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`). OAuth scopes: policy_file:read.
+        """Validate and test policy file.
 
-        - `tailnet`: path parameter `tailnet`
-        - `policy`: body field `policy`
-        - `tests`: body field `tests`
+        This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+
+        - Run ACL tests: When the request body contains ACL tests as a JSON array,
+          Tailscale runs ACL tests against the tailnet's current policy file.
+          Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+        - Validate a new policy file: When the request body is a JSON object,
+          Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+          including any new rules and tests.
+          It validates that the policy file is parsable and runs tests to validate the existing rules.
+
+        In either case, this method does not modify the tailnet policy file in any way.
+
+        `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            policy: The body field `policy`.
+            tests: The body field `tests`.
+
+        Returns:
+            PolicyValidation
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_posture_integrations(self, *, tailnet: Optional[str] = None) -> GetPostureIntegrationsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`). OAuth scopes: feature_settings:read.
+        """List all posture integrations.
 
-        - `tailnet`: path parameter `tailnet`
+        List all of the posture integrations for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`). OAuth scopes (any one): `feature_settings:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            GetPostureIntegrationsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to list posture integrations.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_posture_integration(self, *, tailnet: Optional[str] = None, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, id: Optional[str] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
-        """`POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`). OAuth scopes: feature_settings.
+        """Create a posture integration.
 
-        - `tailnet`: path parameter `tailnet`
-        - `provider`: body field `provider`
-        - `cloud_id`: body field `cloudId`
-        - `client_id`: body field `clientId`
-        - `tenant_id`: body field `tenantId`
-        - `client_secret`: body field `clientSecret`
-        - `id`: body field `id`
-        - `config_updated`: body field `configUpdated`
-        - `status`: body field `status`
-        - `body`: the whole request body
+        Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+
+        Must include `provider` and `clientSecret`.
+
+        Currently, only one integration for each provider is supported.
+
+        `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`). OAuth scopes (any one): `feature_settings`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            provider: The device posture provider. (body field `provider`)
+            cloud_id: Identifies which of the provider's clouds to integrate with. (body field `cloudId`)
+            client_id: Unique identifier for your client. (body field `clientId`)
+            tenant_id: The Microsoft Intune directory (tenant) ID. For other providers, this is left blank. (body field `tenantId`)
+            client_secret: The secret (auth key, token, etc.) used to authenticate with the provider. (body field `clientSecret`)
+            id: A unique identifier for the integration (generated by the system). (body field `id`)
+            config_updated: Timestamp of the last time this configuration was updated, in RFC 3339 format. (body field `configUpdated`)
+            status: Most recent status for this integration. (body field `status`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            PostureIntegration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to create posture integrations.
+            ConflictError: 409, A posture integration for the same provider already exists.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_posture_integration(self, *, id: str) -> PostureIntegration:
-        """`GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`). OAuth scopes: feature_settings:read.
+        """Get a posture integration.
 
-        - `id`: path parameter `id`
+        Gets the posture integration identified by `{id}`.
+
+        `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`). OAuth scopes (any one): `feature_settings:read`.
+
+        Args:
+            id: Unique identifier for a posture integration. (path parameter `id`)
+
+        Returns:
+            PostureIntegration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            NotFoundError: 404, Posture integration not found, or user is not authorized to read it.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_posture_integration(self, *, id: str, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
-        """`PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`). OAuth scopes: feature_settings.
+        """Update a posture integration.
 
-        - `id`: path parameter `id`
-        - `provider`: body field `provider`
-        - `cloud_id`: body field `cloudId`
-        - `client_id`: body field `clientId`
-        - `tenant_id`: body field `tenantId`
-        - `client_secret`: body field `clientSecret`
-        - `config_updated`: body field `configUpdated`
-        - `status`: body field `status`
-        - `body`: the whole request body
+        Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+
+        `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+
+        Args:
+            id: Unique identifier for a posture integration. (path parameter `id`)
+            provider: The device posture provider. (body field `provider`)
+            cloud_id: Identifies which of the provider's clouds to integrate with. (body field `cloudId`)
+            client_id: Unique identifier for your client. (body field `clientId`)
+            tenant_id: The Microsoft Intune directory (tenant) ID. For other providers, this is left blank. (body field `tenantId`)
+            client_secret: The secret (auth key, token, etc.) used to authenticate with the provider. (body field `clientSecret`)
+            config_updated: Timestamp of the last time this configuration was updated, in RFC 3339 format. (body field `configUpdated`)
+            status: Most recent status for this integration. (body field `status`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            PostureIntegration
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to update this posture integration.
+            NotFoundError: 404, Posture integration not found.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_posture_integration(self, *, id: str) -> None:
-        """`DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`). OAuth scopes: feature_settings.
+        """Delete a posture integration.
 
-        - `id`: path parameter `id`
+        Delete a specific posture integration.
+
+        `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+
+        Args:
+            id: Unique identifier for a posture integration. (path parameter `id`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to delete this posture integration.
+            NotFoundError: 404, Posture integration not found.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_users(self, *, tailnet: Optional[str] = None, type: Optional[Union[Literal["member", "shared", "all"], str]] = None, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor", "all"], str]] = None) -> ListUsersResponse:
-        """`GET /api/v2/tailnet/{tailnet}/users` (`listUsers`). OAuth scopes: users:read.
+        """List users.
 
-        - `tailnet`: path parameter `tailnet`
-        - `type`: query parameter `type`
-        - `role`: query parameter `role`
+        List all users of a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`). OAuth scopes (any one): `users:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            type: Allows for filtering the output by user type. (query parameter `type`)
+            role: Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). (query parameter `role`)
+
+        Returns:
+            ListUsersResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found, or user does not have access to read users.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_user(self, *, user_id: str) -> User:
-        """`GET /api/v2/users/{userId}` (`getUser`). OAuth scopes: users:read.
+        """Get a user.
 
-        - `user_id`: path parameter `userId`
+        Retrieve details about the specified user.
+
+        `GET /api/v2/users/{userId}` (`getUser`). OAuth scopes (any one): `users:read`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Returns:
+            User
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_user_role(self, *, user_id: str, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor"], str]] = None, body: Optional[Union[UpdateUserRoleRequest, Mapping[str, Any]]] = None) -> None:
-        """`POST /api/v2/users/{userId}/role` (`updateUserRole`). OAuth scopes: users.
+        """Update user role.
 
-        - `user_id`: path parameter `userId`
-        - `role`: body field `role`
-        - `body`: the whole request body
+        Update the role for the specified user.
+
+        Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+
+        > ⓘ User-based access tokens cannot update their own user's role.
+
+        `POST /api/v2/users/{userId}/role` (`updateUserRole`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+            role: The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). (body field `role`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def approve_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/approve` (`approveUser`). OAuth scopes: users.
+        """Approve a user.
 
-        - `user_id`: path parameter `userId`
+        Approve a pending user's access to the tailnet.
+        This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+
+        User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+
+        Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+
+        > ⓘ User-based access tokens cannot approve their own user.
+
+        `POST /api/v2/users/{userId}/approve` (`approveUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def suspend_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/suspend` (`suspendUser`). OAuth scopes: users.
+        """Suspend a user.
 
-        - `user_id`: path parameter `userId`
+        Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+
+        > ⓘ User-based access tokens cannot suspend their own user.
+
+        `POST /api/v2/users/{userId}/suspend` (`suspendUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def restore_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/restore` (`restoreUser`). OAuth scopes: users.
+        """Restore a user.
 
-        - `user_id`: path parameter `userId`
+        Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+
+        > ⓘ User-based access tokens cannot restore their own user.
+
+        `POST /api/v2/users/{userId}/restore` (`restoreUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_user(self, *, user_id: str) -> None:
-        """`POST /api/v2/users/{userId}/delete` (`deleteUser`). OAuth scopes: users.
+        """Delete a user.
 
-        - `user_id`: path parameter `userId`
+        Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+
+        > ⓘ User-based access tokens cannot delete their own user.
+
+        `POST /api/v2/users/{userId}/delete` (`deleteUser`). OAuth scopes (any one): `users`.
+
+        Args:
+            user_id: ID of the user. (path parameter `userId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_contacts(self, *, tailnet: Optional[str] = None) -> GetContactsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`). OAuth scopes: account_settings:read.
+        """Get contacts.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the tailnet's current contacts.
+
+        `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`). OAuth scopes (any one): `account_settings:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            GetContactsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to view contacts on this tailnet.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_contact(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None, email: Optional[str] = None, body: Optional[Union[UpdateContactRequest, Mapping[str, Any]]] = None) -> None:
-        """`PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`). OAuth scopes: account_settings.
+        """Update contact.
 
-        - `contact_type`: path parameter `contactType`
-        - `tailnet`: path parameter `tailnet`
-        - `email`: body field `email`
-        - `body`: the whole request body
+        Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+
+        `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`). OAuth scopes (any one): `account_settings`.
+
+        Args:
+            contact_type: Type of contact. (path parameter `contactType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            email: The contact's email address. (body field `email`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            PermissionDeniedError: 403, User does not have sufficient access to update contacts for this tailnet.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def resend_contact_verification_email(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None) -> None:
-        """`POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`). OAuth scopes: account_settings.
+        """Resend verification email.
 
-        - `contact_type`: path parameter `contactType`
-        - `tailnet`: path parameter `tailnet`
+        Resends the verification email for this contact, if and only if verification is still pending.
+
+        `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`). OAuth scopes (any one): `account_settings`.
+
+        Args:
+            contact_type: Type of contact. (path parameter `contactType`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Verification is not required, can't resend email.
+            PermissionDeniedError: 403, User does not have sufficient access to update contacts for this tailnet.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_webhooks(self, *, tailnet: Optional[str] = None) -> ListWebhooksResponse:
-        """`GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`). OAuth scopes: webhooks:read.
+        """List webhooks.
 
-        - `tailnet`: path parameter `tailnet`
+        List all webhooks for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`). OAuth scopes (any one): `webhooks:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListWebhooksResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_webhook(self, *, tailnet: Optional[str] = None, endpoint_url: Optional[str] = None, provider_type: Optional[Union[Literal["slack", "mattermost", "googlechat", "discord"], str]] = None, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[CreateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
-        """`POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`). OAuth scopes: webhooks.
+        """Create a webhook.
 
-        - `tailnet`: path parameter `tailnet`
-        - `endpoint_url`: body field `endpointUrl`
-        - `provider_type`: body field `providerType`
-        - `subscriptions`: body field `subscriptions`
-        - `body`: the whole request body
+        Create a webhook within a tailnet.
+
+        `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            endpoint_url: The endpoint that events are sent to from Tailscale via POST requests. (body field `endpointUrl`)
+            provider_type: The provider type for the webhook destination, or an empty string if none are applicable. Outgoing webhook events are sent in the format expected by the provider type if non-empty. (body field `providerType`)
+            subscriptions: The list of subscribed events that trigger POST requests to the configured endpoint URL. Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events). (body field `subscriptions`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_webhook(self, *, endpoint_id: str) -> Webhook:
-        """`GET /api/v2/webhooks/{endpointId}` (`getWebhook`). OAuth scopes: webhooks:read.
+        """Get webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Retrieve a specific webhook.
+
+        `GET /api/v2/webhooks/{endpointId}` (`getWebhook`). OAuth scopes (any one): `webhooks:read`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Webhook not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_webhook(self, *, endpoint_id: str, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[UpdateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
-        """`PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`). OAuth scopes: webhooks.
+        """Update webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
-        - `subscriptions`: body field `subscriptions`
-        - `body`: the whole request body
+        Update a specific webhook.
+
+        `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+            subscriptions: The list of subscribed events that trigger POST requests to the configured endpoint URL. Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events). (body field `subscriptions`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_webhook(self, *, endpoint_id: str) -> None:
-        """`DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`). OAuth scopes: webhooks.
+        """Delete webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Delete a specific webhook.
+
+        `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Webhook not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def test_webhook(self, *, endpoint_id: str) -> None:
-        """`POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`). OAuth scopes: webhooks.
+        """Test a webhook.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Test a specific webhook by sending out a test event to the endpoint URL.
+        This endpoint queues the event which is sent out asynchronously.
+
+        If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+
+        `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, User not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def rotate_webhook_secret(self, *, endpoint_id: str) -> Webhook:
-        """`POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`). OAuth scopes: webhooks.
+        """Rotate webhook secret.
 
-        - `endpoint_id`: path parameter `endpointId`
+        Rotate and generate a new secret for a specific webhook.
+
+        This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+        Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+
+        `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`). OAuth scopes (any one): `webhooks`.
+
+        Args:
+            endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
+
+        Returns:
+            Webhook
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Webhook not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_tailnet_settings(self, *, tailnet: Optional[str] = None) -> TailnetSettings:
-        """`GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`). OAuth scopes: feature_settings:read, logs:network:read, networking_settings:read, policy_file:read.
+        """Get tailnet settings.
 
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the settings for a specific tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`). OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            TailnetSettings
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_tailnet_settings(self, *, tailnet: Optional[str] = None, acls_externally_managed_on: Optional[bool] = None, acls_external_link: Optional[str] = None, devices_approval_on: Optional[bool] = None, devices_auto_updates_on: Optional[bool] = None, devices_key_duration_days: Optional[int] = None, users_approval_on: Optional[bool] = None, users_role_allowed_to_join_external_tailnets: Optional[Union[Literal["none", "admin", "member"], str]] = None, network_flow_logging_on: Optional[bool] = None, regional_routing_on: Optional[bool] = None, posture_identity_collection_on: Optional[bool] = None, https_enabled: Optional[bool] = None, body: Optional[Union[TailnetSettings, Mapping[str, Any]]] = None) -> TailnetSettings:
-        """`PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`). OAuth scopes: feature_settings, logs:network, networking_settings, policy_file.
+        """Update tailnet settings.
 
-        - `tailnet`: path parameter `tailnet`
-        - `acls_externally_managed_on`: body field `aclsExternallyManagedOn`
-        - `acls_external_link`: body field `aclsExternalLink`
-        - `devices_approval_on`: body field `devicesApprovalOn`
-        - `devices_auto_updates_on`: body field `devicesAutoUpdatesOn`
-        - `devices_key_duration_days`: body field `devicesKeyDurationDays`
-        - `users_approval_on`: body field `usersApprovalOn`
-        - `users_role_allowed_to_join_external_tailnets`: body field `usersRoleAllowedToJoinExternalTailnets`
-        - `network_flow_logging_on`: body field `networkFlowLoggingOn`
-        - `regional_routing_on`: body field `regionalRoutingOn`
-        - `posture_identity_collection_on`: body field `postureIdentityCollectionOn`
-        - `https_enabled`: body field `httpsEnabled`
-        - `body`: the whole request body
+        Update the settings for a specific tailnet.
+
+        `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`). OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            acls_externally_managed_on: Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform. (body field `aclsExternallyManagedOn`)
+            acls_external_link: Link to the external tailnet policy definition or management solution for this tailnet. (body field `aclsExternalLink`)
+            devices_approval_on: Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet. (body field `devicesApprovalOn`)
+            devices_auto_updates_on: Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet. (body field `devicesAutoUpdatesOn`)
+            devices_key_duration_days: The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet. (body field `devicesKeyDurationDays`)
+            users_approval_on: Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet. (body field `usersApprovalOn`)
+            users_role_allowed_to_join_external_tailnets: Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user). (body field `usersRoleAllowedToJoinExternalTailnets`)
+            network_flow_logging_on: Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet. (body field `networkFlowLoggingOn`)
+            regional_routing_on: Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet. (body field `regionalRoutingOn`)
+            posture_identity_collection_on: Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet. (body field `postureIdentityCollectionOn`)
+            https_enabled: Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet. (body field `httpsEnabled`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            TailnetSettings
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_services(self, *, tailnet: Optional[str] = None) -> ListServicesResponse:
-        """`GET /api/v2/tailnet/{tailnet}/services` (`listServices`). OAuth scopes: services:read.
+        """List all Services.
 
-        - `tailnet`: path parameter `tailnet`
+        List all Services configured for the tailnet. This includes all Services in the "advertised"
+        tab of the Services page in the Tailscale admin console.
+
+        `GET /api/v2/tailnet/{tailnet}/services` (`listServices`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListServicesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
-        """`GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`). OAuth scopes: services:read.
+        """Get a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the details for the specified Service.
+
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
-        """`PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`). OAuth scopes: services.
+        """Update a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `addrs`: body field `addrs`
-        - `comment`: body field `comment`
-        - `ports`: body field `ports`
-        - `tags`: body field `tags`
-        - `body`: the whole request body
+        Update or create the specified Service. If the Service does not exist, it will
+        create a Service with the provided details. When creating a new Service, the name
+        in the request body must match the serviceName path parameter. When updating an existing
+        Service, the path parameter is the current name of the Service, and the name in the request
+        body can be used to rename the Service.
+
+        `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The unique name of the Service. (body field `name`)
+            addrs: The IP addresses assigned to the Service: the IPv4 followed by the IPv6. (body field `addrs`)
+            comment: An optional comment for the Service. (body field `comment`)
+            ports: A list of protocol:port pairs to be exposed by the Service. (body field `ports`)
+            tags: A list of optional tags associated with the Service. (body field `tags`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to modify the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`). OAuth scopes: services.
+        """Delete a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Delete the specified Service from the tailnet.
+
+        `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to delete the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_service_hosts(self, *, service_name: str, tailnet: Optional[str] = None) -> ListServiceHostsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`). OAuth scopes: services.
+        """List devices hosting a Service.
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        List all devices that are hosting the specified Service.
+
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListServiceHostsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid parameters or no permission to Services.
+            PermissionDeniedError: 403, Access to the Service or devices is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None) -> VIPServiceApproval:
-        """`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`). OAuth scopes: services.
+        """Get approval status of Service on a device.
 
-        - `service_name`: path parameter `serviceName`
-        - `device_id`: path parameter `deviceId`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve the approval status of the specified Service on a specific device.
+
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            VIPServiceApproval
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid parameters or no permission to Services.
+            PermissionDeniedError: 403, Access to the Service or device is forbidden.
+            NotFoundError: 404, Service or device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None, approved: Optional[bool] = None, body: Optional[Union[UpdateServiceDeviceApprovalRequest, Mapping[str, Any]]] = None) -> VIPServiceApproval:
-        """`POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`). OAuth scopes: services.
+        """Update approval status of Service on a device.
 
-        - `service_name`: path parameter `serviceName`
-        - `device_id`: path parameter `deviceId`
-        - `tailnet`: path parameter `tailnet`
-        - `approved`: body field `approved`
-        - `body`: the whole request body
+        Update the approval status of the specified Service on a specific device.
+
+        `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            approved: Indicates whether to approve or revoke approval for the Service on the device. (body field `approved`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            VIPServiceApproval
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, Invalid parameters or no permission to Services.
+            PermissionDeniedError: 403, Access to the Service or device is forbidden.
+            NotFoundError: 404, Service or device not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_oauth_apps(self, *, tailnet: Optional[str] = None) -> ListOAuthAppsResponse:
-        """`GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes: oauth_apps:read.
+        """List OAuth apps.
 
-        - `tailnet`: path parameter `tailnet`
+        List all OAuth apps for a tailnet.
+
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes (any one): `oauth_apps:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListOAuthAppsResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_oauth_app(self, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[CreateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
-        """`POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes: oauth_apps.
+        """Create an OAuth app.
 
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `description`: body field `description`
-        - `redirect_uris`: body field `redirectURIs`
-        - `scopes`: body field `scopes`
-        - `allowed_node_attributes`: body field `allowedNodeAttributes`
-        - `body`: the whole request body
+        Create an OAuth app within a tailnet.
+
+        The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+
+        `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The name of the OAuth app. Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores. (body field `name`)
+            description: A human-readable description of the OAuth app. Must be at most 300 characters. (body field `description`)
+            redirect_uris: The list of permitted redirect URIs for the OAuth authorization code flow. At least one redirect URI is required. (body field `redirectURIs`)
+            scopes: The list of OAuth scopes granted to the app. Must be non-empty. Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients). (body field `scopes`)
+            allowed_node_attributes: The list of custom node attributes that the OAuth app is allowed to set. (body field `allowedNodeAttributes`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthApp
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
-        """`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes: oauth_apps:read.
+        """Get OAuth app.
 
-        - `app_id`: path parameter `appId`
-        - `tailnet`: path parameter `tailnet`
+        Retrieve a specific OAuth app.
+
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes (any one): `oauth_apps:read`.
+
+        Args:
+            app_id: The ID of the OAuth app. (path parameter `appId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            OAuthApp
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, OAuth app not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
-        """`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes: oauth_apps.
+        """Update OAuth app.
 
-        - `app_id`: path parameter `appId`
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `description`: body field `description`
-        - `redirect_uris`: body field `redirectURIs`
-        - `scopes`: body field `scopes`
-        - `allowed_node_attributes`: body field `allowedNodeAttributes`
-        - `body`: the whole request body
+        Update a specific OAuth app.
+
+        The client secret is not regenerated and is not returned in this response.
+
+        `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+
+        Args:
+            app_id: The ID of the OAuth app. (path parameter `appId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The name of the OAuth app. Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores. (body field `name`)
+            description: A human-readable description of the OAuth app. Must be at most 300 characters. (body field `description`)
+            redirect_uris: The list of permitted redirect URIs for the OAuth authorization code flow. At least one redirect URI is required. (body field `redirectURIs`)
+            scopes: The list of OAuth scopes granted to the app. Must be non-empty. Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients). (body field `scopes`)
+            allowed_node_attributes: The list of custom node attributes that the OAuth app is allowed to set. (body field `allowedNodeAttributes`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthApp
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, OAuth app not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes: oauth_apps.
+        """Delete OAuth app.
 
-        - `app_id`: path parameter `appId`
-        - `tailnet`: path parameter `tailnet`
+        Delete a specific OAuth app.
+
+        `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+
+        Args:
+            app_id: The ID of the OAuth app. (path parameter `appId`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, OAuth app not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def create_oauth_token(self, *, client_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, scope: Optional[str] = None, body: Optional[Union[OAuthTokenRequest, Mapping[str, Any]]] = None) -> OAuthToken:
-        """`POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes: none.
+        """Exchange OAuth client credentials for an access token.
 
-        - `client_id`: body field `client_id`
-        - `client_secret`: body field `client_secret`
-        - `scope`: body field `scope`
-        - `body`: the whole request body
+        OAuth 2.0 client-credentials grant; not in the official spec.
+
+        `POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            client_id: The OAuth client's ID. (body field `client_id`)
+            client_secret: The OAuth client secret (`tskey-client-…`). (body field `client_secret`)
+            scope: Space-separated scopes to request; all of the client's scopes when absent. (body field `scope`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthToken
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def exchange_workload_identity_token(self, *, client_id: Optional[str] = None, jwt: Optional[Union[str, Secret]] = None, body: Optional[Union[TokenExchangeRequest, Mapping[str, Any]]] = None) -> OAuthToken:
-        """`POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`). OAuth scopes: none.
+        """Exchange an OIDC ID token for an access token.
 
-        - `client_id`: body field `client_id`
-        - `jwt`: body field `jwt`
-        - `body`: the whole request body
+        Workload identity federation; not in the official spec.
+
+        `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`). OAuth scopes (any one): none (unauthenticated).
+
+        Args:
+            client_id: The federated identity's client ID. (body field `client_id`)
+            jwt: The OIDC ID token issued by the workload's identity provider. (body field `jwt`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            OAuthToken
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def list_vip_services(self, *, tailnet: Optional[str] = None) -> ListServicesResponse:
-        """`GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`). OAuth scopes: services:read.
+        """List all Services (legacy `/vip-services` path).
 
-        - `tailnet`: path parameter `tailnet`
+        Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            ListServicesResponse
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, the credentials lack permission.
+            NotFoundError: 404, Tailnet not found.
+            ServerError: 500, internal server error.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def get_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
-        """`GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`). OAuth scopes: services:read.
+        """Get a Service (legacy `/vip-services` path).
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`). OAuth scopes (any one): `services:read`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def update_vip_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
-        """`PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`). OAuth scopes: services.
+        """Update a Service (legacy `/vip-services` path).
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
-        - `name`: body field `name`
-        - `addrs`: body field `addrs`
-        - `comment`: body field `comment`
-        - `ports`: body field `ports`
-        - `tags`: body field `tags`
-        - `body`: the whole request body
+        Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+            name: The unique name of the Service. (body field `name`)
+            addrs: The IP addresses assigned to the Service: the IPv4 followed by the IPv6. (body field `addrs`)
+            comment: An optional comment for the Service. (body field `comment`)
+            ports: A list of protocol:port pairs to be exposed by the Service. (body field `ports`)
+            tags: A list of optional tags associated with the Service. (body field `tags`)
+            body: The whole request body (instead of its fields as keywords).
+
+        Returns:
+            VIPServiceInfo
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to modify the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
     async def delete_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
-        """`DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`). OAuth scopes: services.
+        """Delete a Service (legacy `/vip-services` path).
 
-        - `service_name`: path parameter `serviceName`
-        - `tailnet`: path parameter `tailnet`
+        Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+
+        `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`). OAuth scopes (any one): `services`.
+
+        Args:
+            service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
+            tailnet: The tailnet ID. (path parameter `tailnet`)
+
+        Raises:
+            BuildError: a parameter is missing or malformed (it is named); nothing was sent.
+            ApiError: 400, bad request.
+            PermissionDeniedError: 403, Access to delete the Service is forbidden.
+            NotFoundError: 404, Service not found.
+            ServerError: 500, internal server error.
+            ServerError: 504, the request took too long.
+            TransportError: no HTTP response (connection, TLS, timeout).
         """
 
 _Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]], None]

@@ -266,20 +266,15 @@ def _webhook_error(payload: Dict[str, Any], display: str) -> WebhookVerification
     return WebhookVerificationError(display, reason=str(reason))
 
 
-_BY_STATUS: Dict[int, Type[ApiError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    412: PreconditionFailedError,
-    429: RateLimitError,
+_API_ERROR_CLASSES: Dict[str, Type[ApiError]] = {
+    cls.__name__: cls
+    for cls in (ApiError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, PreconditionFailedError, RateLimitError, ServerError)
 }
 
 
-def api_error_class(status: int) -> Type[ApiError]:
-    if status >= 500:
-        return ServerError
-    return _BY_STATUS.get(status, ApiError)
+def api_error_class(name: str) -> Type[ApiError]:
+    """The class the core names for an API error (`tailnet::error::api_error_class`)."""
+    return _API_ERROR_CLASSES.get(name, ApiError)
 
 
 def from_native(exc: BaseException) -> TailnetError:
@@ -307,7 +302,7 @@ def from_native(exc: BaseException) -> TailnetError:
             elif "atUnixSeconds" in ra:
                 retry_after_at = datetime.fromtimestamp(ra["atUnixSeconds"], tz=timezone.utc)
                 retry_after = max(0.0, float(ra["atUnixSeconds"]) - time.time())
-        return api_error_class(status)(
+        return api_error_class(str(payload.get("errorClass", "")))(
             status,
             payload.get("message", ""),
             data=data.get("value") if isinstance(data, dict) else None,

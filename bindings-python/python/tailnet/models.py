@@ -174,7 +174,8 @@ class WebhookEventType(StrEnum):
 
 
 class DeviceClientConnectivityLatencyValue(Model):
-    """The `DeviceClientConnectivityLatencyValue` object of the Tailscale API."""
+    """The `DeviceClientConnectivityLatencyValue` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("preferred", "preferred", "b"),
@@ -182,11 +183,16 @@ class DeviceClientConnectivityLatencyValue(Model):
     )
 
     preferred: Optional[bool]
+    """'true' for the node's preferred DERP server for incoming traffic.
+    """
     latency_ms: Optional[float]
+    """Current latency to DERP server.
+    """
 
 
 class DeviceClientConnectivityClientSupports(Model):
-    """The `DeviceClientConnectivityClientSupports` object of the Tailscale API."""
+    """Identifies features supported by the client.
+    """
 
     _fields_ = (
         ("hair_pinning", "hairPinning", "b"),
@@ -198,15 +204,30 @@ class DeviceClientConnectivityClientSupports(Model):
     )
 
     hair_pinning: Optional[bool]
+    """This information is no longer tracked and will always be null.
+    """
     ipv6: Optional[bool]
+    """'true' if the device OS supports IPv6,
+    regardless of whether IPv6 internet connectivity is available.
+    """
     pcp: Optional[bool]
+    """'true' if PCP port-mapping service exists on your router.
+    """
     pmp: Optional[bool]
+    """'true' if NAT-PMP port-mapping service exists on your router.
+    """
     udp: Optional[bool]
+    """'true' if UDP traffic is enabled on the current network;
+    if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
+    """
     upnp: Optional[bool]
+    """'true' if UPnP port-mapping service exists on your router.
+    """
 
 
 class DeviceClientConnectivity(Model):
-    """The `DeviceClientConnectivity` object of the Tailscale API."""
+    """clientConnectivity provides a report on the device's current physical network conditions.
+    """
 
     _fields_ = (
         ("endpoints", "endpoints", "[s]"),
@@ -216,13 +237,24 @@ class DeviceClientConnectivity(Model):
     )
 
     endpoints: Optional[List[str]]
+    """Client's magicsock UDP IP:port endpoints (IPv4 or IPv6).
+    """
     mapping_varies_by_dest_ip: Optional[bool]
+    """'true' if the host's NAT mappings vary based on the destination IP.
+    """
     latency: Optional[Dict[str, DeviceClientConnectivityLatencyValue]]
+    """Map of DERP server locations and their current latency.
+    """
     client_supports: Optional[DeviceClientConnectivityClientSupports]
+    """Identifies features supported by the client.
+    """
 
 
 class DevicePostureIdentity(Model):
-    """The `DevicePostureIdentity` object of the Tailscale API."""
+    """Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+    If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+    Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+    """
 
     _fields_ = (
         ("serial_numbers", "serialNumbers", "[s]"),
@@ -234,7 +266,8 @@ class DevicePostureIdentity(Model):
 
 
 class DeviceDistro(Model):
-    """The `DeviceDistro` object of the Tailscale API."""
+    """distro provides details of the operating system distribution, if available.
+    """
 
     _fields_ = (
         ("name", "name", "s"),
@@ -243,12 +276,24 @@ class DeviceDistro(Model):
     )
 
     name: Optional[str]
+    """The operating system distribution that the device is running.
+    """
     version: Optional[str]
+    """The operating system distribution version that the device is running.
+    """
     code_name: Optional[str]
+    """The operating system distribution code name that the device is running.
+    """
 
 
 class Device(Model):
-    """The `Device` object of the Tailscale API."""
+    """A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
+
+    Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
+    This ID can be found by going to the [Machines](https://login.tailscale.com/admin/machines) page in the admin console,
+    selecting the relevant device, then finding the ID in the Machine Details section.
+    You can also [list all devices](https://tailscale.com/api#tag/devices/get/tailnet/{tailnet}/devices) in the tailnet to get their `nodeId` values.
+    """
 
     _fields_ = (
         ("addresses", "addresses", "[s]"),
@@ -284,39 +329,135 @@ class Device(Model):
     )
 
     addresses: Optional[List[str]]
+    """A list of Tailscale IP addresses for the device,
+    including both IPv4 (formatted as 100.x.y.z)
+    and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
+    """
     id: Optional[str]
+    """The legacy identifier for a device; you
+    can supply this value wherever {deviceId} is indicated in the
+    endpoint. Note that although "id" is still accepted, "nodeId" is
+    preferred.
+    """
     node_id: Optional[str]
+    """The preferred identifier for a device;
+    supply this value wherever {deviceId} is indicated in the endpoint.
+    """
     user: Optional[str]
+    """The user who registered the node. For untagged nodes,
+     this user is the device owner.
+    """
     name: Optional[str]
+    """The MagicDNS name of the device.
+    Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+    """
     hostname: Optional[str]
+    """The machine name in the admin console.
+    Learn more about machine names at https://tailscale.com/kb/1098/.
+    """
     client_version: Optional[str]
+    """The version of the Tailscale client
+    software; this is empty for external devices.
+    """
     update_available: Optional[bool]
+    """'true' if a Tailscale client version
+    upgrade is available. This value is empty for external devices.
+    """
     os: Optional[str]
+    """The operating system that the device is running.
+    """
     created: Optional[datetime]
+    """The date on which the device was added
+    to the tailnet; this is empty for external devices.
+    """
     connected_to_control: Optional[bool]
+    """Indicates if the device recently maintained a TCP connection to the Tailscale control server.
+    """
     last_seen: Optional[datetime]
+    """When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
+    """
     key_expiry_disabled: Optional[bool]
+    """'true' if the keys for the device will not expire.
+    Learn more at https://tailscale.com/kb/1028/.
+    """
     expires: Optional[datetime]
+    """The expiration date of the device's auth key.
+    Learn more about key expiry at https://tailscale.com/kb/1028/.
+    """
     authorized: Optional[bool]
+    """'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
+    Learn more about device authorization at https://tailscale.com/kb/1099/.
+    """
     is_external: Optional[bool]
+    """'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
+    if 'false', the device is a member of the tailnet.
+    Learn more about node sharing at https://tailscale.com/kb/1084/.
+    """
     multiple_connections: Optional[bool]
+    """'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
+    If only one device is connected using this node's key, the field is omitted.
+    If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
+    """
     machine_key: Optional[str]
+    """For internal use and is not required for any API operations.
+    This value is empty for external devices.
+    """
     node_key: Optional[str]
+    """Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
+    Learn about tailnet locks at https://tailscale.com/kb/1226/.
+    """
     blocks_incoming_connections: Optional[bool]
+    """'true' if the device is not allowed to accept any connections over Tailscale, including pings.
+    Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
+    """
     enabled_routes: Optional[List[str]]
+    """The subnet routes for this device that have been approved by a tailnet admin.
+    Learn more about subnet routes at https://tailscale.com/kb/1019/.
+    """
     advertised_routes: Optional[List[str]]
+    """The subnets this device requests to expose.
+    Learn more about subnet routes at https://tailscale.com/kb/1019/.
+    """
     client_connectivity: Optional[DeviceClientConnectivity]
+    """clientConnectivity provides a report on the device's current physical network conditions.
+    """
     tags: Optional[List[str]]
+    """Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
+    Once a device is tagged, the tag is the owner of that device.
+    A single node can have multiple tags assigned.
+    This value is empty for external devices.
+    Learn more about tags at https://tailscale.com/kb/1068/.
+    """
     tailnet_lock_error: Optional[str]
+    """Indicates an issue with the tailnet lock node-key signature on this device.
+    This field is only populated when tailnet lock is enabled.
+    """
     tailnet_lock_key: Optional[str]
+    """The node's tailnet lock key.
+    Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
+    Learn more about tailnet lock at https://tailscale.com/kb/1226/.
+    """
     ssh_enabled: Optional[bool]
+    """'true' if Tailscale SSH is enabled on this device.
+    Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
+    """
     posture_identity: Optional[DevicePostureIdentity]
+    """Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+    If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+    Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+    """
     is_ephemeral: Optional[bool]
+    """'true' if the device is ephemeral.
+    Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
+    """
     distro: Optional[DeviceDistro]
+    """distro provides details of the operating system distribution, if available.
+    """
 
 
 class Error(Model):
-    """The `Error` object of the Tailscale API."""
+    """The `Error` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("message", "message", "s"),
@@ -326,7 +467,8 @@ class Error(Model):
 
 
 class DeviceRoutes(Model):
-    """The `DeviceRoutes` object of the Tailscale API."""
+    """The `DeviceRoutes` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("advertised_routes", "advertisedRoutes", "[s]"),
@@ -334,11 +476,16 @@ class DeviceRoutes(Model):
     )
 
     advertised_routes: Optional[List[str]]
+    """The subnets this device requests to expose.
+    """
     enabled_routes: Optional[List[str]]
+    """The subnet routes for this device that have been approved by a tailnet admin.
+    """
 
 
 class DevicePostureAttributes(Model):
-    """The `DevicePostureAttributes` object of the Tailscale API."""
+    """The `DevicePostureAttributes` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("attributes", "attributes", "{a}"),
@@ -346,11 +493,18 @@ class DevicePostureAttributes(Model):
     )
 
     attributes: Optional[Dict[str, Any]]
+    """Contains all the posture attributes assigned to a node.
+    Attribute values can be strings, numbers or booleans.
+    """
     expiries: Optional[Dict[str, datetime]]
+    """Contains the expiry time for each posture attribute, if set.
+    """
 
 
 class DeviceInviteAcceptedBy(Model):
-    """The `DeviceInviteAcceptedBy` object of the Tailscale API."""
+    """Set when the invite has been accepted.
+    It holds information about the user who accepted the share invite.
+    """
 
     _fields_ = (
         ("id", "id", "i"),
@@ -359,12 +513,25 @@ class DeviceInviteAcceptedBy(Model):
     )
 
     id: Optional[int]
+    """The ID of the user who accepted the share invite.
+    """
     login_name: Optional[str]
+    """The login name of the user who accepted the share invite.
+    """
     profile_pic_url: Optional[str]
+    """The profile pic URL for the user who accepted the share invite.
+    """
 
 
 class DeviceInvite(Model):
-    """The `DeviceInvite` object of the Tailscale API."""
+    """A device invite is an invitation that shares a device with an external
+    user (a user not in the device's tailnet).
+
+    Each device invite has a unique ID that is used to identify the invite
+    in API calls. You can find all device invite IDs for a particular device
+    by [listing all device invites](https://tailscale.com/api#tag/deviceinvites/POST/device/{deviceId}/device-invites)
+    for a device.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -382,21 +549,60 @@ class DeviceInvite(Model):
     )
 
     id: Optional[str]
+    """The unique identifier for the invite.
+    Supply this value wherever {deviceInviteId} is indicated in the endpoint.
+    """
     created: Optional[datetime]
+    """The creation time of the invite.
+    """
     tailnet_id: Optional[int]
+    """The ID of the tailnet to which the shared device belongs.
+    """
     device_id: Optional[int]
+    """The ID of the device being shared.
+    """
     sharer_id: Optional[int]
+    """The ID of the user who created the share invite.
+    """
     multi_use: Optional[bool]
+    """Specifies whether this device invite can be accepted
+    more than once.
+    """
     allow_exit_node: Optional[bool]
+    """Specifies whether the invited user is able to use the
+    device as an exit node when the device is advertising as one.
+    """
     email: Optional[str]
+    """The email to which the invite was sent.
+    If empty, the invite was not emailed to anyone,
+    but the inviteUrl can be shared manually.
+    """
     last_email_sent_at: Optional[datetime]
+    """The last time the invite was attempted to be sent to Email.
+    Only ever set if `email` is not empty.
+    """
     invite_url: Optional[str]
+    """The link to accept the invite.
+    Anyone with this link can accept the invite.
+    It is not restricted to the person to which the invite was emailed.
+    """
     accepted: Optional[bool]
+    """`true` when the share invite has been accepted.
+    """
     accepted_by: Optional[DeviceInviteAcceptedBy]
+    """Set when the invite has been accepted.
+    It holds information about the user who accepted the share invite.
+    """
 
 
 class UserInvite(Model):
-    """The `UserInvite` object of the Tailscale API."""
+    """A user invite is an active invitation that lets a user join a tailnet
+    with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
+
+    Each user invite has a unique ID that is used to identify the invite
+    in API calls. You can find all user invite IDs for a particular tailnet
+    by [listing user invites](https://tailscale.com/api#tag/userinvites/get/tailnet/{tailnet}/user-invites).
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -409,16 +615,45 @@ class UserInvite(Model):
     )
 
     id: str
+    """The unique identifier for the invite.
+    Supply this value wherever `userInviteId` is indicated in the endpoint.
+    """
     role: Optional[str]
+    """The tailnet user role to assign to the invited user upon accepting the invite.
+    """
     tailnet_id: int
+    """The ID of the tailnet to which the user was invited.
+    """
     inviter_id: int
+    """The ID of the user who created the invite.
+    """
     email: Optional[str]
+    """The email to which the invite was sent.
+    If empty, the invite was not emailed to anyone,
+    but the inviteUrl can be shared manually.
+    """
     last_email_sent_at: Optional[datetime]
+    """The last time the invite was attempted to be sent to Email.
+    Only ever set if `email` is not empty.
+    """
     invite_url: Optional[str]
+    """Included when `email` is not part of the tailnet's domain,
+    or when `email` is empty. It is the link to accept the invite.
+
+    When included, anyone with this link can accept the invite.
+    It is not restricted to the person to which the invite was emailed.
+
+    When `email` is part of the tailnet's domain (has the same @domain.com
+    suffix as the tailnet), the user can join the tailnet automatically by
+    logging in with their domain email at https://login.tailscale.com/start.
+    They'll be assigned the specified `role` upon signing in for the first
+    time.
+    """
 
 
 class ConfigurationAuditLogActor(Model):
-    """The `ConfigurationAuditLogActor` object of the Tailscale API."""
+    """The person who caused the action related to this event.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -429,14 +664,25 @@ class ConfigurationAuditLogActor(Model):
     )
 
     id: Optional[str]
+    """The ID (user ID or node ID) of the actor.
+    """
     type: Optional[str]
+    """The entity type of the actor.
+    """
     login_name: Optional[str]
+    """The login name of the actor at time of the action.
+    """
     display_name: Optional[str]
+    """The display name of the actor at time of the action.
+    """
     tags: Optional[List[str]]
+    """Indicates the tags owning a node. Its value is only set if `type` is `NODE`.
+    """
 
 
 class ConfigurationAuditLogTarget(Model):
-    """The `ConfigurationAuditLogTarget` object of the Tailscale API."""
+    """The object of this event's action.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -447,14 +693,25 @@ class ConfigurationAuditLogTarget(Model):
     )
 
     id: Optional[str]
+    """The unique ID (user id, tailnet SID, or node id) of the target.
+    """
     name: Optional[str]
+    """Name of the entity at time of the action.
+    """
     type: Optional[str]
+    """The entity type of Target.
+    """
     is_ephemeral: Optional[bool]
+    """Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``.
+    """
     property: Optional[str]
+    """The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
+    """
 
 
 class ConfigurationAuditLog(Model):
-    """The `ConfigurationAuditLog` object of the Tailscale API."""
+    """The `ConfigurationAuditLog` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("event_time", "eventTime", "s"),
@@ -472,21 +729,46 @@ class ConfigurationAuditLog(Model):
     )
 
     event_time: str
+    """Timestamp of the audit log event, in RFC 3339 format.
+    """
     type: Optional[str]
+    """The type of log (always "CONFIG").
+    """
     deferred_at: Optional[str]
+    """Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format.
+    """
     event_group_id: str
+    """Identifier assigned to one or more audit log events, all of which are the result of a single operation.
+    """
     origin: Optional[str]
+    """The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
+    """
     actor: ConfigurationAuditLogActor
+    """The person who caused the action related to this event.
+    """
     target: ConfigurationAuditLogTarget
+    """The object of this event's action.
+    """
     action: Optional[str]
+    """The type of change attempted against the `target`.
+    """
     old: Any
+    """The value of `target.property`` prior to the event.
+    """
     new: Any
+    """The value of `target.property` after the event.
+    """
     action_details: Optional[str]
+    """Additional information about the event, such as a client-provided reason, if it exists.
+    """
     error: Optional[str]
+    """Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
+    """
 
 
 class ConnectionCounts(Model):
-    """The `ConnectionCounts` object of the Tailscale API."""
+    """The `ConnectionCounts` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("proto", "proto", "s"),
@@ -499,16 +781,31 @@ class ConnectionCounts(Model):
     )
 
     proto: Optional[str]
+    """IP protocol name (or number if no name used).
+    """
     src: Optional[str]
+    """Source addr:port.
+    """
     dst: Optional[str]
+    """Destination addr:port.
+    """
     tx_pkts: Optional[int]
+    """Number of packets sent.
+    """
     tx_bytes: Optional[int]
+    """Number of bytes sent.
+    """
     rx_pkts: Optional[int]
+    """Number of packets received.
+    """
     rx_bytes: Optional[int]
+    """Number of bytes received.
+    """
 
 
 class NetworkFlowLog(Model):
-    """The `NetworkFlowLog` object of the Tailscale API."""
+    """The `NetworkFlowLog` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("logged", "logged", "s"),
@@ -522,9 +819,17 @@ class NetworkFlowLog(Model):
     )
 
     logged: Optional[str]
+    """Timestamp of the flow log, in RFC 3339 format.
+    """
     node_id: Optional[str]
+    """Identifier of the node.
+    """
     start: Optional[str]
+    """Time at which flow started, in RFC 3339 format.
+    """
     end: Optional[str]
+    """Time at which flow ended, in RFC 3339 format.
+    """
     virtual_traffic: Optional[List[ConnectionCounts]]
     subnet_traffic: Optional[List[ConnectionCounts]]
     exit_traffic: Optional[List[ConnectionCounts]]
@@ -532,7 +837,8 @@ class NetworkFlowLog(Model):
 
 
 class LogstreamEndpointPublishingStatus(Model):
-    """The `LogstreamEndpointPublishingStatus` object of the Tailscale API."""
+    """Latest status of log stream publishing for a specific type of log.
+    """
 
     _fields_ = (
         ("last_activity", "lastActivity", "s"),
@@ -550,21 +856,46 @@ class LogstreamEndpointPublishingStatus(Model):
     )
 
     last_activity: str
+    """Timestamp of the most recent publishing activity, in RFC 3339 format.
+    """
     last_error: str
+    """The most recent error (if any).
+    """
     max_body_size: int
+    """The size of the largest single request body.
+    """
     num_bytes_sent: int
+    """Total bytes published across all requests.
+    """
     num_entries_sent: int
+    """The total number of entries published.
+    """
     num_spoofed_entries: int
+    """The number of spoofed entries published. A spoofed entry is one that failed to validate because we did not see receive a matching flow log from the other side of the connection.
+    """
     num_total_requests: int
+    """The total number of requests made to the streaming endpoint.
+    """
     num_failed_requests: int
+    """The total number of requests to the streaming endpoint that have failed.
+    """
     rate_bytes_sent: float
+    """The exponentially weighted moving average rate at which data is being streamed to the endpoint, in bytes per second.
+    """
     rate_entries_sent: float
+    """The exponentially weighted moving average rate at which entries are being sent to the endpoint, in entries per second.
+    """
     rate_total_requests: float
+    """The exponentially weighted moving average rate at which requests are being made to the endpoint, in requests per second.
+    """
     rate_failed_requests: float
+    """The exponentially weighted moving average rate at which requests are failing, in requests per second.
+    """
 
 
 class LogstreamEndpointConfiguration(Model):
-    """The `LogstreamEndpointConfiguration` object of the Tailscale API."""
+    """The current configuration of a log streaming endpoint.
+    """
 
     _fields_ = (
         ("log_type", "logType", "s"),
@@ -589,28 +920,67 @@ class LogstreamEndpointConfiguration(Model):
     )
 
     log_type: Optional[str]
+    """The type of log for logging endpoints.
+    """
     destination_type: Optional[str]
+    """The type of system to which logs are being streamed.
+    """
     url: Optional[str]
+    """The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint.
+    """
     user: Optional[str]
+    """The username with which log streams to this endpoint are authenticated.
+    """
     upload_period_minutes: Optional[int]
+    """An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made.
+    """
     compression_format: Optional[str]
+    """The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
+    """
     token: Optional[Secret]
+    """The token/password with which log streams to this endpoint should be authenticated.
+    """
     s3_bucket: Optional[str]
+    """The S3 bucket name. Required if the destinationType is `s3`.
+    """
     s3_region: Optional[str]
+    """The region in which the S3 bucket is located. Required if the destinationType is `s3`.
+    """
     s3_key_prefix: Optional[str]
+    """An optional S3 key prefix to prepend to the auto-generated S3 key name.
+    """
     s3_authentication_type: Optional[str]
+    """What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+    """
     s3_access_key_id: Optional[str]
+    """The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+    """
     s3_secret_access_key: Optional[Secret]
+    """The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+    """
     s3_role_arn: Optional[str]
+    """The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
+    """
     s3_external_id: Optional[str]
+    """The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
+    """
     gcs_bucket: Optional[str]
+    """The GCS bucket name. Required if the destinationType is `gcs`.
+    """
     gcs_key_prefix: Optional[str]
+    """An optional GCS key prefix to append to the GCS bucket name.
+    """
     gcs_scopes: Optional[List[str]]
+    """The GCS scopes needed to be able to write to the GCS bucket.
+    """
     gcs_credentials: Optional[Secret]
+    """The JSON workload identity credentials from GCS needed for accessing the GCS account.
+    """
 
 
 class AwsExternalId(Model):
-    """The `AwsExternalId` object of the Tailscale API."""
+    """An external ID for use in authenticating to AWS using role-based authentication.
+    """
 
     _fields_ = (
         ("external_id", "externalId", "s"),
@@ -618,31 +988,42 @@ class AwsExternalId(Model):
     )
 
     external_id: Optional[str]
+    """The external id that Tailscale will supply to AWS when authenticating using role-based authentication.
+    """
     tailscale_aws_account_id: Optional[str]
+    """The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication.
+    """
 
 
 class DnsPreferences(Model):
-    """The `DnsPreferences` object of the Tailscale API."""
+    """The `DnsPreferences` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("magic_dns", "magicDNS", "b"),
     )
 
     magic_dns: bool
+    """Whether MagicDNS is active for this tailnet.
+    """
 
 
 class DnsSearchPaths(Model):
-    """The `DnsSearchPaths` object of the Tailscale API."""
+    """The `DnsSearchPaths` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("search_paths", "searchPaths", "[s]"),
     )
 
     search_paths: List[str]
+    """The search domains for the given tailnet.
+    """
 
 
 class DnsConfigurationResolver(Model):
-    """The `DnsConfigurationResolver` object of the Tailscale API."""
+    """The `DnsConfigurationResolver` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("address", "address", "s"),
@@ -650,11 +1031,16 @@ class DnsConfigurationResolver(Model):
     )
 
     address: Optional[str]
+    """IPv4 or IPv6 address of the DNS resolver.
+    """
     use_with_exit_node: Optional[bool]
+    """If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later.
+    """
 
 
 class DnsConfigurationPreferences(Model):
-    """The `DnsConfigurationPreferences` object of the Tailscale API."""
+    """The `DnsConfigurationPreferences` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("override_local_dns", "overrideLocalDNS", "b"),
@@ -662,11 +1048,16 @@ class DnsConfigurationPreferences(Model):
     )
 
     override_local_dns: Optional[bool]
+    """If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used.
+    """
     magic_dns: Optional[bool]
+    """Whether MagicDNS is enabled for this tailnet.
+    """
 
 
 class DnsConfiguration(Model):
-    """The `DnsConfiguration` object of the Tailscale API."""
+    """The `DnsConfiguration` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("nameservers", "nameservers", "[M:DnsConfigurationResolver]"),
@@ -676,13 +1067,20 @@ class DnsConfiguration(Model):
     )
 
     nameservers: Optional[List[DnsConfigurationResolver]]
+    """Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers.
+    """
     split_dns: Optional[Dict[str, Optional[List[DnsConfigurationResolver]]]]
+    """Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays.
+    """
     search_paths: Optional[List[str]]
+    """Search domain paths to apply.
+    """
     preferences: Optional[DnsConfigurationPreferences]
 
 
 class KeyCapabilitiesDevicesCreate(Model):
-    """The `KeyCapabilitiesDevicesCreate` object of the Tailscale API."""
+    """`create` specifies the key's permissions when creating devices.
+    """
 
     _fields_ = (
         ("reusable", "reusable", "b"),
@@ -692,33 +1090,59 @@ class KeyCapabilitiesDevicesCreate(Model):
     )
 
     reusable: Optional[bool]
+    """reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
+    Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
+    """
     ephemeral: Optional[bool]
+    """ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
+    Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
+    """
     preauthorized: Optional[bool]
+    """preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
+    registered with this key won't require additional approval from a tailnet admin.
+    Learn about device approval at https://tailscale.com/kb/1099/.
+    """
     tags: Optional[List[str]]
+    """tags are the tags that will be set on devices registered with this key.
+    Learn about tags at https://tailscale.com/kb/1068/.
+
+    Whether tags are required or optional depends on the owner of the auth key:
+    - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+    - When creating an auth key owned by a user (using a user's access token), tags are optional.
+    """
 
 
 class KeyCapabilitiesDevices(Model):
-    """The `KeyCapabilitiesDevices` object of the Tailscale API."""
+    """`devices` specifies the key's permissions over devices.
+    This field is only populated for auth keys.
+    """
 
     _fields_ = (
         ("create", "create", "M:KeyCapabilitiesDevicesCreate"),
     )
 
     create: Optional[KeyCapabilitiesDevicesCreate]
+    """`create` specifies the key's permissions when creating devices.
+    """
 
 
 class KeyCapabilities(Model):
-    """The `KeyCapabilities` object of the Tailscale API."""
+    """`capabilities` is a mapping of resources to permissible actions.
+    """
 
     _fields_ = (
         ("devices", "devices", "M:KeyCapabilitiesDevices"),
     )
 
     devices: Optional[KeyCapabilitiesDevices]
+    """`devices` specifies the key's permissions over devices.
+    This field is only populated for auth keys.
+    """
 
 
 class Key(Model):
-    """The `Key` object of the Tailscale API."""
+    """An API access token or Auth Key.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -743,26 +1167,76 @@ class Key(Model):
 
     id: Optional[str]
     key: Optional[Secret]
+    """The secret key material (only populated at creation time).
+    """
     key_type: Optional[str]
+    """The type of key. Can be one of "auth", "client", "federated", or "api".
+    - "auth" refers to machine auth keys.
+    - "client" refers to OAuth clients.
+    - "federated" refers to federated identities.
+    - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+    """
     expiry_seconds: Optional[int]
+    """Duration in seconds until the key expires.
+    Only applies to auth keys.
+    """
     created: Optional[datetime]
     updated: Optional[datetime]
     expires: Optional[datetime]
     revoked: Optional[datetime]
     capabilities: Optional[KeyCapabilities]
+    """`capabilities` is a mapping of resources to permissible actions.
+    """
     scopes: Optional[List[str]]
+    """A list of scopes granted to the key.
+
+    Only applies to OAuth clients, API access tokens, and federated identities.
+    """
     tags: Optional[List[str]]
+    """A list of tags associated to the trust credential.
+    Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
+    Mandatory if the scopes include "devices:core" or "auth_keys".
+
+    Only applies to OAuth clients and federated identities.
+    """
     description: Optional[str]
     invalid: Optional[bool]
+    """Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
+    """
     user_id: Optional[str]
+    """ID of the user who created this key, empty for keys created by trust credentials.
+    """
     audience: Optional[str]
+    """The value used when matching against the `aud` claim from an OIDC identity token.
+
+    Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+    It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+    requires a specific audience format.
+
+    Only applies to federated identities.
+    """
     issuer: Optional[str]
+    """The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+
+    Only applies to federated identities.
+    """
     subject: Optional[str]
+    """The pattern used when matching against the `sub` claim from an OIDC identity token.
+    This pattern can include `*` characters to match against any character.
+
+    Only applies to federated identities.
+    """
     custom_claim_rules: Optional[Dict[str, str]]
+    """A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+    Patterns can include `*` characters to match against any character.
+
+    Only applies to federated identities.
+    """
 
 
 class PostureIntegrationStatus(Model):
-    """The `PostureIntegrationStatus` object of the Tailscale API."""
+    """Most recent status for this integration.
+    """
 
     _fields_ = (
         ("last_sync", "lastSync", "s"),
@@ -773,14 +1247,25 @@ class PostureIntegrationStatus(Model):
     )
 
     last_sync: Optional[str]
+    """Timestamp of the last synchronization with the device posture provider, in RFC 3339 format.
+    """
     error: Optional[str]
+    """If the last synchronization failed, this shows the error message associated with the failed synchronization.
+    """
     provider_host_count: Optional[int]
+    """The number of devices known to the provider.
+    """
     matched_count: Optional[int]
+    """The number of Tailscale nodes that were matched with provider.
+    """
     possible_matched_count: Optional[int]
+    """The number of Tailscale nodes with identifiers for matching.
+    """
 
 
 class PostureIntegration(Model):
-    """The `PostureIntegration` object of the Tailscale API."""
+    """A configured PostureIntegration.
+    """
 
     _fields_ = (
         ("provider", "provider", "s"),
@@ -794,17 +1279,47 @@ class PostureIntegration(Model):
     )
 
     provider: Optional[str]
+    """The device posture provider.
+
+    Required on POST requests, ignored on PATCH requests.
+    """
     cloud_id: Optional[str]
+    """Identifies which of the provider's clouds to integrate with.
+
+    - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+    - For Microsoft Intune, it will be one of `global` or `us-gov`.
+    - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+    - For Kolide, this is left blank.
+    """
     client_id: Optional[str]
+    """Unique identifier for your client.
+
+    - For Microsoft Intune, it will be your application's UUID.
+    - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+    - For Kandji, Kolide and Sentinel One, this is left blank.
+    """
     tenant_id: Optional[str]
+    """The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
+    """
     client_secret: Optional[Secret]
+    """The secret (auth key, token, etc.) used to authenticate with the provider.
+
+    Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
+    """
     id: Optional[str]
+    """A unique identifier for the integration (generated by the system).
+    """
     config_updated: Optional[str]
+    """Timestamp of the last time this configuration was updated, in RFC 3339 format.
+    """
     status: Optional[PostureIntegrationStatus]
+    """Most recent status for this integration.
+    """
 
 
 class User(Model):
-    """The `User` object of the Tailscale API."""
+    """Representation of a user within a tailnet.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -822,21 +1337,49 @@ class User(Model):
     )
 
     id: Optional[str]
+    """The unique identifier for the user.
+    Supply this value wherever {userId} is indicated in an endpoint.
+    """
     display_name: Optional[str]
+    """The name of the user.
+    """
     login_name: Optional[str]
+    """The emailish login name of the user.
+    """
     profile_pic_url: Optional[str]
+    """The profile pic URL for the user.
+    """
     tailnet_id: Optional[str]
+    """The tailnet that owns the user.
+    """
     created: Optional[datetime]
+    """The time the user joined their tailnet.
+    """
     type: Optional[str]
+    """The type of relation this user has to the tailnet associated with the request.
+    """
     role: Optional[str]
+    """The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+    """
     status: Optional[str]
+    """The status of the user.
+    """
     device_count: Optional[int]
+    """Number of devices the user owns.
+    """
     last_seen: Optional[datetime]
+    """The later of either:
+    - The last time any of the user's nodes were connected to the network.
+    - The last time the user authenticated to any tailscale service, including the admin panel.
+    """
     currently_connected: Optional[bool]
+    """`true` when the user has a node currently connected to the control server.
+    """
 
 
 class Contact(Model):
-    """The `Contact` object of the Tailscale API."""
+    """A tailnet contact.
+    """
 
     _fields_ = (
         ("email", "email", "s"),
@@ -845,12 +1388,19 @@ class Contact(Model):
     )
 
     email: Optional[str]
+    """The contact's email address.
+    """
     fallback_email: Optional[str]
+    """The email address used when contact's email address has not been verified.
+    """
     needs_verification: Optional[bool]
+    """Indicates whether the contact's email address still needs to be verified.
+    """
 
 
 class Webhook(Model):
-    """The `Webhook` object of the Tailscale API."""
+    """The `Webhook` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("endpoint_id", "endpointId", "s"),
@@ -864,17 +1414,41 @@ class Webhook(Model):
     )
 
     endpoint_id: Optional[str]
+    """ID of the webhook endpoint.
+    """
     endpoint_url: Optional[str]
+    """The endpoint that events are sent to from Tailscale via POST requests.
+    """
     provider_type: Optional[str]
+    """The provider type for the webhook destination, or an empty string if none are applicable.
+    Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+    """
     creator_login_name: Optional[str]
+    """The login name for the creator of the webhook endpoint.
+    In some cases, such as webhooks created with an OAuth client, this can be blank.
+    """
     created: Optional[datetime]
+    """The time the webhook endpoint was created.
+    """
     last_modified: Optional[datetime]
+    """The time the webhook endpoint was last modified.
+    """
     subscriptions: Optional[List[Union[WebhookEventType, str]]]
+    """The list of subscribed events that trigger POST requests to the configured endpoint URL.
+    Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+    """
     secret: Optional[Secret]
+    """The webhook secret associated with the endpoint.
+    Only populated on creation or when the secret is rotated.
+
+    This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+    Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+    """
 
 
 class TailnetSettings(Model):
-    """The `TailnetSettings` object of the Tailscale API."""
+    """Settings for a tailnet.
+    """
 
     _fields_ = (
         ("acls_externally_managed_on", "aclsExternallyManagedOn", "b"),
@@ -891,20 +1465,46 @@ class TailnetSettings(Model):
     )
 
     acls_externally_managed_on: Optional[bool]
+    """Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform.
+    """
     acls_external_link: Optional[str]
+    """Link to the external tailnet policy definition or management solution for this tailnet.
+    """
     devices_approval_on: Optional[bool]
+    """Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
+    """
     devices_auto_updates_on: Optional[bool]
+    """Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
+    """
     devices_key_duration_days: Optional[int]
+    """The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
+    """
     users_approval_on: Optional[bool]
+    """Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
+    """
     users_role_allowed_to_join_external_tailnets: Optional[str]
+    """Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
+    """
     network_flow_logging_on: Optional[bool]
+    """Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
+    """
     regional_routing_on: Optional[bool]
+    """Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
+    """
     posture_identity_collection_on: Optional[bool]
+    """Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
+    """
     https_enabled: Optional[bool]
+    """Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
+    """
 
 
 class VIPServiceInfo(Model):
-    """The `VIPServiceInfo` object of the Tailscale API."""
+    """An information summary for a Service.
+
+    Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
+    and optional tags.
+    """
 
     _fields_ = (
         ("name", "name", "s"),
@@ -915,14 +1515,27 @@ class VIPServiceInfo(Model):
     )
 
     name: Optional[str]
+    """The unique name of the Service.
+    """
     addrs: Optional[List[str]]
+    """The IP addresses assigned to the Service: the IPv4 followed by the IPv6.
+    """
     comment: Optional[str]
+    """An optional comment for the Service.
+    """
     ports: Optional[List[str]]
+    """A list of protocol:port pairs to be exposed by the Service.
+
+    The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
+    """
     tags: Optional[List[str]]
+    """A list of optional tags associated with the Service.
+    """
 
 
 class ServiceHostInfo(Model):
-    """The `ServiceHostInfo` object of the Tailscale API."""
+    """An information summary for a device hosting a Service.
+    """
 
     _fields_ = (
         ("stable_node_id", "stableNodeID", "s"),
@@ -931,12 +1544,19 @@ class ServiceHostInfo(Model):
     )
 
     stable_node_id: Optional[str]
+    """The preferred identifier for a device.
+    """
     approval_level: Optional[str]
+    """The approval level of the device hosting the Service.
+    """
     configured: Optional[str]
+    """The configuration status of the device hosting the Service.
+    """
 
 
 class VIPServiceApproval(Model):
-    """The `VIPServiceApproval` object of the Tailscale API."""
+    """The approval status of a Service on a specific device.
+    """
 
     _fields_ = (
         ("approved", "approved", "b"),
@@ -944,11 +1564,16 @@ class VIPServiceApproval(Model):
     )
 
     approved: Optional[bool]
+    """Indicates whether the Service is approved on the device.
+    """
     auto_approved: Optional[bool]
+    """Indicates whether the Service was auto-approved by an auto-approver.
+    """
 
 
 class OAuthApp(Model):
-    """The `OAuthApp` object of the Tailscale API."""
+    """The `OAuthApp` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -963,18 +1588,46 @@ class OAuthApp(Model):
     )
 
     id: Optional[str]
+    """The unique identifier for the OAuth app.
+    """
     name: Optional[str]
+    """The name of the OAuth app.
+    Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+    """
     description: Optional[str]
+    """A human-readable description of the OAuth app.
+    Must be at most 300 characters.
+    """
     redirect_uris: Optional[List[str]]
+    """The list of permitted redirect URIs for the OAuth authorization code flow.
+    At least one redirect URI is required.
+
+    Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+    which may use any scheme. Raw IP address hosts are not permitted.
+    """
     scopes: Optional[List[str]]
+    """The list of OAuth scopes granted to the app.
+    Must be non-empty.
+    Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+    """
     allowed_node_attributes: Optional[List[str]]
+    """The list of custom node attributes that the OAuth app is allowed to set.
+    """
     client_secret: Optional[Secret]
+    """The client secret for the OAuth app.
+    Only populated when the app is created and cannot be retrieved afterwards.
+    """
     created: Optional[datetime]
+    """The time the OAuth app was created.
+    """
     updated: Optional[datetime]
+    """The time the OAuth app was last updated.
+    """
 
 
 class ListTailnetDevicesResponse(Model):
-    """The `ListTailnetDevicesResponse` object of the Tailscale API."""
+    """The `ListTailnetDevicesResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("devices", "devices", "[M:Device]"),
@@ -984,7 +1637,8 @@ class ListTailnetDevicesResponse(Model):
 
 
 class BatchUpdateCustomDevicePostureAttributesRequest(Model):
-    """The `BatchUpdateCustomDevicePostureAttributesRequest` object of the Tailscale API."""
+    """The `BatchUpdateCustomDevicePostureAttributesRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("nodes", "nodes", "{{a}}"),
@@ -992,71 +1646,103 @@ class BatchUpdateCustomDevicePostureAttributesRequest(Model):
     )
 
     nodes: Optional[Dict[str, Dict[str, Any]]]
+    """A mapping of deviceId → posture attributes.
+    """
     comment: Optional[str]
+    """An optional comment indicating why attributes are being set,
+    which will be added to the audit log.
+    """
 
 
 class SetDeviceRoutesRequest(Model):
-    """The `SetDeviceRoutesRequest` object of the Tailscale API."""
+    """The `SetDeviceRoutesRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("routes", "routes", "[s]"),
     )
 
     routes: Optional[List[str]]
+    """The new list of enabled subnet routes.
+    """
 
 
 class AuthorizeDeviceRequest(Model):
-    """The `AuthorizeDeviceRequest` object of the Tailscale API."""
+    """The `AuthorizeDeviceRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("authorized", "authorized", "b"),
     )
 
     authorized: bool
+    """- If `true`, authorize a new device or re-authorize a previously deauthorized device.
+    - If `false`, deauthorize an authorized device.
+    """
 
 
 class SetDeviceNameRequest(Model):
-    """The `SetDeviceNameRequest` object of the Tailscale API."""
+    """The `SetDeviceNameRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("name", "name", "s"),
     )
 
     name: str
+    """The new name for the device.
+
+    This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+    or just the base name (e.g. "nodename").
+
+    If `name` is unset or provided empty, the device's name is reset to be
+    generated from its OS hostname.
+    """
 
 
 class SetDeviceTagsRequest(Model):
-    """The `SetDeviceTagsRequest` object of the Tailscale API."""
+    """The `SetDeviceTagsRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("tags", "tags", "[s]"),
     )
 
     tags: Optional[List[str]]
+    """The new list of tags for the device.
+    """
 
 
 class UpdateDeviceKeyRequest(Model):
-    """The `UpdateDeviceKeyRequest` object of the Tailscale API."""
+    """The `UpdateDeviceKeyRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("key_expiry_disabled", "keyExpiryDisabled", "b"),
     )
 
     key_expiry_disabled: bool
+    """- If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
+    - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated.
+    """
 
 
 class SetDeviceIpRequest(Model):
-    """The `SetDeviceIpRequest` object of the Tailscale API."""
+    """The `SetDeviceIpRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("ipv4", "ipv4", "s"),
     )
 
     ipv4: str
+    """The new IPv4 address for the device.
+    """
 
 
 class SetCustomDevicePostureAttributesRequest(Model):
-    """The `SetCustomDevicePostureAttributesRequest` object of the Tailscale API."""
+    """The `SetCustomDevicePostureAttributesRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("value", "value", "a"),
@@ -1065,12 +1751,27 @@ class SetCustomDevicePostureAttributesRequest(Model):
     )
 
     value: Any
+    """A value can be either a string, number or boolean.
+
+    A string value can have a maximum length of 50 characters,
+    and can only contain letters, numbers, underscores, and periods.
+
+    A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
+    """
     expiry: Optional[datetime]
+    """An optional expiry time for a given posture attribute. If set, Tailscale
+    will automatically remove the attribute within a few minutes after the specified
+    time.
+    """
     comment: Optional[str]
+    """An optional comment indicating a reason why an attribute is set,
+    which will be added to the audit log.
+    """
 
 
 class DeviceInviteRequest(Model):
-    """The `DeviceInviteRequest` object of the Tailscale API."""
+    """The `DeviceInviteRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("multi_use", "multiUse", "b"),
@@ -1079,12 +1780,21 @@ class DeviceInviteRequest(Model):
     )
 
     multi_use: Optional[bool]
+    """Whether the invite can be accepted more than once.
+    When set to `true`, it results in an invite that can be accepted up to 1,000 times.
+    """
     allow_exit_node: Optional[bool]
+    """Whether the invited user can use the device as an exit node when it advertises as one.
+    """
     email: Optional[str]
+    """The email to send the created invite to.
+    If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
+    """
 
 
 class UserInviteRequest(Model):
-    """The `UserInviteRequest` object of the Tailscale API."""
+    """The `UserInviteRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("role", "role", "s"),
@@ -1092,21 +1802,30 @@ class UserInviteRequest(Model):
     )
 
     role: Optional[str]
+    """Optionally specifies a user role to assign the invited user.
+    """
     email: Optional[str]
+    """Optionally specifies the email to send the created invite.
+    If not set, the endpoint generates and returns an invite URL, but does not email it out.
+    """
 
 
 class AcceptDeviceInviteRequest(Model):
-    """The `AcceptDeviceInviteRequest` object of the Tailscale API."""
+    """The `AcceptDeviceInviteRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("invite", "invite", "s"),
     )
 
     invite: str
+    """The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL.
+    """
 
 
 class AcceptDeviceInviteResponseDevice(Model):
-    """The `AcceptDeviceInviteResponseDevice` object of the Tailscale API."""
+    """Information about the device being shared.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -1119,16 +1838,33 @@ class AcceptDeviceInviteResponseDevice(Model):
     )
 
     id: Optional[str]
+    """The `nodeId` for the device.
+    """
     os: Optional[str]
+    """The operating system that the device is running.
+    """
     name: Optional[str]
+    """The name of the device.
+    """
     fqdn: Optional[str]
+    """The MagicDNS name of the device.
+    Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+    """
     ipv4: Optional[str]
+    """The IPv4 address of the device.
+    """
     ipv6: Optional[str]
+    """The IPv6 address of the device.
+    """
     include_exit_node: Optional[bool]
+    """Specifies whether the invited user is able to use the
+    device as an exit node when the device is advertising as one.
+    """
 
 
 class AcceptDeviceInviteResponseSharer(Model):
-    """The `AcceptDeviceInviteResponseSharer` object of the Tailscale API."""
+    """The user who create the device share invite.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -1138,13 +1874,22 @@ class AcceptDeviceInviteResponseSharer(Model):
     )
 
     id: Optional[str]
+    """The ID of the user who created the share invite.
+    """
     display_name: Optional[str]
+    """The display name of the user who created the share invite.
+    """
     login_name: Optional[str]
+    """The email address of the user who created the share invite.
+    """
     profile_pic_url: Optional[str]
+    """The profile pic URL for the user who created the share invite.
+    """
 
 
 class AcceptDeviceInviteResponseAcceptedBy(Model):
-    """The `AcceptDeviceInviteResponseAcceptedBy` object of the Tailscale API."""
+    """The user accepting the device share invite.
+    """
 
     _fields_ = (
         ("id", "id", "s"),
@@ -1154,13 +1899,22 @@ class AcceptDeviceInviteResponseAcceptedBy(Model):
     )
 
     id: Optional[str]
+    """The ID of the user who accepted the share invite.
+    """
     display_name: Optional[str]
+    """The display name of the user who accepted the share invite.
+    """
     login_name: Optional[str]
+    """The email address of the user who accepted the share invite.
+    """
     profile_pic_url: Optional[str]
+    """The profile pic URL for the user who accepted the share invite.
+    """
 
 
 class AcceptDeviceInviteResponse(Model):
-    """The `AcceptDeviceInviteResponse` object of the Tailscale API."""
+    """The `AcceptDeviceInviteResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("device", "device", "M:AcceptDeviceInviteResponseDevice"),
@@ -1169,12 +1923,19 @@ class AcceptDeviceInviteResponse(Model):
     )
 
     device: Optional[AcceptDeviceInviteResponseDevice]
+    """Information about the device being shared.
+    """
     sharer: Optional[AcceptDeviceInviteResponseSharer]
+    """The user who create the device share invite.
+    """
     accepted_by: Optional[AcceptDeviceInviteResponseAcceptedBy]
+    """The user accepting the device share invite.
+    """
 
 
 class ListConfigurationAuditLogsResponse(Model):
-    """The `ListConfigurationAuditLogsResponse` object of the Tailscale API."""
+    """A structured response for all of a Tailnet's audit logs over a period of time.
+    """
 
     _fields_ = (
         ("version", "version", "s"),
@@ -1183,62 +1944,84 @@ class ListConfigurationAuditLogsResponse(Model):
     )
 
     version: Optional[str]
+    """Version of audit logs response.
+    """
     tailnet: Optional[str]
+    """The tailnet on which the logged configuration changes were made.
+    """
     logs: Optional[List[ConfigurationAuditLog]]
+    """Matching log entries, ordered chronologically.
+    """
 
 
 class ListNetworkFlowLogsResponse(Model):
-    """The `ListNetworkFlowLogsResponse` object of the Tailscale API."""
+    """A structured response for all of a Tailnet's network flow logs over a period of time.
+    """
 
     _fields_ = (
         ("logs", "logs", "[M:NetworkFlowLog]"),
     )
 
     logs: Optional[List[NetworkFlowLog]]
+    """Matching log entries, ordered chronologically.
+    """
 
 
 class GetAwsExternalIdRequest(Model):
-    """The `GetAwsExternalIdRequest` object of the Tailscale API."""
+    """The `GetAwsExternalIdRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("reusable", "reusable", "b"),
     )
 
     reusable: Optional[bool]
+    """If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account.
+    """
 
 
 class ValidateAwsExternalIdRequest(Model):
-    """The `ValidateAwsExternalIdRequest` object of the Tailscale API."""
+    """The `ValidateAwsExternalIdRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("role_arn", "roleArn", "s"),
     )
 
     role_arn: Optional[str]
+    """ARN of the AWS IAM role to validate with this external ID.
+    """
 
 
 class ListDnsNameserversResponse(Model):
-    """The `ListDnsNameserversResponse` object of the Tailscale API."""
+    """The `ListDnsNameserversResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("dns", "dns", "[s]"),
     )
 
     dns: Optional[List[str]]
+    """DNS nameservers.
+    """
 
 
 class SetDnsNameserversRequest(Model):
-    """The `SetDnsNameserversRequest` object of the Tailscale API."""
+    """The `SetDnsNameserversRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("dns", "dns", "[s]"),
     )
 
     dns: Optional[List[str]]
+    """DNS nameservers.
+    """
 
 
 class SetDnsNameserversResponse(Model):
-    """The `SetDnsNameserversResponse` object of the Tailscale API."""
+    """The `SetDnsNameserversResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("dns", "dns", "[s]"),
@@ -1246,21 +2029,29 @@ class SetDnsNameserversResponse(Model):
     )
 
     dns: Optional[List[str]]
+    """DNS nameservers.
+    """
     magic_dns: Optional[bool]
+    """Whether MagicDNS is active for this tailnet.
+    """
 
 
 class ListTailnetKeysResponse(Model):
-    """The `ListTailnetKeysResponse` object of the Tailscale API."""
+    """The `ListTailnetKeysResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("keys", "keys", "[M:Key]"),
     )
 
     keys: Optional[List[Key]]
+    """A list of the active keys.
+    """
 
 
 class CreateKeyRequest(Model):
-    """The `CreateKeyRequest` object of the Tailscale API."""
+    """The `CreateKeyRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("key_type", "keyType", "s"),
@@ -1276,19 +2067,62 @@ class CreateKeyRequest(Model):
     )
 
     key_type: Optional[str]
+    """The type of key to create. Defaults to "auth" if omitted.
+    """
     description: Optional[str]
+    """A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+    """
     capabilities: Optional[KeyCapabilities]
+    """`capabilities` is a mapping of resources to permissible actions.
+    """
     expiry_seconds: Optional[int]
+    """Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+
+    Only applies to auth keys.
+    """
     scopes: Optional[List[str]]
+    """A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
+    See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+
+    Only applies to OAuth clients and federated identities.
+    """
     tags: Optional[List[str]]
+    """A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+    Mandatory if the scopes include "devices:core" or "auth_keys".
+
+    Only applies to OAuth clients and federated identities.
+    """
     issuer: Optional[str]
+    """The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+
+    Only applies to federated identities.
+    """
     subject: Optional[str]
+    """The pattern used when matching against the `sub` claim from an OIDC identity token.
+    Patterns can include `*` characters to match against any character.
+
+    Only applies to federated identities.
+    """
     audience: Optional[str]
+    """The value used when matching against the `aud` claim from an OIDC identity token.
+
+    Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+    It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+    requires a specific audience format.
+
+    Only applies to federated identities.
+    """
     custom_claim_rules: Optional[Dict[str, str]]
+    """A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+    Patterns can include `*` characters to match against any character.
+
+    Only applies to federated identities.
+    """
 
 
 class SetKeyRequest(Model):
-    """The `SetKeyRequest` object of the Tailscale API."""
+    """The `SetKeyRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("key_type", "keyType", "s"),
@@ -1302,17 +2136,46 @@ class SetKeyRequest(Model):
     )
 
     key_type: Optional[str]
+    """The type of the key being updated.
+    """
     description: Optional[str]
+    """A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+    """
     scopes: Optional[List[str]]
+    """A list of scopes to grant to the key. At least one scope is required.
+    See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+    """
     tags: Optional[List[str]]
+    """A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+    Mandatory if the scopes include "devices:core" or "auth_keys".
+    """
     issuer: Optional[str]
+    """The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+
+    Only applies to federated identities.
+    """
     subject: Optional[str]
+    """The pattern used when matching against the `sub` claim from an OIDC identity token.
+    Patterns can include `*` characters to match against any character.
+
+    Only applies to federated identities.
+    """
     audience: Optional[str]
+    """The value used when matching against the `aud` claim from an OIDC identity token.
+
+    Only applies to federated identities.
+    """
     custom_claim_rules: Optional[Dict[str, str]]
+    """A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+    Patterns can include `*` characters to match against any character.
+
+    Only applies to federated identities.
+    """
 
 
 class PreviewRuleMatchesResponseMatchesItem(Model):
-    """The `PreviewRuleMatchesResponseMatchesItem` object of the Tailscale API."""
+    """The `PreviewRuleMatchesResponseMatchesItem` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("users", "users", "[s]"),
@@ -1321,12 +2184,19 @@ class PreviewRuleMatchesResponseMatchesItem(Model):
     )
 
     users: List[str]
+    """Source entities affected by the rule.
+    """
     ports: List[str]
+    """Destinations that can be accessed.
+    """
     line_number: int
+    """The rule's location in the policy file.
+    """
 
 
 class PreviewRuleMatchesResponse(Model):
-    """The `PreviewRuleMatchesResponse` object of the Tailscale API."""
+    """The `PreviewRuleMatchesResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("matches", "matches", "[M:PreviewRuleMatchesResponseMatchesItem]"),
@@ -1336,21 +2206,29 @@ class PreviewRuleMatchesResponse(Model):
 
     matches: List[PreviewRuleMatchesResponseMatchesItem]
     type: str
+    """Echoes the `type` provided in the request.
+    """
     preview_for: str
+    """Echoes the `previewFor` provided in the request.
+    """
 
 
 class GetPostureIntegrationsResponse(Model):
-    """The `GetPostureIntegrationsResponse` object of the Tailscale API."""
+    """The `GetPostureIntegrationsResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("integrations", "integrations", "[M:PostureIntegration]"),
     )
 
     integrations: Optional[List[PostureIntegration]]
+    """List of PostureIntegrations.
+    """
 
 
 class ListUsersResponse(Model):
-    """The `ListUsersResponse` object of the Tailscale API."""
+    """The `ListUsersResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("users", "users", "[M:User]"),
@@ -1360,17 +2238,21 @@ class ListUsersResponse(Model):
 
 
 class UpdateUserRoleRequest(Model):
-    """The `UpdateUserRoleRequest` object of the Tailscale API."""
+    """The `UpdateUserRoleRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("role", "role", "s"),
     )
 
     role: Optional[str]
+    """The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+    """
 
 
 class GetContactsResponse(Model):
-    """The `GetContactsResponse` object of the Tailscale API."""
+    """The `GetContactsResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("account", "account", "M:Contact"),
@@ -1379,22 +2261,32 @@ class GetContactsResponse(Model):
     )
 
     account: Optional[Contact]
+    """A tailnet contact.
+    """
     support: Optional[Contact]
+    """A tailnet contact.
+    """
     security: Optional[Contact]
+    """A tailnet contact.
+    """
 
 
 class UpdateContactRequest(Model):
-    """The `UpdateContactRequest` object of the Tailscale API."""
+    """The `UpdateContactRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("email", "email", "s"),
     )
 
     email: str
+    """The contact's email address.
+    """
 
 
 class ListWebhooksResponse(Model):
-    """The `ListWebhooksResponse` object of the Tailscale API."""
+    """The `ListWebhooksResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("webhooks", "webhooks", "[M:Webhook]"),
@@ -1404,7 +2296,8 @@ class ListWebhooksResponse(Model):
 
 
 class CreateWebhookRequest(Model):
-    """The `CreateWebhookRequest` object of the Tailscale API."""
+    """The `CreateWebhookRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("endpoint_url", "endpointUrl", "s"),
@@ -1413,22 +2306,35 @@ class CreateWebhookRequest(Model):
     )
 
     endpoint_url: str
+    """The endpoint that events are sent to from Tailscale via POST requests.
+    """
     provider_type: Optional[str]
+    """The provider type for the webhook destination, or an empty string if none are applicable.
+    Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+    """
     subscriptions: List[Union[WebhookEventType, str]]
+    """The list of subscribed events that trigger POST requests to the configured endpoint URL.
+    Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+    """
 
 
 class UpdateWebhookRequest(Model):
-    """The `UpdateWebhookRequest` object of the Tailscale API."""
+    """The `UpdateWebhookRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("subscriptions", "subscriptions", "[E:WebhookEventType]"),
     )
 
     subscriptions: Optional[List[Union[WebhookEventType, str]]]
+    """The list of subscribed events that trigger POST requests to the configured endpoint URL.
+    Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+    """
 
 
 class ListServicesResponse(Model):
-    """The `ListServicesResponse` object of the Tailscale API."""
+    """The `ListServicesResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("vip_services", "vipServices", "[M:VIPServiceInfo]"),
@@ -1438,7 +2344,8 @@ class ListServicesResponse(Model):
 
 
 class ListServiceHostsResponse(Model):
-    """The `ListServiceHostsResponse` object of the Tailscale API."""
+    """The `ListServiceHostsResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("hosts", "hosts", "[M:ServiceHostInfo]"),
@@ -1448,17 +2355,21 @@ class ListServiceHostsResponse(Model):
 
 
 class UpdateServiceDeviceApprovalRequest(Model):
-    """The `UpdateServiceDeviceApprovalRequest` object of the Tailscale API."""
+    """The `UpdateServiceDeviceApprovalRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("approved", "approved", "b"),
     )
 
     approved: Optional[bool]
+    """Indicates whether to approve or revoke approval for the Service on the device.
+    """
 
 
 class ListOAuthAppsResponse(Model):
-    """The `ListOAuthAppsResponse` object of the Tailscale API."""
+    """The `ListOAuthAppsResponse` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("oauth_apps", "oauthApps", "[M:OAuthApp]"),
@@ -1468,7 +2379,8 @@ class ListOAuthAppsResponse(Model):
 
 
 class CreateOAuthAppRequest(Model):
-    """The `CreateOAuthAppRequest` object of the Tailscale API."""
+    """The `CreateOAuthAppRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("name", "name", "s"),
@@ -1479,14 +2391,33 @@ class CreateOAuthAppRequest(Model):
     )
 
     name: str
+    """The name of the OAuth app.
+    Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+    """
     description: Optional[str]
+    """A human-readable description of the OAuth app.
+    Must be at most 300 characters.
+    """
     redirect_uris: List[str]
+    """The list of permitted redirect URIs for the OAuth authorization code flow.
+    At least one redirect URI is required.
+
+    Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+    which may use any scheme. Raw IP address hosts are not permitted.
+    """
     scopes: List[str]
+    """The list of OAuth scopes granted to the app.
+    Must be non-empty.
+    Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+    """
     allowed_node_attributes: Optional[List[str]]
+    """The list of custom node attributes that the OAuth app is allowed to set.
+    """
 
 
 class UpdateOAuthAppRequest(Model):
-    """The `UpdateOAuthAppRequest` object of the Tailscale API."""
+    """The `UpdateOAuthAppRequest` object of the Tailscale API.
+    """
 
     _fields_ = (
         ("name", "name", "s"),
@@ -1497,14 +2428,33 @@ class UpdateOAuthAppRequest(Model):
     )
 
     name: str
+    """The name of the OAuth app.
+    Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+    """
     description: Optional[str]
+    """A human-readable description of the OAuth app.
+    Must be at most 300 characters.
+    """
     redirect_uris: List[str]
+    """The list of permitted redirect URIs for the OAuth authorization code flow.
+    At least one redirect URI is required.
+
+    Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+    which may use any scheme. Raw IP address hosts are not permitted.
+    """
     scopes: List[str]
+    """The list of OAuth scopes granted to the app.
+    Must be non-empty.
+    Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+    """
     allowed_node_attributes: Optional[List[str]]
+    """The list of custom node attributes that the OAuth app is allowed to set.
+    """
 
 
 class OAuthTokenRequest(Model):
-    """The `OAuthTokenRequest` object of the Tailscale API."""
+    """OAuth 2.0 client-credentials grant.
+    """
 
     _fields_ = (
         ("client_id", "client_id", "s"),
@@ -1513,12 +2463,19 @@ class OAuthTokenRequest(Model):
     )
 
     client_id: str
+    """The OAuth client's ID.
+    """
     client_secret: Secret
+    """The OAuth client secret (`tskey-client-…`).
+    """
     scope: Optional[str]
+    """Space-separated scopes to request; all of the client's scopes when absent.
+    """
 
 
 class TokenExchangeRequest(Model):
-    """The `TokenExchangeRequest` object of the Tailscale API."""
+    """Workload identity federation: an OIDC ID token exchanged for an access token.
+    """
 
     _fields_ = (
         ("client_id", "client_id", "s"),
@@ -1526,11 +2483,16 @@ class TokenExchangeRequest(Model):
     )
 
     client_id: str
+    """The federated identity's client ID.
+    """
     jwt: Secret
+    """The OIDC ID token issued by the workload's identity provider.
+    """
 
 
 class OAuthToken(Model):
-    """The `OAuthToken` object of the Tailscale API."""
+    """An OAuth access token; it lives about an hour.
+    """
 
     _fields_ = (
         ("access_token", "access_token", "k"),
@@ -1540,13 +2502,22 @@ class OAuthToken(Model):
     )
 
     access_token: Optional[Secret]
+    """The bearer token.
+    """
     token_type: Optional[str]
+    """Always `Bearer`.
+    """
     expires_in: Optional[int]
+    """Lifetime in seconds.
+    """
     scope: Optional[str]
+    """Space-separated scopes granted.
+    """
 
 
 class PolicyFile(Model):
-    """The policy file as returned, with the `ETag` to send back as `if_match`."""
+    """The policy file as returned, with the `ETag` to send back as `if_match`.
+    """
 
     _fields_ = (
         ("policy", "policy", "s"),
@@ -1562,7 +2533,8 @@ class PolicyFile(Model):
 
 
 class PolicyValidation(Model):
-    """The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail)."""
+    """The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail).
+    """
 
     _fields_ = (
         ("valid", "valid", "b"),
@@ -1576,7 +2548,8 @@ class PolicyValidation(Model):
 
 
 class AclTestResult(Model):
-    """One policy test result with `errors` and/or `warnings`; members this version does not know are in `.extra`."""
+    """One policy test result with `errors` and/or `warnings`; members this version does not know are in `.extra`.
+    """
 
     _fields_ = (
         ("user", "user", "s"),
@@ -1590,7 +2563,8 @@ class AclTestResult(Model):
 
 
 class PolicyView(Model):
-    """A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`."""
+    """A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`.
+    """
 
     _fields_ = (
         ("acls", "acls", "[M:AclRule]"),
@@ -1622,7 +2596,8 @@ class PolicyView(Model):
 
 
 class AclRule(Model):
-    """A legacy ACL rule."""
+    """A legacy ACL rule.
+    """
 
     _fields_ = (
         ("action", "action", "s"),
@@ -1644,7 +2619,8 @@ class AclRule(Model):
 
 
 class Grant(Model):
-    """A grant: network and application capabilities."""
+    """A grant: network and application capabilities.
+    """
 
     _fields_ = (
         ("src", "src", "[s]"),
@@ -1664,7 +2640,8 @@ class Grant(Model):
 
 
 class AclTest(Model):
-    """A policy test: what `src` may and may not reach."""
+    """A policy test: what `src` may and may not reach.
+    """
 
     _fields_ = (
         ("src", "src", "s"),
@@ -1682,7 +2659,8 @@ class AclTest(Model):
 
 
 class AutoApprovers(Model):
-    """Who may approve routes and exit nodes without an admin."""
+    """Who may approve routes and exit nodes without an admin.
+    """
 
     _fields_ = (
         ("routes", "routes", "{[s]}"),
@@ -1696,7 +2674,8 @@ class AutoApprovers(Model):
 
 
 class SshRule(Model):
-    """A Tailscale SSH rule."""
+    """A Tailscale SSH rule.
+    """
 
     _fields_ = (
         ("action", "action", "s"),
@@ -1716,7 +2695,8 @@ class SshRule(Model):
 
 
 class NodeAttr(Model):
-    """Node attributes applied to matching devices."""
+    """Node attributes applied to matching devices.
+    """
 
     _fields_ = (
         ("target", "target", "[s]"),
@@ -1730,7 +2710,8 @@ class NodeAttr(Model):
 
 
 class WebhookEvent(Model):
-    """One event of a webhook delivery (`tailnet.webhooks.verify`); `type` is a `WebhookEventType`, or the text of a type this version does not know."""
+    """One event of a webhook delivery (`tailnet.webhooks.verify`); `type` is a `WebhookEventType`, or the text of a type this version does not know.
+    """
 
     _fields_ = (
         ("timestamp", "timestamp", "t"),
@@ -1750,7 +2731,8 @@ class WebhookEvent(Model):
 
 
 class WebhookEventData(Model):
-    """A webhook event's details; which fields are present depends on the event type."""
+    """A webhook event's details; which fields are present depends on the event type.
+    """
 
     _fields_ = (
         ("node_id", "nodeID", "s"),

@@ -204,19 +204,20 @@ function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === "number" ? value : undefined;
 }
 
-const BY_STATUS: Record<number, typeof ApiError> = {
-  401: AuthenticationError,
-  403: PermissionDeniedError,
-  404: NotFoundError,
-  409: ConflictError,
-  412: PreconditionFailedError,
-  429: RateLimitError,
+const API_ERROR_CLASSES: Record<string, typeof ApiError> = {
+  ApiError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  PreconditionFailedError,
+  RateLimitError,
+  ServerError,
 };
 
-/** The `ApiError` subclass for a status. */
-export function apiErrorClass(status: number): typeof ApiError {
-  if (status >= 500) return ServerError;
-  return BY_STATUS[status] ?? ApiError;
+/** The `ApiError` subclass the core names for an error (`tailnet::error::api_error_class`). */
+export function apiErrorClass(name: unknown): typeof ApiError {
+  return (typeof name === "string" && Object.hasOwn(API_ERROR_CLASSES, name) ? API_ERROR_CLASSES[name] : undefined) ?? ApiError;
 }
 
 type Detail = Record<string, unknown>;
@@ -248,7 +249,7 @@ export function fromNative(kind: string, detailText: string, display: string): T
         retryAfterAt = new Date(retry.atUnixSeconds * 1000);
         retryAfter = Math.max(0, retry.atUnixSeconds - Date.now() / 1000);
       }
-      const Class = apiErrorClass(status);
+      const Class = apiErrorClass(detail.errorClass);
       return new Class({
         status,
         message: text(detail.message),

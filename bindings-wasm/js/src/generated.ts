@@ -41,67 +41,219 @@ export type PolicyFormat = "hujson" | "json" | (string & {});
 export type DeviceFilters = Record<string, string | string[]>;
 
 export interface DeviceClientConnectivityLatencyValue {
+  /** 'true' for the node's preferred DERP server for incoming traffic. */
   preferred?: boolean;
+  /** Current latency to DERP server. */
   latencyMs?: number;
 }
 
+/** Identifies features supported by the client. */
 export interface DeviceClientConnectivityClientSupports {
+  /** This information is no longer tracked and will always be null. */
   hairPinning?: boolean;
+  /**
+   * 'true' if the device OS supports IPv6,
+   * regardless of whether IPv6 internet connectivity is available.
+   */
   ipv6?: boolean;
+  /** 'true' if PCP port-mapping service exists on your router. */
   pcp?: boolean;
+  /** 'true' if NAT-PMP port-mapping service exists on your router. */
   pmp?: boolean;
+  /**
+   * 'true' if UDP traffic is enabled on the current network;
+   * if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
+   */
   udp?: boolean;
+  /** 'true' if UPnP port-mapping service exists on your router. */
   upnp?: boolean;
 }
 
+/** clientConnectivity provides a report on the device's current physical network conditions. */
 export interface DeviceClientConnectivity {
+  /** Client's magicsock UDP IP:port endpoints (IPv4 or IPv6). */
   endpoints?: string[];
+  /** 'true' if the host's NAT mappings vary based on the destination IP. */
   mappingVariesByDestIP?: boolean;
+  /** Map of DERP server locations and their current latency. */
   latency?: Record<string, DeviceClientConnectivityLatencyValue>;
+  /** Identifies features supported by the client. */
   clientSupports?: DeviceClientConnectivityClientSupports;
 }
 
+/**
+ * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+ * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+ * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+ */
 export interface DevicePostureIdentity {
   serialNumbers?: string[];
   disabled?: boolean;
 }
 
+/** distro provides details of the operating system distribution, if available. */
 export interface DeviceDistro {
+  /** The operating system distribution that the device is running. */
   name?: string;
+  /** The operating system distribution version that the device is running. */
   version?: string;
+  /** The operating system distribution code name that the device is running. */
   codeName?: string;
 }
 
+/**
+ * A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
+ *
+ * Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
+ * This ID can be found by going to the [Machines](https://login.tailscale.com/admin/machines) page in the admin console,
+ * selecting the relevant device, then finding the ID in the Machine Details section.
+ * You can also [list all devices](https://tailscale.com/api#tag/devices/get/tailnet/{tailnet}/devices) in the tailnet to get their `nodeId` values.
+ */
 export interface Device {
+  /**
+   * A list of Tailscale IP addresses for the device,
+   * including both IPv4 (formatted as 100.x.y.z)
+   * and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
+   */
   addresses?: string[];
+  /**
+   * The legacy identifier for a device; you
+   * can supply this value wherever {deviceId} is indicated in the
+   * endpoint. Note that although "id" is still accepted, "nodeId" is
+   * preferred.
+   */
   id?: string;
+  /**
+   * The preferred identifier for a device;
+   * supply this value wherever {deviceId} is indicated in the endpoint.
+   */
   nodeId?: string;
+  /**
+   * The user who registered the node. For untagged nodes,
+   *  this user is the device owner.
+   */
   user?: string;
+  /**
+   * The MagicDNS name of the device.
+   * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+   */
   name?: string;
+  /**
+   * The machine name in the admin console.
+   * Learn more about machine names at https://tailscale.com/kb/1098/.
+   */
   hostname?: string;
+  /**
+   * The version of the Tailscale client
+   * software; this is empty for external devices.
+   */
   clientVersion?: string;
+  /**
+   * 'true' if a Tailscale client version
+   * upgrade is available. This value is empty for external devices.
+   */
   updateAvailable?: boolean;
+  /** The operating system that the device is running. */
   os?: string;
+  /**
+   * The date on which the device was added
+   * to the tailnet; this is empty for external devices.
+   */
   created?: string;
+  /** Indicates if the device recently maintained a TCP connection to the Tailscale control server. */
   connectedToControl?: boolean;
+  /** When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true. */
   lastSeen?: string;
+  /**
+   * 'true' if the keys for the device will not expire.
+   * Learn more at https://tailscale.com/kb/1028/.
+   */
   keyExpiryDisabled?: boolean;
+  /**
+   * The expiration date of the device's auth key.
+   * Learn more about key expiry at https://tailscale.com/kb/1028/.
+   */
   expires?: string;
+  /**
+   * 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
+   * Learn more about device authorization at https://tailscale.com/kb/1099/.
+   */
   authorized?: boolean;
+  /**
+   * 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
+   * if 'false', the device is a member of the tailnet.
+   * Learn more about node sharing at https://tailscale.com/kb/1084/.
+   */
   isExternal?: boolean;
+  /**
+   * 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
+   * If only one device is connected using this node's key, the field is omitted.
+   * If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
+   */
   multipleConnections?: boolean;
+  /**
+   * For internal use and is not required for any API operations.
+   * This value is empty for external devices.
+   */
   machineKey?: string;
+  /**
+   * Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
+   * Learn about tailnet locks at https://tailscale.com/kb/1226/.
+   */
   nodeKey?: string;
+  /**
+   * 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
+   * Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
+   */
   blocksIncomingConnections?: boolean;
+  /**
+   * The subnet routes for this device that have been approved by a tailnet admin.
+   * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+   */
   enabledRoutes?: string[];
+  /**
+   * The subnets this device requests to expose.
+   * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+   */
   advertisedRoutes?: string[];
+  /** clientConnectivity provides a report on the device's current physical network conditions. */
   clientConnectivity?: DeviceClientConnectivity;
+  /**
+   * Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
+   * Once a device is tagged, the tag is the owner of that device.
+   * A single node can have multiple tags assigned.
+   * This value is empty for external devices.
+   * Learn more about tags at https://tailscale.com/kb/1068/.
+   */
   tags?: string[];
+  /**
+   * Indicates an issue with the tailnet lock node-key signature on this device.
+   * This field is only populated when tailnet lock is enabled.
+   */
   tailnetLockError?: string;
+  /**
+   * The node's tailnet lock key.
+   * Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
+   * Learn more about tailnet lock at https://tailscale.com/kb/1226/.
+   */
   tailnetLockKey?: string;
+  /**
+   * 'true' if Tailscale SSH is enabled on this device.
+   * Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
+   */
   sshEnabled?: boolean;
+  /**
+   * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+   * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+   * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+   */
   postureIdentity?: DevicePostureIdentity;
+  /**
+   * 'true' if the device is ephemeral.
+   * Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
+   */
   isEphemeral?: boolean;
+  /** distro provides details of the operating system distribution, if available. */
   distro?: DeviceDistro;
 }
 
@@ -110,91 +262,221 @@ export interface ErrorBody {
 }
 
 export interface DeviceRoutes {
+  /** The subnets this device requests to expose. */
   advertisedRoutes?: string[];
+  /** The subnet routes for this device that have been approved by a tailnet admin. */
   enabledRoutes?: string[];
 }
 
 export interface DevicePostureAttributes {
+  /**
+   * Contains all the posture attributes assigned to a node.
+   * Attribute values can be strings, numbers or booleans.
+   */
   attributes?: Record<string, unknown>;
+  /** Contains the expiry time for each posture attribute, if set. */
   expiries?: Record<string, string>;
 }
 
+/**
+ * Set when the invite has been accepted.
+ * It holds information about the user who accepted the share invite.
+ */
 export interface DeviceInviteAcceptedBy {
+  /** The ID of the user who accepted the share invite. */
   id?: number;
+  /** The login name of the user who accepted the share invite. */
   loginName?: string;
+  /** The profile pic URL for the user who accepted the share invite. */
   profilePicUrl?: string;
 }
 
+/**
+ * A device invite is an invitation that shares a device with an external
+ * user (a user not in the device's tailnet).
+ *
+ * Each device invite has a unique ID that is used to identify the invite
+ * in API calls. You can find all device invite IDs for a particular device
+ * by [listing all device invites](https://tailscale.com/api#tag/deviceinvites/POST/device/{deviceId}/device-invites)
+ * for a device.
+ */
 export interface DeviceInvite {
+  /**
+   * The unique identifier for the invite.
+   * Supply this value wherever {deviceInviteId} is indicated in the endpoint.
+   */
   id?: string;
+  /** The creation time of the invite. */
   created?: string;
+  /** The ID of the tailnet to which the shared device belongs. */
   tailnetId?: number;
+  /** The ID of the device being shared. */
   deviceId?: number;
+  /** The ID of the user who created the share invite. */
   sharerId?: number;
+  /**
+   * Specifies whether this device invite can be accepted
+   * more than once.
+   */
   multiUse?: boolean;
+  /**
+   * Specifies whether the invited user is able to use the
+   * device as an exit node when the device is advertising as one.
+   */
   allowExitNode?: boolean;
+  /**
+   * The email to which the invite was sent.
+   * If empty, the invite was not emailed to anyone,
+   * but the inviteUrl can be shared manually.
+   */
   email?: string;
+  /**
+   * The last time the invite was attempted to be sent to Email.
+   * Only ever set if `email` is not empty.
+   */
   lastEmailSentAt?: string;
+  /**
+   * The link to accept the invite.
+   * Anyone with this link can accept the invite.
+   * It is not restricted to the person to which the invite was emailed.
+   */
   inviteUrl?: string;
+  /** `true` when the share invite has been accepted. */
   accepted?: boolean;
+  /**
+   * Set when the invite has been accepted.
+   * It holds information about the user who accepted the share invite.
+   */
   acceptedBy?: DeviceInviteAcceptedBy;
 }
 
+/**
+ * A user invite is an active invitation that lets a user join a tailnet
+ * with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
+ *
+ * Each user invite has a unique ID that is used to identify the invite
+ * in API calls. You can find all user invite IDs for a particular tailnet
+ * by [listing user invites](https://tailscale.com/api#tag/userinvites/get/tailnet/{tailnet}/user-invites).
+ */
 export interface UserInvite {
+  /**
+   * The unique identifier for the invite.
+   * Supply this value wherever `userInviteId` is indicated in the endpoint.
+   */
   id: string;
+  /** The tailnet user role to assign to the invited user upon accepting the invite. */
   role?: UserInviteRole;
+  /** The ID of the tailnet to which the user was invited. */
   tailnetId: number;
+  /** The ID of the user who created the invite. */
   inviterId: number;
+  /**
+   * The email to which the invite was sent.
+   * If empty, the invite was not emailed to anyone,
+   * but the inviteUrl can be shared manually.
+   */
   email?: string;
+  /**
+   * The last time the invite was attempted to be sent to Email.
+   * Only ever set if `email` is not empty.
+   */
   lastEmailSentAt?: string;
+  /**
+   * Included when `email` is not part of the tailnet's domain,
+   * or when `email` is empty. It is the link to accept the invite.
+   *
+   * When included, anyone with this link can accept the invite.
+   * It is not restricted to the person to which the invite was emailed.
+   *
+   * When `email` is part of the tailnet's domain (has the same @domain.com
+   * suffix as the tailnet), the user can join the tailnet automatically by
+   * logging in with their domain email at https://login.tailscale.com/start.
+   * They'll be assigned the specified `role` upon signing in for the first
+   * time.
+   */
   inviteUrl?: string;
 }
 
+/** The person who caused the action related to this event. */
 export interface ConfigurationAuditLogActor {
+  /** The ID (user ID or node ID) of the actor. */
   id?: string;
+  /** The entity type of the actor. */
   type?: ConfigurationAuditLogActorType;
+  /** The login name of the actor at time of the action. */
   loginName?: string;
+  /** The display name of the actor at time of the action. */
   displayName?: string;
+  /** Indicates the tags owning a node. Its value is only set if `type` is `NODE`. */
   tags?: string[];
 }
 
+/** The object of this event's action. */
 export interface ConfigurationAuditLogTarget {
+  /** The unique ID (user id, tailnet SID, or node id) of the target. */
   id?: string;
+  /** Name of the entity at time of the action. */
   name?: string;
+  /** The entity type of Target. */
   type?: ConfigurationAuditLogTargetType;
+  /** Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``. */
   isEphemeral?: boolean;
+  /** The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target. */
   property?: ConfigurationAuditLogTargetProperty;
 }
 
 export interface ConfigurationAuditLog {
+  /** Timestamp of the audit log event, in RFC 3339 format. */
   eventTime: string;
+  /** The type of log (always "CONFIG"). */
   type?: ConfigurationAuditLogType;
+  /** Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format. */
   deferredAt?: string;
+  /** Identifier assigned to one or more audit log events, all of which are the result of a single operation. */
   eventGroupID: string;
+  /** The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel. */
   origin?: ConfigurationAuditLogOrigin;
+  /** The person who caused the action related to this event. */
   actor: ConfigurationAuditLogActor;
+  /** The object of this event's action. */
   target: ConfigurationAuditLogTarget;
+  /** The type of change attempted against the `target`. */
   action?: ConfigurationAuditLogAction;
+  /** The value of `target.property`` prior to the event. */
   old?: unknown;
+  /** The value of `target.property` after the event. */
   new?: unknown;
+  /** Additional information about the event, such as a client-provided reason, if it exists. */
   actionDetails?: string;
+  /** Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure. */
   error?: string;
 }
 
 export interface ConnectionCounts {
+  /** IP protocol name (or number if no name used). */
   proto?: ConnectionCountsProto;
+  /** Source addr:port. */
   src?: string;
+  /** Destination addr:port. */
   dst?: string;
+  /** Number of packets sent. */
   txPkts?: number;
+  /** Number of bytes sent. */
   txBytes?: number;
+  /** Number of packets received. */
   rxPkts?: number;
+  /** Number of bytes received. */
   rxBytes?: number;
 }
 
 export interface NetworkFlowLog {
+  /** Timestamp of the flow log, in RFC 3339 format. */
   logged?: string;
+  /** Identifier of the node. */
   nodeId?: string;
+  /** Time at which flow started, in RFC 3339 format. */
   start?: string;
+  /** Time at which flow ended, in RFC 3339 format. */
   end?: string;
   virtualTraffic?: ConnectionCounts[];
   subnetTraffic?: ConnectionCounts[];
@@ -202,202 +484,478 @@ export interface NetworkFlowLog {
   physicalTraffic?: ConnectionCounts[];
 }
 
+/** Latest status of log stream publishing for a specific type of log. */
 export interface LogstreamEndpointPublishingStatus {
+  /** Timestamp of the most recent publishing activity, in RFC 3339 format. */
   lastActivity: string;
+  /** The most recent error (if any). */
   lastError: string;
+  /** The size of the largest single request body. */
   maxBodySize: number;
+  /** Total bytes published across all requests. */
   numBytesSent: number;
+  /** The total number of entries published. */
   numEntriesSent: number;
+  /** The number of spoofed entries published. A spoofed entry is one that failed to validate because we did not see receive a matching flow log from the other side of the connection. */
   numSpoofedEntries: number;
+  /** The total number of requests made to the streaming endpoint. */
   numTotalRequests: number;
+  /** The total number of requests to the streaming endpoint that have failed. */
   numFailedRequests: number;
+  /** The exponentially weighted moving average rate at which data is being streamed to the endpoint, in bytes per second. */
   rateBytesSent: number;
+  /** The exponentially weighted moving average rate at which entries are being sent to the endpoint, in entries per second. */
   rateEntriesSent: number;
+  /** The exponentially weighted moving average rate at which requests are being made to the endpoint, in requests per second. */
   rateTotalRequests: number;
+  /** The exponentially weighted moving average rate at which requests are failing, in requests per second. */
   rateFailedRequests: number;
 }
 
+/** The current configuration of a log streaming endpoint. */
 export interface LogstreamEndpointConfiguration {
+  /** The type of log for logging endpoints. */
   logType?: LogType;
+  /** The type of system to which logs are being streamed. */
   destinationType?: LogstreamEndpointConfigurationDestinationType;
+  /** The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint. */
   url?: string;
+  /** The username with which log streams to this endpoint are authenticated. */
   user?: string;
+  /** An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made. */
   uploadPeriodMinutes?: number;
+  /** The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`. */
   compressionFormat?: LogstreamEndpointConfigurationCompressionFormat;
+  /** The token/password with which log streams to this endpoint should be authenticated. */
   token?: string;
+  /** The S3 bucket name. Required if the destinationType is `s3`. */
   s3Bucket?: string;
+  /** The region in which the S3 bucket is located. Required if the destinationType is `s3`. */
   s3Region?: string;
+  /** An optional S3 key prefix to prepend to the auto-generated S3 key name. */
   s3KeyPrefix?: string;
+  /** What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html). */
   s3AuthenticationType?: LogstreamEndpointConfigurationS3AuthenticationType;
+  /** The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`. */
   s3AccessKeyId?: string;
+  /** The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`. */
   s3SecretAccessKey?: string;
+  /** The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`. */
   s3RoleArn?: string;
+  /** The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id). */
   s3ExternalId?: string;
+  /** The GCS bucket name. Required if the destinationType is `gcs`. */
   gcsBucket?: string;
+  /** An optional GCS key prefix to append to the GCS bucket name. */
   gcsKeyPrefix?: string;
+  /** The GCS scopes needed to be able to write to the GCS bucket. */
   gcsScopes?: string[];
+  /** The JSON workload identity credentials from GCS needed for accessing the GCS account. */
   gcsCredentials?: string;
 }
 
+/** An external ID for use in authenticating to AWS using role-based authentication. */
 export interface AwsExternalId {
+  /** The external id that Tailscale will supply to AWS when authenticating using role-based authentication. */
   externalId?: string;
+  /** The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication. */
   tailscaleAwsAccountId?: string;
 }
 
 export interface DnsPreferences {
+  /** Whether MagicDNS is active for this tailnet. */
   magicDNS: boolean;
 }
 
 export interface DnsSearchPaths {
+  /** The search domains for the given tailnet. */
   searchPaths: string[];
 }
 
 export interface DnsConfigurationResolver {
+  /** IPv4 or IPv6 address of the DNS resolver. */
   address?: string;
+  /** If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later. */
   useWithExitNode?: boolean;
 }
 
 export interface DnsConfigurationPreferences {
+  /** If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used. */
   overrideLocalDNS?: boolean;
+  /** Whether MagicDNS is enabled for this tailnet. */
   magicDNS?: boolean;
 }
 
 export interface DnsConfiguration {
+  /** Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers. */
   nameservers?: DnsConfigurationResolver[];
+  /** Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays. */
   splitDNS?: Record<string, DnsConfigurationResolver[] | null>;
+  /** Search domain paths to apply. */
   searchPaths?: string[];
   preferences?: DnsConfigurationPreferences;
 }
 
+/** `create` specifies the key's permissions when creating devices. */
 export interface KeyCapabilitiesDevicesCreate {
+  /**
+   * reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
+   * Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
+   */
   reusable?: boolean;
+  /**
+   * ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
+   * Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
+   */
   ephemeral?: boolean;
+  /**
+   * preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
+   * registered with this key won't require additional approval from a tailnet admin.
+   * Learn about device approval at https://tailscale.com/kb/1099/.
+   */
   preauthorized?: boolean;
+  /**
+   * tags are the tags that will be set on devices registered with this key.
+   * Learn about tags at https://tailscale.com/kb/1068/.
+   *
+   * Whether tags are required or optional depends on the owner of the auth key:
+   * - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+   * - When creating an auth key owned by a user (using a user's access token), tags are optional.
+   */
   tags?: string[];
 }
 
+/**
+ * `devices` specifies the key's permissions over devices.
+ * This field is only populated for auth keys.
+ */
 export interface KeyCapabilitiesDevices {
+  /** `create` specifies the key's permissions when creating devices. */
   create?: KeyCapabilitiesDevicesCreate;
 }
 
+/** `capabilities` is a mapping of resources to permissible actions. */
 export interface KeyCapabilities {
+  /**
+   * `devices` specifies the key's permissions over devices.
+   * This field is only populated for auth keys.
+   */
   devices?: KeyCapabilitiesDevices;
 }
 
+/** An API access token or Auth Key. */
 export interface Key {
   id?: string;
+  /** The secret key material (only populated at creation time). */
   key?: string;
+  /**
+   * The type of key. Can be one of "auth", "client", "federated", or "api".
+   * - "auth" refers to machine auth keys.
+   * - "client" refers to OAuth clients.
+   * - "federated" refers to federated identities.
+   * - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+   */
   keyType?: KeyType;
+  /**
+   * Duration in seconds until the key expires.
+   * Only applies to auth keys.
+   */
   expirySeconds?: number;
   created?: string;
   updated?: string;
   expires?: string;
   revoked?: string;
+  /** `capabilities` is a mapping of resources to permissible actions. */
   capabilities?: KeyCapabilities;
+  /**
+   * A list of scopes granted to the key.
+   *
+   * Only applies to OAuth clients, API access tokens, and federated identities.
+   */
   scopes?: string[];
+  /**
+   * A list of tags associated to the trust credential.
+   * Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
+   * Mandatory if the scopes include "devices:core" or "auth_keys".
+   *
+   * Only applies to OAuth clients and federated identities.
+   */
   tags?: string[];
   description?: string;
+  /** Response for a revoked (deleted) or expired key will have an `invalid` field set to true. */
   invalid?: boolean;
+  /** ID of the user who created this key, empty for keys created by trust credentials. */
   userId?: string;
+  /**
+   * The value used when matching against the `aud` claim from an OIDC identity token.
+   *
+   * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+   * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+   * requires a specific audience format.
+   *
+   * Only applies to federated identities.
+   */
   audience?: string;
+  /**
+   * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+   *
+   * Only applies to federated identities.
+   */
   issuer?: string;
+  /**
+   * The pattern used when matching against the `sub` claim from an OIDC identity token.
+   * This pattern can include `*` characters to match against any character.
+   *
+   * Only applies to federated identities.
+   */
   subject?: string;
+  /**
+   * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+   * Patterns can include `*` characters to match against any character.
+   *
+   * Only applies to federated identities.
+   */
   customClaimRules?: Record<string, string>;
 }
 
+/** Most recent status for this integration. */
 export interface PostureIntegrationStatus {
+  /** Timestamp of the last synchronization with the device posture provider, in RFC 3339 format. */
   lastSync?: string;
+  /** If the last synchronization failed, this shows the error message associated with the failed synchronization. */
   error?: string;
+  /** The number of devices known to the provider. */
   providerHostCount?: number;
+  /** The number of Tailscale nodes that were matched with provider. */
   matchedCount?: number;
+  /** The number of Tailscale nodes with identifiers for matching. */
   possibleMatchedCount?: number;
 }
 
+/** A configured PostureIntegration. */
 export interface PostureIntegration {
+  /**
+   * The device posture provider.
+   *
+   * Required on POST requests, ignored on PATCH requests.
+   */
   provider?: PostureIntegrationProvider;
+  /**
+   * Identifies which of the provider's clouds to integrate with.
+   *
+   * - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+   * - For Microsoft Intune, it will be one of `global` or `us-gov`.
+   * - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+   * - For Kolide, this is left blank.
+   */
   cloudId?: string;
+  /**
+   * Unique identifier for your client.
+   *
+   * - For Microsoft Intune, it will be your application's UUID.
+   * - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+   * - For Kandji, Kolide and Sentinel One, this is left blank.
+   */
   clientId?: string;
+  /** The Microsoft Intune directory (tenant) ID. For other providers, this is left blank. */
   tenantId?: string;
+  /**
+   * The secret (auth key, token, etc.) used to authenticate with the provider.
+   *
+   * Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
+   */
   clientSecret?: string;
+  /** A unique identifier for the integration (generated by the system). */
   id?: string;
+  /** Timestamp of the last time this configuration was updated, in RFC 3339 format. */
   configUpdated?: string;
+  /** Most recent status for this integration. */
   status?: PostureIntegrationStatus;
 }
 
+/** Representation of a user within a tailnet. */
 export interface User {
+  /**
+   * The unique identifier for the user.
+   * Supply this value wherever {userId} is indicated in an endpoint.
+   */
   id?: string;
+  /** The name of the user. */
   displayName?: string;
+  /** The emailish login name of the user. */
   loginName?: string;
+  /** The profile pic URL for the user. */
   profilePicUrl?: string;
+  /** The tailnet that owns the user. */
   tailnetId?: string;
+  /** The time the user joined their tailnet. */
   created?: string;
+  /** The type of relation this user has to the tailnet associated with the request. */
   type?: UserType;
+  /** The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). */
   role?: UserRole;
+  /** The status of the user. */
   status?: UserStatus;
+  /** Number of devices the user owns. */
   deviceCount?: number;
+  /**
+   * The later of either:
+   * - The last time any of the user's nodes were connected to the network.
+   * - The last time the user authenticated to any tailscale service, including the admin panel.
+   */
   lastSeen?: string;
+  /** `true` when the user has a node currently connected to the control server. */
   currentlyConnected?: boolean;
 }
 
+/** A tailnet contact. */
 export interface Contact {
+  /** The contact's email address. */
   email?: string;
+  /** The email address used when contact's email address has not been verified. */
   fallbackEmail?: string;
+  /** Indicates whether the contact's email address still needs to be verified. */
   needsVerification?: boolean;
 }
 
 export interface Webhook {
+  /** ID of the webhook endpoint. */
   endpointId?: string;
+  /** The endpoint that events are sent to from Tailscale via POST requests. */
   endpointUrl?: string;
+  /**
+   * The provider type for the webhook destination, or an empty string if none are applicable.
+   * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+   */
   providerType?: ProviderType;
+  /**
+   * The login name for the creator of the webhook endpoint.
+   * In some cases, such as webhooks created with an OAuth client, this can be blank.
+   */
   creatorLoginName?: string;
+  /** The time the webhook endpoint was created. */
   created?: string;
+  /** The time the webhook endpoint was last modified. */
   lastModified?: string;
+  /**
+   * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+   * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+   */
   subscriptions?: WebhookEventType[];
+  /**
+   * The webhook secret associated with the endpoint.
+   * Only populated on creation or when the secret is rotated.
+   *
+   * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+   * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+   */
   secret?: string;
 }
 
+/** Settings for a tailnet. */
 export interface TailnetSettings {
+  /** Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform. */
   aclsExternallyManagedOn?: boolean;
+  /** Link to the external tailnet policy definition or management solution for this tailnet. */
   aclsExternalLink?: string;
+  /** Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet. */
   devicesApprovalOn?: boolean;
+  /** Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet. */
   devicesAutoUpdatesOn?: boolean;
+  /** The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet. */
   devicesKeyDurationDays?: number;
+  /** Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet. */
   usersApprovalOn?: boolean;
+  /** Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user). */
   usersRoleAllowedToJoinExternalTailnets?: TailnetSettingsUsersRoleAllowedToJoinExternalTailnets;
+  /** Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet. */
   networkFlowLoggingOn?: boolean;
+  /** Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet. */
   regionalRoutingOn?: boolean;
+  /** Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet. */
   postureIdentityCollectionOn?: boolean;
+  /** Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet. */
   httpsEnabled?: boolean;
 }
 
+/**
+ * An information summary for a Service.
+ *
+ * Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
+ * and optional tags.
+ */
 export interface VIPServiceInfo {
+  /** The unique name of the Service. */
   name?: string;
+  /** The IP addresses assigned to the Service: the IPv4 followed by the IPv6. */
   addrs?: string[];
+  /** An optional comment for the Service. */
   comment?: string;
+  /**
+   * A list of protocol:port pairs to be exposed by the Service.
+   *
+   * The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
+   */
   ports?: string[];
+  /** A list of optional tags associated with the Service. */
   tags?: string[];
 }
 
+/** An information summary for a device hosting a Service. */
 export interface ServiceHostInfo {
+  /** The preferred identifier for a device. */
   stableNodeID?: string;
+  /** The approval level of the device hosting the Service. */
   approvalLevel?: ServiceHostInfoApprovalLevel;
+  /** The configuration status of the device hosting the Service. */
   configured?: string;
 }
 
+/** The approval status of a Service on a specific device. */
 export interface VIPServiceApproval {
+  /** Indicates whether the Service is approved on the device. */
   approved?: boolean;
+  /** Indicates whether the Service was auto-approved by an auto-approver. */
   autoApproved?: boolean;
 }
 
 export interface OAuthApp {
+  /** The unique identifier for the OAuth app. */
   id?: string;
+  /**
+   * The name of the OAuth app.
+   * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+   */
   name?: string;
+  /**
+   * A human-readable description of the OAuth app.
+   * Must be at most 300 characters.
+   */
   description?: string;
+  /**
+   * The list of permitted redirect URIs for the OAuth authorization code flow.
+   * At least one redirect URI is required.
+   *
+   * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+   * which may use any scheme. Raw IP address hosts are not permitted.
+   */
   redirectURIs?: string[];
+  /**
+   * The list of OAuth scopes granted to the app.
+   * Must be non-empty.
+   * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+   */
   scopes?: string[];
+  /** The list of custom node attributes that the OAuth app is allowed to set. */
   allowedNodeAttributes?: string[];
+  /**
+   * The client secret for the OAuth app.
+   * Only populated when the app is created and cannot be retrieved afterwards.
+   */
   clientSecret?: string;
+  /** The time the OAuth app was created. */
   created?: string;
+  /** The time the OAuth app was last updated. */
   updated?: string;
 }
 
@@ -406,157 +964,338 @@ export interface ListTailnetDevicesResponse {
 }
 
 export interface BatchUpdateCustomDevicePostureAttributesRequest {
+  /** A mapping of deviceId → posture attributes. */
   nodes?: Record<string, Record<string, unknown>>;
+  /**
+   * An optional comment indicating why attributes are being set,
+   * which will be added to the audit log.
+   */
   comment?: string;
 }
 
 export interface SetDeviceRoutesRequest {
+  /** The new list of enabled subnet routes. */
   routes?: string[];
 }
 
 export interface AuthorizeDeviceRequest {
+  /**
+   * - If `true`, authorize a new device or re-authorize a previously deauthorized device.
+   * - If `false`, deauthorize an authorized device.
+   */
   authorized: boolean;
 }
 
 export interface SetDeviceNameRequest {
+  /**
+   * The new name for the device.
+   *
+   * This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+   * or just the base name (e.g. "nodename").
+   *
+   * If `name` is unset or provided empty, the device's name is reset to be
+   * generated from its OS hostname.
+   */
   name: string;
 }
 
 export interface SetDeviceTagsRequest {
+  /** The new list of tags for the device. */
   tags?: string[];
 }
 
 export interface UpdateDeviceKeyRequest {
+  /**
+   * - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
+   * - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated.
+   */
   keyExpiryDisabled: boolean;
 }
 
 export interface SetDeviceIpRequest {
+  /** The new IPv4 address for the device. */
   ipv4: string;
 }
 
 export interface SetCustomDevicePostureAttributesRequest {
+  /**
+   * A value can be either a string, number or boolean.
+   *
+   * A string value can have a maximum length of 50 characters,
+   * and can only contain letters, numbers, underscores, and periods.
+   *
+   * A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
+   */
   value?: unknown;
+  /**
+   * An optional expiry time for a given posture attribute. If set, Tailscale
+   * will automatically remove the attribute within a few minutes after the specified
+   * time.
+   */
   expiry?: string;
+  /**
+   * An optional comment indicating a reason why an attribute is set,
+   * which will be added to the audit log.
+   */
   comment?: string;
 }
 
 export interface DeviceInviteRequest {
+  /**
+   * Whether the invite can be accepted more than once.
+   * When set to `true`, it results in an invite that can be accepted up to 1,000 times.
+   */
   multiUse?: boolean;
+  /** Whether the invited user can use the device as an exit node when it advertises as one. */
   allowExitNode?: boolean;
+  /**
+   * The email to send the created invite to.
+   * If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
+   */
   email?: string;
 }
 
 export interface UserInviteRequest {
+  /** Optionally specifies a user role to assign the invited user. */
   role?: UserInviteRole;
+  /**
+   * Optionally specifies the email to send the created invite.
+   * If not set, the endpoint generates and returns an invite URL, but does not email it out.
+   */
   email?: string;
 }
 
 export interface AcceptDeviceInviteRequest {
+  /** The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL. */
   invite: string;
 }
 
+/** Information about the device being shared. */
 export interface AcceptDeviceInviteResponseDevice {
+  /** The `nodeId` for the device. */
   id?: string;
+  /** The operating system that the device is running. */
   os?: string;
+  /** The name of the device. */
   name?: string;
+  /**
+   * The MagicDNS name of the device.
+   * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+   */
   fqdn?: string;
+  /** The IPv4 address of the device. */
   ipv4?: string;
+  /** The IPv6 address of the device. */
   ipv6?: string;
+  /**
+   * Specifies whether the invited user is able to use the
+   * device as an exit node when the device is advertising as one.
+   */
   includeExitNode?: boolean;
 }
 
+/** The user who create the device share invite. */
 export interface AcceptDeviceInviteResponseSharer {
+  /** The ID of the user who created the share invite. */
   id?: string;
+  /** The display name of the user who created the share invite. */
   displayName?: string;
+  /** The email address of the user who created the share invite. */
   loginName?: string;
+  /** The profile pic URL for the user who created the share invite. */
   profilePicURL?: string;
 }
 
+/** The user accepting the device share invite. */
 export interface AcceptDeviceInviteResponseAcceptedBy {
+  /** The ID of the user who accepted the share invite. */
   id?: string;
+  /** The display name of the user who accepted the share invite. */
   displayName?: string;
+  /** The email address of the user who accepted the share invite. */
   loginName?: string;
+  /** The profile pic URL for the user who accepted the share invite. */
   profilePicURL?: string;
 }
 
 export interface AcceptDeviceInviteResponse {
+  /** Information about the device being shared. */
   device?: AcceptDeviceInviteResponseDevice;
+  /** The user who create the device share invite. */
   sharer?: AcceptDeviceInviteResponseSharer;
+  /** The user accepting the device share invite. */
   acceptedBy?: AcceptDeviceInviteResponseAcceptedBy;
 }
 
+/** A structured response for all of a Tailnet's audit logs over a period of time. */
 export interface ListConfigurationAuditLogsResponse {
+  /** Version of audit logs response. */
   version?: string;
+  /** The tailnet on which the logged configuration changes were made. */
   tailnet?: string;
+  /** Matching log entries, ordered chronologically. */
   logs?: ConfigurationAuditLog[];
 }
 
+/** A structured response for all of a Tailnet's network flow logs over a period of time. */
 export interface ListNetworkFlowLogsResponse {
+  /** Matching log entries, ordered chronologically. */
   logs?: NetworkFlowLog[];
 }
 
 export interface GetAwsExternalIdRequest {
+  /** If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account. */
   reusable?: boolean;
 }
 
 export interface ValidateAwsExternalIdRequest {
+  /** ARN of the AWS IAM role to validate with this external ID. */
   roleArn?: string;
 }
 
 export interface ListDnsNameserversResponse {
+  /** DNS nameservers. */
   dns?: string[];
 }
 
 export interface SetDnsNameserversRequest {
+  /** DNS nameservers. */
   dns?: string[];
 }
 
 export interface SetDnsNameserversResponse {
+  /** DNS nameservers. */
   dns?: string[];
+  /** Whether MagicDNS is active for this tailnet. */
   magicDNS?: boolean;
 }
 
 export interface ListTailnetKeysResponse {
+  /** A list of the active keys. */
   keys?: Key[];
 }
 
 export interface CreateKeyRequest {
+  /** The type of key to create. Defaults to "auth" if omitted. */
   keyType?: KeyType;
+  /** A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed. */
   description?: string;
+  /** `capabilities` is a mapping of resources to permissible actions. */
   capabilities?: KeyCapabilities;
+  /**
+   * Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+   *
+   * Only applies to auth keys.
+   */
   expirySeconds?: number;
+  /**
+   * A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
+   * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+   *
+   * Only applies to OAuth clients and federated identities.
+   */
   scopes?: string[];
+  /**
+   * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+   * Mandatory if the scopes include "devices:core" or "auth_keys".
+   *
+   * Only applies to OAuth clients and federated identities.
+   */
   tags?: string[];
+  /**
+   * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+   *
+   * Only applies to federated identities.
+   */
   issuer?: string;
+  /**
+   * The pattern used when matching against the `sub` claim from an OIDC identity token.
+   * Patterns can include `*` characters to match against any character.
+   *
+   * Only applies to federated identities.
+   */
   subject?: string;
+  /**
+   * The value used when matching against the `aud` claim from an OIDC identity token.
+   *
+   * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+   * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+   * requires a specific audience format.
+   *
+   * Only applies to federated identities.
+   */
   audience?: string;
+  /**
+   * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+   * Patterns can include `*` characters to match against any character.
+   *
+   * Only applies to federated identities.
+   */
   customClaimRules?: Record<string, string>;
 }
 
 export interface SetKeyRequest {
+  /** The type of the key being updated. */
   keyType?: KeyType;
+  /** A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed. */
   description?: string;
+  /**
+   * A list of scopes to grant to the key. At least one scope is required.
+   * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+   */
   scopes?: string[];
+  /**
+   * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+   * Mandatory if the scopes include "devices:core" or "auth_keys".
+   */
   tags?: string[];
+  /**
+   * The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+   *
+   * Only applies to federated identities.
+   */
   issuer?: string;
+  /**
+   * The pattern used when matching against the `sub` claim from an OIDC identity token.
+   * Patterns can include `*` characters to match against any character.
+   *
+   * Only applies to federated identities.
+   */
   subject?: string;
+  /**
+   * The value used when matching against the `aud` claim from an OIDC identity token.
+   *
+   * Only applies to federated identities.
+   */
   audience?: string;
+  /**
+   * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+   * Patterns can include `*` characters to match against any character.
+   *
+   * Only applies to federated identities.
+   */
   customClaimRules?: Record<string, string>;
 }
 
 export interface PreviewRuleMatchesResponseMatchesItem {
+  /** Source entities affected by the rule. */
   users: string[];
+  /** Destinations that can be accessed. */
   ports: string[];
+  /** The rule's location in the policy file. */
   lineNumber: number;
 }
 
 export interface PreviewRuleMatchesResponse {
   matches: PreviewRuleMatchesResponseMatchesItem[];
+  /** Echoes the `type` provided in the request. */
   type: string;
+  /** Echoes the `previewFor` provided in the request. */
   previewFor: string;
 }
 
 export interface GetPostureIntegrationsResponse {
+  /** List of PostureIntegrations. */
   integrations?: PostureIntegration[];
 }
 
@@ -565,16 +1304,21 @@ export interface ListUsersResponse {
 }
 
 export interface UpdateUserRoleRequest {
+  /** The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). */
   role?: UserRole;
 }
 
 export interface GetContactsResponse {
+  /** A tailnet contact. */
   account?: Contact;
+  /** A tailnet contact. */
   support?: Contact;
+  /** A tailnet contact. */
   security?: Contact;
 }
 
 export interface UpdateContactRequest {
+  /** The contact's email address. */
   email: string;
 }
 
@@ -583,12 +1327,25 @@ export interface ListWebhooksResponse {
 }
 
 export interface CreateWebhookRequest {
+  /** The endpoint that events are sent to from Tailscale via POST requests. */
   endpointUrl: string;
+  /**
+   * The provider type for the webhook destination, or an empty string if none are applicable.
+   * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+   */
   providerType?: ProviderType;
+  /**
+   * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+   * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+   */
   subscriptions: WebhookEventType[];
 }
 
 export interface UpdateWebhookRequest {
+  /**
+   * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+   * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+   */
   subscriptions?: WebhookEventType[];
 }
 
@@ -601,6 +1358,7 @@ export interface ListServiceHostsResponse {
 }
 
 export interface UpdateServiceDeviceApprovalRequest {
+  /** Indicates whether to approve or revoke approval for the Service on the device. */
   approved?: boolean;
 }
 
@@ -609,36 +1367,90 @@ export interface ListOAuthAppsResponse {
 }
 
 export interface CreateOAuthAppRequest {
+  /**
+   * The name of the OAuth app.
+   * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+   */
   name: string;
+  /**
+   * A human-readable description of the OAuth app.
+   * Must be at most 300 characters.
+   */
   description?: string;
+  /**
+   * The list of permitted redirect URIs for the OAuth authorization code flow.
+   * At least one redirect URI is required.
+   *
+   * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+   * which may use any scheme. Raw IP address hosts are not permitted.
+   */
   redirectURIs: string[];
+  /**
+   * The list of OAuth scopes granted to the app.
+   * Must be non-empty.
+   * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+   */
   scopes: string[];
+  /** The list of custom node attributes that the OAuth app is allowed to set. */
   allowedNodeAttributes?: string[];
 }
 
 export interface UpdateOAuthAppRequest {
+  /**
+   * The name of the OAuth app.
+   * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+   */
   name: string;
+  /**
+   * A human-readable description of the OAuth app.
+   * Must be at most 300 characters.
+   */
   description?: string;
+  /**
+   * The list of permitted redirect URIs for the OAuth authorization code flow.
+   * At least one redirect URI is required.
+   *
+   * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+   * which may use any scheme. Raw IP address hosts are not permitted.
+   */
   redirectURIs: string[];
+  /**
+   * The list of OAuth scopes granted to the app.
+   * Must be non-empty.
+   * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+   */
   scopes: string[];
+  /** The list of custom node attributes that the OAuth app is allowed to set. */
   allowedNodeAttributes?: string[];
 }
 
+/** OAuth 2.0 client-credentials grant. */
 export interface OAuthTokenRequest {
+  /** The OAuth client's ID. */
   client_id: string;
+  /** The OAuth client secret (`tskey-client-…`). */
   client_secret: string;
+  /** Space-separated scopes to request; all of the client's scopes when absent. */
   scope?: string;
 }
 
+/** Workload identity federation: an OIDC ID token exchanged for an access token. */
 export interface TokenExchangeRequest {
+  /** The federated identity's client ID. */
   client_id: string;
+  /** The OIDC ID token issued by the workload's identity provider. */
   jwt: string;
 }
 
+/** An OAuth access token; it lives about an hour. */
 export interface OAuthToken {
+  /** The bearer token. */
   access_token?: string;
+  /** Always `Bearer`. */
   token_type?: string;
+  /** Lifetime in seconds. */
   expires_in?: number;
+  /** Space-separated scopes granted. */
   scope?: string;
 }
 
@@ -797,8 +1609,79 @@ export interface WebhookEventData {
 
 /** Parameters of `listTailnetDevices` (wire names). */
 export interface ListTailnetDevicesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+   * Currently, there are two supported options:
+   *
+   * - **`all`:** return all fields in the response
+   * - **`default`:** return the following fields
+   *   - `addresses`
+   *   - `id`
+   *   - `nodeId`
+   *   - `user`
+   *   - `name`
+   *   - `hostname`
+   *   - `clientVersion`
+   *   - `updateAvailable`
+   *   - `os`
+   *   - `created`
+   *   - `connectedToControl`
+   *   - `lastSeen`
+   *   - `keyExpiryDisabled`
+   *   - `expires`
+   *   - `authorized`
+   *   - `isExternal`
+   *   - `machineKey`
+   *   - `nodeKey`
+   *   - `blocksIncomingConnections`
+   *   - `tailnetLockKey`
+   *   - `tailnetLockError`
+   *   - `tags`
+   *   - `isEphemeral`
+   *
+   * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+   */
   fields?: DeviceFields;
+  /**
+   * This endpoint supports server-side filtering of devices by specifying one
+   * or more filters in the form `<field>=<value>`. Fields must be a top-level
+   * device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are
+   * matched as _exact_ matches. Properties with simple types (strings, numbers,
+   * dates, etc) and lists are supported. Properties that are complex objects
+   * (e.g. `clientConnectivity`) are not supported. When multiple parameters are
+   * provided, the server performs a logical `AND` across all filter parameters
+   * before returning results. For example,
+   * `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices
+   * where `isEphemeral` is `true` and `tags` contains both `tag:prod` and
+   * `tag:subnetrouter`.
+   */
   filters?: DeviceFilters;
 }
 export type ListTailnetDevicesParams = ListTailnetDevicesArgs;
@@ -806,6 +1689,32 @@ export type ListTailnetDevicesResult = ListTailnetDevicesResponse;
 
 /** Parameters of `batchUpdateCustomDevicePostureAttributes` (wire names). */
 export interface BatchUpdateCustomDevicePostureAttributesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type BatchUpdateCustomDevicePostureAttributesParams = BatchUpdateCustomDevicePostureAttributesArgs & ({ body: BatchUpdateCustomDevicePostureAttributesRequest } | (BatchUpdateCustomDevicePostureAttributesRequest & { body?: undefined }));
@@ -813,7 +1722,40 @@ export type BatchUpdateCustomDevicePostureAttributesResult = void;
 
 /** Parameters of `getDevice` (wire names). */
 export interface GetDeviceArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
+  /**
+   * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+   * Currently, there are two supported options:
+   *
+   * - **`all`:** return all fields in the response
+   * - **`default`:** return the following fields
+   *   - `addresses`
+   *   - `id`
+   *   - `nodeId`
+   *   - `user`
+   *   - `name`
+   *   - `hostname`
+   *   - `clientVersion`
+   *   - `updateAvailable`
+   *   - `os`
+   *   - `created`
+   *   - `connectedToControl`
+   *   - `lastSeen`
+   *   - `keyExpiryDisabled`
+   *   - `expires`
+   *   - `authorized`
+   *   - `isExternal`
+   *   - `machineKey`
+   *   - `nodeKey`
+   *   - `blocksIncomingConnections`
+   *   - `tailnetLockKey`
+   *   - `tailnetLockError`
+   *   - `tags`
+   *   - `isEphemeral`
+   *
+   * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+   */
   fields?: DeviceFields;
 }
 export type GetDeviceParams = GetDeviceArgs;
@@ -821,6 +1763,7 @@ export type GetDeviceResult = Device;
 
 /** Parameters of `deleteDevice` (wire names). */
 export interface DeleteDeviceArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type DeleteDeviceParams = DeleteDeviceArgs;
@@ -828,6 +1771,7 @@ export type DeleteDeviceResult = void;
 
 /** Parameters of `expireDeviceKey` (wire names). */
 export interface ExpireDeviceKeyArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type ExpireDeviceKeyParams = ExpireDeviceKeyArgs;
@@ -835,6 +1779,7 @@ export type ExpireDeviceKeyResult = void;
 
 /** Parameters of `listDeviceRoutes` (wire names). */
 export interface ListDeviceRoutesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type ListDeviceRoutesParams = ListDeviceRoutesArgs;
@@ -842,6 +1787,7 @@ export type ListDeviceRoutesResult = DeviceRoutes;
 
 /** Parameters of `setDeviceRoutes` (wire names). */
 export interface SetDeviceRoutesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type SetDeviceRoutesParams = SetDeviceRoutesArgs & ({ body: SetDeviceRoutesRequest } | (SetDeviceRoutesRequest & { body?: undefined }));
@@ -849,6 +1795,7 @@ export type SetDeviceRoutesResult = DeviceRoutes;
 
 /** Parameters of `authorizeDevice` (wire names). */
 export interface AuthorizeDeviceArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type AuthorizeDeviceParams = AuthorizeDeviceArgs & ({ body: AuthorizeDeviceRequest } | (AuthorizeDeviceRequest & { body?: undefined }));
@@ -856,6 +1803,7 @@ export type AuthorizeDeviceResult = void;
 
 /** Parameters of `setDeviceName` (wire names). */
 export interface SetDeviceNameArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type SetDeviceNameParams = SetDeviceNameArgs & ({ body: SetDeviceNameRequest } | (SetDeviceNameRequest & { body?: undefined }));
@@ -863,6 +1811,7 @@ export type SetDeviceNameResult = void;
 
 /** Parameters of `setDeviceTags` (wire names). */
 export interface SetDeviceTagsArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type SetDeviceTagsParams = SetDeviceTagsArgs & ({ body: SetDeviceTagsRequest } | (SetDeviceTagsRequest & { body?: undefined }));
@@ -870,6 +1819,7 @@ export type SetDeviceTagsResult = void;
 
 /** Parameters of `updateDeviceKey` (wire names). */
 export interface UpdateDeviceKeyArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type UpdateDeviceKeyParams = UpdateDeviceKeyArgs & ({ body: UpdateDeviceKeyRequest } | (UpdateDeviceKeyRequest & { body?: undefined }));
@@ -877,6 +1827,7 @@ export type UpdateDeviceKeyResult = void;
 
 /** Parameters of `setDeviceIp` (wire names). */
 export interface SetDeviceIpArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type SetDeviceIpParams = SetDeviceIpArgs & ({ body: SetDeviceIpRequest } | (SetDeviceIpRequest & { body?: undefined }));
@@ -884,6 +1835,7 @@ export type SetDeviceIpResult = void;
 
 /** Parameters of `getDevicePostureAttributes` (wire names). */
 export interface GetDevicePostureAttributesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type GetDevicePostureAttributesParams = GetDevicePostureAttributesArgs;
@@ -891,7 +1843,24 @@ export type GetDevicePostureAttributesResult = DevicePostureAttributes;
 
 /** Parameters of `setCustomDevicePostureAttributes` (wire names). */
 export interface SetCustomDevicePostureAttributesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
+  /**
+   * The name of the posture attribute to set.
+   * This must be prefixed with `custom`:
+   *
+   * Keys have a maximum length of 128 characters including the namespace,
+   * and can only contain letters, numbers, underscores, and colon.
+   *
+   * Keys are case-sensitive. Keys must be unique,
+   * but are checked for uniqueness in a case-insensitive manner.
+   * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+   *
+   * All values for a given key need to be of the same type,
+   * which is determined when the first value is written for a given key.
+   * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+   * for another node within the same tailnet.
+   */
   attributeKey: string;
 }
 export type SetCustomDevicePostureAttributesParams = SetCustomDevicePostureAttributesArgs & ({ body: SetCustomDevicePostureAttributesRequest } | (SetCustomDevicePostureAttributesRequest & { body?: undefined }));
@@ -899,7 +1868,24 @@ export type SetCustomDevicePostureAttributesResult = DevicePostureAttributes;
 
 /** Parameters of `deleteCustomDevicePostureAttributes` (wire names). */
 export interface DeleteCustomDevicePostureAttributesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
+  /**
+   * The name of the posture attribute to set.
+   * This must be prefixed with `custom`:
+   *
+   * Keys have a maximum length of 128 characters including the namespace,
+   * and can only contain letters, numbers, underscores, and colon.
+   *
+   * Keys are case-sensitive. Keys must be unique,
+   * but are checked for uniqueness in a case-insensitive manner.
+   * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+   *
+   * All values for a given key need to be of the same type,
+   * which is determined when the first value is written for a given key.
+   * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+   * for another node within the same tailnet.
+   */
   attributeKey: string;
 }
 export type DeleteCustomDevicePostureAttributesParams = DeleteCustomDevicePostureAttributesArgs;
@@ -907,6 +1893,7 @@ export type DeleteCustomDevicePostureAttributesResult = void;
 
 /** Parameters of `listDeviceInvites` (wire names). */
 export interface ListDeviceInvitesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type ListDeviceInvitesParams = ListDeviceInvitesArgs;
@@ -914,6 +1901,7 @@ export type ListDeviceInvitesResult = DeviceInvite[];
 
 /** Parameters of `createDeviceInvites` (wire names). */
 export interface CreateDeviceInvitesArgs {
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type CreateDeviceInvitesParams = CreateDeviceInvitesArgs & { body: DeviceInviteRequest[] };
@@ -921,6 +1909,32 @@ export type CreateDeviceInvitesResult = DeviceInvite[];
 
 /** Parameters of `listUserInvites` (wire names). */
 export interface ListUserInvitesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListUserInvitesParams = ListUserInvitesArgs;
@@ -928,6 +1942,32 @@ export type ListUserInvitesResult = UserInvite[];
 
 /** Parameters of `createUserInvites` (wire names). */
 export interface CreateUserInvitesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type CreateUserInvitesParams = CreateUserInvitesArgs & { body: UserInviteRequest[] };
@@ -935,6 +1975,7 @@ export type CreateUserInvitesResult = UserInvite[];
 
 /** Parameters of `getUserInvite` (wire names). */
 export interface GetUserInviteArgs {
+  /** ID of the user invite. */
   userInviteId: string;
 }
 export type GetUserInviteParams = GetUserInviteArgs;
@@ -942,6 +1983,7 @@ export type GetUserInviteResult = UserInvite;
 
 /** Parameters of `deleteUserInvite` (wire names). */
 export interface DeleteUserInviteArgs {
+  /** ID of the user invite. */
   userInviteId: string;
 }
 export type DeleteUserInviteParams = DeleteUserInviteArgs;
@@ -949,6 +1991,7 @@ export type DeleteUserInviteResult = void;
 
 /** Parameters of `resendUserInvite` (wire names). */
 export interface ResendUserInviteArgs {
+  /** ID of the user invite. */
   userInviteId: string;
 }
 export type ResendUserInviteParams = ResendUserInviteArgs;
@@ -956,6 +1999,7 @@ export type ResendUserInviteResult = void;
 
 /** Parameters of `getDeviceInvite` (wire names). */
 export interface GetDeviceInviteArgs {
+  /** ID of the device invite. */
   deviceInviteId: string;
 }
 export type GetDeviceInviteParams = GetDeviceInviteArgs;
@@ -963,6 +2007,7 @@ export type GetDeviceInviteResult = DeviceInvite;
 
 /** Parameters of `deleteDeviceInvite` (wire names). */
 export interface DeleteDeviceInviteArgs {
+  /** ID of the device invite. */
   deviceInviteId: string;
 }
 export type DeleteDeviceInviteParams = DeleteDeviceInviteArgs;
@@ -970,6 +2015,7 @@ export type DeleteDeviceInviteResult = void;
 
 /** Parameters of `resendDeviceInvite` (wire names). */
 export interface ResendDeviceInviteArgs {
+  /** ID of the device invite. */
   deviceInviteId: string;
 }
 export type ResendDeviceInviteParams = ResendDeviceInviteArgs;
@@ -983,11 +2029,42 @@ export type AcceptDeviceInviteResult = AcceptDeviceInviteResponse;
 
 /** Parameters of `listConfigurationAuditLogs` (wire names). */
 export interface ListConfigurationAuditLogsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The start of the time window for which to retrieve logs, in RFC 3339 format. */
   start: string | Date;
+  /** The end of the time window for which to retrieve logs, in RFC 3339 format. */
   end: string | Date;
+  /** List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`. */
   actor?: string[];
+  /** List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings. */
   target?: string[];
+  /** List of events for which to filter. */
   event?: AuditLogEventType[];
 }
 export type ListConfigurationAuditLogsParams = ListConfigurationAuditLogsArgs;
@@ -995,8 +2072,36 @@ export type ListConfigurationAuditLogsResult = ListConfigurationAuditLogsRespons
 
 /** Parameters of `listNetworkFlowLogs` (wire names). */
 export interface ListNetworkFlowLogsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The start of the time window for which to retrieve logs, in RFC 3339 format. */
   start: string | Date;
+  /** The end of the time window for which to retrieve logs, in RFC 3339 format. */
   end: string | Date;
 }
 export type ListNetworkFlowLogsParams = ListNetworkFlowLogsArgs;
@@ -1004,7 +2109,34 @@ export type ListNetworkFlowLogsResult = ListNetworkFlowLogsResponse;
 
 /** Parameters of `getLogStreamingStatus` (wire names). */
 export interface GetLogStreamingStatusArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The type of log. */
   logType: LogType;
 }
 export type GetLogStreamingStatusParams = GetLogStreamingStatusArgs;
@@ -1012,7 +2144,34 @@ export type GetLogStreamingStatusResult = LogstreamEndpointPublishingStatus;
 
 /** Parameters of `getLogStreamingConfiguration` (wire names). */
 export interface GetLogStreamingConfigurationArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The type of log. */
   logType: LogType;
 }
 export type GetLogStreamingConfigurationParams = GetLogStreamingConfigurationArgs;
@@ -1020,7 +2179,34 @@ export type GetLogStreamingConfigurationResult = LogstreamEndpointConfiguration;
 
 /** Parameters of `setLogStreamingConfiguration` (wire names). */
 export interface SetLogStreamingConfigurationArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The type of log. */
   logType: LogType;
 }
 export type SetLogStreamingConfigurationParams = SetLogStreamingConfigurationArgs & ({ body: LogstreamEndpointConfiguration } | (LogstreamEndpointConfiguration & { body?: undefined }));
@@ -1028,7 +2214,34 @@ export type SetLogStreamingConfigurationResult = void;
 
 /** Parameters of `disableLogStreaming` (wire names). */
 export interface DisableLogStreamingArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The type of log. */
   logType: LogType;
 }
 export type DisableLogStreamingParams = DisableLogStreamingArgs;
@@ -1036,6 +2249,32 @@ export type DisableLogStreamingResult = void;
 
 /** Parameters of `getAwsExternalId` (wire names). */
 export interface GetAwsExternalIdArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetAwsExternalIdParams = GetAwsExternalIdArgs & ({ body: GetAwsExternalIdRequest } | (GetAwsExternalIdRequest & { body?: undefined }));
@@ -1043,7 +2282,34 @@ export type GetAwsExternalIdResult = AwsExternalId;
 
 /** Parameters of `validateAwsExternalId` (wire names). */
 export interface ValidateAwsExternalIdArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The AWS external ID to validate. */
   id: string;
 }
 export type ValidateAwsExternalIdParams = ValidateAwsExternalIdArgs & ({ body: ValidateAwsExternalIdRequest } | (ValidateAwsExternalIdRequest & { body?: undefined }));
@@ -1051,6 +2317,32 @@ export type ValidateAwsExternalIdResult = void;
 
 /** Parameters of `listDnsNameservers` (wire names). */
 export interface ListDnsNameserversArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListDnsNameserversParams = ListDnsNameserversArgs;
@@ -1058,6 +2350,32 @@ export type ListDnsNameserversResult = ListDnsNameserversResponse;
 
 /** Parameters of `setDnsNameservers` (wire names). */
 export interface SetDnsNameserversArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type SetDnsNameserversParams = SetDnsNameserversArgs & ({ body: SetDnsNameserversRequest } | (SetDnsNameserversRequest & { body?: undefined }));
@@ -1065,6 +2383,32 @@ export type SetDnsNameserversResult = SetDnsNameserversResponse;
 
 /** Parameters of `getDnsPreferences` (wire names). */
 export interface GetDnsPreferencesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetDnsPreferencesParams = GetDnsPreferencesArgs;
@@ -1072,6 +2416,32 @@ export type GetDnsPreferencesResult = DnsPreferences;
 
 /** Parameters of `setDnsPreferences` (wire names). */
 export interface SetDnsPreferencesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type SetDnsPreferencesParams = SetDnsPreferencesArgs & ({ body: DnsPreferences } | (DnsPreferences & { body?: undefined }));
@@ -1079,6 +2449,32 @@ export type SetDnsPreferencesResult = DnsPreferences;
 
 /** Parameters of `listDnsSearchPaths` (wire names). */
 export interface ListDnsSearchPathsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListDnsSearchPathsParams = ListDnsSearchPathsArgs;
@@ -1086,6 +2482,32 @@ export type ListDnsSearchPathsResult = DnsSearchPaths;
 
 /** Parameters of `setDnsSearchPaths` (wire names). */
 export interface SetDnsSearchPathsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type SetDnsSearchPathsParams = SetDnsSearchPathsArgs & ({ body: DnsSearchPaths } | (DnsSearchPaths & { body?: undefined }));
@@ -1093,6 +2515,32 @@ export type SetDnsSearchPathsResult = DnsSearchPaths;
 
 /** Parameters of `getSplitDns` (wire names). */
 export interface GetSplitDnsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetSplitDnsParams = GetSplitDnsArgs;
@@ -1100,6 +2548,32 @@ export type GetSplitDnsResult = Record<string, string[] | null>;
 
 /** Parameters of `updateSplitDns` (wire names). */
 export interface UpdateSplitDnsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type UpdateSplitDnsParams = UpdateSplitDnsArgs & { body: Record<string, string[] | null> };
@@ -1107,6 +2581,32 @@ export type UpdateSplitDnsResult = Record<string, string[] | null>;
 
 /** Parameters of `setSplitDns` (wire names). */
 export interface SetSplitDnsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type SetSplitDnsParams = SetSplitDnsArgs & { body: Record<string, string[] | null> };
@@ -1114,6 +2614,32 @@ export type SetSplitDnsResult = Record<string, string[] | null>;
 
 /** Parameters of `getDnsConfiguration` (wire names). */
 export interface GetDnsConfigurationArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetDnsConfigurationParams = GetDnsConfigurationArgs;
@@ -1121,6 +2647,32 @@ export type GetDnsConfigurationResult = DnsConfiguration;
 
 /** Parameters of `setDnsConfiguration` (wire names). */
 export interface SetDnsConfigurationArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type SetDnsConfigurationParams = SetDnsConfigurationArgs & ({ body: DnsConfiguration } | (DnsConfiguration & { body?: undefined }));
@@ -1128,7 +2680,34 @@ export type SetDnsConfigurationResult = DnsConfiguration;
 
 /** Parameters of `listTailnetKeys` (wire names). */
 export interface ListTailnetKeysArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet. */
   all?: boolean;
 }
 export type ListTailnetKeysParams = ListTailnetKeysArgs;
@@ -1136,6 +2715,32 @@ export type ListTailnetKeysResult = ListTailnetKeysResponse;
 
 /** Parameters of `createKey` (wire names). */
 export interface CreateKeyArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type CreateKeyParams = CreateKeyArgs & ({ body: CreateKeyRequest } | (CreateKeyRequest & { body?: undefined }));
@@ -1143,7 +2748,37 @@ export type CreateKeyResult = Key;
 
 /** Parameters of `getKey` (wire names). */
 export interface GetKeyArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The id of the key.
+   * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+   */
   keyId: string;
 }
 export type GetKeyParams = GetKeyArgs;
@@ -1151,7 +2786,37 @@ export type GetKeyResult = Key;
 
 /** Parameters of `deleteKey` (wire names). */
 export interface DeleteKeyArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The id of the key.
+   * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+   */
   keyId: string;
 }
 export type DeleteKeyParams = DeleteKeyArgs;
@@ -1159,7 +2824,37 @@ export type DeleteKeyResult = void;
 
 /** Parameters of `setKey` (wire names). */
 export interface SetKeyArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The id of the key.
+   * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+   */
   keyId: string;
 }
 export type SetKeyParams = SetKeyArgs & ({ body: SetKeyRequest } | (SetKeyRequest & { body?: undefined }));
@@ -1167,8 +2862,45 @@ export type SetKeyResult = Key;
 
 /** Parameters of `getPolicyFile` (wire names). */
 export interface GetPolicyFileArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** `json` for JSON, `hujson` (the default) for HuJSON text with comments. */
   Accept?: PolicyFormat;
+  /**
+   * Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
+   * Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
+   * If using this, do not supply an `Accept` parameter in the header.
+   *
+   * The response will contain a JSON object with the fields:
+   * - `acl`: a base64-encoded string representation of the huJSON format.
+   * - `warnings`: array of strings for syntactically valid but nonsensical entries.
+   * - `errors`: an array of strings for parsing failures.
+   */
   details?: boolean;
 }
 export type GetPolicyFileParams = GetPolicyFileArgs;
@@ -1176,8 +2908,44 @@ export type GetPolicyFileResult = PolicyFile;
 
 /** Parameters of `setPolicyFile` (wire names). */
 export interface SetPolicyFileArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** `json` for JSON, `hujson` (the default) for HuJSON text with comments. */
   Accept?: PolicyFormat;
+  /**
+   * This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
+   *
+   * - Set the `If-Match` value to that of the `ETag` header returned in a `GET` request to `/api/v2/tailnet/{tailnet}/acl`.
+   *   Tailscale compares the `ETag` value in your request to that of the current tailnet file and only replaces the file if there's a match.
+   *   (A mismatch indicates that another update has been made to the file.) For example: `-H "If-Match: \"e0b2816b418\""`.
+   * - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
+   *   For example: `-H "If-Match: \"ts-default\""`.
+   */
   "If-Match"?: string;
 }
 export type SetPolicyFileParams = SetPolicyFileArgs & ({ body: PolicySource } | (PolicySource & { body?: undefined }));
@@ -1185,8 +2953,46 @@ export type SetPolicyFileResult = PolicyFile;
 
 /** Parameters of `previewRuleMatches` (wire names). */
 export interface PreviewRuleMatchesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * Specify for which type of resource (user or IP port) matching rules are to be fetched.
+   * Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
+   *
+   * OAuth Scope: `policy_file:read`.
+   */
   type: PreviewRuleMatchesType;
+  /**
+   * - If `type` is `user`, provide the email of a valid user with registered machines.
+   * - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`.
+   *
+   * The supplied policy file is queried with this parameter to determine which rules match.
+   */
   previewFor: string;
 }
 export type PreviewRuleMatchesParams = PreviewRuleMatchesArgs & ({ body: PolicySource } | (PolicySource & { body?: undefined }));
@@ -1194,6 +3000,32 @@ export type PreviewRuleMatchesResult = PreviewRuleMatchesResponse;
 
 /** Parameters of `validateAndTestPolicyFile` (wire names). */
 export interface ValidateAndTestPolicyFileArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ValidateAndTestPolicyFileParams = ValidateAndTestPolicyFileArgs & ({ body: PolicyValidationInput } | (PolicyValidationInput & { body?: undefined }));
@@ -1201,6 +3033,32 @@ export type ValidateAndTestPolicyFileResult = PolicyValidation;
 
 /** Parameters of `getPostureIntegrations` (wire names). */
 export interface GetPostureIntegrationsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetPostureIntegrationsParams = GetPostureIntegrationsArgs;
@@ -1208,6 +3066,32 @@ export type GetPostureIntegrationsResult = GetPostureIntegrationsResponse;
 
 /** Parameters of `createPostureIntegration` (wire names). */
 export interface CreatePostureIntegrationArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type CreatePostureIntegrationParams = CreatePostureIntegrationArgs & ({ body: PostureIntegration } | (PostureIntegration & { body?: undefined }));
@@ -1215,6 +3099,7 @@ export type CreatePostureIntegrationResult = PostureIntegration;
 
 /** Parameters of `getPostureIntegration` (wire names). */
 export interface GetPostureIntegrationArgs {
+  /** Unique identifier for a posture integration. */
   id: string;
 }
 export type GetPostureIntegrationParams = GetPostureIntegrationArgs;
@@ -1222,6 +3107,7 @@ export type GetPostureIntegrationResult = PostureIntegration;
 
 /** Parameters of `updatePostureIntegration` (wire names). */
 export interface UpdatePostureIntegrationArgs {
+  /** Unique identifier for a posture integration. */
   id: string;
 }
 export type UpdatePostureIntegrationParams = UpdatePostureIntegrationArgs & ({ body: PostureIntegration } | (PostureIntegration & { body?: undefined }));
@@ -1229,6 +3115,7 @@ export type UpdatePostureIntegrationResult = PostureIntegration;
 
 /** Parameters of `deletePostureIntegration` (wire names). */
 export interface DeletePostureIntegrationArgs {
+  /** Unique identifier for a posture integration. */
   id: string;
 }
 export type DeletePostureIntegrationParams = DeletePostureIntegrationArgs;
@@ -1236,8 +3123,36 @@ export type DeletePostureIntegrationResult = void;
 
 /** Parameters of `listUsers` (wire names). */
 export interface ListUsersArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** Allows for filtering the output by user type. */
   type?: ListUsersType;
+  /** Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles). */
   role?: ListUsersRole;
 }
 export type ListUsersParams = ListUsersArgs;
@@ -1245,6 +3160,7 @@ export type ListUsersResult = ListUsersResponse;
 
 /** Parameters of `getUser` (wire names). */
 export interface GetUserArgs {
+  /** ID of the user. */
   userId: string;
 }
 export type GetUserParams = GetUserArgs;
@@ -1252,6 +3168,7 @@ export type GetUserResult = User;
 
 /** Parameters of `updateUserRole` (wire names). */
 export interface UpdateUserRoleArgs {
+  /** ID of the user. */
   userId: string;
 }
 export type UpdateUserRoleParams = UpdateUserRoleArgs & ({ body: UpdateUserRoleRequest } | (UpdateUserRoleRequest & { body?: undefined }));
@@ -1259,6 +3176,7 @@ export type UpdateUserRoleResult = void;
 
 /** Parameters of `approveUser` (wire names). */
 export interface ApproveUserArgs {
+  /** ID of the user. */
   userId: string;
 }
 export type ApproveUserParams = ApproveUserArgs;
@@ -1266,6 +3184,7 @@ export type ApproveUserResult = void;
 
 /** Parameters of `suspendUser` (wire names). */
 export interface SuspendUserArgs {
+  /** ID of the user. */
   userId: string;
 }
 export type SuspendUserParams = SuspendUserArgs;
@@ -1273,6 +3192,7 @@ export type SuspendUserResult = void;
 
 /** Parameters of `restoreUser` (wire names). */
 export interface RestoreUserArgs {
+  /** ID of the user. */
   userId: string;
 }
 export type RestoreUserParams = RestoreUserArgs;
@@ -1280,6 +3200,7 @@ export type RestoreUserResult = void;
 
 /** Parameters of `deleteUser` (wire names). */
 export interface DeleteUserArgs {
+  /** ID of the user. */
   userId: string;
 }
 export type DeleteUserParams = DeleteUserArgs;
@@ -1287,6 +3208,32 @@ export type DeleteUserResult = void;
 
 /** Parameters of `getContacts` (wire names). */
 export interface GetContactsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetContactsParams = GetContactsArgs;
@@ -1294,7 +3241,34 @@ export type GetContactsResult = GetContactsResponse;
 
 /** Parameters of `updateContact` (wire names). */
 export interface UpdateContactArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** Type of contact. */
   contactType: ContactType;
 }
 export type UpdateContactParams = UpdateContactArgs & ({ body: UpdateContactRequest } | (UpdateContactRequest & { body?: undefined }));
@@ -1302,7 +3276,34 @@ export type UpdateContactResult = void;
 
 /** Parameters of `resendContactVerificationEmail` (wire names). */
 export interface ResendContactVerificationEmailArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** Type of contact. */
   contactType: ContactType;
 }
 export type ResendContactVerificationEmailParams = ResendContactVerificationEmailArgs;
@@ -1310,6 +3311,32 @@ export type ResendContactVerificationEmailResult = void;
 
 /** Parameters of `listWebhooks` (wire names). */
 export interface ListWebhooksArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListWebhooksParams = ListWebhooksArgs;
@@ -1317,6 +3344,32 @@ export type ListWebhooksResult = ListWebhooksResponse;
 
 /** Parameters of `createWebhook` (wire names). */
 export interface CreateWebhookArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type CreateWebhookParams = CreateWebhookArgs & ({ body: CreateWebhookRequest } | (CreateWebhookRequest & { body?: undefined }));
@@ -1324,6 +3377,7 @@ export type CreateWebhookResult = Webhook;
 
 /** Parameters of `getWebhook` (wire names). */
 export interface GetWebhookArgs {
+  /** ID for the webhook endpoint. */
   endpointId: string;
 }
 export type GetWebhookParams = GetWebhookArgs;
@@ -1331,6 +3385,7 @@ export type GetWebhookResult = Webhook;
 
 /** Parameters of `updateWebhook` (wire names). */
 export interface UpdateWebhookArgs {
+  /** ID for the webhook endpoint. */
   endpointId: string;
 }
 export type UpdateWebhookParams = UpdateWebhookArgs & ({ body: UpdateWebhookRequest } | (UpdateWebhookRequest & { body?: undefined }));
@@ -1338,6 +3393,7 @@ export type UpdateWebhookResult = Webhook;
 
 /** Parameters of `deleteWebhook` (wire names). */
 export interface DeleteWebhookArgs {
+  /** ID for the webhook endpoint. */
   endpointId: string;
 }
 export type DeleteWebhookParams = DeleteWebhookArgs;
@@ -1345,6 +3401,7 @@ export type DeleteWebhookResult = void;
 
 /** Parameters of `testWebhook` (wire names). */
 export interface TestWebhookArgs {
+  /** ID for the webhook endpoint. */
   endpointId: string;
 }
 export type TestWebhookParams = TestWebhookArgs;
@@ -1352,6 +3409,7 @@ export type TestWebhookResult = void;
 
 /** Parameters of `rotateWebhookSecret` (wire names). */
 export interface RotateWebhookSecretArgs {
+  /** ID for the webhook endpoint. */
   endpointId: string;
 }
 export type RotateWebhookSecretParams = RotateWebhookSecretArgs;
@@ -1359,6 +3417,32 @@ export type RotateWebhookSecretResult = Webhook;
 
 /** Parameters of `getTailnetSettings` (wire names). */
 export interface GetTailnetSettingsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type GetTailnetSettingsParams = GetTailnetSettingsArgs;
@@ -1366,6 +3450,32 @@ export type GetTailnetSettingsResult = TailnetSettings;
 
 /** Parameters of `updateTailnetSettings` (wire names). */
 export interface UpdateTailnetSettingsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type UpdateTailnetSettingsParams = UpdateTailnetSettingsArgs & ({ body: TailnetSettings } | (TailnetSettings & { body?: undefined }));
@@ -1373,6 +3483,32 @@ export type UpdateTailnetSettingsResult = TailnetSettings;
 
 /** Parameters of `listServices` (wire names). */
 export interface ListServicesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListServicesParams = ListServicesArgs;
@@ -1380,7 +3516,37 @@ export type ListServicesResult = ListServicesResponse;
 
 /** Parameters of `getService` (wire names). */
 export interface GetServiceArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type GetServiceParams = GetServiceArgs;
@@ -1388,7 +3554,37 @@ export type GetServiceResult = VIPServiceInfo;
 
 /** Parameters of `updateService` (wire names). */
 export interface UpdateServiceArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type UpdateServiceParams = UpdateServiceArgs & ({ body: VIPServiceInfo } | (VIPServiceInfo & { body?: undefined }));
@@ -1396,7 +3592,37 @@ export type UpdateServiceResult = VIPServiceInfo;
 
 /** Parameters of `deleteService` (wire names). */
 export interface DeleteServiceArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type DeleteServiceParams = DeleteServiceArgs;
@@ -1404,7 +3630,37 @@ export type DeleteServiceResult = void;
 
 /** Parameters of `listServiceHosts` (wire names). */
 export interface ListServiceHostsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type ListServiceHostsParams = ListServiceHostsArgs;
@@ -1412,8 +3668,39 @@ export type ListServiceHostsResult = ListServiceHostsResponse;
 
 /** Parameters of `getServiceDeviceApproval` (wire names). */
 export interface GetServiceDeviceApprovalArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type GetServiceDeviceApprovalParams = GetServiceDeviceApprovalArgs;
@@ -1421,8 +3708,39 @@ export type GetServiceDeviceApprovalResult = VIPServiceApproval;
 
 /** Parameters of `updateServiceDeviceApproval` (wire names). */
 export interface UpdateServiceDeviceApprovalArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
+  /** ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. */
   deviceId: string;
 }
 export type UpdateServiceDeviceApprovalParams = UpdateServiceDeviceApprovalArgs & ({ body: UpdateServiceDeviceApprovalRequest } | (UpdateServiceDeviceApprovalRequest & { body?: undefined }));
@@ -1430,6 +3748,32 @@ export type UpdateServiceDeviceApprovalResult = VIPServiceApproval;
 
 /** Parameters of `listOAuthApps` (wire names). */
 export interface ListOAuthAppsArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListOAuthAppsParams = ListOAuthAppsArgs;
@@ -1437,6 +3781,32 @@ export type ListOAuthAppsResult = ListOAuthAppsResponse;
 
 /** Parameters of `createOAuthApp` (wire names). */
 export interface CreateOAuthAppArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type CreateOAuthAppParams = CreateOAuthAppArgs & ({ body: CreateOAuthAppRequest } | (CreateOAuthAppRequest & { body?: undefined }));
@@ -1444,7 +3814,34 @@ export type CreateOAuthAppResult = OAuthApp;
 
 /** Parameters of `getOAuthApp` (wire names). */
 export interface GetOAuthAppArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The ID of the OAuth app. */
   appId: string;
 }
 export type GetOAuthAppParams = GetOAuthAppArgs;
@@ -1452,7 +3849,34 @@ export type GetOAuthAppResult = OAuthApp;
 
 /** Parameters of `updateOAuthApp` (wire names). */
 export interface UpdateOAuthAppArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The ID of the OAuth app. */
   appId: string;
 }
 export type UpdateOAuthAppParams = UpdateOAuthAppArgs & ({ body: UpdateOAuthAppRequest } | (UpdateOAuthAppRequest & { body?: undefined }));
@@ -1460,7 +3884,34 @@ export type UpdateOAuthAppResult = OAuthApp;
 
 /** Parameters of `deleteOAuthApp` (wire names). */
 export interface DeleteOAuthAppArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /** The ID of the OAuth app. */
   appId: string;
 }
 export type DeleteOAuthAppParams = DeleteOAuthAppArgs;
@@ -1480,6 +3931,32 @@ export type ExchangeWorkloadIdentityTokenResult = OAuthToken;
 
 /** Parameters of `listVipServices` (wire names). */
 export interface ListVipServicesArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
 }
 export type ListVipServicesParams = ListVipServicesArgs;
@@ -1487,7 +3964,37 @@ export type ListVipServicesResult = ListServicesResponse;
 
 /** Parameters of `getVipService` (wire names). */
 export interface GetVipServiceArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type GetVipServiceParams = GetVipServiceArgs;
@@ -1495,7 +4002,37 @@ export type GetVipServiceResult = VIPServiceInfo;
 
 /** Parameters of `updateVipService` (wire names). */
 export interface UpdateVipServiceArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type UpdateVipServiceParams = UpdateVipServiceArgs & ({ body: VIPServiceInfo } | (VIPServiceInfo & { body?: undefined }));
@@ -1503,7 +4040,37 @@ export type UpdateVipServiceResult = VIPServiceInfo;
 
 /** Parameters of `deleteVipService` (wire names). */
 export interface DeleteVipServiceArgs {
+  /**
+   * The tailnet ID.
+   *
+   * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+   *
+   * When specifying a tailnet in the API, you can:
+   *
+   * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+   *   This is the best option for most users.
+   *   Your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+   *   ```
+   *
+   * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+   *   page of the Tailscale admin console.
+   *
+   *   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+   *
+   *   ```sh
+   *   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+   *   ```
+   *
+   *   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+   */
   tailnet?: string;
+  /**
+   * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+   * across the tailnet, so names already used for a machine cannot be reused for a Service.
+   */
   serviceName: string;
 }
 export type DeleteVipServiceParams = DeleteVipServiceArgs;
@@ -1615,571 +4182,1894 @@ export type OperationId = keyof OperationTypes;
 /** One method per operation, named by its `operationId`; `Client` implements it. */
 export interface OperationMethods {
   /**
+   * List tailnet devices.
+   *
+   * Lists the devices in a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
-   * OAuth scopes: `devices:core:read`.
+   * OAuth scopes (any one): `devices:core:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504: Request took too long to process, please try again later
+   * @throws `TransportError` when no HTTP response arrived
    */
   listTailnetDevices(params?: ListTailnetDevicesParams, options?: CallOptions): Promise<ListTailnetDevicesResult>;
   /**
+   * Batch update custom device posture attributes.
+   *
+   * Batch updates posture attributes across devices in a tailnet.
+   *
+   * This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+   * Specifying `null` for an attribute will delete that attribute.
+   *
+   * Attributes must be in the `custom:` namespace.
+   *
    * `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
-   * OAuth scopes: `devices:posture_attributes`.
+   * OAuth scopes (any one): `devices:posture_attributes`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: An invalid request payload was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   batchUpdateCustomDevicePostureAttributes(params?: BatchUpdateCustomDevicePostureAttributesParams, options?: CallOptions): Promise<BatchUpdateCustomDevicePostureAttributesResult>;
   /**
+   * Get a device.
+   *
+   * Retrieve the details for the specified device.
+   *
    * `GET /api/v2/device/{deviceId}` (`getDevice`).
-   * OAuth scopes: `devices:core:read`.
+   * OAuth scopes (any one): `devices:core:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Invalid ID supplied
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   getDevice(params: GetDeviceParams, options?: CallOptions): Promise<GetDeviceResult>;
   /**
+   * Delete a device.
+   *
+   * Deletes the device from its tailnet.
+   * The device must belong to the requesting user's tailnet.
+   * Deleting devices shared with the tailnet is not supported.
+   *
    * `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Invalid device value
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 501: Device not owned by tailnet
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteDevice(params: DeleteDeviceParams, options?: CallOptions): Promise<DeleteDeviceResult>;
   /**
+   * Expire a device's key.
+   *
+   * Mark a device's node key as expired.
+   * This will require the device to re-authenticate in order to connect to the tailnet.
+   * The device must belong to the requesting user's tailnet.
+   *
    * `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   expireDeviceKey(params: ExpireDeviceKeyParams, options?: CallOptions): Promise<ExpireDeviceKeyResult>;
   /**
+   * List device routes.
+   *
+   * Retrieve the list of subnet routes that a device is advertising,
+   * as well as those that are enabled for it.
+   *
+   * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+   * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+   * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+   *
+   * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+   *
    * `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
-   * OAuth scopes: `devices:routes:read`.
+   * OAuth scopes (any one): `devices:routes:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   listDeviceRoutes(params: ListDeviceRoutesParams, options?: CallOptions): Promise<ListDeviceRoutesResult>;
   /**
+   * Set device routes.
+   *
+   * Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+   * [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+   *
+   * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+   * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+   * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+   *
+   * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+   *
    * `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
-   * OAuth scopes: `devices:routes`.
+   * OAuth scopes (any one): `devices:routes`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceRoutes(params: SetDeviceRoutesParams, options?: CallOptions): Promise<SetDeviceRoutesResult>;
   /**
+   * Authorize device.
+   *
+   * This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+   * according to the authorized field in the payload.
+   *
    * `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   authorizeDevice(params: AuthorizeDeviceParams, options?: CallOptions): Promise<AuthorizeDeviceResult>;
   /**
+   * Set device name.
+   *
+   * When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+   * The device name is the canonical name for the device on your tailnet.
+   *
+   * Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+   *
    * `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceName(params: SetDeviceNameParams, options?: CallOptions): Promise<SetDeviceNameResult>;
   /**
+   * Set device tags.
+   *
+   * Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+   * Tags are similar to role accounts, but more flexible.
+   *
+   * Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+   * Once a device is tagged, the tag is the owner of that device.
+   * A single node can have multiple tags assigned.
+   *
+   * Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+   * Learn more about [tags](https://tailscale.com/kb/1068/).
+   *
    * `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceTags(params: SetDeviceTagsParams, options?: CallOptions): Promise<SetDeviceTagsResult>;
   /**
+   * Update device key.
+   *
+   * When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+   * If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+   *
    * `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateDeviceKey(params: UpdateDeviceKeyParams, options?: CallOptions): Promise<UpdateDeviceKeyResult>;
   /**
+   * Set device IPv4 address.
+   *
+   * When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+   * or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+   * This endpoint can be used to replace the existing IPv4 address with a specific value.
+   *
+   * This action will break any existing connections to this machine.
+   * You will need to reconnect to this machine using the new IP address.
+   * You may also need to flush your DNS cache.
+   *
    * `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
-   * OAuth scopes: `devices:core`.
+   * OAuth scopes (any one): `devices:core`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceIp(params: SetDeviceIpParams, options?: CallOptions): Promise<SetDeviceIpResult>;
   /**
+   * Get device posture attributes.
+   *
+   * Retrieve all posture attributes for the specified device.
+   * This returns a JSON object of all the key-value pairs of posture attributes for the device.
+   *
    * `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
-   * OAuth scopes: `devices:posture_attributes:read`.
+   * OAuth scopes (any one): `devices:posture_attributes:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   getDevicePostureAttributes(params: GetDevicePostureAttributesParams, options?: CallOptions): Promise<GetDevicePostureAttributesResult>;
   /**
+   * Set custom device posture attributes.
+   *
+   * Create or update a custom posture attribute on the specified device.
+   * User-managed attributes must be in the custom namespace,
+   * which is indicated by prefixing the attribute key with `custom:`.
+   *
    * `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
-   * OAuth scopes: `devices:posture_attributes`.
+   * OAuth scopes (any one): `devices:posture_attributes`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `RateLimitError` on 429
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   setCustomDevicePostureAttributes(params: SetCustomDevicePostureAttributesParams, options?: CallOptions): Promise<SetCustomDevicePostureAttributesResult>;
   /**
+   * Delete custom device posture attributes.
+   *
+   * Delete a posture attribute from the specified device.
+   * This is only applicable to user-managed posture attributes in the custom namespace,
+   * which is indicated by prefixing the attribute key with `custom:`.
+   *
    * `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
-   * OAuth scopes: `devices:posture_attributes`.
+   * OAuth scopes (any one): `devices:posture_attributes`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `RateLimitError` on 429
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteCustomDevicePostureAttributes(params: DeleteCustomDevicePostureAttributesParams, options?: CallOptions): Promise<DeleteCustomDevicePostureAttributesResult>;
   /**
+   * List device invites.
+   *
+   * List all share invites for a device.
+   *
    * `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
-   * OAuth scopes: `device_invites:read`.
+   * OAuth scopes (any one): `device_invites:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   listDeviceInvites(params: ListDeviceInvitesParams, options?: CallOptions): Promise<ListDeviceInvitesResult>;
   /**
+   * Create device invites.
+   *
+   * Create new share invites for a device.
+   *
+   * Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+   *
    * `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   createDeviceInvites(params: CreateDeviceInvitesParams, options?: CallOptions): Promise<CreateDeviceInvitesResult>;
   /**
+   * List user invites.
+   *
+   * List all open (not yet accepted) user invites to the tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listUserInvites(params?: ListUserInvitesParams, options?: CallOptions): Promise<ListUserInvitesResult>;
   /**
+   * Create user invites.
+   *
+   * Create, and optionally email out, new user invites to join the tailnet.
+   *
+   * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+   *
    * `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   createUserInvites(params: CreateUserInvitesParams, options?: CallOptions): Promise<CreateUserInvitesResult>;
   /**
+   * Get a user invite.
+   *
+   * Retrieve a specific user invite.
+   *
    * `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: User invite not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getUserInvite(params: GetUserInviteParams, options?: CallOptions): Promise<GetUserInviteResult>;
   /**
+   * Delete a user invite.
+   *
+   * Deletes a specific user invite.
+   *
+   * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+   *
    * `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: User invite not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteUserInvite(params: DeleteUserInviteParams, options?: CallOptions): Promise<DeleteUserInviteResult>;
   /**
+   * Resend a user invite.
+   *
+   * Resend a user invite by email. You can only use this if the specified invite
+   * was originally created with an email specified.
+   * Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+   *
+   * Note: Invite resends are rate limited to one per minute.
+   *
+   * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+   *
    * `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: User invite not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   resendUserInvite(params: ResendUserInviteParams, options?: CallOptions): Promise<ResendUserInviteResult>;
   /**
+   * Get a device invite.
+   *
+   * Retrieve a specific device invite.
+   *
    * `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
-   * OAuth scopes: `device_invites:read`.
+   * OAuth scopes (any one): `device_invites:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device invite not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getDeviceInvite(params: GetDeviceInviteParams, options?: CallOptions): Promise<GetDeviceInviteResult>;
   /**
+   * Delete a device invite.
+   *
+   * Delete a specific device invite.
+   *
    * `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
-   * OAuth scopes: `device_invites`.
+   * OAuth scopes (any one): `device_invites`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device invite not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteDeviceInvite(params: DeleteDeviceInviteParams, options?: CallOptions): Promise<DeleteDeviceInviteResult>;
   /**
+   * Resend a device invite.
+   *
+   * Resend a device invite by email. You can only use this if the specified invite
+   * was originally created with an email specified.
+   * Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+   *
+   * Note: Invite resends are rate limited to one per minute.
+   *
+   * Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+   *
    * `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Device invite not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   resendDeviceInvite(params: ResendDeviceInviteParams, options?: CallOptions): Promise<ResendDeviceInviteResult>;
   /**
+   * Accept a device invite.
+   *
+   * Accepts the invitation to share a device into the requesting user's tailnet.
+   *
+   * Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+   *
    * `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   acceptDeviceInvite(params: AcceptDeviceInviteParams, options?: CallOptions): Promise<AcceptDeviceInviteResult>;
   /**
+   * List configuration audit logs.
+   *
+   * List all configuration audit logs for a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
-   * OAuth scopes: `logs:configuration:read`.
+   * OAuth scopes (any one): `logs:configuration:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Request has missing or invalid parameter(s)
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to view configuration audit logs
+   * @throws `NotFoundError` on 404: Logging is not supported on this deployment of Tailscale
+   * @throws `TransportError` when no HTTP response arrived
    */
   listConfigurationAuditLogs(params: ListConfigurationAuditLogsParams, options?: CallOptions): Promise<ListConfigurationAuditLogsResult>;
   /**
+   * List network flow logs.
+   *
+   * List all network flow logs for a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
-   * OAuth scopes: `logs:network:read`.
+   * OAuth scopes (any one): `logs:network:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Request has missing or invalid parameter(s)
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to view network flow logs
+   * @throws `NotFoundError` on 404: Logging is not supported on this deployment of Tailscale
+   * @throws `ServerError` on 502: The system was unable to communicate with logging server
+   * @throws `TransportError` when no HTTP response arrived
    */
   listNetworkFlowLogs(params: ListNetworkFlowLogsParams, options?: CallOptions): Promise<ListNetworkFlowLogsResult>;
   /**
+   * Get log streaming status.
+   *
+   * Retrieve the log streaming status for the provided log type.
+   *
    * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
-   * OAuth scopes: `log_streaming:read`.
+   * OAuth scopes (any one): `log_streaming:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status
+   * @throws `ServerError` on 502: The system was unable to communicate with logging server
+   * @throws `TransportError` when no HTTP response arrived
    */
   getLogStreamingStatus(params: GetLogStreamingStatusParams, options?: CallOptions): Promise<GetLogStreamingStatusResult>;
   /**
+   * Get log streaming configuration.
+   *
+   * Retrieve the log streaming configuration for the provided log type.
+   *
    * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
-   * OAuth scopes: `log_streaming:read`.
+   * OAuth scopes (any one): `log_streaming:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration
+   * @throws `TransportError` when no HTTP response arrived
    */
   getLogStreamingConfiguration(params: GetLogStreamingConfigurationParams, options?: CallOptions): Promise<GetLogStreamingConfigurationResult>;
   /**
+   * Set log streaming configuration.
+   *
+   * Set the log streaming configuration for the provided log type.
+   *
    * `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
-   * OAuth scopes: `log_streaming`.
+   * OAuth scopes (any one): `log_streaming`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Request has missing or invalid parameter(s)
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update log streaming configuration
+   * @throws `NotFoundError` on 404: Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration
+   * @throws `TransportError` when no HTTP response arrived
    */
   setLogStreamingConfiguration(params: SetLogStreamingConfigurationParams, options?: CallOptions): Promise<SetLogStreamingConfigurationResult>;
   /**
+   * Disable log streaming.
+   *
+   * Delete the log streaming configuration for the provided log type.
+   *
    * `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
-   * OAuth scopes: `log_streaming`.
+   * OAuth scopes (any one): `log_streaming`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update log streaming configuration
+   * @throws `NotFoundError` on 404: Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration
+   * @throws `TransportError` when no HTTP response arrived
    */
   disableLogStreaming(params: DisableLogStreamingParams, options?: CallOptions): Promise<DisableLogStreamingResult>;
   /**
+   * Create or get AWS external id.
+   *
+   * Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+   * creating a new one for this tailnet when necessary.
+   *
    * `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
-   * OAuth scopes: `log_streaming`.
+   * OAuth scopes (any one): `log_streaming`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to obtain an AWS external id
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `TransportError` when no HTTP response arrived
    */
   getAwsExternalId(params?: GetAwsExternalIdParams, options?: CallOptions): Promise<GetAwsExternalIdResult>;
   /**
+   * Validate external ID integration with IAM role trust policy.
+   *
+   * Validate that Tailscale can assume your IAM role with (and only with)
+   * this external ID.
+   *
    * `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
-   * OAuth scopes: `log_streaming`.
+   * OAuth scopes (any one): `log_streaming`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access for this tailnet
+   * @throws `NotFoundError` on 404: Tailnet or external ID not found
+   * @throws `ApiError` on 422: Validation failed for this external ID and IAM role
+   * @throws `TransportError` when no HTTP response arrived
    */
   validateAwsExternalId(params: ValidateAwsExternalIdParams, options?: CallOptions): Promise<ValidateAwsExternalIdResult>;
   /**
+   * List DNS nameservers.
+   *
+   * Lists the global DNS nameservers for a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
-   * OAuth scopes: `dns:read`.
+   * OAuth scopes (any one): `dns:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listDnsNameservers(params?: ListDnsNameserversParams, options?: CallOptions): Promise<ListDnsNameserversResult>;
   /**
+   * Set DNS nameservers.
+   *
+   * Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+   *
+   * Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+   * If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+   *
    * `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
-   * OAuth scopes: `dns`.
+   * OAuth scopes (any one): `dns`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDnsNameservers(params?: SetDnsNameserversParams, options?: CallOptions): Promise<SetDnsNameserversResult>;
   /**
+   * Get DNS preferences.
+   *
+   * Retrieves the DNS preferences that are currently set for the given tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
-   * OAuth scopes: `dns:read`.
+   * OAuth scopes (any one): `dns:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getDnsPreferences(params?: GetDnsPreferencesParams, options?: CallOptions): Promise<GetDnsPreferencesResult>;
   /**
+   * Set DNS preferences.
+   *
+   * Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+   * Note that MagicDNS is dependent on DNS servers.
+   * Learn about [MagicDNS](https://tailscale.com/kb/1081).
+   *
+   * If there is at least one DNS server, then MagicDNS can be enabled.
+   * Otherwise, it returns an error.
+   *
+   * Note that removing all nameservers will turn off MagicDNS.
+   * To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+   *
    * `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
-   * OAuth scopes: `dns`.
+   * OAuth scopes (any one): `dns`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDnsPreferences(params: SetDnsPreferencesParams, options?: CallOptions): Promise<SetDnsPreferencesResult>;
   /**
+   * List DNS search paths.
+   *
+   * Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
-   * OAuth scopes: `dns:read`.
+   * OAuth scopes (any one): `dns:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listDnsSearchPaths(params?: ListDnsSearchPathsParams, options?: CallOptions): Promise<ListDnsSearchPathsResult>;
   /**
+   * Set DNS search paths.
+   *
+   * Replaces the list of search paths for the given tailnet.
+   *
    * `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
-   * OAuth scopes: `dns`.
+   * OAuth scopes (any one): `dns`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDnsSearchPaths(params: SetDnsSearchPathsParams, options?: CallOptions): Promise<SetDnsSearchPathsResult>;
   /**
+   * Get split DNS.
+   *
+   * Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
-   * OAuth scopes: `dns:read`.
+   * OAuth scopes (any one): `dns:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getSplitDns(params?: GetSplitDnsParams, options?: CallOptions): Promise<GetSplitDnsResult>;
   /**
+   * Update split DNS.
+   *
+   * Performs partial updates of the split DNS settings for a given tailnet.
+   * Only domains specified in the request map will be modified.
+   * Setting the value of a mapping to `null` clears the nameservers for that domain.
+   *
    * `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
-   * OAuth scopes: `dns`.
+   * OAuth scopes (any one): `dns`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateSplitDns(params: UpdateSplitDnsParams, options?: CallOptions): Promise<UpdateSplitDnsResult>;
   /**
+   * Set split DNS.
+   *
+   * Replaces the split DNS settings for a given tailnet.
+   * Setting the value of a mapping to `null` clears the nameservers for that domain.
+   * Sending an empty object clears nameservers for all domains.
+   *
    * `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
-   * OAuth scopes: `dns`.
+   * OAuth scopes (any one): `dns`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setSplitDns(params: SetSplitDnsParams, options?: CallOptions): Promise<SetSplitDnsResult>;
   /**
+   * Get DNS configuration.
+   *
+   * Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+   *
    * `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
-   * OAuth scopes: `dns:read`.
+   * OAuth scopes (any one): `dns:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getDnsConfiguration(params?: GetDnsConfigurationParams, options?: CallOptions): Promise<GetDnsConfigurationResult>;
   /**
+   * Set DNS configuration.
+   *
+   * Replaces the DNS configuration for the given tailnet.
+   *
+   * - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+   * - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+   * - `searchPaths` sets custom DNS search domain paths.
+   * - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+   * - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+   *
    * `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
-   * OAuth scopes: `dns`.
+   * OAuth scopes (any one): `dns`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setDnsConfiguration(params?: SetDnsConfigurationParams, options?: CallOptions): Promise<SetDnsConfigurationResult>;
   /**
+   * List tailnet keys.
+   *
+   * Returns a list of active auth keys, API access tokens and trust credentials.
+   *
+   * If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+   * - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+   * - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+   * - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
-   * OAuth scopes: `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+   * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listTailnetKeys(params?: ListTailnetKeysParams, options?: CallOptions): Promise<ListTailnetKeysResult>;
   /**
+   * Create an auth key or trust credential.
+   *
+   * Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+   * Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+   * The key will be associated with the user who owns the API access token used to make this call,
+   * or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+   *
+   * Returns a JSON object with the generated key.
+   * The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+   * The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+   * The full key can no longer be retrieved after the initial response.
+   *
    * `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
-   * OAuth scopes: `auth_keys`, `oauth_keys`, `federated_keys`.
+   * OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   createKey(params?: CreateKeyParams, options?: CallOptions): Promise<CreateKeyResult>;
   /**
+   * Get key.
+   *
+   * Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+   *
    * `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
-   * OAuth scopes: `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+   * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet or key not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getKey(params: GetKeyParams, options?: CallOptions): Promise<GetKeyResult>;
   /**
+   * Delete key.
+   *
+   * Deletes a specific api access token or auth key.
+   *
    * `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
-   * OAuth scopes: `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+   * OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to delete this key
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteKey(params: DeleteKeyParams, options?: CallOptions): Promise<DeleteKeyResult>;
   /**
+   * Set key.
+   *
+   * Set the configuration for an existing OAuth client or federated identity.
+   *
    * `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
-   * OAuth scopes: `oauth_keys`, `federated_keys`.
+   * OAuth scopes (any one): `oauth_keys`, `federated_keys`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setKey(params: SetKeyParams, options?: CallOptions): Promise<SetKeyResult>;
   /**
+   * Get policy file.
+   *
+   * Retrieves the current policy file for the given tailnet;
+   * this includes the ACL along with the rules and tests that have been defined.
+   *
+   * This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+   * The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+   *
+   * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+   *
    * `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
-   * OAuth scopes: `policy_file:read`.
+   * OAuth scopes (any one): `policy_file:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getPolicyFile(params?: GetPolicyFileParams, options?: CallOptions): Promise<GetPolicyFileResult>;
   /**
+   * Set policy file.
+   *
+   * Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+   * An `If-Match` header can be set to avoid missed updates.
+   *
+   * On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+   * Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+   *
+   * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+   *
    * `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
-   * OAuth scopes: `policy_file`.
+   * OAuth scopes (any one): `policy_file`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: ACL validation or test error
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `PreconditionFailedError` on 412: If-Match hash mismatch
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   setPolicyFile(params: SetPolicyFileParams, options?: CallOptions): Promise<SetPolicyFileResult>;
   /**
+   * Preview rule matches.
+   *
+   * When given a user or IP port to match against,
+   * returns the tailnet policy rules that apply to that resource,
+   * without saving the policy file to the server.
+   *
    * `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
-   * OAuth scopes: `policy_file:read`.
+   * OAuth scopes (any one): `policy_file:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   previewRuleMatches(params: PreviewRuleMatchesParams, options?: CallOptions): Promise<PreviewRuleMatchesResult>;
   /**
+   * Validate and test policy file.
+   *
+   * This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+   *
+   * - Run ACL tests: When the request body contains ACL tests as a JSON array,
+   *   Tailscale runs ACL tests against the tailnet's current policy file.
+   *   Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+   * - Validate a new policy file: When the request body is a JSON object,
+   *   Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+   *   including any new rules and tests.
+   *   It validates that the policy file is parsable and runs tests to validate the existing rules.
+   *
+   * In either case, this method does not modify the tailnet policy file in any way.
+   *
    * `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
-   * OAuth scopes: `policy_file:read`.
+   * OAuth scopes (any one): `policy_file:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   validateAndTestPolicyFile(params: ValidateAndTestPolicyFileParams, options?: CallOptions): Promise<ValidateAndTestPolicyFileResult>;
   /**
+   * List all posture integrations.
+   *
+   * List all of the posture integrations for a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
-   * OAuth scopes: `feature_settings:read`.
+   * OAuth scopes (any one): `feature_settings:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to list posture integrations
+   * @throws `TransportError` when no HTTP response arrived
    */
   getPostureIntegrations(params?: GetPostureIntegrationsParams, options?: CallOptions): Promise<GetPostureIntegrationsResult>;
   /**
+   * Create a posture integration.
+   *
+   * Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+   *
+   * Must include `provider` and `clientSecret`.
+   *
+   * Currently, only one integration for each provider is supported.
+   *
    * `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
-   * OAuth scopes: `feature_settings`.
+   * OAuth scopes (any one): `feature_settings`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to create posture integrations
+   * @throws `ConflictError` on 409: A posture integration for the same provider already exists
+   * @throws `TransportError` when no HTTP response arrived
    */
   createPostureIntegration(params?: CreatePostureIntegrationParams, options?: CallOptions): Promise<CreatePostureIntegrationResult>;
   /**
+   * Get a posture integration.
+   *
+   * Gets the posture integration identified by `{id}`.
+   *
    * `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
-   * OAuth scopes: `feature_settings:read`.
+   * OAuth scopes (any one): `feature_settings:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `NotFoundError` on 404: Posture integration not found, or user is not authorized to read it
+   * @throws `TransportError` when no HTTP response arrived
    */
   getPostureIntegration(params: GetPostureIntegrationParams, options?: CallOptions): Promise<GetPostureIntegrationResult>;
   /**
+   * Update a posture integration.
+   *
+   * Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+   *
    * `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
-   * OAuth scopes: `feature_settings`.
+   * OAuth scopes (any one): `feature_settings`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update this posture integration
+   * @throws `NotFoundError` on 404: Posture integration not found
+   * @throws `TransportError` when no HTTP response arrived
    */
   updatePostureIntegration(params: UpdatePostureIntegrationParams, options?: CallOptions): Promise<UpdatePostureIntegrationResult>;
   /**
+   * Delete a posture integration.
+   *
+   * Delete a specific posture integration.
+   *
    * `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
-   * OAuth scopes: `feature_settings`.
+   * OAuth scopes (any one): `feature_settings`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to delete this posture integration
+   * @throws `NotFoundError` on 404: Posture integration not found
+   * @throws `TransportError` when no HTTP response arrived
    */
   deletePostureIntegration(params: DeletePostureIntegrationParams, options?: CallOptions): Promise<DeletePostureIntegrationResult>;
   /**
+   * List users.
+   *
+   * List all users of a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
-   * OAuth scopes: `users:read`.
+   * OAuth scopes (any one): `users:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found, or user does not have access to read users
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listUsers(params?: ListUsersParams, options?: CallOptions): Promise<ListUsersResult>;
   /**
+   * Get a user.
+   *
+   * Retrieve details about the specified user.
+   *
    * `GET /api/v2/users/{userId}` (`getUser`).
-   * OAuth scopes: `users:read`.
+   * OAuth scopes (any one): `users:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getUser(params: GetUserParams, options?: CallOptions): Promise<GetUserResult>;
   /**
+   * Update user role.
+   *
+   * Update the role for the specified user.
+   *
+   * Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+   *
+   * > ⓘ User-based access tokens cannot update their own user's role.
+   *
    * `POST /api/v2/users/{userId}/role` (`updateUserRole`).
-   * OAuth scopes: `users`.
+   * OAuth scopes (any one): `users`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateUserRole(params: UpdateUserRoleParams, options?: CallOptions): Promise<UpdateUserRoleResult>;
   /**
+   * Approve a user.
+   *
+   * Approve a pending user's access to the tailnet.
+   * This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+   *
+   * User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+   *
+   * Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+   *
+   * > ⓘ User-based access tokens cannot approve their own user.
+   *
    * `POST /api/v2/users/{userId}/approve` (`approveUser`).
-   * OAuth scopes: `users`.
+   * OAuth scopes (any one): `users`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   approveUser(params: ApproveUserParams, options?: CallOptions): Promise<ApproveUserResult>;
   /**
+   * Suspend a user.
+   *
+   * Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+   *
+   * > ⓘ User-based access tokens cannot suspend their own user.
+   *
    * `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
-   * OAuth scopes: `users`.
+   * OAuth scopes (any one): `users`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   suspendUser(params: SuspendUserParams, options?: CallOptions): Promise<SuspendUserResult>;
   /**
+   * Restore a user.
+   *
+   * Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+   *
+   * > ⓘ User-based access tokens cannot restore their own user.
+   *
    * `POST /api/v2/users/{userId}/restore` (`restoreUser`).
-   * OAuth scopes: `users`.
+   * OAuth scopes (any one): `users`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   restoreUser(params: RestoreUserParams, options?: CallOptions): Promise<RestoreUserResult>;
   /**
+   * Delete a user.
+   *
+   * Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+   *
+   * > ⓘ User-based access tokens cannot delete their own user.
+   *
    * `POST /api/v2/users/{userId}/delete` (`deleteUser`).
-   * OAuth scopes: `users`.
+   * OAuth scopes (any one): `users`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteUser(params: DeleteUserParams, options?: CallOptions): Promise<DeleteUserResult>;
   /**
+   * Get contacts.
+   *
+   * Retrieve the tailnet's current contacts.
+   *
    * `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
-   * OAuth scopes: `account_settings:read`.
+   * OAuth scopes (any one): `account_settings:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to view contacts on this tailnet
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getContacts(params?: GetContactsParams, options?: CallOptions): Promise<GetContactsResult>;
   /**
+   * Update contact.
+   *
+   * Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+   *
    * `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
-   * OAuth scopes: `account_settings`.
+   * OAuth scopes (any one): `account_settings`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update contacts for this tailnet
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateContact(params: UpdateContactParams, options?: CallOptions): Promise<UpdateContactResult>;
   /**
+   * Resend verification email.
+   *
+   * Resends the verification email for this contact, if and only if verification is still pending.
+   *
    * `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
-   * OAuth scopes: `account_settings`.
+   * OAuth scopes (any one): `account_settings`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Verification is not required, can't resend email
+   * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update contacts for this tailnet
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   resendContactVerificationEmail(params: ResendContactVerificationEmailParams, options?: CallOptions): Promise<ResendContactVerificationEmailResult>;
   /**
+   * List webhooks.
+   *
+   * List all webhooks for a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
-   * OAuth scopes: `webhooks:read`.
+   * OAuth scopes (any one): `webhooks:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listWebhooks(params?: ListWebhooksParams, options?: CallOptions): Promise<ListWebhooksResult>;
   /**
+   * Create a webhook.
+   *
+   * Create a webhook within a tailnet.
+   *
    * `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
-   * OAuth scopes: `webhooks`.
+   * OAuth scopes (any one): `webhooks`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   createWebhook(params: CreateWebhookParams, options?: CallOptions): Promise<CreateWebhookResult>;
   /**
+   * Get webhook.
+   *
+   * Retrieve a specific webhook.
+   *
    * `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
-   * OAuth scopes: `webhooks:read`.
+   * OAuth scopes (any one): `webhooks:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Webhook not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getWebhook(params: GetWebhookParams, options?: CallOptions): Promise<GetWebhookResult>;
   /**
+   * Update webhook.
+   *
+   * Update a specific webhook.
+   *
    * `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
-   * OAuth scopes: `webhooks`.
+   * OAuth scopes (any one): `webhooks`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateWebhook(params: UpdateWebhookParams, options?: CallOptions): Promise<UpdateWebhookResult>;
   /**
+   * Delete webhook.
+   *
+   * Delete a specific webhook.
+   *
    * `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
-   * OAuth scopes: `webhooks`.
+   * OAuth scopes (any one): `webhooks`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Webhook not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteWebhook(params: DeleteWebhookParams, options?: CallOptions): Promise<DeleteWebhookResult>;
   /**
+   * Test a webhook.
+   *
+   * Test a specific webhook by sending out a test event to the endpoint URL.
+   * This endpoint queues the event which is sent out asynchronously.
+   *
+   * If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+   *
    * `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
-   * OAuth scopes: `webhooks`.
+   * OAuth scopes (any one): `webhooks`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: User not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   testWebhook(params: TestWebhookParams, options?: CallOptions): Promise<TestWebhookResult>;
   /**
+   * Rotate webhook secret.
+   *
+   * Rotate and generate a new secret for a specific webhook.
+   *
+   * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+   * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+   *
    * `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
-   * OAuth scopes: `webhooks`.
+   * OAuth scopes (any one): `webhooks`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Webhook not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   rotateWebhookSecret(params: RotateWebhookSecretParams, options?: CallOptions): Promise<RotateWebhookSecretResult>;
   /**
+   * Get tailnet settings.
+   *
+   * Retrieve the settings for a specific tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
-   * OAuth scopes: `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+   * OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getTailnetSettings(params?: GetTailnetSettingsParams, options?: CallOptions): Promise<GetTailnetSettingsResult>;
   /**
+   * Update tailnet settings.
+   *
+   * Update the settings for a specific tailnet.
+   *
    * `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
-   * OAuth scopes: `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+   * OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateTailnetSettings(params?: UpdateTailnetSettingsParams, options?: CallOptions): Promise<UpdateTailnetSettingsResult>;
   /**
+   * List all Services.
+   *
+   * List all Services configured for the tailnet. This includes all Services in the "advertised"
+   * tab of the Services page in the Tailscale admin console.
+   *
    * `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
-   * OAuth scopes: `services:read`.
+   * OAuth scopes (any one): `services:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listServices(params?: ListServicesParams, options?: CallOptions): Promise<ListServicesResult>;
   /**
+   * Get a Service.
+   *
+   * Retrieve the details for the specified Service.
+   *
    * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
-   * OAuth scopes: `services:read`.
+   * OAuth scopes (any one): `services:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403: Access to the Service is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   getService(params: GetServiceParams, options?: CallOptions): Promise<GetServiceResult>;
   /**
+   * Update a Service.
+   *
+   * Update or create the specified Service. If the Service does not exist, it will
+   * create a Service with the provided details. When creating a new Service, the name
+   * in the request body must match the serviceName path parameter. When updating an existing
+   * Service, the path parameter is the current name of the Service, and the name in the request
+   * body can be used to rename the Service.
+   *
    * `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403: Access to modify the Service is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateService(params: UpdateServiceParams, options?: CallOptions): Promise<UpdateServiceResult>;
   /**
+   * Delete a Service.
+   *
+   * Delete the specified Service from the tailnet.
+   *
    * `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403: Access to delete the Service is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteService(params: DeleteServiceParams, options?: CallOptions): Promise<DeleteServiceResult>;
   /**
+   * List devices hosting a Service.
+   *
+   * List all devices that are hosting the specified Service.
+   *
    * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Invalid parameters or no permission to Services
+   * @throws `PermissionDeniedError` on 403: Access to the Service or devices is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   listServiceHosts(params: ListServiceHostsParams, options?: CallOptions): Promise<ListServiceHostsResult>;
   /**
+   * Get approval status of Service on a device.
+   *
+   * Retrieve the approval status of the specified Service on a specific device.
+   *
    * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Invalid parameters or no permission to Services
+   * @throws `PermissionDeniedError` on 403: Access to the Service or device is forbidden
+   * @throws `NotFoundError` on 404: Service or device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   getServiceDeviceApproval(params: GetServiceDeviceApprovalParams, options?: CallOptions): Promise<GetServiceDeviceApprovalResult>;
   /**
+   * Update approval status of Service on a device.
+   *
+   * Update the approval status of the specified Service on a specific device.
+   *
    * `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400: Invalid parameters or no permission to Services
+   * @throws `PermissionDeniedError` on 403: Access to the Service or device is forbidden
+   * @throws `NotFoundError` on 404: Service or device not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateServiceDeviceApproval(params: UpdateServiceDeviceApprovalParams, options?: CallOptions): Promise<UpdateServiceDeviceApprovalResult>;
   /**
+   * List OAuth apps.
+   *
+   * List all OAuth apps for a tailnet.
+   *
    * `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
-   * OAuth scopes: `oauth_apps:read`.
+   * OAuth scopes (any one): `oauth_apps:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listOAuthApps(params?: ListOAuthAppsParams, options?: CallOptions): Promise<ListOAuthAppsResult>;
   /**
+   * Create an OAuth app.
+   *
+   * Create an OAuth app within a tailnet.
+   *
+   * The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+   *
    * `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
-   * OAuth scopes: `oauth_apps`.
+   * OAuth scopes (any one): `oauth_apps`.
    * Not idempotent: retried only after 429 or when the request certainly never left.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   createOAuthApp(params: CreateOAuthAppParams, options?: CallOptions): Promise<CreateOAuthAppResult>;
   /**
+   * Get OAuth app.
+   *
+   * Retrieve a specific OAuth app.
+   *
    * `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
-   * OAuth scopes: `oauth_apps:read`.
+   * OAuth scopes (any one): `oauth_apps:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: OAuth app not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   getOAuthApp(params: GetOAuthAppParams, options?: CallOptions): Promise<GetOAuthAppResult>;
   /**
+   * Update OAuth app.
+   *
+   * Update a specific OAuth app.
+   *
+   * The client secret is not regenerated and is not returned in this response.
+   *
    * `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
-   * OAuth scopes: `oauth_apps`.
+   * OAuth scopes (any one): `oauth_apps`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: OAuth app not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateOAuthApp(params: UpdateOAuthAppParams, options?: CallOptions): Promise<UpdateOAuthAppResult>;
   /**
+   * Delete OAuth app.
+   *
+   * Delete a specific OAuth app.
+   *
    * `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
-   * OAuth scopes: `oauth_apps`.
+   * OAuth scopes (any one): `oauth_apps`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: OAuth app not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteOAuthApp(params: DeleteOAuthAppParams, options?: CallOptions): Promise<DeleteOAuthAppResult>;
   /**
+   * Exchange OAuth client credentials for an access token.
+   *
+   * OAuth 2.0 client-credentials grant; not in the official spec.
+   *
    * `POST /api/v2/oauth/token` (`createOAuthToken`).
    * Sent without credentials.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `TransportError` when no HTTP response arrived
    */
   createOAuthToken(params: CreateOAuthTokenParams, options?: CallOptions): Promise<CreateOAuthTokenResult>;
   /**
+   * Exchange an OIDC ID token for an access token.
+   *
+   * Workload identity federation; not in the official spec.
+   *
    * `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
    * Sent without credentials.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `TransportError` when no HTTP response arrived
    */
   exchangeWorkloadIdentityToken(params: ExchangeWorkloadIdentityTokenParams, options?: CallOptions): Promise<ExchangeWorkloadIdentityTokenResult>;
   /**
+   * List all Services (legacy `/vip-services` path).
+   *
+   * Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+   *
    * `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
-   * OAuth scopes: `services:read`.
+   * OAuth scopes (any one): `services:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403
+   * @throws `NotFoundError` on 404: Tailnet not found
+   * @throws `ServerError` on 500
+   * @throws `TransportError` when no HTTP response arrived
    */
   listVipServices(params?: ListVipServicesParams, options?: CallOptions): Promise<ListVipServicesResult>;
   /**
+   * Get a Service (legacy `/vip-services` path).
+   *
+   * Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+   *
    * `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
-   * OAuth scopes: `services:read`.
+   * OAuth scopes (any one): `services:read`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403: Access to the Service is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   getVipService(params: GetVipServiceParams, options?: CallOptions): Promise<GetVipServiceResult>;
   /**
+   * Update a Service (legacy `/vip-services` path).
+   *
+   * Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+   *
    * `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403: Access to modify the Service is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   updateVipService(params: UpdateVipServiceParams, options?: CallOptions): Promise<UpdateVipServiceResult>;
   /**
+   * Delete a Service (legacy `/vip-services` path).
+   *
+   * Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+   *
    * `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
-   * OAuth scopes: `services`.
+   * OAuth scopes (any one): `services`.
    * Idempotent: retried after 5xx and connection failures.
+   *
+   * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
+   * @param options - an `AbortSignal` and per-call overrides
+   * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
+   * @throws `ApiError` on 400
+   * @throws `PermissionDeniedError` on 403: Access to delete the Service is forbidden
+   * @throws `NotFoundError` on 404: Service not found
+   * @throws `ServerError` on 500
+   * @throws `ServerError` on 504
+   * @throws `TransportError` when no HTTP response arrived
    */
   deleteVipService(params: DeleteVipServiceParams, options?: CallOptions): Promise<DeleteVipServiceResult>;
 }
