@@ -46,6 +46,12 @@ cargo test --workspace --all-targets
 step "Rust: doc tests"
 cargo test --workspace --doc
 
+step "Rust API reference: cargo doc with warnings as errors (target/doc/tailnet/index.html)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p tailnet --no-deps --features client
+
+step "README's table of operation names per language is current (cargo run -q -p xtask -- names --check)"
+cargo run -q -p xtask -- names --check
+
 step "Rust client compiles for wasm32 (cargo check --target wasm32-unknown-unknown --features client)"
 cargo check -p tailnet --target wasm32-unknown-unknown --features client
 
