@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Python binding: build the package from source (PEP 517, maturin) into a venv outside the
-# repository, then the generated-files drift check, pytest (fixture corpus through every surface,
-# end to end against the fake tailnet), and mypy --strict on the example program.
+# Python binding: the generated-files drift check, then the release artifacts (sdist, and the
+# manylinux2014 abi3 wheel built from it: build-dist.sh) with the wheel installed into a venv
+# outside the repository, pytest (fixture corpus through every surface, end to end against the
+# fake tailnet), and mypy --strict on the example program.
 # Idempotent; set-up is skipped when present. Uses one build job (2-core machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,11 @@ cargo clippy -q -j1 -p tailnet-python --features python --all-targets -- -D warn
 step "build the fake tailnet"
 cargo build -q -j1 -p fake-tailnet
 
-step "pip install ./bindings-python (PEP 517 build with maturin, abi3 wheel)"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
+step "the release artifacts: sdist, then the manylinux2014 abi3 wheel built from it (build-dist.sh); pip install the wheel"
+# The tests run against the wheel users get (scripts/package.sh ships these same two files).
+DIST_DIR="$(cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/python-dist"
+bash bindings-python/build-dist.sh "$DIST_DIR"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$DIST_DIR"/tailnet-*-manylinux2014_x86_64*.whl
 (cd /tmp && "$VENV/bin/python" -c 'import tailnet; print("tailnet", tailnet.__version__, "from", tailnet.__file__, "-", len(tailnet.OPERATIONS), "operations")')
 
 step "pytest"

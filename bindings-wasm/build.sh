@@ -13,7 +13,7 @@
 # platform, plus `__wbg_reset_state` so a Rust panic never leaves the module unusable) →
 # wasm-opt -Oz → tsc (js/src → ESM + .d.ts) → pkg/:
 #
-#   pkg/package.json, README.md
+#   pkg/package.json, README.md       (package/package.json with the Cargo workspace version stamped in)
 #   pkg/dist/tailnet_wasm_bg.wasm     the core (shared by both builds)
 #   pkg/dist/browser/*.js             browser/default build: fetches the .wasm via import.meta.url
 #   pkg/dist/node/*.js                Node build: reads the .wasm with node:fs (the only difference)
@@ -81,7 +81,10 @@ cp "$here/js/tsconfig.json" "$build/ts/tsconfig.json"
 pkg="$here/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg/dist/browser" "$pkg/dist/node" "$pkg/dist/types"
-cp "$here/package/package.json" "$pkg/package.json"
+# The version is the Cargo workspace version (one place for every artifact), stamped here.
+version="$(cargo metadata --format-version 1 --no-deps --offline | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).packages.find(p=>p.name==="tailnet-wasm").version))')"
+node -e 'const fs=require("fs"); const [src,dst,v]=process.argv.slice(1); const p=JSON.parse(fs.readFileSync(src,"utf8")); p.version=v; fs.writeFileSync(dst, JSON.stringify(p,null,2)+"\n")' \
+  "$here/package/package.json" "$pkg/package.json" "$version"
 cp "$here/README.md" "$pkg/README.md"
 cp "$build/tailnet_wasm_bg.wasm" "$pkg/dist/tailnet_wasm_bg.wasm"
 for variant in browser node; do
