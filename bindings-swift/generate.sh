@@ -30,6 +30,15 @@ cp "$out/swift/TailnetFFI.h" "$out/tree/swift/Sources/TailnetFFI/include/Tailnet
 # SwiftPM and xcframework headers want the conventional file name.
 cp "$out/swift/TailnetFFI.modulemap" "$out/tree/swift/Sources/TailnetFFI/include/module.modulemap"
 
+# The spec's reference text reaches KDoc and Swift doc comments (gen-records writes it as rustdoc,
+# uniffi copies it): a method's description and a model field's.
+for probe in "Retrieve the details for the specified device." "'true' if the keys for the device will not expire."; do
+  for generated in "$out/kotlin/tailnet/tailnet.kt" "$out/swift/Tailnet.swift"; do
+    grep -qF -- "$probe" "$generated" || { echo "the doc comment \"$probe\" is missing from $(basename "$generated")" >&2; exit 1; }
+  done
+done
+echo "doc comments present in the Kotlin and Swift sources: $(grep -c '^ *\* ' "$out/kotlin/tailnet/tailnet.kt") KDoc lines, $(grep -c '^ *///\|^ *\* ' "$out/swift/Tailnet.swift") Swift doc lines"
+
 stale=0
 for file in kotlin/src/main/kotlin/tailnet/tailnet.kt swift/Sources/Tailnet/Tailnet.swift \
             swift/Sources/TailnetFFI/include/TailnetFFI.h swift/Sources/TailnetFFI/include/module.modulemap; do

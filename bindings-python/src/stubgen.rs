@@ -161,29 +161,17 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
 
 /// A parameter's line: the first paragraph of the spec's description, then where it goes.
 fn described(op: &tailnet::OperationInfo, wire: &str, place: &str) -> String {
-    match op.param_doc(wire).map(first_paragraph).filter(|text| !text.is_empty()) {
+    match op.param_doc(wire).map(tailnet::operation::first_paragraph).filter(|text| !text.is_empty()) {
         Some(text) => format!("{} ({place})", text.trim_end_matches('.').to_owned() + "."),
         None => format!("The {place}."),
     }
-}
-
-fn first_paragraph(text: &str) -> String {
-    text.split("\n\n").next().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The docstring of a client method (`help(tailnet.Client.set_device_tags)` and the stubs): the
 /// spec's summary and description, the endpoint and its OAuth scopes, the arguments, the result
 /// and the errors the API documents, Google style (pdoc and IDEs render it).
 pub fn operation_docstring(op: &tailnet::OperationInfo) -> String {
-    let doc = op.doc();
-    let mut s = String::new();
-    let summary = doc.map(|d| d.summary).filter(|t| !t.is_empty()).unwrap_or(op.id);
-    let _ = write!(s, "{}.", summary.trim_end_matches('.'));
-    if let Some(description) = doc.map(|d| d.description).filter(|t| !t.is_empty()) {
-        let _ = write!(s, "\n\n{description}");
-    }
-    let scopes = if op.scopes.is_empty() { "none (unauthenticated)".to_owned() } else { op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") };
-    let _ = write!(s, "\n\n`{} {}` (`{}`). OAuth scopes (any one): {scopes}.", op.method, op.full_path(), op.id);
+    let mut s = op.doc_overview().join("\n");
     let params = operation_params(op);
     if !params.is_empty() {
         s.push_str("\n\nArgs:");
@@ -196,32 +184,11 @@ pub fn operation_docstring(op: &tailnet::OperationInfo) -> String {
         let _ = write!(s, "\n\nReturns:\n    {result}");
     }
     s.push_str("\n\nRaises:\n    BuildError: a parameter is missing or malformed (it is named); nothing was sent.");
-    for (status, text) in doc.map(|d| d.errors).unwrap_or_default() {
-        let class = tailnet::error::api_error_class(*status);
-        let text = first_paragraph(text);
-        let text = if text.is_empty() { http_reason(*status) } else { text };
-        let _ = write!(s, "\n    {class}: {status}, {}.", text.trim_end_matches('.'));
+    for (status, class, what) in op.documented_errors() {
+        let _ = write!(s, "\n    {class}: {status}, {what}.");
     }
     s.push_str("\n    TransportError: no HTTP response (connection, TLS, timeout).");
     s
-}
-
-fn http_reason(status: u16) -> String {
-    match status {
-        400 => "bad request",
-        401 => "missing or invalid credentials",
-        403 => "the credentials lack permission",
-        404 => "not found",
-        409 => "conflict",
-        412 => "the If-Match precondition failed",
-        429 => "too many requests",
-        500 => "internal server error",
-        502 => "bad gateway",
-        503 => "service unavailable",
-        504 => "the request took too long",
-        _ => "error",
-    }
-    .to_owned()
 }
 
 /// `text` as the body of a triple-quoted Python string, indented by `indent`.

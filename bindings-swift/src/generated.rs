@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::JsonValue;
+use crate::{JsonValue, TailnetClient};
 
 crate::ffi_enum! {
     UserInviteRole {
@@ -467,13 +467,15 @@ crate::ffi_enum! {
     }
 }
 
-/// Mirror of `tailnet::models::DeviceClientConnectivityLatencyValue`.
+/// The `DeviceClientConnectivityLatencyValue` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceClientConnectivityLatencyValue {
+    /// 'true' for the node's preferred DERP server for incoming traffic.
     #[serde(rename = "preferred", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub preferred: Option<bool>,
+    /// Current latency to DERP server.
     #[serde(rename = "latencyMs", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub latency_ms: Option<f64>,
@@ -483,25 +485,33 @@ pub struct DeviceClientConnectivityLatencyValue {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceClientConnectivityClientSupports`.
+/// Identifies features supported by the client.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceClientConnectivityClientSupports {
+    /// This information is no longer tracked and will always be null.
     #[serde(rename = "hairPinning", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub hair_pinning: Option<bool>,
+    /// 'true' if the device OS supports IPv6,
+    /// regardless of whether IPv6 internet connectivity is available.
     #[serde(rename = "ipv6", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub ipv6: Option<bool>,
+    /// 'true' if PCP port-mapping service exists on your router.
     #[serde(rename = "pcp", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub pcp: Option<bool>,
+    /// 'true' if NAT-PMP port-mapping service exists on your router.
     #[serde(rename = "pmp", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub pmp: Option<bool>,
+    /// 'true' if UDP traffic is enabled on the current network;
+    /// if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
     #[serde(rename = "udp", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub udp: Option<bool>,
+    /// 'true' if UPnP port-mapping service exists on your router.
     #[serde(rename = "upnp", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub upnp: Option<bool>,
@@ -511,19 +521,23 @@ pub struct DeviceClientConnectivityClientSupports {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceClientConnectivity`.
+/// clientConnectivity provides a report on the device's current physical network conditions.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceClientConnectivity {
+    /// Client's magicsock UDP IP:port endpoints (IPv4 or IPv6).
     #[serde(rename = "endpoints", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub endpoints: Option<Vec<String>>,
+    /// 'true' if the host's NAT mappings vary based on the destination IP.
     #[serde(rename = "mappingVariesByDestIP", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub mapping_varies_by_dest_ip: Option<bool>,
+    /// Map of DERP server locations and their current latency.
     #[serde(rename = "latency", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub latency: Option<HashMap<String, DeviceClientConnectivityLatencyValue>>,
+    /// Identifies features supported by the client.
     #[serde(rename = "clientSupports", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub client_supports: Option<DeviceClientConnectivityClientSupports>,
@@ -533,7 +547,9 @@ pub struct DeviceClientConnectivity {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DevicePostureIdentity`.
+/// Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+/// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+/// Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DevicePostureIdentity {
@@ -549,16 +565,19 @@ pub struct DevicePostureIdentity {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceDistro`.
+/// distro provides details of the operating system distribution, if available.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceDistro {
+    /// The operating system distribution that the device is running.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub name: Option<String>,
+    /// The operating system distribution version that the device is running.
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub version: Option<String>,
+    /// The operating system distribution code name that the device is running.
     #[serde(rename = "codeName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub code_name: Option<String>,
@@ -568,97 +587,167 @@ pub struct DeviceDistro {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::Device`.
+/// A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
+///
+/// Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
+/// This ID can be found by going to the [Machines](https://login.tailscale.com/admin/machines) page in the admin console,
+/// selecting the relevant device, then finding the ID in the Machine Details section.
+/// You can also [list all devices](https://tailscale.com/api#tag/devices/get/tailnet/{tailnet}/devices) in the tailnet to get their `nodeId` values.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct Device {
+    /// A list of Tailscale IP addresses for the device,
+    /// including both IPv4 (formatted as 100.x.y.z)
+    /// and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
     #[serde(rename = "addresses", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub addresses: Option<Vec<String>>,
+    /// The legacy identifier for a device; you
+    /// can supply this value wherever {deviceId} is indicated in the
+    /// endpoint. Note that although "id" is still accepted, "nodeId" is
+    /// preferred.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The preferred identifier for a device;
+    /// supply this value wherever {deviceId} is indicated in the endpoint.
     #[serde(rename = "nodeId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub node_id: Option<String>,
+    /// The user who registered the node. For untagged nodes,
+    ///  this user is the device owner.
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub user: Option<String>,
+    /// The MagicDNS name of the device.
+    /// Learn more about MagicDNS at https://tailscale.com/kb/1081/.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub name: Option<String>,
+    /// The machine name in the admin console.
+    /// Learn more about machine names at https://tailscale.com/kb/1098/.
     #[serde(rename = "hostname", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub hostname: Option<String>,
+    /// The version of the Tailscale client
+    /// software; this is empty for external devices.
     #[serde(rename = "clientVersion", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub client_version: Option<String>,
+    /// 'true' if a Tailscale client version
+    /// upgrade is available. This value is empty for external devices.
     #[serde(rename = "updateAvailable", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub update_available: Option<bool>,
+    /// The operating system that the device is running.
     #[serde(rename = "os", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub os: Option<String>,
+    /// The date on which the device was added
+    /// to the tailnet; this is empty for external devices.
     #[serde(rename = "created", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub created: Option<String>,
+    /// Indicates if the device recently maintained a TCP connection to the Tailscale control server.
     #[serde(rename = "connectedToControl", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub connected_to_control: Option<bool>,
+    /// When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
     #[serde(rename = "lastSeen", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub last_seen: Option<String>,
+    /// 'true' if the keys for the device will not expire.
+    /// Learn more at https://tailscale.com/kb/1028/.
     #[serde(rename = "keyExpiryDisabled", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub key_expiry_disabled: Option<bool>,
+    /// The expiration date of the device's auth key.
+    /// Learn more about key expiry at https://tailscale.com/kb/1028/.
     #[serde(rename = "expires", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub expires: Option<String>,
+    /// 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
+    /// Learn more about device authorization at https://tailscale.com/kb/1099/.
     #[serde(rename = "authorized", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub authorized: Option<bool>,
+    /// 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
+    /// if 'false', the device is a member of the tailnet.
+    /// Learn more about node sharing at https://tailscale.com/kb/1084/.
     #[serde(rename = "isExternal", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub is_external: Option<bool>,
+    /// 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
+    /// If only one device is connected using this node's key, the field is omitted.
+    /// If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
     #[serde(rename = "multipleConnections", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub multiple_connections: Option<bool>,
+    /// For internal use and is not required for any API operations.
+    /// This value is empty for external devices.
     #[serde(rename = "machineKey", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub machine_key: Option<String>,
+    /// Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
+    /// Learn about tailnet locks at https://tailscale.com/kb/1226/.
     #[serde(rename = "nodeKey", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub node_key: Option<String>,
+    /// 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
+    /// Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
     #[serde(rename = "blocksIncomingConnections", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub blocks_incoming_connections: Option<bool>,
+    /// The subnet routes for this device that have been approved by a tailnet admin.
+    /// Learn more about subnet routes at https://tailscale.com/kb/1019/.
     #[serde(rename = "enabledRoutes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub enabled_routes: Option<Vec<String>>,
+    /// The subnets this device requests to expose.
+    /// Learn more about subnet routes at https://tailscale.com/kb/1019/.
     #[serde(rename = "advertisedRoutes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub advertised_routes: Option<Vec<String>>,
+    /// clientConnectivity provides a report on the device's current physical network conditions.
     #[serde(rename = "clientConnectivity", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub client_connectivity: Option<DeviceClientConnectivity>,
+    /// Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
+    /// Once a device is tagged, the tag is the owner of that device.
+    /// A single node can have multiple tags assigned.
+    /// This value is empty for external devices.
+    /// Learn more about tags at https://tailscale.com/kb/1068/.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
+    /// Indicates an issue with the tailnet lock node-key signature on this device.
+    /// This field is only populated when tailnet lock is enabled.
     #[serde(rename = "tailnetLockError", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet_lock_error: Option<String>,
+    /// The node's tailnet lock key.
+    /// Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
+    /// Learn more about tailnet lock at https://tailscale.com/kb/1226/.
     #[serde(rename = "tailnetLockKey", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet_lock_key: Option<String>,
+    /// 'true' if Tailscale SSH is enabled on this device.
+    /// Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
     #[serde(rename = "sshEnabled", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub ssh_enabled: Option<bool>,
+    /// Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+    /// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+    /// Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
     #[serde(rename = "postureIdentity", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub posture_identity: Option<DevicePostureIdentity>,
+    /// 'true' if the device is ephemeral.
+    /// Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
     #[serde(rename = "isEphemeral", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub is_ephemeral: Option<bool>,
+    /// distro provides details of the operating system distribution, if available.
     #[serde(rename = "distro", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub distro: Option<DeviceDistro>,
@@ -668,7 +757,7 @@ pub struct Device {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::Error`.
+/// The `Error` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ApiErrorBody {
@@ -680,13 +769,15 @@ pub struct ApiErrorBody {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceRoutes`.
+/// The `DeviceRoutes` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceRoutes {
+    /// The subnets this device requests to expose.
     #[serde(rename = "advertisedRoutes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub advertised_routes: Option<Vec<String>>,
+    /// The subnet routes for this device that have been approved by a tailnet admin.
     #[serde(rename = "enabledRoutes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub enabled_routes: Option<Vec<String>>,
@@ -696,13 +787,16 @@ pub struct DeviceRoutes {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DevicePostureAttributes`.
+/// The `DevicePostureAttributes` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DevicePostureAttributes {
+    /// Contains all the posture attributes assigned to a node.
+    /// Attribute values can be strings, numbers or booleans.
     #[serde(rename = "attributes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub attributes: Option<HashMap<String, JsonValue>>,
+    /// Contains the expiry time for each posture attribute, if set.
     #[serde(rename = "expiries", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub expiries: Option<HashMap<String, String>>,
@@ -712,16 +806,20 @@ pub struct DevicePostureAttributes {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceInviteAcceptedBy`.
+/// Set when the invite has been accepted.
+/// It holds information about the user who accepted the share invite.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceInviteAcceptedBy {
+    /// The ID of the user who accepted the share invite.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<i64>,
+    /// The login name of the user who accepted the share invite.
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub login_name: Option<String>,
+    /// The profile pic URL for the user who accepted the share invite.
     #[serde(rename = "profilePicUrl", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub profile_pic_url: Option<String>,
@@ -731,43 +829,70 @@ pub struct DeviceInviteAcceptedBy {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceInvite`.
+/// A device invite is an invitation that shares a device with an external
+/// user (a user not in the device's tailnet).
+///
+/// Each device invite has a unique ID that is used to identify the invite
+/// in API calls. You can find all device invite IDs for a particular device
+/// by [listing all device invites](https://tailscale.com/api#tag/deviceinvites/POST/device/{deviceId}/device-invites)
+/// for a device.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceInvite {
+    /// The unique identifier for the invite.
+    /// Supply this value wherever {deviceInviteId} is indicated in the endpoint.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The creation time of the invite.
     #[serde(rename = "created", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub created: Option<String>,
+    /// The ID of the tailnet to which the shared device belongs.
     #[serde(rename = "tailnetId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet_id: Option<i64>,
+    /// The ID of the device being shared.
     #[serde(rename = "deviceId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub device_id: Option<i64>,
+    /// The ID of the user who created the share invite.
     #[serde(rename = "sharerId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub sharer_id: Option<i64>,
+    /// Specifies whether this device invite can be accepted
+    /// more than once.
     #[serde(rename = "multiUse", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub multi_use: Option<bool>,
+    /// Specifies whether the invited user is able to use the
+    /// device as an exit node when the device is advertising as one.
     #[serde(rename = "allowExitNode", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub allow_exit_node: Option<bool>,
+    /// The email to which the invite was sent.
+    /// If empty, the invite was not emailed to anyone,
+    /// but the inviteUrl can be shared manually.
     #[serde(rename = "email", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub email: Option<String>,
+    /// The last time the invite was attempted to be sent to Email.
+    /// Only ever set if `email` is not empty.
     #[serde(rename = "lastEmailSentAt", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub last_email_sent_at: Option<String>,
+    /// The link to accept the invite.
+    /// Anyone with this link can accept the invite.
+    /// It is not restricted to the person to which the invite was emailed.
     #[serde(rename = "inviteUrl", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub invite_url: Option<String>,
+    /// `true` when the share invite has been accepted.
     #[serde(rename = "accepted", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub accepted: Option<bool>,
+    /// Set when the invite has been accepted.
+    /// It holds information about the user who accepted the share invite.
     #[serde(rename = "acceptedBy", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub accepted_by: Option<DeviceInviteAcceptedBy>,
@@ -777,25 +902,51 @@ pub struct DeviceInvite {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UserInvite`.
+/// A user invite is an active invitation that lets a user join a tailnet
+/// with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
+///
+/// Each user invite has a unique ID that is used to identify the invite
+/// in API calls. You can find all user invite IDs for a particular tailnet
+/// by [listing user invites](https://tailscale.com/api#tag/userinvites/get/tailnet/{tailnet}/user-invites).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UserInvite {
+    /// The unique identifier for the invite.
+    /// Supply this value wherever `userInviteId` is indicated in the endpoint.
     #[serde(rename = "id")]
     pub id: String,
+    /// The tailnet user role to assign to the invited user upon accepting the invite.
     #[serde(rename = "role", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub role: Option<UserInviteRole>,
+    /// The ID of the tailnet to which the user was invited.
     #[serde(rename = "tailnetId")]
     pub tailnet_id: i64,
+    /// The ID of the user who created the invite.
     #[serde(rename = "inviterId")]
     pub inviter_id: i64,
+    /// The email to which the invite was sent.
+    /// If empty, the invite was not emailed to anyone,
+    /// but the inviteUrl can be shared manually.
     #[serde(rename = "email", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub email: Option<String>,
+    /// The last time the invite was attempted to be sent to Email.
+    /// Only ever set if `email` is not empty.
     #[serde(rename = "lastEmailSentAt", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub last_email_sent_at: Option<String>,
+    /// Included when `email` is not part of the tailnet's domain,
+    /// or when `email` is empty. It is the link to accept the invite.
+    ///
+    /// When included, anyone with this link can accept the invite.
+    /// It is not restricted to the person to which the invite was emailed.
+    ///
+    /// When `email` is part of the tailnet's domain (has the same @domain.com
+    /// suffix as the tailnet), the user can join the tailnet automatically by
+    /// logging in with their domain email at https://login.tailscale.com/start.
+    /// They'll be assigned the specified `role` upon signing in for the first
+    /// time.
     #[serde(rename = "inviteUrl", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub invite_url: Option<String>,
@@ -805,22 +956,27 @@ pub struct UserInvite {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ConfigurationAuditLogActor`.
+/// The person who caused the action related to this event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ConfigurationAuditLogActor {
+    /// The ID (user ID or node ID) of the actor.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The entity type of the actor.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub r#type: Option<ConfigurationAuditLogActorType>,
+    /// The login name of the actor at time of the action.
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub login_name: Option<String>,
+    /// The display name of the actor at time of the action.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub display_name: Option<String>,
+    /// Indicates the tags owning a node. Its value is only set if `type` is `NODE`.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
@@ -830,22 +986,27 @@ pub struct ConfigurationAuditLogActor {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ConfigurationAuditLogTarget`.
+/// The object of this event's action.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ConfigurationAuditLogTarget {
+    /// The unique ID (user id, tailnet SID, or node id) of the target.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// Name of the entity at time of the action.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub name: Option<String>,
+    /// The entity type of Target.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub r#type: Option<ConfigurationAuditLogTargetType>,
+    /// Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``.
     #[serde(rename = "isEphemeral", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub is_ephemeral: Option<bool>,
+    /// The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
     #[serde(rename = "property", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub property: Option<ConfigurationAuditLogTargetProperty>,
@@ -855,39 +1016,51 @@ pub struct ConfigurationAuditLogTarget {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ConfigurationAuditLog`.
+/// The `ConfigurationAuditLog` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ConfigurationAuditLog {
+    /// Timestamp of the audit log event, in RFC 3339 format.
     #[serde(rename = "eventTime")]
     pub event_time: String,
+    /// The type of log (always "CONFIG").
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub r#type: Option<ConfigurationAuditLogType>,
+    /// Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format.
     #[serde(rename = "deferredAt", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub deferred_at: Option<String>,
+    /// Identifier assigned to one or more audit log events, all of which are the result of a single operation.
     #[serde(rename = "eventGroupID")]
     pub event_group_id: String,
+    /// The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
     #[serde(rename = "origin", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub origin: Option<ConfigurationAuditLogOrigin>,
+    /// The person who caused the action related to this event.
     #[serde(rename = "actor")]
     pub actor: ConfigurationAuditLogActor,
+    /// The object of this event's action.
     #[serde(rename = "target")]
     pub target: ConfigurationAuditLogTarget,
+    /// The type of change attempted against the `target`.
     #[serde(rename = "action", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub action: Option<ConfigurationAuditLogAction>,
+    /// The value of `target.property`` prior to the event.
     #[serde(rename = "old", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub old: Option<JsonValue>,
+    /// The value of `target.property` after the event.
     #[serde(rename = "new", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub new: Option<JsonValue>,
+    /// Additional information about the event, such as a client-provided reason, if it exists.
     #[serde(rename = "actionDetails", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub action_details: Option<String>,
+    /// Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
     #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub error: Option<String>,
@@ -897,28 +1070,35 @@ pub struct ConfigurationAuditLog {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ConnectionCounts`.
+/// The `ConnectionCounts` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ConnectionCounts {
+    /// IP protocol name (or number if no name used).
     #[serde(rename = "proto", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub proto: Option<ConnectionCountsProto>,
+    /// Source addr:port.
     #[serde(rename = "src", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub src: Option<String>,
+    /// Destination addr:port.
     #[serde(rename = "dst", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub dst: Option<String>,
+    /// Number of packets sent.
     #[serde(rename = "txPkts", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tx_pkts: Option<i64>,
+    /// Number of bytes sent.
     #[serde(rename = "txBytes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tx_bytes: Option<i64>,
+    /// Number of packets received.
     #[serde(rename = "rxPkts", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub rx_pkts: Option<i64>,
+    /// Number of bytes received.
     #[serde(rename = "rxBytes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub rx_bytes: Option<i64>,
@@ -928,19 +1108,23 @@ pub struct ConnectionCounts {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::NetworkFlowLog`.
+/// The `NetworkFlowLog` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct NetworkFlowLog {
+    /// Timestamp of the flow log, in RFC 3339 format.
     #[serde(rename = "logged", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub logged: Option<String>,
+    /// Identifier of the node.
     #[serde(rename = "nodeId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub node_id: Option<String>,
+    /// Time at which flow started, in RFC 3339 format.
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub start: Option<String>,
+    /// Time at which flow ended, in RFC 3339 format.
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub end: Option<String>,
@@ -962,32 +1146,44 @@ pub struct NetworkFlowLog {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::LogstreamEndpointPublishingStatus`.
+/// Latest status of log stream publishing for a specific type of log.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct LogstreamEndpointPublishingStatus {
+    /// Timestamp of the most recent publishing activity, in RFC 3339 format.
     #[serde(rename = "lastActivity")]
     pub last_activity: String,
+    /// The most recent error (if any).
     #[serde(rename = "lastError")]
     pub last_error: String,
+    /// The size of the largest single request body.
     #[serde(rename = "maxBodySize")]
     pub max_body_size: i64,
+    /// Total bytes published across all requests.
     #[serde(rename = "numBytesSent")]
     pub num_bytes_sent: i64,
+    /// The total number of entries published.
     #[serde(rename = "numEntriesSent")]
     pub num_entries_sent: i64,
+    /// The number of spoofed entries published. A spoofed entry is one that failed to validate because we did not see receive a matching flow log from the other side of the connection.
     #[serde(rename = "numSpoofedEntries")]
     pub num_spoofed_entries: i64,
+    /// The total number of requests made to the streaming endpoint.
     #[serde(rename = "numTotalRequests")]
     pub num_total_requests: i64,
+    /// The total number of requests to the streaming endpoint that have failed.
     #[serde(rename = "numFailedRequests")]
     pub num_failed_requests: i64,
+    /// The exponentially weighted moving average rate at which data is being streamed to the endpoint, in bytes per second.
     #[serde(rename = "rateBytesSent")]
     pub rate_bytes_sent: f64,
+    /// The exponentially weighted moving average rate at which entries are being sent to the endpoint, in entries per second.
     #[serde(rename = "rateEntriesSent")]
     pub rate_entries_sent: f64,
+    /// The exponentially weighted moving average rate at which requests are being made to the endpoint, in requests per second.
     #[serde(rename = "rateTotalRequests")]
     pub rate_total_requests: f64,
+    /// The exponentially weighted moving average rate at which requests are failing, in requests per second.
     #[serde(rename = "rateFailedRequests")]
     pub rate_failed_requests: f64,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -996,64 +1192,83 @@ pub struct LogstreamEndpointPublishingStatus {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::LogstreamEndpointConfiguration`.
+/// The current configuration of a log streaming endpoint.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct LogstreamEndpointConfiguration {
+    /// The type of log for logging endpoints.
     #[serde(rename = "logType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub log_type: Option<LogType>,
+    /// The type of system to which logs are being streamed.
     #[serde(rename = "destinationType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub destination_type: Option<LogstreamEndpointConfigurationDestinationType>,
+    /// The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint.
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub url: Option<String>,
+    /// The username with which log streams to this endpoint are authenticated.
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub user: Option<String>,
+    /// An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made.
     #[serde(rename = "uploadPeriodMinutes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub upload_period_minutes: Option<i64>,
+    /// The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
     #[serde(rename = "compressionFormat", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub compression_format: Option<LogstreamEndpointConfigurationCompressionFormat>,
+    /// The token/password with which log streams to this endpoint should be authenticated.
     #[serde(rename = "token", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub token: Option<String>,
+    /// The S3 bucket name. Required if the destinationType is `s3`.
     #[serde(rename = "s3Bucket", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_bucket: Option<String>,
+    /// The region in which the S3 bucket is located. Required if the destinationType is `s3`.
     #[serde(rename = "s3Region", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_region: Option<String>,
+    /// An optional S3 key prefix to prepend to the auto-generated S3 key name.
     #[serde(rename = "s3KeyPrefix", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_key_prefix: Option<String>,
+    /// What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
     #[serde(rename = "s3AuthenticationType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_authentication_type: Option<LogstreamEndpointConfigurationS3AuthenticationType>,
+    /// The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
     #[serde(rename = "s3AccessKeyId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_access_key_id: Option<String>,
+    /// The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
     #[serde(rename = "s3SecretAccessKey", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_secret_access_key: Option<String>,
+    /// The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
     #[serde(rename = "s3RoleArn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_role_arn: Option<String>,
+    /// The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
     #[serde(rename = "s3ExternalId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub s3_external_id: Option<String>,
+    /// The GCS bucket name. Required if the destinationType is `gcs`.
     #[serde(rename = "gcsBucket", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub gcs_bucket: Option<String>,
+    /// An optional GCS key prefix to append to the GCS bucket name.
     #[serde(rename = "gcsKeyPrefix", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub gcs_key_prefix: Option<String>,
+    /// The GCS scopes needed to be able to write to the GCS bucket.
     #[serde(rename = "gcsScopes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub gcs_scopes: Option<Vec<String>>,
+    /// The JSON workload identity credentials from GCS needed for accessing the GCS account.
     #[serde(rename = "gcsCredentials", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub gcs_credentials: Option<String>,
@@ -1063,13 +1278,15 @@ pub struct LogstreamEndpointConfiguration {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AwsExternalId`.
+/// An external ID for use in authenticating to AWS using role-based authentication.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AwsExternalId {
+    /// The external id that Tailscale will supply to AWS when authenticating using role-based authentication.
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub external_id: Option<String>,
+    /// The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication.
     #[serde(rename = "tailscaleAwsAccountId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailscale_aws_account_id: Option<String>,
@@ -1079,10 +1296,11 @@ pub struct AwsExternalId {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DnsPreferences`.
+/// The `DnsPreferences` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DnsPreferences {
+    /// Whether MagicDNS is active for this tailnet.
     #[serde(rename = "magicDNS")]
     pub magic_dns: bool,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -1091,10 +1309,11 @@ pub struct DnsPreferences {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DnsSearchPaths`.
+/// The `DnsSearchPaths` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DnsSearchPaths {
+    /// The search domains for the given tailnet.
     #[serde(rename = "searchPaths")]
     #[uniffi(default)]
     pub search_paths: Vec<String>,
@@ -1104,13 +1323,15 @@ pub struct DnsSearchPaths {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DnsConfigurationResolver`.
+/// The `DnsConfigurationResolver` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DnsConfigurationResolver {
+    /// IPv4 or IPv6 address of the DNS resolver.
     #[serde(rename = "address", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub address: Option<String>,
+    /// If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later.
     #[serde(rename = "useWithExitNode", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub use_with_exit_node: Option<bool>,
@@ -1120,13 +1341,15 @@ pub struct DnsConfigurationResolver {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DnsConfigurationPreferences`.
+/// The `DnsConfigurationPreferences` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DnsConfigurationPreferences {
+    /// If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used.
     #[serde(rename = "overrideLocalDNS", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub override_local_dns: Option<bool>,
+    /// Whether MagicDNS is enabled for this tailnet.
     #[serde(rename = "magicDNS", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub magic_dns: Option<bool>,
@@ -1136,16 +1359,19 @@ pub struct DnsConfigurationPreferences {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DnsConfiguration`.
+/// The `DnsConfiguration` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DnsConfiguration {
+    /// Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers.
     #[serde(rename = "nameservers", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub nameservers: Option<Vec<DnsConfigurationResolver>>,
+    /// Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays.
     #[serde(rename = "splitDNS", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub split_dns: Option<HashMap<String, Option<Vec<DnsConfigurationResolver>>>>,
+    /// Search domain paths to apply.
     #[serde(rename = "searchPaths", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub search_paths: Option<Vec<String>>,
@@ -1158,19 +1384,32 @@ pub struct DnsConfiguration {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::KeyCapabilitiesDevicesCreate`.
+/// `create` specifies the key's permissions when creating devices.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct KeyCapabilitiesDevicesCreate {
+    /// reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
+    /// Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
     #[serde(rename = "reusable", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub reusable: Option<bool>,
+    /// ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
+    /// Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
     #[serde(rename = "ephemeral", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub ephemeral: Option<bool>,
+    /// preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
+    /// registered with this key won't require additional approval from a tailnet admin.
+    /// Learn about device approval at https://tailscale.com/kb/1099/.
     #[serde(rename = "preauthorized", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub preauthorized: Option<bool>,
+    /// tags are the tags that will be set on devices registered with this key.
+    /// Learn about tags at https://tailscale.com/kb/1068/.
+    ///
+    /// Whether tags are required or optional depends on the owner of the auth key:
+    /// - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+    /// - When creating an auth key owned by a user (using a user's access token), tags are optional.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
@@ -1180,10 +1419,12 @@ pub struct KeyCapabilitiesDevicesCreate {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::KeyCapabilitiesDevices`.
+/// `devices` specifies the key's permissions over devices.
+/// This field is only populated for auth keys.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct KeyCapabilitiesDevices {
+    /// `create` specifies the key's permissions when creating devices.
     #[serde(rename = "create", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub create: Option<KeyCapabilitiesDevicesCreate>,
@@ -1193,10 +1434,12 @@ pub struct KeyCapabilitiesDevices {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::KeyCapabilities`.
+/// `capabilities` is a mapping of resources to permissible actions.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct KeyCapabilities {
+    /// `devices` specifies the key's permissions over devices.
+    /// This field is only populated for auth keys.
     #[serde(rename = "devices", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub devices: Option<KeyCapabilitiesDevices>,
@@ -1206,19 +1449,27 @@ pub struct KeyCapabilities {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::Key`.
+/// An API access token or Auth Key.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct Key {
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The secret key material (only populated at creation time).
     #[serde(rename = "key", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub key: Option<String>,
+    /// The type of key. Can be one of "auth", "client", "federated", or "api".
+    /// - "auth" refers to machine auth keys.
+    /// - "client" refers to OAuth clients.
+    /// - "federated" refers to federated identities.
+    /// - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
     #[serde(rename = "keyType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub key_type: Option<KeyType>,
+    /// Duration in seconds until the key expires.
+    /// Only applies to auth keys.
     #[serde(rename = "expirySeconds", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub expiry_seconds: Option<i64>,
@@ -1234,33 +1485,62 @@ pub struct Key {
     #[serde(rename = "revoked", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub revoked: Option<String>,
+    /// `capabilities` is a mapping of resources to permissible actions.
     #[serde(rename = "capabilities", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub capabilities: Option<KeyCapabilities>,
+    /// A list of scopes granted to the key.
+    ///
+    /// Only applies to OAuth clients, API access tokens, and federated identities.
     #[serde(rename = "scopes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub scopes: Option<Vec<String>>,
+    /// A list of tags associated to the trust credential.
+    /// Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
+    /// Mandatory if the scopes include "devices:core" or "auth_keys".
+    ///
+    /// Only applies to OAuth clients and federated identities.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub description: Option<String>,
+    /// Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
     #[serde(rename = "invalid", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub invalid: Option<bool>,
+    /// ID of the user who created this key, empty for keys created by trust credentials.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub user_id: Option<String>,
+    /// The value used when matching against the `aud` claim from an OIDC identity token.
+    ///
+    /// Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+    /// It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+    /// requires a specific audience format.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "audience", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub audience: Option<String>,
+    /// The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "issuer", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub issuer: Option<String>,
+    /// The pattern used when matching against the `sub` claim from an OIDC identity token.
+    /// This pattern can include `*` characters to match against any character.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "subject", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub subject: Option<String>,
+    /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+    /// Patterns can include `*` characters to match against any character.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "customClaimRules", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub custom_claim_rules: Option<HashMap<String, String>>,
@@ -1270,22 +1550,27 @@ pub struct Key {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::PostureIntegrationStatus`.
+/// Most recent status for this integration.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct PostureIntegrationStatus {
+    /// Timestamp of the last synchronization with the device posture provider, in RFC 3339 format.
     #[serde(rename = "lastSync", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub last_sync: Option<String>,
+    /// If the last synchronization failed, this shows the error message associated with the failed synchronization.
     #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub error: Option<String>,
+    /// The number of devices known to the provider.
     #[serde(rename = "providerHostCount", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub provider_host_count: Option<i64>,
+    /// The number of Tailscale nodes that were matched with provider.
     #[serde(rename = "matchedCount", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub matched_count: Option<i64>,
+    /// The number of Tailscale nodes with identifiers for matching.
     #[serde(rename = "possibleMatchedCount", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub possible_matched_count: Option<i64>,
@@ -1295,31 +1580,52 @@ pub struct PostureIntegrationStatus {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::PostureIntegration`.
+/// A configured PostureIntegration.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct PostureIntegration {
+    /// The device posture provider.
+    ///
+    /// Required on POST requests, ignored on PATCH requests.
     #[serde(rename = "provider", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub provider: Option<PostureIntegrationProvider>,
+    /// Identifies which of the provider's clouds to integrate with.
+    ///
+    /// - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+    /// - For Microsoft Intune, it will be one of `global` or `us-gov`.
+    /// - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+    /// - For Kolide, this is left blank.
     #[serde(rename = "cloudId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub cloud_id: Option<String>,
+    /// Unique identifier for your client.
+    ///
+    /// - For Microsoft Intune, it will be your application's UUID.
+    /// - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+    /// - For Kandji, Kolide and Sentinel One, this is left blank.
     #[serde(rename = "clientId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub client_id: Option<String>,
+    /// The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
     #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tenant_id: Option<String>,
+    /// The secret (auth key, token, etc.) used to authenticate with the provider.
+    ///
+    /// Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
     #[serde(rename = "clientSecret", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub client_secret: Option<String>,
+    /// A unique identifier for the integration (generated by the system).
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// Timestamp of the last time this configuration was updated, in RFC 3339 format.
     #[serde(rename = "configUpdated", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub config_updated: Option<String>,
+    /// Most recent status for this integration.
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub status: Option<PostureIntegrationStatus>,
@@ -1329,43 +1635,58 @@ pub struct PostureIntegration {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::User`.
+/// Representation of a user within a tailnet.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct User {
+    /// The unique identifier for the user.
+    /// Supply this value wherever {userId} is indicated in an endpoint.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The name of the user.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub display_name: Option<String>,
+    /// The emailish login name of the user.
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub login_name: Option<String>,
+    /// The profile pic URL for the user.
     #[serde(rename = "profilePicUrl", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub profile_pic_url: Option<String>,
+    /// The tailnet that owns the user.
     #[serde(rename = "tailnetId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet_id: Option<String>,
+    /// The time the user joined their tailnet.
     #[serde(rename = "created", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub created: Option<String>,
+    /// The type of relation this user has to the tailnet associated with the request.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub r#type: Option<UserType>,
+    /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
     #[serde(rename = "role", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub role: Option<UserRole>,
+    /// The status of the user.
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub status: Option<UserStatus>,
+    /// Number of devices the user owns.
     #[serde(rename = "deviceCount", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub device_count: Option<i64>,
+    /// The later of either:
+    /// - The last time any of the user's nodes were connected to the network.
+    /// - The last time the user authenticated to any tailscale service, including the admin panel.
     #[serde(rename = "lastSeen", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub last_seen: Option<String>,
+    /// `true` when the user has a node currently connected to the control server.
     #[serde(rename = "currentlyConnected", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub currently_connected: Option<bool>,
@@ -1375,16 +1696,19 @@ pub struct User {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::Contact`.
+/// A tailnet contact.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct Contact {
+    /// The contact's email address.
     #[serde(rename = "email", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub email: Option<String>,
+    /// The email address used when contact's email address has not been verified.
     #[serde(rename = "fallbackEmail", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub fallback_email: Option<String>,
+    /// Indicates whether the contact's email address still needs to be verified.
     #[serde(rename = "needsVerification", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub needs_verification: Option<bool>,
@@ -1394,31 +1718,46 @@ pub struct Contact {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::Webhook`.
+/// The `Webhook` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct Webhook {
+    /// ID of the webhook endpoint.
     #[serde(rename = "endpointId", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub endpoint_id: Option<String>,
+    /// The endpoint that events are sent to from Tailscale via POST requests.
     #[serde(rename = "endpointUrl", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub endpoint_url: Option<String>,
+    /// The provider type for the webhook destination, or an empty string if none are applicable.
+    /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
     #[serde(rename = "providerType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub provider_type: Option<ProviderType>,
+    /// The login name for the creator of the webhook endpoint.
+    /// In some cases, such as webhooks created with an OAuth client, this can be blank.
     #[serde(rename = "creatorLoginName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub creator_login_name: Option<String>,
+    /// The time the webhook endpoint was created.
     #[serde(rename = "created", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub created: Option<String>,
+    /// The time the webhook endpoint was last modified.
     #[serde(rename = "lastModified", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub last_modified: Option<String>,
+    /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
+    /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
     #[serde(rename = "subscriptions", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub subscriptions: Option<Vec<WebhookEventType>>,
+    /// The webhook secret associated with the endpoint.
+    /// Only populated on creation or when the secret is rotated.
+    ///
+    /// This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+    /// Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
     #[serde(rename = "secret", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub secret: Option<String>,
@@ -1428,40 +1767,51 @@ pub struct Webhook {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::TailnetSettings`.
+/// Settings for a tailnet.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct TailnetSettings {
+    /// Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform.
     #[serde(rename = "aclsExternallyManagedOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub acls_externally_managed_on: Option<bool>,
+    /// Link to the external tailnet policy definition or management solution for this tailnet.
     #[serde(rename = "aclsExternalLink", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub acls_external_link: Option<String>,
+    /// Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
     #[serde(rename = "devicesApprovalOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub devices_approval_on: Option<bool>,
+    /// Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
     #[serde(rename = "devicesAutoUpdatesOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub devices_auto_updates_on: Option<bool>,
+    /// The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
     #[serde(rename = "devicesKeyDurationDays", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub devices_key_duration_days: Option<i64>,
+    /// Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
     #[serde(rename = "usersApprovalOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub users_approval_on: Option<bool>,
+    /// Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
     #[serde(rename = "usersRoleAllowedToJoinExternalTailnets", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub users_role_allowed_to_join_external_tailnets: Option<TailnetSettingsUsersRoleAllowedToJoinExternalTailnets>,
+    /// Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
     #[serde(rename = "networkFlowLoggingOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub network_flow_logging_on: Option<bool>,
+    /// Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
     #[serde(rename = "regionalRoutingOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub regional_routing_on: Option<bool>,
+    /// Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
     #[serde(rename = "postureIdentityCollectionOn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub posture_identity_collection_on: Option<bool>,
+    /// Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
     #[serde(rename = "httpsEnabled", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub https_enabled: Option<bool>,
@@ -1471,22 +1821,32 @@ pub struct TailnetSettings {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::VIPServiceInfo`.
+/// An information summary for a Service.
+///
+/// Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
+/// and optional tags.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct VIPServiceInfo {
+    /// The unique name of the Service.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub name: Option<String>,
+    /// The IP addresses assigned to the Service: the IPv4 followed by the IPv6.
     #[serde(rename = "addrs", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub addrs: Option<Vec<String>>,
+    /// An optional comment for the Service.
     #[serde(rename = "comment", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub comment: Option<String>,
+    /// A list of protocol:port pairs to be exposed by the Service.
+    ///
+    /// The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
     #[serde(rename = "ports", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub ports: Option<Vec<String>>,
+    /// A list of optional tags associated with the Service.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
@@ -1496,16 +1856,19 @@ pub struct VIPServiceInfo {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ServiceHostInfo`.
+/// An information summary for a device hosting a Service.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ServiceHostInfo {
+    /// The preferred identifier for a device.
     #[serde(rename = "stableNodeID", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub stable_node_id: Option<String>,
+    /// The approval level of the device hosting the Service.
     #[serde(rename = "approvalLevel", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub approval_level: Option<ServiceHostInfoApprovalLevel>,
+    /// The configuration status of the device hosting the Service.
     #[serde(rename = "configured", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub configured: Option<String>,
@@ -1515,13 +1878,15 @@ pub struct ServiceHostInfo {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::VIPServiceApproval`.
+/// The approval status of a Service on a specific device.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct VIPServiceApproval {
+    /// Indicates whether the Service is approved on the device.
     #[serde(rename = "approved", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub approved: Option<bool>,
+    /// Indicates whether the Service was auto-approved by an auto-approver.
     #[serde(rename = "autoApproved", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub auto_approved: Option<bool>,
@@ -1531,34 +1896,52 @@ pub struct VIPServiceApproval {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::OAuthApp`.
+/// The `OAuthApp` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct OAuthApp {
+    /// The unique identifier for the OAuth app.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The name of the OAuth app.
+    /// Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub name: Option<String>,
+    /// A human-readable description of the OAuth app.
+    /// Must be at most 300 characters.
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub description: Option<String>,
+    /// The list of permitted redirect URIs for the OAuth authorization code flow.
+    /// At least one redirect URI is required.
+    ///
+    /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+    /// which may use any scheme. Raw IP address hosts are not permitted.
     #[serde(rename = "redirectURIs", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub redirect_uris: Option<Vec<String>>,
+    /// The list of OAuth scopes granted to the app.
+    /// Must be non-empty.
+    /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
     #[serde(rename = "scopes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub scopes: Option<Vec<String>>,
+    /// The list of custom node attributes that the OAuth app is allowed to set.
     #[serde(rename = "allowedNodeAttributes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub allowed_node_attributes: Option<Vec<String>>,
+    /// The client secret for the OAuth app.
+    /// Only populated when the app is created and cannot be retrieved afterwards.
     #[serde(rename = "clientSecret", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub client_secret: Option<String>,
+    /// The time the OAuth app was created.
     #[serde(rename = "created", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub created: Option<String>,
+    /// The time the OAuth app was last updated.
     #[serde(rename = "updated", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub updated: Option<String>,
@@ -1568,7 +1951,7 @@ pub struct OAuthApp {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListTailnetDevicesResponse`.
+/// The `ListTailnetDevicesResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListTailnetDevicesResponse {
@@ -1581,13 +1964,16 @@ pub struct ListTailnetDevicesResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::BatchUpdateCustomDevicePostureAttributesRequest`.
+/// The `BatchUpdateCustomDevicePostureAttributesRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct BatchUpdateCustomDevicePostureAttributesRequest {
+    /// A mapping of deviceId → posture attributes.
     #[serde(rename = "nodes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub nodes: Option<HashMap<String, HashMap<String, JsonValue>>>,
+    /// An optional comment indicating why attributes are being set,
+    /// which will be added to the audit log.
     #[serde(rename = "comment", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub comment: Option<String>,
@@ -1597,10 +1983,11 @@ pub struct BatchUpdateCustomDevicePostureAttributesRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetDeviceRoutesRequest`.
+/// The `SetDeviceRoutesRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceRoutesRequest {
+    /// The new list of enabled subnet routes.
     #[serde(rename = "routes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub routes: Option<Vec<String>>,
@@ -1610,10 +1997,12 @@ pub struct SetDeviceRoutesRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AuthorizeDeviceRequest`.
+/// The `AuthorizeDeviceRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AuthorizeDeviceRequest {
+    /// - If `true`, authorize a new device or re-authorize a previously deauthorized device.
+    /// - If `false`, deauthorize an authorized device.
     #[serde(rename = "authorized")]
     pub authorized: bool,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -1622,10 +2011,17 @@ pub struct AuthorizeDeviceRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetDeviceNameRequest`.
+/// The `SetDeviceNameRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceNameRequest {
+    /// The new name for the device.
+    ///
+    /// This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+    /// or just the base name (e.g. "nodename").
+    ///
+    /// If `name` is unset or provided empty, the device's name is reset to be
+    /// generated from its OS hostname.
     #[serde(rename = "name")]
     pub name: String,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -1634,10 +2030,11 @@ pub struct SetDeviceNameRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetDeviceTagsRequest`.
+/// The `SetDeviceTagsRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceTagsRequest {
+    /// The new list of tags for the device.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
@@ -1647,10 +2044,12 @@ pub struct SetDeviceTagsRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UpdateDeviceKeyRequest`.
+/// The `UpdateDeviceKeyRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateDeviceKeyRequest {
+    /// - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
+    /// - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated.
     #[serde(rename = "keyExpiryDisabled")]
     pub key_expiry_disabled: bool,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -1659,10 +2058,11 @@ pub struct UpdateDeviceKeyRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetDeviceIpRequest`.
+/// The `SetDeviceIpRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceIpRequest {
+    /// The new IPv4 address for the device.
     #[serde(rename = "ipv4")]
     pub ipv4: String,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -1671,16 +2071,27 @@ pub struct SetDeviceIpRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetCustomDevicePostureAttributesRequest`.
+/// The `SetCustomDevicePostureAttributesRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetCustomDevicePostureAttributesRequest {
+    /// A value can be either a string, number or boolean.
+    ///
+    /// A string value can have a maximum length of 50 characters,
+    /// and can only contain letters, numbers, underscores, and periods.
+    ///
+    /// A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub value: Option<JsonValue>,
+    /// An optional expiry time for a given posture attribute. If set, Tailscale
+    /// will automatically remove the attribute within a few minutes after the specified
+    /// time.
     #[serde(rename = "expiry", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub expiry: Option<String>,
+    /// An optional comment indicating a reason why an attribute is set,
+    /// which will be added to the audit log.
     #[serde(rename = "comment", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub comment: Option<String>,
@@ -1690,16 +2101,21 @@ pub struct SetCustomDevicePostureAttributesRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::DeviceInviteRequest`.
+/// The `DeviceInviteRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeviceInviteRequest {
+    /// Whether the invite can be accepted more than once.
+    /// When set to `true`, it results in an invite that can be accepted up to 1,000 times.
     #[serde(rename = "multiUse", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub multi_use: Option<bool>,
+    /// Whether the invited user can use the device as an exit node when it advertises as one.
     #[serde(rename = "allowExitNode", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub allow_exit_node: Option<bool>,
+    /// The email to send the created invite to.
+    /// If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
     #[serde(rename = "email", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub email: Option<String>,
@@ -1709,13 +2125,16 @@ pub struct DeviceInviteRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UserInviteRequest`.
+/// The `UserInviteRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UserInviteRequest {
+    /// Optionally specifies a user role to assign the invited user.
     #[serde(rename = "role", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub role: Option<UserInviteRole>,
+    /// Optionally specifies the email to send the created invite.
+    /// If not set, the endpoint generates and returns an invite URL, but does not email it out.
     #[serde(rename = "email", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub email: Option<String>,
@@ -1725,10 +2144,11 @@ pub struct UserInviteRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AcceptDeviceInviteRequest`.
+/// The `AcceptDeviceInviteRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AcceptDeviceInviteRequest {
+    /// The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL.
     #[serde(rename = "invite")]
     pub invite: String,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -1737,28 +2157,37 @@ pub struct AcceptDeviceInviteRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AcceptDeviceInviteResponseDevice`.
+/// Information about the device being shared.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AcceptDeviceInviteResponseDevice {
+    /// The `nodeId` for the device.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The operating system that the device is running.
     #[serde(rename = "os", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub os: Option<String>,
+    /// The name of the device.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub name: Option<String>,
+    /// The MagicDNS name of the device.
+    /// Learn more about MagicDNS at https://tailscale.com/kb/1081/.
     #[serde(rename = "fqdn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub fqdn: Option<String>,
+    /// The IPv4 address of the device.
     #[serde(rename = "ipv4", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub ipv4: Option<String>,
+    /// The IPv6 address of the device.
     #[serde(rename = "ipv6", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub ipv6: Option<String>,
+    /// Specifies whether the invited user is able to use the
+    /// device as an exit node when the device is advertising as one.
     #[serde(rename = "includeExitNode", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub include_exit_node: Option<bool>,
@@ -1768,19 +2197,23 @@ pub struct AcceptDeviceInviteResponseDevice {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AcceptDeviceInviteResponseSharer`.
+/// The user who create the device share invite.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AcceptDeviceInviteResponseSharer {
+    /// The ID of the user who created the share invite.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The display name of the user who created the share invite.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub display_name: Option<String>,
+    /// The email address of the user who created the share invite.
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub login_name: Option<String>,
+    /// The profile pic URL for the user who created the share invite.
     #[serde(rename = "profilePicURL", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub profile_pic_url: Option<String>,
@@ -1790,19 +2223,23 @@ pub struct AcceptDeviceInviteResponseSharer {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AcceptDeviceInviteResponseAcceptedBy`.
+/// The user accepting the device share invite.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AcceptDeviceInviteResponseAcceptedBy {
+    /// The ID of the user who accepted the share invite.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub id: Option<String>,
+    /// The display name of the user who accepted the share invite.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub display_name: Option<String>,
+    /// The email address of the user who accepted the share invite.
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub login_name: Option<String>,
+    /// The profile pic URL for the user who accepted the share invite.
     #[serde(rename = "profilePicURL", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub profile_pic_url: Option<String>,
@@ -1812,16 +2249,19 @@ pub struct AcceptDeviceInviteResponseAcceptedBy {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::AcceptDeviceInviteResponse`.
+/// The `AcceptDeviceInviteResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AcceptDeviceInviteResponse {
+    /// Information about the device being shared.
     #[serde(rename = "device", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub device: Option<AcceptDeviceInviteResponseDevice>,
+    /// The user who create the device share invite.
     #[serde(rename = "sharer", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub sharer: Option<AcceptDeviceInviteResponseSharer>,
+    /// The user accepting the device share invite.
     #[serde(rename = "acceptedBy", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub accepted_by: Option<AcceptDeviceInviteResponseAcceptedBy>,
@@ -1831,16 +2271,19 @@ pub struct AcceptDeviceInviteResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListConfigurationAuditLogsResponse`.
+/// A structured response for all of a Tailnet's audit logs over a period of time.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListConfigurationAuditLogsResponse {
+    /// Version of audit logs response.
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub version: Option<String>,
+    /// The tailnet on which the logged configuration changes were made.
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// Matching log entries, ordered chronologically.
     #[serde(rename = "logs", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub logs: Option<Vec<ConfigurationAuditLog>>,
@@ -1850,10 +2293,11 @@ pub struct ListConfigurationAuditLogsResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListNetworkFlowLogsResponse`.
+/// A structured response for all of a Tailnet's network flow logs over a period of time.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListNetworkFlowLogsResponse {
+    /// Matching log entries, ordered chronologically.
     #[serde(rename = "logs", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub logs: Option<Vec<NetworkFlowLog>>,
@@ -1863,10 +2307,11 @@ pub struct ListNetworkFlowLogsResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::GetAwsExternalIdRequest`.
+/// The `GetAwsExternalIdRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetAwsExternalIdRequest {
+    /// If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account.
     #[serde(rename = "reusable", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub reusable: Option<bool>,
@@ -1876,10 +2321,11 @@ pub struct GetAwsExternalIdRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ValidateAwsExternalIdRequest`.
+/// The `ValidateAwsExternalIdRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ValidateAwsExternalIdRequest {
+    /// ARN of the AWS IAM role to validate with this external ID.
     #[serde(rename = "roleArn", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub role_arn: Option<String>,
@@ -1889,10 +2335,11 @@ pub struct ValidateAwsExternalIdRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListDnsNameserversResponse`.
+/// The `ListDnsNameserversResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListDnsNameserversResponse {
+    /// DNS nameservers.
     #[serde(rename = "dns", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub dns: Option<Vec<String>>,
@@ -1902,10 +2349,11 @@ pub struct ListDnsNameserversResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetDnsNameserversRequest`.
+/// The `SetDnsNameserversRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDnsNameserversRequest {
+    /// DNS nameservers.
     #[serde(rename = "dns", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub dns: Option<Vec<String>>,
@@ -1915,13 +2363,15 @@ pub struct SetDnsNameserversRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetDnsNameserversResponse`.
+/// The `SetDnsNameserversResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDnsNameserversResponse {
+    /// DNS nameservers.
     #[serde(rename = "dns", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub dns: Option<Vec<String>>,
+    /// Whether MagicDNS is active for this tailnet.
     #[serde(rename = "magicDNS", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub magic_dns: Option<bool>,
@@ -1931,10 +2381,11 @@ pub struct SetDnsNameserversResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListTailnetKeysResponse`.
+/// The `ListTailnetKeysResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListTailnetKeysResponse {
+    /// A list of the active keys.
     #[serde(rename = "keys", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub keys: Option<Vec<Key>>,
@@ -1944,37 +2395,69 @@ pub struct ListTailnetKeysResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::CreateKeyRequest`.
+/// The `CreateKeyRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateKeyRequest {
+    /// The type of key to create. Defaults to "auth" if omitted.
     #[serde(rename = "keyType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub key_type: Option<KeyType>,
+    /// A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub description: Option<String>,
+    /// `capabilities` is a mapping of resources to permissible actions.
     #[serde(rename = "capabilities", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub capabilities: Option<KeyCapabilities>,
+    /// Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+    ///
+    /// Only applies to auth keys.
     #[serde(rename = "expirySeconds", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub expiry_seconds: Option<i64>,
+    /// A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
+    /// See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+    ///
+    /// Only applies to OAuth clients and federated identities.
     #[serde(rename = "scopes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub scopes: Option<Vec<String>>,
+    /// A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+    /// Mandatory if the scopes include "devices:core" or "auth_keys".
+    ///
+    /// Only applies to OAuth clients and federated identities.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
+    /// The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "issuer", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub issuer: Option<String>,
+    /// The pattern used when matching against the `sub` claim from an OIDC identity token.
+    /// Patterns can include `*` characters to match against any character.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "subject", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub subject: Option<String>,
+    /// The value used when matching against the `aud` claim from an OIDC identity token.
+    ///
+    /// Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+    /// It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+    /// requires a specific audience format.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "audience", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub audience: Option<String>,
+    /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+    /// Patterns can include `*` characters to match against any character.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "customClaimRules", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub custom_claim_rules: Option<HashMap<String, String>>,
@@ -1984,31 +2467,51 @@ pub struct CreateKeyRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::SetKeyRequest`.
+/// The `SetKeyRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetKeyRequest {
+    /// The type of the key being updated.
     #[serde(rename = "keyType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub key_type: Option<KeyType>,
+    /// A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub description: Option<String>,
+    /// A list of scopes to grant to the key. At least one scope is required.
+    /// See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
     #[serde(rename = "scopes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub scopes: Option<Vec<String>>,
+    /// A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+    /// Mandatory if the scopes include "devices:core" or "auth_keys".
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tags: Option<Vec<String>>,
+    /// The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "issuer", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub issuer: Option<String>,
+    /// The pattern used when matching against the `sub` claim from an OIDC identity token.
+    /// Patterns can include `*` characters to match against any character.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "subject", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub subject: Option<String>,
+    /// The value used when matching against the `aud` claim from an OIDC identity token.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "audience", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub audience: Option<String>,
+    /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+    /// Patterns can include `*` characters to match against any character.
+    ///
+    /// Only applies to federated identities.
     #[serde(rename = "customClaimRules", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub custom_claim_rules: Option<HashMap<String, String>>,
@@ -2018,16 +2521,19 @@ pub struct SetKeyRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::PreviewRuleMatchesResponseMatchesItem`.
+/// The `PreviewRuleMatchesResponseMatchesItem` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct PreviewRuleMatchesResponseMatchesItem {
+    /// Source entities affected by the rule.
     #[serde(rename = "users")]
     #[uniffi(default)]
     pub users: Vec<String>,
+    /// Destinations that can be accessed.
     #[serde(rename = "ports")]
     #[uniffi(default)]
     pub ports: Vec<String>,
+    /// The rule's location in the policy file.
     #[serde(rename = "lineNumber")]
     pub line_number: i64,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -2036,15 +2542,17 @@ pub struct PreviewRuleMatchesResponseMatchesItem {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::PreviewRuleMatchesResponse`.
+/// The `PreviewRuleMatchesResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct PreviewRuleMatchesResponse {
     #[serde(rename = "matches")]
     #[uniffi(default)]
     pub matches: Vec<PreviewRuleMatchesResponseMatchesItem>,
+    /// Echoes the `type` provided in the request.
     #[serde(rename = "type")]
     pub r#type: String,
+    /// Echoes the `previewFor` provided in the request.
     #[serde(rename = "previewFor")]
     pub preview_for: String,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -2053,10 +2561,11 @@ pub struct PreviewRuleMatchesResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::GetPostureIntegrationsResponse`.
+/// The `GetPostureIntegrationsResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetPostureIntegrationsResponse {
+    /// List of PostureIntegrations.
     #[serde(rename = "integrations", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub integrations: Option<Vec<PostureIntegration>>,
@@ -2066,7 +2575,7 @@ pub struct GetPostureIntegrationsResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListUsersResponse`.
+/// The `ListUsersResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListUsersResponse {
@@ -2079,10 +2588,11 @@ pub struct ListUsersResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UpdateUserRoleRequest`.
+/// The `UpdateUserRoleRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateUserRoleRequest {
+    /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
     #[serde(rename = "role", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub role: Option<UserRole>,
@@ -2092,16 +2602,19 @@ pub struct UpdateUserRoleRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::GetContactsResponse`.
+/// The `GetContactsResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetContactsResponse {
+    /// A tailnet contact.
     #[serde(rename = "account", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub account: Option<Contact>,
+    /// A tailnet contact.
     #[serde(rename = "support", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub support: Option<Contact>,
+    /// A tailnet contact.
     #[serde(rename = "security", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub security: Option<Contact>,
@@ -2111,10 +2624,11 @@ pub struct GetContactsResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UpdateContactRequest`.
+/// The `UpdateContactRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateContactRequest {
+    /// The contact's email address.
     #[serde(rename = "email")]
     pub email: String,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -2123,7 +2637,7 @@ pub struct UpdateContactRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListWebhooksResponse`.
+/// The `ListWebhooksResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListWebhooksResponse {
@@ -2136,15 +2650,20 @@ pub struct ListWebhooksResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::CreateWebhookRequest`.
+/// The `CreateWebhookRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateWebhookRequest {
+    /// The endpoint that events are sent to from Tailscale via POST requests.
     #[serde(rename = "endpointUrl")]
     pub endpoint_url: String,
+    /// The provider type for the webhook destination, or an empty string if none are applicable.
+    /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
     #[serde(rename = "providerType", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub provider_type: Option<ProviderType>,
+    /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
+    /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
     #[serde(rename = "subscriptions")]
     #[uniffi(default)]
     pub subscriptions: Vec<WebhookEventType>,
@@ -2154,10 +2673,12 @@ pub struct CreateWebhookRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UpdateWebhookRequest`.
+/// The `UpdateWebhookRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateWebhookRequest {
+    /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
+    /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
     #[serde(rename = "subscriptions", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub subscriptions: Option<Vec<WebhookEventType>>,
@@ -2167,7 +2688,7 @@ pub struct UpdateWebhookRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListServicesResponse`.
+/// The `ListServicesResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListServicesResponse {
@@ -2180,7 +2701,7 @@ pub struct ListServicesResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListServiceHostsResponse`.
+/// The `ListServiceHostsResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListServiceHostsResponse {
@@ -2193,10 +2714,11 @@ pub struct ListServiceHostsResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UpdateServiceDeviceApprovalRequest`.
+/// The `UpdateServiceDeviceApprovalRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateServiceDeviceApprovalRequest {
+    /// Indicates whether to approve or revoke approval for the Service on the device.
     #[serde(rename = "approved", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub approved: Option<bool>,
@@ -2206,7 +2728,7 @@ pub struct UpdateServiceDeviceApprovalRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::ListOAuthAppsResponse`.
+/// The `ListOAuthAppsResponse` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListOAuthAppsResponse {
@@ -2219,21 +2741,34 @@ pub struct ListOAuthAppsResponse {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::CreateOAuthAppRequest`.
+/// The `CreateOAuthAppRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateOAuthAppRequest {
+    /// The name of the OAuth app.
+    /// Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
     #[serde(rename = "name")]
     pub name: String,
+    /// A human-readable description of the OAuth app.
+    /// Must be at most 300 characters.
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub description: Option<String>,
+    /// The list of permitted redirect URIs for the OAuth authorization code flow.
+    /// At least one redirect URI is required.
+    ///
+    /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+    /// which may use any scheme. Raw IP address hosts are not permitted.
     #[serde(rename = "redirectURIs")]
     #[uniffi(default)]
     pub redirect_uris: Vec<String>,
+    /// The list of OAuth scopes granted to the app.
+    /// Must be non-empty.
+    /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
     #[serde(rename = "scopes")]
     #[uniffi(default)]
     pub scopes: Vec<String>,
+    /// The list of custom node attributes that the OAuth app is allowed to set.
     #[serde(rename = "allowedNodeAttributes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub allowed_node_attributes: Option<Vec<String>>,
@@ -2243,21 +2778,34 @@ pub struct CreateOAuthAppRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::UpdateOAuthAppRequest`.
+/// The `UpdateOAuthAppRequest` object of the Tailscale API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateOAuthAppRequest {
+    /// The name of the OAuth app.
+    /// Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
     #[serde(rename = "name")]
     pub name: String,
+    /// A human-readable description of the OAuth app.
+    /// Must be at most 300 characters.
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub description: Option<String>,
+    /// The list of permitted redirect URIs for the OAuth authorization code flow.
+    /// At least one redirect URI is required.
+    ///
+    /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+    /// which may use any scheme. Raw IP address hosts are not permitted.
     #[serde(rename = "redirectURIs")]
     #[uniffi(default)]
     pub redirect_uris: Vec<String>,
+    /// The list of OAuth scopes granted to the app.
+    /// Must be non-empty.
+    /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
     #[serde(rename = "scopes")]
     #[uniffi(default)]
     pub scopes: Vec<String>,
+    /// The list of custom node attributes that the OAuth app is allowed to set.
     #[serde(rename = "allowedNodeAttributes", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub allowed_node_attributes: Option<Vec<String>>,
@@ -2267,14 +2815,17 @@ pub struct UpdateOAuthAppRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::OAuthTokenRequest`.
+/// OAuth 2.0 client-credentials grant.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct OAuthTokenRequest {
+    /// The OAuth client's ID.
     #[serde(rename = "client_id")]
     pub client_id: String,
+    /// The OAuth client secret (`tskey-client-…`).
     #[serde(rename = "client_secret")]
     pub client_secret: String,
+    /// Space-separated scopes to request; all of the client's scopes when absent.
     #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub scope: Option<String>,
@@ -2284,12 +2835,14 @@ pub struct OAuthTokenRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::TokenExchangeRequest`.
+/// Workload identity federation: an OIDC ID token exchanged for an access token.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct TokenExchangeRequest {
+    /// The federated identity's client ID.
     #[serde(rename = "client_id")]
     pub client_id: String,
+    /// The OIDC ID token issued by the workload's identity provider.
     #[serde(rename = "jwt")]
     pub jwt: String,
     /// Fields this version does not know: name → JSON text. Written back unchanged.
@@ -2298,19 +2851,23 @@ pub struct TokenExchangeRequest {
     pub extra: HashMap<String, JsonValue>,
 }
 
-/// Mirror of `tailnet::models::OAuthToken`.
+/// An OAuth access token; it lives about an hour.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct OAuthToken {
+    /// The bearer token.
     #[serde(rename = "access_token", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub access_token: Option<String>,
+    /// Always `Bearer`.
     #[serde(rename = "token_type", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub token_type: Option<String>,
+    /// Lifetime in seconds.
     #[serde(rename = "expires_in", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub expires_in: Option<i64>,
+    /// Space-separated scopes granted.
     #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub scope: Option<String>,
@@ -2324,12 +2881,77 @@ pub struct OAuthToken {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListTailnetDevicesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+    /// Currently, there are two supported options:
+    ///
+    /// - **`all`:** return all fields in the response
+    /// - **`default`:** return the following fields
+    ///   - `addresses`
+    ///   - `id`
+    ///   - `nodeId`
+    ///   - `user`
+    ///   - `name`
+    ///   - `hostname`
+    ///   - `clientVersion`
+    ///   - `updateAvailable`
+    ///   - `os`
+    ///   - `created`
+    ///   - `connectedToControl`
+    ///   - `lastSeen`
+    ///   - `keyExpiryDisabled`
+    ///   - `expires`
+    ///   - `authorized`
+    ///   - `isExternal`
+    ///   - `machineKey`
+    ///   - `nodeKey`
+    ///   - `blocksIncomingConnections`
+    ///   - `tailnetLockKey`
+    ///   - `tailnetLockError`
+    ///   - `tags`
+    ///   - `isEphemeral`
+    ///
+    /// If the `fields` parameter is not supplied, then the default (limited fields) option is used.
     #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub fields: Option<DeviceFields>,
+    /// This endpoint supports server-side filtering of devices by specifying one
+    /// or more filters in the form `<field>=<value>`. Fields must be a top-level
+    /// device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are
+    /// matched as _exact_ matches. Properties with simple types (strings, numbers,
+    /// dates, etc) and lists are supported. Properties that are complex objects
+    /// (e.g. `clientConnectivity`) are not supported. When multiple parameters are
+    /// provided, the server performs a logical `AND` across all filter parameters
+    /// before returning results. For example,
+    /// `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices
+    /// where `isEphemeral` is `true` and `tags` contains both `tag:prod` and
+    /// `tag:subnetrouter`.
     #[serde(rename = "filters", skip_serializing_if = "Option::is_none", deserialize_with = "crate::one_or_many_filters")]
     #[uniffi(default)]
     pub filters: Option<HashMap<String, Vec<String>>>,
@@ -2339,9 +2961,34 @@ pub struct ListTailnetDevicesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct BatchUpdateCustomDevicePostureAttributesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: BatchUpdateCustomDevicePostureAttributesRequest,
 }
@@ -2350,8 +2997,39 @@ pub struct BatchUpdateCustomDevicePostureAttributesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetDeviceParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+    /// Currently, there are two supported options:
+    ///
+    /// - **`all`:** return all fields in the response
+    /// - **`default`:** return the following fields
+    ///   - `addresses`
+    ///   - `id`
+    ///   - `nodeId`
+    ///   - `user`
+    ///   - `name`
+    ///   - `hostname`
+    ///   - `clientVersion`
+    ///   - `updateAvailable`
+    ///   - `os`
+    ///   - `created`
+    ///   - `connectedToControl`
+    ///   - `lastSeen`
+    ///   - `keyExpiryDisabled`
+    ///   - `expires`
+    ///   - `authorized`
+    ///   - `isExternal`
+    ///   - `machineKey`
+    ///   - `nodeKey`
+    ///   - `blocksIncomingConnections`
+    ///   - `tailnetLockKey`
+    ///   - `tailnetLockError`
+    ///   - `tags`
+    ///   - `isEphemeral`
+    ///
+    /// If the `fields` parameter is not supplied, then the default (limited fields) option is used.
     #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub fields: Option<DeviceFields>,
@@ -2361,6 +3039,7 @@ pub struct GetDeviceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteDeviceParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
 }
@@ -2369,6 +3048,7 @@ pub struct DeleteDeviceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ExpireDeviceKeyParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
 }
@@ -2377,6 +3057,7 @@ pub struct ExpireDeviceKeyParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListDeviceRoutesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
 }
@@ -2385,8 +3066,10 @@ pub struct ListDeviceRoutesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceRoutesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetDeviceRoutesRequest,
 }
@@ -2395,8 +3078,10 @@ pub struct SetDeviceRoutesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AuthorizeDeviceParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: AuthorizeDeviceRequest,
 }
@@ -2405,8 +3090,10 @@ pub struct AuthorizeDeviceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceNameParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetDeviceNameRequest,
 }
@@ -2415,8 +3102,10 @@ pub struct SetDeviceNameParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceTagsParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetDeviceTagsRequest,
 }
@@ -2425,8 +3114,10 @@ pub struct SetDeviceTagsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateDeviceKeyParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: UpdateDeviceKeyRequest,
 }
@@ -2435,8 +3126,10 @@ pub struct UpdateDeviceKeyParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDeviceIpParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetDeviceIpRequest,
 }
@@ -2445,6 +3138,7 @@ pub struct SetDeviceIpParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetDevicePostureAttributesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
 }
@@ -2453,10 +3147,26 @@ pub struct GetDevicePostureAttributesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetCustomDevicePostureAttributesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The name of the posture attribute to set.
+    /// This must be prefixed with `custom`:
+    ///
+    /// Keys have a maximum length of 128 characters including the namespace,
+    /// and can only contain letters, numbers, underscores, and colon.
+    ///
+    /// Keys are case-sensitive. Keys must be unique,
+    /// but are checked for uniqueness in a case-insensitive manner.
+    /// For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+    ///
+    /// All values for a given key need to be of the same type,
+    /// which is determined when the first value is written for a given key.
+    /// For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+    /// for another node within the same tailnet.
     #[serde(rename = "attributeKey")]
     pub attribute_key: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetCustomDevicePostureAttributesRequest,
 }
@@ -2465,8 +3175,23 @@ pub struct SetCustomDevicePostureAttributesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteCustomDevicePostureAttributesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The name of the posture attribute to set.
+    /// This must be prefixed with `custom`:
+    ///
+    /// Keys have a maximum length of 128 characters including the namespace,
+    /// and can only contain letters, numbers, underscores, and colon.
+    ///
+    /// Keys are case-sensitive. Keys must be unique,
+    /// but are checked for uniqueness in a case-insensitive manner.
+    /// For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+    ///
+    /// All values for a given key need to be of the same type,
+    /// which is determined when the first value is written for a given key.
+    /// For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+    /// for another node within the same tailnet.
     #[serde(rename = "attributeKey")]
     pub attribute_key: String,
 }
@@ -2475,6 +3200,7 @@ pub struct DeleteCustomDevicePostureAttributesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListDeviceInvitesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
 }
@@ -2483,8 +3209,10 @@ pub struct ListDeviceInvitesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateDeviceInvitesParams {
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     #[uniffi(default)]
     pub body: Vec<DeviceInviteRequest>,
@@ -2494,6 +3222,30 @@ pub struct CreateDeviceInvitesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListUserInvitesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2503,9 +3255,34 @@ pub struct ListUserInvitesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateUserInvitesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     #[uniffi(default)]
     pub body: Vec<UserInviteRequest>,
@@ -2515,6 +3292,7 @@ pub struct CreateUserInvitesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetUserInviteParams {
+    /// ID of the user invite.
     #[serde(rename = "userInviteId")]
     pub user_invite_id: String,
 }
@@ -2523,6 +3301,7 @@ pub struct GetUserInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteUserInviteParams {
+    /// ID of the user invite.
     #[serde(rename = "userInviteId")]
     pub user_invite_id: String,
 }
@@ -2531,6 +3310,7 @@ pub struct DeleteUserInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ResendUserInviteParams {
+    /// ID of the user invite.
     #[serde(rename = "userInviteId")]
     pub user_invite_id: String,
 }
@@ -2539,6 +3319,7 @@ pub struct ResendUserInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetDeviceInviteParams {
+    /// ID of the device invite.
     #[serde(rename = "deviceInviteId")]
     pub device_invite_id: String,
 }
@@ -2547,6 +3328,7 @@ pub struct GetDeviceInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteDeviceInviteParams {
+    /// ID of the device invite.
     #[serde(rename = "deviceInviteId")]
     pub device_invite_id: String,
 }
@@ -2555,6 +3337,7 @@ pub struct DeleteDeviceInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ResendDeviceInviteParams {
+    /// ID of the device invite.
     #[serde(rename = "deviceInviteId")]
     pub device_invite_id: String,
 }
@@ -2563,6 +3346,7 @@ pub struct ResendDeviceInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct AcceptDeviceInviteParams {
+    /// The request body.
     #[serde(rename = "body")]
     pub body: AcceptDeviceInviteRequest,
 }
@@ -2571,19 +3355,48 @@ pub struct AcceptDeviceInviteParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListConfigurationAuditLogsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The start of the time window for which to retrieve logs, in RFC 3339 format.
     #[serde(rename = "start")]
     pub start: String,
+    /// The end of the time window for which to retrieve logs, in RFC 3339 format.
     #[serde(rename = "end")]
     pub end: String,
+    /// List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`.
     #[serde(rename = "actor", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub actor: Option<Vec<String>>,
+    /// List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings.
     #[serde(rename = "target", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub target: Option<Vec<String>>,
+    /// List of events for which to filter.
     #[serde(rename = "event", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub event: Option<Vec<AuditLogEventType>>,
@@ -2593,11 +3406,37 @@ pub struct ListConfigurationAuditLogsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListNetworkFlowLogsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The start of the time window for which to retrieve logs, in RFC 3339 format.
     #[serde(rename = "start")]
     pub start: String,
+    /// The end of the time window for which to retrieve logs, in RFC 3339 format.
     #[serde(rename = "end")]
     pub end: String,
 }
@@ -2606,9 +3445,34 @@ pub struct ListNetworkFlowLogsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetLogStreamingStatusParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The type of log.
     #[serde(rename = "logType")]
     pub log_type: LogType,
 }
@@ -2617,9 +3481,34 @@ pub struct GetLogStreamingStatusParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetLogStreamingConfigurationParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The type of log.
     #[serde(rename = "logType")]
     pub log_type: LogType,
 }
@@ -2628,11 +3517,37 @@ pub struct GetLogStreamingConfigurationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetLogStreamingConfigurationParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The type of log.
     #[serde(rename = "logType")]
     pub log_type: LogType,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: LogstreamEndpointConfiguration,
 }
@@ -2641,9 +3556,34 @@ pub struct SetLogStreamingConfigurationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DisableLogStreamingParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The type of log.
     #[serde(rename = "logType")]
     pub log_type: LogType,
 }
@@ -2652,9 +3592,34 @@ pub struct DisableLogStreamingParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetAwsExternalIdParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: GetAwsExternalIdRequest,
 }
@@ -2663,11 +3628,37 @@ pub struct GetAwsExternalIdParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ValidateAwsExternalIdParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The AWS external ID to validate.
     #[serde(rename = "id")]
     pub id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: ValidateAwsExternalIdRequest,
 }
@@ -2676,6 +3667,30 @@ pub struct ValidateAwsExternalIdParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListDnsNameserversParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2685,9 +3700,34 @@ pub struct ListDnsNameserversParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDnsNameserversParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetDnsNameserversRequest,
 }
@@ -2696,6 +3736,30 @@ pub struct SetDnsNameserversParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetDnsPreferencesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2705,9 +3769,34 @@ pub struct GetDnsPreferencesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDnsPreferencesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: DnsPreferences,
 }
@@ -2716,6 +3805,30 @@ pub struct SetDnsPreferencesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListDnsSearchPathsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2725,9 +3838,34 @@ pub struct ListDnsSearchPathsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDnsSearchPathsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: DnsSearchPaths,
 }
@@ -2736,6 +3874,30 @@ pub struct SetDnsSearchPathsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetSplitDnsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2745,9 +3907,34 @@ pub struct GetSplitDnsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateSplitDnsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     #[uniffi(default)]
     pub body: HashMap<String, Option<Vec<String>>>,
@@ -2757,9 +3944,34 @@ pub struct UpdateSplitDnsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetSplitDnsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     #[uniffi(default)]
     pub body: HashMap<String, Option<Vec<String>>>,
@@ -2769,6 +3981,30 @@ pub struct SetSplitDnsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetDnsConfigurationParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2778,9 +4014,34 @@ pub struct GetDnsConfigurationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetDnsConfigurationParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: DnsConfiguration,
 }
@@ -2789,9 +4050,34 @@ pub struct SetDnsConfigurationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListTailnetKeysParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet.
     #[serde(rename = "all", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub all: Option<bool>,
@@ -2801,9 +4087,34 @@ pub struct ListTailnetKeysParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateKeyParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: CreateKeyRequest,
 }
@@ -2812,9 +4123,35 @@ pub struct CreateKeyParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetKeyParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The id of the key.
+    /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
     #[serde(rename = "keyId")]
     pub key_id: String,
 }
@@ -2823,9 +4160,35 @@ pub struct GetKeyParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteKeyParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The id of the key.
+    /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
     #[serde(rename = "keyId")]
     pub key_id: String,
 }
@@ -2834,11 +4197,38 @@ pub struct DeleteKeyParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetKeyParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The id of the key.
+    /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
     #[serde(rename = "keyId")]
     pub key_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: SetKeyRequest,
 }
@@ -2847,12 +4237,45 @@ pub struct SetKeyParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetPolicyFileParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// `json` for JSON, `hujson` (the default) for HuJSON text with comments.
     #[serde(rename = "Accept", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub accept: Option<PolicyFormat>,
+    /// Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
+    /// Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
+    /// If using this, do not supply an `Accept` parameter in the header.
+    ///
+    /// The response will contain a JSON object with the fields:
+    /// - `acl`: a base64-encoded string representation of the huJSON format.
+    /// - `warnings`: array of strings for syntactically valid but nonsensical entries.
+    /// - `errors`: an array of strings for parsing failures.
     #[serde(rename = "details", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub details: Option<bool>,
@@ -2862,12 +4285,44 @@ pub struct GetPolicyFileParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SetPolicyFileParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// `json` for JSON, `hujson` (the default) for HuJSON text with comments.
     #[serde(rename = "Accept", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub accept: Option<PolicyFormat>,
+    /// This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
+    ///
+    /// - Set the `If-Match` value to that of the `ETag` header returned in a `GET` request to `/api/v2/tailnet/{tailnet}/acl`.
+    ///   Tailscale compares the `ETag` value in your request to that of the current tailnet file and only replaces the file if there's a match.
+    ///   (A mismatch indicates that another update has been made to the file.) For example: `-H "If-Match: \"e0b2816b418\""`.
+    /// - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
+    ///   For example: `-H "If-Match: \"ts-default\""`.
     #[serde(rename = "If-Match", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub if_match: Option<String>,
@@ -2879,11 +4334,43 @@ pub struct SetPolicyFileParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct PreviewRuleMatchesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// Specify for which type of resource (user or IP port) matching rules are to be fetched.
+    /// Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
+    ///
+    /// OAuth Scope: `policy_file:read`.
     #[serde(rename = "type")]
     pub r#type: PreviewRuleMatchesType,
+    /// - If `type` is `user`, provide the email of a valid user with registered machines.
+    /// - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`.
+    ///
+    /// The supplied policy file is queried with this parameter to determine which rules match.
     #[serde(rename = "previewFor")]
     pub preview_for: String,
     #[serde(rename = "policy")]
@@ -2894,6 +4381,30 @@ pub struct PreviewRuleMatchesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ValidateAndTestPolicyFileParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2909,6 +4420,30 @@ pub struct ValidateAndTestPolicyFileParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetPostureIntegrationsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -2918,9 +4453,34 @@ pub struct GetPostureIntegrationsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreatePostureIntegrationParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: PostureIntegration,
 }
@@ -2929,6 +4489,7 @@ pub struct CreatePostureIntegrationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetPostureIntegrationParams {
+    /// Unique identifier for a posture integration.
     #[serde(rename = "id")]
     pub id: String,
 }
@@ -2937,8 +4498,10 @@ pub struct GetPostureIntegrationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdatePostureIntegrationParams {
+    /// Unique identifier for a posture integration.
     #[serde(rename = "id")]
     pub id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: PostureIntegration,
 }
@@ -2947,6 +4510,7 @@ pub struct UpdatePostureIntegrationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeletePostureIntegrationParams {
+    /// Unique identifier for a posture integration.
     #[serde(rename = "id")]
     pub id: String,
 }
@@ -2955,12 +4519,38 @@ pub struct DeletePostureIntegrationParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListUsersParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// Allows for filtering the output by user type.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub r#type: Option<ListUsersType>,
+    /// Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
     #[serde(rename = "role", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub role: Option<ListUsersRole>,
@@ -2970,6 +4560,7 @@ pub struct ListUsersParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetUserParams {
+    /// ID of the user.
     #[serde(rename = "userId")]
     pub user_id: String,
 }
@@ -2978,8 +4569,10 @@ pub struct GetUserParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateUserRoleParams {
+    /// ID of the user.
     #[serde(rename = "userId")]
     pub user_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: UpdateUserRoleRequest,
 }
@@ -2988,6 +4581,7 @@ pub struct UpdateUserRoleParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ApproveUserParams {
+    /// ID of the user.
     #[serde(rename = "userId")]
     pub user_id: String,
 }
@@ -2996,6 +4590,7 @@ pub struct ApproveUserParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct SuspendUserParams {
+    /// ID of the user.
     #[serde(rename = "userId")]
     pub user_id: String,
 }
@@ -3004,6 +4599,7 @@ pub struct SuspendUserParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct RestoreUserParams {
+    /// ID of the user.
     #[serde(rename = "userId")]
     pub user_id: String,
 }
@@ -3012,6 +4608,7 @@ pub struct RestoreUserParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteUserParams {
+    /// ID of the user.
     #[serde(rename = "userId")]
     pub user_id: String,
 }
@@ -3020,6 +4617,30 @@ pub struct DeleteUserParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetContactsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -3029,11 +4650,37 @@ pub struct GetContactsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateContactParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// Type of contact.
     #[serde(rename = "contactType")]
     pub contact_type: ContactType,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: UpdateContactRequest,
 }
@@ -3042,9 +4689,34 @@ pub struct UpdateContactParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ResendContactVerificationEmailParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// Type of contact.
     #[serde(rename = "contactType")]
     pub contact_type: ContactType,
 }
@@ -3053,6 +4725,30 @@ pub struct ResendContactVerificationEmailParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListWebhooksParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -3062,9 +4758,34 @@ pub struct ListWebhooksParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateWebhookParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: CreateWebhookRequest,
 }
@@ -3073,6 +4794,7 @@ pub struct CreateWebhookParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetWebhookParams {
+    /// ID for the webhook endpoint.
     #[serde(rename = "endpointId")]
     pub endpoint_id: String,
 }
@@ -3081,8 +4803,10 @@ pub struct GetWebhookParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateWebhookParams {
+    /// ID for the webhook endpoint.
     #[serde(rename = "endpointId")]
     pub endpoint_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: UpdateWebhookRequest,
 }
@@ -3091,6 +4815,7 @@ pub struct UpdateWebhookParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteWebhookParams {
+    /// ID for the webhook endpoint.
     #[serde(rename = "endpointId")]
     pub endpoint_id: String,
 }
@@ -3099,6 +4824,7 @@ pub struct DeleteWebhookParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct TestWebhookParams {
+    /// ID for the webhook endpoint.
     #[serde(rename = "endpointId")]
     pub endpoint_id: String,
 }
@@ -3107,6 +4833,7 @@ pub struct TestWebhookParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct RotateWebhookSecretParams {
+    /// ID for the webhook endpoint.
     #[serde(rename = "endpointId")]
     pub endpoint_id: String,
 }
@@ -3115,6 +4842,30 @@ pub struct RotateWebhookSecretParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetTailnetSettingsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -3124,9 +4875,34 @@ pub struct GetTailnetSettingsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateTailnetSettingsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: TailnetSettings,
 }
@@ -3135,6 +4911,30 @@ pub struct UpdateTailnetSettingsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListServicesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -3144,9 +4944,35 @@ pub struct ListServicesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetServiceParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
 }
@@ -3155,11 +4981,38 @@ pub struct GetServiceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateServiceParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: VIPServiceInfo,
 }
@@ -3168,9 +5021,35 @@ pub struct UpdateServiceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteServiceParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
 }
@@ -3179,9 +5058,35 @@ pub struct DeleteServiceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListServiceHostsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
 }
@@ -3190,11 +5095,38 @@ pub struct ListServiceHostsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetServiceDeviceApprovalParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
 }
@@ -3203,13 +5135,41 @@ pub struct GetServiceDeviceApprovalParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateServiceDeviceApprovalParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
+    /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
     #[serde(rename = "deviceId")]
     pub device_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: UpdateServiceDeviceApprovalRequest,
 }
@@ -3218,6 +5178,30 @@ pub struct UpdateServiceDeviceApprovalParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListOAuthAppsParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -3227,9 +5211,34 @@ pub struct ListOAuthAppsParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateOAuthAppParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: CreateOAuthAppRequest,
 }
@@ -3238,9 +5247,34 @@ pub struct CreateOAuthAppParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetOAuthAppParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The ID of the OAuth app.
     #[serde(rename = "appId")]
     pub app_id: String,
 }
@@ -3249,11 +5283,37 @@ pub struct GetOAuthAppParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateOAuthAppParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The ID of the OAuth app.
     #[serde(rename = "appId")]
     pub app_id: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: UpdateOAuthAppRequest,
 }
@@ -3262,9 +5322,34 @@ pub struct UpdateOAuthAppParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteOAuthAppParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The ID of the OAuth app.
     #[serde(rename = "appId")]
     pub app_id: String,
 }
@@ -3273,6 +5358,7 @@ pub struct DeleteOAuthAppParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct CreateOAuthTokenParams {
+    /// The request body.
     #[serde(rename = "body")]
     pub body: OAuthTokenRequest,
 }
@@ -3281,6 +5367,7 @@ pub struct CreateOAuthTokenParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ExchangeWorkloadIdentityTokenParams {
+    /// The request body.
     #[serde(rename = "body")]
     pub body: TokenExchangeRequest,
 }
@@ -3289,6 +5376,30 @@ pub struct ExchangeWorkloadIdentityTokenParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct ListVipServicesParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
@@ -3298,9 +5409,35 @@ pub struct ListVipServicesParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct GetVipServiceParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
 }
@@ -3309,11 +5446,38 @@ pub struct GetVipServiceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct UpdateVipServiceParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
+    /// The request body.
     #[serde(rename = "body")]
     pub body: VIPServiceInfo,
 }
@@ -3322,9 +5486,35 @@ pub struct UpdateVipServiceParams {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]
 #[serde(default)]
 pub struct DeleteVipServiceParams {
+    /// The tailnet ID.
+    ///
+    /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+    ///
+    /// When specifying a tailnet in the API, you can:
+    ///
+    /// - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+    ///   This is the best option for most users.
+    ///   Your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+    ///   ```
+    ///
+    /// - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+    ///   page of the Tailscale admin console.
+    ///
+    ///   For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+    ///
+    ///   ```sh
+    ///   curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+    ///   ```
+    ///
+    ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
     #[serde(rename = "tailnet", skip_serializing_if = "Option::is_none")]
     #[uniffi(default)]
     pub tailnet: Option<String>,
+    /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+    /// across the tailnet, so names already used for a machine cannot be reused for a Service.
     #[serde(rename = "serviceName")]
     pub service_name: String,
 }
@@ -3813,4 +6003,1707 @@ pub mod op {
         pub type Params = DeleteVipServiceParams;
         pub type Output = ();
     }
+}
+
+#[uniffi::export]
+impl TailnetClient {
+    /// List tailnet devices.
+    ///
+    /// Lists the devices in a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+    /// OAuth scopes (any one): `devices:core:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): Request took too long to process, please try again later.
+    pub async fn list_tailnet_devices(&self, params: op::list_tailnet_devices::Params) -> Result<op::list_tailnet_devices::Output, crate::TailnetError> {
+        self.call_typed("listTailnetDevices", &params).await
+    }
+
+    /// Batch update custom device posture attributes.
+    ///
+    /// Batch updates posture attributes across devices in a tailnet.
+    ///
+    /// This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+    /// Specifying `null` for an attribute will delete that attribute.
+    ///
+    /// Attributes must be in the `custom:` namespace.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+    /// OAuth scopes (any one): `devices:posture_attributes`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): An invalid request payload was sent.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn batch_update_custom_device_posture_attributes(&self, params: op::batch_update_custom_device_posture_attributes::Params) -> Result<op::batch_update_custom_device_posture_attributes::Output, crate::TailnetError> {
+        self.call_typed("batchUpdateCustomDevicePostureAttributes", &params).await
+    }
+
+    /// Get a device.
+    ///
+    /// Retrieve the details for the specified device.
+    ///
+    /// `GET /api/v2/device/{deviceId}` (`getDevice`).
+    /// OAuth scopes (any one): `devices:core:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Invalid ID supplied.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn get_device(&self, params: op::get_device::Params) -> Result<op::get_device::Output, crate::TailnetError> {
+        self.call_typed("getDevice", &params).await
+    }
+
+    /// Delete a device.
+    ///
+    /// Deletes the device from its tailnet.
+    /// The device must belong to the requesting user's tailnet.
+    /// Deleting devices shared with the tailnet is not supported.
+    ///
+    /// `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Invalid device value.
+    /// - 500 (ServerError): internal server error.
+    /// - 501 (ServerError): Device not owned by tailnet.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn delete_device(&self, params: op::delete_device::Params) -> Result<op::delete_device::Output, crate::TailnetError> {
+        self.call_typed("deleteDevice", &params).await
+    }
+
+    /// Expire a device's key.
+    ///
+    /// Mark a device's node key as expired.
+    /// This will require the device to re-authenticate in order to connect to the tailnet.
+    /// The device must belong to the requesting user's tailnet.
+    ///
+    /// `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn expire_device_key(&self, params: op::expire_device_key::Params) -> Result<op::expire_device_key::Output, crate::TailnetError> {
+        self.call_typed("expireDeviceKey", &params).await
+    }
+
+    /// List device routes.
+    ///
+    /// Retrieve the list of subnet routes that a device is advertising,
+    /// as well as those that are enabled for it.
+    ///
+    /// Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+    /// If a device has advertised routes, they are not exposed to traffic until they are enabled.
+    /// Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+    ///
+    /// Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+    ///
+    /// `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+    /// OAuth scopes (any one): `devices:routes:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn list_device_routes(&self, params: op::list_device_routes::Params) -> Result<op::list_device_routes::Output, crate::TailnetError> {
+        self.call_typed("listDeviceRoutes", &params).await
+    }
+
+    /// Set device routes.
+    ///
+    /// Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+    /// [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+    ///
+    /// Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+    /// If a device has advertised routes, they are not exposed to traffic until they are enabled.
+    /// Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+    ///
+    /// Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+    ///
+    /// `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+    /// OAuth scopes (any one): `devices:routes`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn set_device_routes(&self, params: op::set_device_routes::Params) -> Result<op::set_device_routes::Output, crate::TailnetError> {
+        self.call_typed("setDeviceRoutes", &params).await
+    }
+
+    /// Authorize device.
+    ///
+    /// This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+    /// according to the authorized field in the payload.
+    ///
+    /// `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn authorize_device(&self, params: op::authorize_device::Params) -> Result<op::authorize_device::Output, crate::TailnetError> {
+        self.call_typed("authorizeDevice", &params).await
+    }
+
+    /// Set device name.
+    ///
+    /// When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+    /// The device name is the canonical name for the device on your tailnet.
+    ///
+    /// Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+    ///
+    /// `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn set_device_name(&self, params: op::set_device_name::Params) -> Result<op::set_device_name::Output, crate::TailnetError> {
+        self.call_typed("setDeviceName", &params).await
+    }
+
+    /// Set device tags.
+    ///
+    /// Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+    /// Tags are similar to role accounts, but more flexible.
+    ///
+    /// Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+    /// Once a device is tagged, the tag is the owner of that device.
+    /// A single node can have multiple tags assigned.
+    ///
+    /// Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+    /// Learn more about [tags](https://tailscale.com/kb/1068/).
+    ///
+    /// `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn set_device_tags(&self, params: op::set_device_tags::Params) -> Result<op::set_device_tags::Output, crate::TailnetError> {
+        self.call_typed("setDeviceTags", &params).await
+    }
+
+    /// Update device key.
+    ///
+    /// When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+    /// If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+    ///
+    /// `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn update_device_key(&self, params: op::update_device_key::Params) -> Result<op::update_device_key::Output, crate::TailnetError> {
+        self.call_typed("updateDeviceKey", &params).await
+    }
+
+    /// Set device IPv4 address.
+    ///
+    /// When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+    /// or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+    /// This endpoint can be used to replace the existing IPv4 address with a specific value.
+    ///
+    /// This action will break any existing connections to this machine.
+    /// You will need to reconnect to this machine using the new IP address.
+    /// You may also need to flush your DNS cache.
+    ///
+    /// `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+    /// OAuth scopes (any one): `devices:core`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn set_device_ip(&self, params: op::set_device_ip::Params) -> Result<op::set_device_ip::Output, crate::TailnetError> {
+        self.call_typed("setDeviceIp", &params).await
+    }
+
+    /// Get device posture attributes.
+    ///
+    /// Retrieve all posture attributes for the specified device.
+    /// This returns a JSON object of all the key-value pairs of posture attributes for the device.
+    ///
+    /// `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+    /// OAuth scopes (any one): `devices:posture_attributes:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn get_device_posture_attributes(&self, params: op::get_device_posture_attributes::Params) -> Result<op::get_device_posture_attributes::Output, crate::TailnetError> {
+        self.call_typed("getDevicePostureAttributes", &params).await
+    }
+
+    /// Set custom device posture attributes.
+    ///
+    /// Create or update a custom posture attribute on the specified device.
+    /// User-managed attributes must be in the custom namespace,
+    /// which is indicated by prefixing the attribute key with `custom:`.
+    ///
+    /// `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+    /// OAuth scopes (any one): `devices:posture_attributes`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 429 (RateLimitError): too many requests.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn set_custom_device_posture_attributes(&self, params: op::set_custom_device_posture_attributes::Params) -> Result<op::set_custom_device_posture_attributes::Output, crate::TailnetError> {
+        self.call_typed("setCustomDevicePostureAttributes", &params).await
+    }
+
+    /// Delete custom device posture attributes.
+    ///
+    /// Delete a posture attribute from the specified device.
+    /// This is only applicable to user-managed posture attributes in the custom namespace,
+    /// which is indicated by prefixing the attribute key with `custom:`.
+    ///
+    /// `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+    /// OAuth scopes (any one): `devices:posture_attributes`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 429 (RateLimitError): too many requests.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn delete_custom_device_posture_attributes(&self, params: op::delete_custom_device_posture_attributes::Params) -> Result<op::delete_custom_device_posture_attributes::Output, crate::TailnetError> {
+        self.call_typed("deleteCustomDevicePostureAttributes", &params).await
+    }
+
+    /// List device invites.
+    ///
+    /// List all share invites for a device.
+    ///
+    /// `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+    /// OAuth scopes (any one): `device_invites:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn list_device_invites(&self, params: op::list_device_invites::Params) -> Result<op::list_device_invites::Output, crate::TailnetError> {
+        self.call_typed("listDeviceInvites", &params).await
+    }
+
+    /// Create device invites.
+    ///
+    /// Create new share invites for a device.
+    ///
+    /// Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+    ///
+    /// `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn create_device_invites(&self, params: op::create_device_invites::Params) -> Result<op::create_device_invites::Output, crate::TailnetError> {
+        self.call_typed("createDeviceInvites", &params).await
+    }
+
+    /// List user invites.
+    ///
+    /// List all open (not yet accepted) user invites to the tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_user_invites(&self, params: op::list_user_invites::Params) -> Result<op::list_user_invites::Output, crate::TailnetError> {
+        self.call_typed("listUserInvites", &params).await
+    }
+
+    /// Create user invites.
+    ///
+    /// Create, and optionally email out, new user invites to join the tailnet.
+    ///
+    /// > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn create_user_invites(&self, params: op::create_user_invites::Params) -> Result<op::create_user_invites::Output, crate::TailnetError> {
+        self.call_typed("createUserInvites", &params).await
+    }
+
+    /// Get a user invite.
+    ///
+    /// Retrieve a specific user invite.
+    ///
+    /// `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): User invite not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_user_invite(&self, params: op::get_user_invite::Params) -> Result<op::get_user_invite::Output, crate::TailnetError> {
+        self.call_typed("getUserInvite", &params).await
+    }
+
+    /// Delete a user invite.
+    ///
+    /// Deletes a specific user invite.
+    ///
+    /// > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+    ///
+    /// `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): User invite not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn delete_user_invite(&self, params: op::delete_user_invite::Params) -> Result<op::delete_user_invite::Output, crate::TailnetError> {
+        self.call_typed("deleteUserInvite", &params).await
+    }
+
+    /// Resend a user invite.
+    ///
+    /// Resend a user invite by email. You can only use this if the specified invite
+    /// was originally created with an email specified.
+    /// Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+    ///
+    /// Note: Invite resends are rate limited to one per minute.
+    ///
+    /// > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+    ///
+    /// `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): User invite not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn resend_user_invite(&self, params: op::resend_user_invite::Params) -> Result<op::resend_user_invite::Output, crate::TailnetError> {
+        self.call_typed("resendUserInvite", &params).await
+    }
+
+    /// Get a device invite.
+    ///
+    /// Retrieve a specific device invite.
+    ///
+    /// `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+    /// OAuth scopes (any one): `device_invites:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device invite not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_device_invite(&self, params: op::get_device_invite::Params) -> Result<op::get_device_invite::Output, crate::TailnetError> {
+        self.call_typed("getDeviceInvite", &params).await
+    }
+
+    /// Delete a device invite.
+    ///
+    /// Delete a specific device invite.
+    ///
+    /// `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+    /// OAuth scopes (any one): `device_invites`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device invite not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn delete_device_invite(&self, params: op::delete_device_invite::Params) -> Result<op::delete_device_invite::Output, crate::TailnetError> {
+        self.call_typed("deleteDeviceInvite", &params).await
+    }
+
+    /// Resend a device invite.
+    ///
+    /// Resend a device invite by email. You can only use this if the specified invite
+    /// was originally created with an email specified.
+    /// Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+    ///
+    /// Note: Invite resends are rate limited to one per minute.
+    ///
+    /// Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+    ///
+    /// `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Device invite not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn resend_device_invite(&self, params: op::resend_device_invite::Params) -> Result<op::resend_device_invite::Output, crate::TailnetError> {
+        self.call_typed("resendDeviceInvite", &params).await
+    }
+
+    /// Accept a device invite.
+    ///
+    /// Accepts the invitation to share a device into the requesting user's tailnet.
+    ///
+    /// Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+    ///
+    /// `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 500 (ServerError): internal server error.
+    pub async fn accept_device_invite(&self, params: op::accept_device_invite::Params) -> Result<op::accept_device_invite::Output, crate::TailnetError> {
+        self.call_typed("acceptDeviceInvite", &params).await
+    }
+
+    /// List configuration audit logs.
+    ///
+    /// List all configuration audit logs for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+    /// OAuth scopes (any one): `logs:configuration:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Request has missing or invalid parameter(s).
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to view configuration audit logs.
+    /// - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+    pub async fn list_configuration_audit_logs(&self, params: op::list_configuration_audit_logs::Params) -> Result<op::list_configuration_audit_logs::Output, crate::TailnetError> {
+        self.call_typed("listConfigurationAuditLogs", &params).await
+    }
+
+    /// List network flow logs.
+    ///
+    /// List all network flow logs for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+    /// OAuth scopes (any one): `logs:network:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Request has missing or invalid parameter(s).
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to view network flow logs.
+    /// - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+    /// - 502 (ServerError): The system was unable to communicate with logging server.
+    pub async fn list_network_flow_logs(&self, params: op::list_network_flow_logs::Params) -> Result<op::list_network_flow_logs::Output, crate::TailnetError> {
+        self.call_typed("listNetworkFlowLogs", &params).await
+    }
+
+    /// Get log streaming status.
+    ///
+    /// Retrieve the log streaming status for the provided log type.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+    /// OAuth scopes (any one): `log_streaming:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+    /// - 502 (ServerError): The system was unable to communicate with logging server.
+    pub async fn get_log_streaming_status(&self, params: op::get_log_streaming_status::Params) -> Result<op::get_log_streaming_status::Output, crate::TailnetError> {
+        self.call_typed("getLogStreamingStatus", &params).await
+    }
+
+    /// Get log streaming configuration.
+    ///
+    /// Retrieve the log streaming configuration for the provided log type.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+    /// OAuth scopes (any one): `log_streaming:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+    pub async fn get_log_streaming_configuration(&self, params: op::get_log_streaming_configuration::Params) -> Result<op::get_log_streaming_configuration::Output, crate::TailnetError> {
+        self.call_typed("getLogStreamingConfiguration", &params).await
+    }
+
+    /// Set log streaming configuration.
+    ///
+    /// Set the log streaming configuration for the provided log type.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+    /// OAuth scopes (any one): `log_streaming`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Request has missing or invalid parameter(s).
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+    /// - 404 (NotFoundError): Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+    pub async fn set_log_streaming_configuration(&self, params: op::set_log_streaming_configuration::Params) -> Result<op::set_log_streaming_configuration::Output, crate::TailnetError> {
+        self.call_typed("setLogStreamingConfiguration", &params).await
+    }
+
+    /// Disable log streaming.
+    ///
+    /// Delete the log streaming configuration for the provided log type.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+    /// OAuth scopes (any one): `log_streaming`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+    /// - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+    pub async fn disable_log_streaming(&self, params: op::disable_log_streaming::Params) -> Result<op::disable_log_streaming::Output, crate::TailnetError> {
+        self.call_typed("disableLogStreaming", &params).await
+    }
+
+    /// Create or get AWS external id.
+    ///
+    /// Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+    /// creating a new one for this tailnet when necessary.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+    /// OAuth scopes (any one): `log_streaming`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to obtain an AWS external id.
+    /// - 404 (NotFoundError): Tailnet not found.
+    pub async fn get_aws_external_id(&self, params: op::get_aws_external_id::Params) -> Result<op::get_aws_external_id::Output, crate::TailnetError> {
+        self.call_typed("getAwsExternalId", &params).await
+    }
+
+    /// Validate external ID integration with IAM role trust policy.
+    ///
+    /// Validate that Tailscale can assume your IAM role with (and only with)
+    /// this external ID.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+    /// OAuth scopes (any one): `log_streaming`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access for this tailnet.
+    /// - 404 (NotFoundError): Tailnet or external ID not found.
+    /// - 422 (ApiError): Validation failed for this external ID and IAM role.
+    pub async fn validate_aws_external_id(&self, params: op::validate_aws_external_id::Params) -> Result<op::validate_aws_external_id::Output, crate::TailnetError> {
+        self.call_typed("validateAwsExternalId", &params).await
+    }
+
+    /// List DNS nameservers.
+    ///
+    /// Lists the global DNS nameservers for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+    /// OAuth scopes (any one): `dns:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_dns_nameservers(&self, params: op::list_dns_nameservers::Params) -> Result<op::list_dns_nameservers::Output, crate::TailnetError> {
+        self.call_typed("listDnsNameservers", &params).await
+    }
+
+    /// Set DNS nameservers.
+    ///
+    /// Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+    ///
+    /// Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+    /// If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+    /// OAuth scopes (any one): `dns`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_dns_nameservers(&self, params: op::set_dns_nameservers::Params) -> Result<op::set_dns_nameservers::Output, crate::TailnetError> {
+        self.call_typed("setDnsNameservers", &params).await
+    }
+
+    /// Get DNS preferences.
+    ///
+    /// Retrieves the DNS preferences that are currently set for the given tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+    /// OAuth scopes (any one): `dns:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_dns_preferences(&self, params: op::get_dns_preferences::Params) -> Result<op::get_dns_preferences::Output, crate::TailnetError> {
+        self.call_typed("getDnsPreferences", &params).await
+    }
+
+    /// Set DNS preferences.
+    ///
+    /// Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+    /// Note that MagicDNS is dependent on DNS servers.
+    /// Learn about [MagicDNS](https://tailscale.com/kb/1081).
+    ///
+    /// If there is at least one DNS server, then MagicDNS can be enabled.
+    /// Otherwise, it returns an error.
+    ///
+    /// Note that removing all nameservers will turn off MagicDNS.
+    /// To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+    /// OAuth scopes (any one): `dns`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_dns_preferences(&self, params: op::set_dns_preferences::Params) -> Result<op::set_dns_preferences::Output, crate::TailnetError> {
+        self.call_typed("setDnsPreferences", &params).await
+    }
+
+    /// List DNS search paths.
+    ///
+    /// Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+    /// OAuth scopes (any one): `dns:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_dns_search_paths(&self, params: op::list_dns_search_paths::Params) -> Result<op::list_dns_search_paths::Output, crate::TailnetError> {
+        self.call_typed("listDnsSearchPaths", &params).await
+    }
+
+    /// Set DNS search paths.
+    ///
+    /// Replaces the list of search paths for the given tailnet.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+    /// OAuth scopes (any one): `dns`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_dns_search_paths(&self, params: op::set_dns_search_paths::Params) -> Result<op::set_dns_search_paths::Output, crate::TailnetError> {
+        self.call_typed("setDnsSearchPaths", &params).await
+    }
+
+    /// Get split DNS.
+    ///
+    /// Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+    /// OAuth scopes (any one): `dns:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_split_dns(&self, params: op::get_split_dns::Params) -> Result<op::get_split_dns::Output, crate::TailnetError> {
+        self.call_typed("getSplitDns", &params).await
+    }
+
+    /// Update split DNS.
+    ///
+    /// Performs partial updates of the split DNS settings for a given tailnet.
+    /// Only domains specified in the request map will be modified.
+    /// Setting the value of a mapping to `null` clears the nameservers for that domain.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+    /// OAuth scopes (any one): `dns`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn update_split_dns(&self, params: op::update_split_dns::Params) -> Result<op::update_split_dns::Output, crate::TailnetError> {
+        self.call_typed("updateSplitDns", &params).await
+    }
+
+    /// Set split DNS.
+    ///
+    /// Replaces the split DNS settings for a given tailnet.
+    /// Setting the value of a mapping to `null` clears the nameservers for that domain.
+    /// Sending an empty object clears nameservers for all domains.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+    /// OAuth scopes (any one): `dns`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_split_dns(&self, params: op::set_split_dns::Params) -> Result<op::set_split_dns::Output, crate::TailnetError> {
+        self.call_typed("setSplitDns", &params).await
+    }
+
+    /// Get DNS configuration.
+    ///
+    /// Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+    /// OAuth scopes (any one): `dns:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_dns_configuration(&self, params: op::get_dns_configuration::Params) -> Result<op::get_dns_configuration::Output, crate::TailnetError> {
+        self.call_typed("getDnsConfiguration", &params).await
+    }
+
+    /// Set DNS configuration.
+    ///
+    /// Replaces the DNS configuration for the given tailnet.
+    ///
+    /// - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+    /// - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+    /// - `searchPaths` sets custom DNS search domain paths.
+    /// - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+    /// - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+    /// OAuth scopes (any one): `dns`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_dns_configuration(&self, params: op::set_dns_configuration::Params) -> Result<op::set_dns_configuration::Output, crate::TailnetError> {
+        self.call_typed("setDnsConfiguration", &params).await
+    }
+
+    /// List tailnet keys.
+    ///
+    /// Returns a list of active auth keys, API access tokens and trust credentials.
+    ///
+    /// If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+    /// - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+    /// - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+    /// - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+    /// OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_tailnet_keys(&self, params: op::list_tailnet_keys::Params) -> Result<op::list_tailnet_keys::Output, crate::TailnetError> {
+        self.call_typed("listTailnetKeys", &params).await
+    }
+
+    /// Create an auth key or trust credential.
+    ///
+    /// Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+    /// Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+    /// The key will be associated with the user who owns the API access token used to make this call,
+    /// or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+    ///
+    /// Returns a JSON object with the generated key.
+    /// The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+    /// The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+    /// The full key can no longer be retrieved after the initial response.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+    /// OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn create_key(&self, params: op::create_key::Params) -> Result<op::create_key::Output, crate::TailnetError> {
+        self.call_typed("createKey", &params).await
+    }
+
+    /// Get key.
+    ///
+    /// Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+    /// OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet or key not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_key(&self, params: op::get_key::Params) -> Result<op::get_key::Output, crate::TailnetError> {
+        self.call_typed("getKey", &params).await
+    }
+
+    /// Delete key.
+    ///
+    /// Deletes a specific api access token or auth key.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+    /// OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to delete this key.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn delete_key(&self, params: op::delete_key::Params) -> Result<op::delete_key::Output, crate::TailnetError> {
+        self.call_typed("deleteKey", &params).await
+    }
+
+    /// Set key.
+    ///
+    /// Set the configuration for an existing OAuth client or federated identity.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+    /// OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_key(&self, params: op::set_key::Params) -> Result<op::set_key::Output, crate::TailnetError> {
+        self.call_typed("setKey", &params).await
+    }
+
+    /// Get policy file.
+    ///
+    /// Retrieves the current policy file for the given tailnet;
+    /// this includes the ACL along with the rules and tests that have been defined.
+    ///
+    /// This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+    /// The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+    ///
+    /// Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+    /// OAuth scopes (any one): `policy_file:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_policy_file(&self, params: op::get_policy_file::Params) -> Result<op::get_policy_file::Output, crate::TailnetError> {
+        self.call_typed("getPolicyFile", &params).await
+    }
+
+    /// Set policy file.
+    ///
+    /// Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+    /// An `If-Match` header can be set to avoid missed updates.
+    ///
+    /// On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+    /// Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+    ///
+    /// Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+    /// OAuth scopes (any one): `policy_file`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): ACL validation or test error.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 412 (PreconditionFailedError): If-Match hash mismatch.
+    /// - 500 (ServerError): internal server error.
+    pub async fn set_policy_file(&self, params: op::set_policy_file::Params) -> Result<op::set_policy_file::Output, crate::TailnetError> {
+        self.call_typed("setPolicyFile", &params).await
+    }
+
+    /// Preview rule matches.
+    ///
+    /// When given a user or IP port to match against,
+    /// returns the tailnet policy rules that apply to that resource,
+    /// without saving the policy file to the server.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+    /// OAuth scopes (any one): `policy_file:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn preview_rule_matches(&self, params: op::preview_rule_matches::Params) -> Result<op::preview_rule_matches::Output, crate::TailnetError> {
+        self.call_typed("previewRuleMatches", &params).await
+    }
+
+    /// Validate and test policy file.
+    ///
+    /// This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+    ///
+    /// - Run ACL tests: When the request body contains ACL tests as a JSON array,
+    ///   Tailscale runs ACL tests against the tailnet's current policy file.
+    ///   Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+    /// - Validate a new policy file: When the request body is a JSON object,
+    ///   Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+    ///   including any new rules and tests.
+    ///   It validates that the policy file is parsable and runs tests to validate the existing rules.
+    ///
+    /// In either case, this method does not modify the tailnet policy file in any way.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+    /// OAuth scopes (any one): `policy_file:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn validate_and_test_policy_file(&self, params: op::validate_and_test_policy_file::Params) -> Result<op::validate_and_test_policy_file::Output, crate::TailnetError> {
+        self.call_typed("validateAndTestPolicyFile", &params).await
+    }
+
+    /// List all posture integrations.
+    ///
+    /// List all of the posture integrations for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+    /// OAuth scopes (any one): `feature_settings:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to list posture integrations.
+    pub async fn get_posture_integrations(&self, params: op::get_posture_integrations::Params) -> Result<op::get_posture_integrations::Output, crate::TailnetError> {
+        self.call_typed("getPostureIntegrations", &params).await
+    }
+
+    /// Create a posture integration.
+    ///
+    /// Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+    ///
+    /// Must include `provider` and `clientSecret`.
+    ///
+    /// Currently, only one integration for each provider is supported.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+    /// OAuth scopes (any one): `feature_settings`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to create posture integrations.
+    /// - 409 (ConflictError): A posture integration for the same provider already exists.
+    pub async fn create_posture_integration(&self, params: op::create_posture_integration::Params) -> Result<op::create_posture_integration::Output, crate::TailnetError> {
+        self.call_typed("createPostureIntegration", &params).await
+    }
+
+    /// Get a posture integration.
+    ///
+    /// Gets the posture integration identified by `{id}`.
+    ///
+    /// `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+    /// OAuth scopes (any one): `feature_settings:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 404 (NotFoundError): Posture integration not found, or user is not authorized to read it.
+    pub async fn get_posture_integration(&self, params: op::get_posture_integration::Params) -> Result<op::get_posture_integration::Output, crate::TailnetError> {
+        self.call_typed("getPostureIntegration", &params).await
+    }
+
+    /// Update a posture integration.
+    ///
+    /// Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+    ///
+    /// `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+    /// OAuth scopes (any one): `feature_settings`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to update this posture integration.
+    /// - 404 (NotFoundError): Posture integration not found.
+    pub async fn update_posture_integration(&self, params: op::update_posture_integration::Params) -> Result<op::update_posture_integration::Output, crate::TailnetError> {
+        self.call_typed("updatePostureIntegration", &params).await
+    }
+
+    /// Delete a posture integration.
+    ///
+    /// Delete a specific posture integration.
+    ///
+    /// `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+    /// OAuth scopes (any one): `feature_settings`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to delete this posture integration.
+    /// - 404 (NotFoundError): Posture integration not found.
+    pub async fn delete_posture_integration(&self, params: op::delete_posture_integration::Params) -> Result<op::delete_posture_integration::Output, crate::TailnetError> {
+        self.call_typed("deletePostureIntegration", &params).await
+    }
+
+    /// List users.
+    ///
+    /// List all users of a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+    /// OAuth scopes (any one): `users:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found, or user does not have access to read users.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_users(&self, params: op::list_users::Params) -> Result<op::list_users::Output, crate::TailnetError> {
+        self.call_typed("listUsers", &params).await
+    }
+
+    /// Get a user.
+    ///
+    /// Retrieve details about the specified user.
+    ///
+    /// `GET /api/v2/users/{userId}` (`getUser`).
+    /// OAuth scopes (any one): `users:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_user(&self, params: op::get_user::Params) -> Result<op::get_user::Output, crate::TailnetError> {
+        self.call_typed("getUser", &params).await
+    }
+
+    /// Update user role.
+    ///
+    /// Update the role for the specified user.
+    ///
+    /// Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+    ///
+    /// > ⓘ User-based access tokens cannot update their own user's role.
+    ///
+    /// `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+    /// OAuth scopes (any one): `users`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn update_user_role(&self, params: op::update_user_role::Params) -> Result<op::update_user_role::Output, crate::TailnetError> {
+        self.call_typed("updateUserRole", &params).await
+    }
+
+    /// Approve a user.
+    ///
+    /// Approve a pending user's access to the tailnet.
+    /// This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+    ///
+    /// User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+    ///
+    /// Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+    ///
+    /// > ⓘ User-based access tokens cannot approve their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/approve` (`approveUser`).
+    /// OAuth scopes (any one): `users`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn approve_user(&self, params: op::approve_user::Params) -> Result<op::approve_user::Output, crate::TailnetError> {
+        self.call_typed("approveUser", &params).await
+    }
+
+    /// Suspend a user.
+    ///
+    /// Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+    ///
+    /// > ⓘ User-based access tokens cannot suspend their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+    /// OAuth scopes (any one): `users`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn suspend_user(&self, params: op::suspend_user::Params) -> Result<op::suspend_user::Output, crate::TailnetError> {
+        self.call_typed("suspendUser", &params).await
+    }
+
+    /// Restore a user.
+    ///
+    /// Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+    ///
+    /// > ⓘ User-based access tokens cannot restore their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+    /// OAuth scopes (any one): `users`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn restore_user(&self, params: op::restore_user::Params) -> Result<op::restore_user::Output, crate::TailnetError> {
+        self.call_typed("restoreUser", &params).await
+    }
+
+    /// Delete a user.
+    ///
+    /// Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+    ///
+    /// > ⓘ User-based access tokens cannot delete their own user.
+    ///
+    /// `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+    /// OAuth scopes (any one): `users`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn delete_user(&self, params: op::delete_user::Params) -> Result<op::delete_user::Output, crate::TailnetError> {
+        self.call_typed("deleteUser", &params).await
+    }
+
+    /// Get contacts.
+    ///
+    /// Retrieve the tailnet's current contacts.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+    /// OAuth scopes (any one): `account_settings:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to view contacts on this tailnet.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_contacts(&self, params: op::get_contacts::Params) -> Result<op::get_contacts::Output, crate::TailnetError> {
+        self.call_typed("getContacts", &params).await
+    }
+
+    /// Update contact.
+    ///
+    /// Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+    /// OAuth scopes (any one): `account_settings`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn update_contact(&self, params: op::update_contact::Params) -> Result<op::update_contact::Output, crate::TailnetError> {
+        self.call_typed("updateContact", &params).await
+    }
+
+    /// Resend verification email.
+    ///
+    /// Resends the verification email for this contact, if and only if verification is still pending.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+    /// OAuth scopes (any one): `account_settings`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Verification is not required, can't resend email.
+    /// - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn resend_contact_verification_email(&self, params: op::resend_contact_verification_email::Params) -> Result<op::resend_contact_verification_email::Output, crate::TailnetError> {
+        self.call_typed("resendContactVerificationEmail", &params).await
+    }
+
+    /// List webhooks.
+    ///
+    /// List all webhooks for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+    /// OAuth scopes (any one): `webhooks:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_webhooks(&self, params: op::list_webhooks::Params) -> Result<op::list_webhooks::Output, crate::TailnetError> {
+        self.call_typed("listWebhooks", &params).await
+    }
+
+    /// Create a webhook.
+    ///
+    /// Create a webhook within a tailnet.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+    /// OAuth scopes (any one): `webhooks`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn create_webhook(&self, params: op::create_webhook::Params) -> Result<op::create_webhook::Output, crate::TailnetError> {
+        self.call_typed("createWebhook", &params).await
+    }
+
+    /// Get webhook.
+    ///
+    /// Retrieve a specific webhook.
+    ///
+    /// `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+    /// OAuth scopes (any one): `webhooks:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Webhook not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_webhook(&self, params: op::get_webhook::Params) -> Result<op::get_webhook::Output, crate::TailnetError> {
+        self.call_typed("getWebhook", &params).await
+    }
+
+    /// Update webhook.
+    ///
+    /// Update a specific webhook.
+    ///
+    /// `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+    /// OAuth scopes (any one): `webhooks`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn update_webhook(&self, params: op::update_webhook::Params) -> Result<op::update_webhook::Output, crate::TailnetError> {
+        self.call_typed("updateWebhook", &params).await
+    }
+
+    /// Delete webhook.
+    ///
+    /// Delete a specific webhook.
+    ///
+    /// `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+    /// OAuth scopes (any one): `webhooks`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Webhook not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn delete_webhook(&self, params: op::delete_webhook::Params) -> Result<op::delete_webhook::Output, crate::TailnetError> {
+        self.call_typed("deleteWebhook", &params).await
+    }
+
+    /// Test a webhook.
+    ///
+    /// Test a specific webhook by sending out a test event to the endpoint URL.
+    /// This endpoint queues the event which is sent out asynchronously.
+    ///
+    /// If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+    ///
+    /// `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+    /// OAuth scopes (any one): `webhooks`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): User not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn test_webhook(&self, params: op::test_webhook::Params) -> Result<op::test_webhook::Output, crate::TailnetError> {
+        self.call_typed("testWebhook", &params).await
+    }
+
+    /// Rotate webhook secret.
+    ///
+    /// Rotate and generate a new secret for a specific webhook.
+    ///
+    /// This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+    /// Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+    ///
+    /// `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+    /// OAuth scopes (any one): `webhooks`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Webhook not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn rotate_webhook_secret(&self, params: op::rotate_webhook_secret::Params) -> Result<op::rotate_webhook_secret::Output, crate::TailnetError> {
+        self.call_typed("rotateWebhookSecret", &params).await
+    }
+
+    /// Get tailnet settings.
+    ///
+    /// Retrieve the settings for a specific tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+    /// OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_tailnet_settings(&self, params: op::get_tailnet_settings::Params) -> Result<op::get_tailnet_settings::Output, crate::TailnetError> {
+        self.call_typed("getTailnetSettings", &params).await
+    }
+
+    /// Update tailnet settings.
+    ///
+    /// Update the settings for a specific tailnet.
+    ///
+    /// `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+    /// OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn update_tailnet_settings(&self, params: op::update_tailnet_settings::Params) -> Result<op::update_tailnet_settings::Output, crate::TailnetError> {
+        self.call_typed("updateTailnetSettings", &params).await
+    }
+
+    /// List all Services.
+    ///
+    /// List all Services configured for the tailnet. This includes all Services in the "advertised"
+    /// tab of the Services page in the Tailscale admin console.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+    /// OAuth scopes (any one): `services:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_services(&self, params: op::list_services::Params) -> Result<op::list_services::Output, crate::TailnetError> {
+        self.call_typed("listServices", &params).await
+    }
+
+    /// Get a Service.
+    ///
+    /// Retrieve the details for the specified Service.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+    /// OAuth scopes (any one): `services:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): Access to the Service is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn get_service(&self, params: op::get_service::Params) -> Result<op::get_service::Output, crate::TailnetError> {
+        self.call_typed("getService", &params).await
+    }
+
+    /// Update a Service.
+    ///
+    /// Update or create the specified Service. If the Service does not exist, it will
+    /// create a Service with the provided details. When creating a new Service, the name
+    /// in the request body must match the serviceName path parameter. When updating an existing
+    /// Service, the path parameter is the current name of the Service, and the name in the request
+    /// body can be used to rename the Service.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn update_service(&self, params: op::update_service::Params) -> Result<op::update_service::Output, crate::TailnetError> {
+        self.call_typed("updateService", &params).await
+    }
+
+    /// Delete a Service.
+    ///
+    /// Delete the specified Service from the tailnet.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn delete_service(&self, params: op::delete_service::Params) -> Result<op::delete_service::Output, crate::TailnetError> {
+        self.call_typed("deleteService", &params).await
+    }
+
+    /// List devices hosting a Service.
+    ///
+    /// List all devices that are hosting the specified Service.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Invalid parameters or no permission to Services.
+    /// - 403 (PermissionDeniedError): Access to the Service or devices is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn list_service_hosts(&self, params: op::list_service_hosts::Params) -> Result<op::list_service_hosts::Output, crate::TailnetError> {
+        self.call_typed("listServiceHosts", &params).await
+    }
+
+    /// Get approval status of Service on a device.
+    ///
+    /// Retrieve the approval status of the specified Service on a specific device.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Invalid parameters or no permission to Services.
+    /// - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+    /// - 404 (NotFoundError): Service or device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn get_service_device_approval(&self, params: op::get_service_device_approval::Params) -> Result<op::get_service_device_approval::Output, crate::TailnetError> {
+        self.call_typed("getServiceDeviceApproval", &params).await
+    }
+
+    /// Update approval status of Service on a device.
+    ///
+    /// Update the approval status of the specified Service on a specific device.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): Invalid parameters or no permission to Services.
+    /// - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+    /// - 404 (NotFoundError): Service or device not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn update_service_device_approval(&self, params: op::update_service_device_approval::Params) -> Result<op::update_service_device_approval::Output, crate::TailnetError> {
+        self.call_typed("updateServiceDeviceApproval", &params).await
+    }
+
+    /// List OAuth apps.
+    ///
+    /// List all OAuth apps for a tailnet.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+    /// OAuth scopes (any one): `oauth_apps:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_oauth_apps(&self, params: op::list_oauth_apps::Params) -> Result<op::list_oauth_apps::Output, crate::TailnetError> {
+        self.call_typed("listOAuthApps", &params).await
+    }
+
+    /// Create an OAuth app.
+    ///
+    /// Create an OAuth app within a tailnet.
+    ///
+    /// The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+    ///
+    /// `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+    /// OAuth scopes (any one): `oauth_apps`.
+    /// Not idempotent: retried only after 429 or when the request certainly never left.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn create_oauth_app(&self, params: op::create_oauth_app::Params) -> Result<op::create_oauth_app::Output, crate::TailnetError> {
+        self.call_typed("createOAuthApp", &params).await
+    }
+
+    /// Get OAuth app.
+    ///
+    /// Retrieve a specific OAuth app.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+    /// OAuth scopes (any one): `oauth_apps:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): OAuth app not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn get_oauth_app(&self, params: op::get_oauth_app::Params) -> Result<op::get_oauth_app::Output, crate::TailnetError> {
+        self.call_typed("getOAuthApp", &params).await
+    }
+
+    /// Update OAuth app.
+    ///
+    /// Update a specific OAuth app.
+    ///
+    /// The client secret is not regenerated and is not returned in this response.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+    /// OAuth scopes (any one): `oauth_apps`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): OAuth app not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn update_oauth_app(&self, params: op::update_oauth_app::Params) -> Result<op::update_oauth_app::Output, crate::TailnetError> {
+        self.call_typed("updateOAuthApp", &params).await
+    }
+
+    /// Delete OAuth app.
+    ///
+    /// Delete a specific OAuth app.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+    /// OAuth scopes (any one): `oauth_apps`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): OAuth app not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn delete_oauth_app(&self, params: op::delete_oauth_app::Params) -> Result<op::delete_oauth_app::Output, crate::TailnetError> {
+        self.call_typed("deleteOAuthApp", &params).await
+    }
+
+    /// Exchange OAuth client credentials for an access token.
+    ///
+    /// OAuth 2.0 client-credentials grant; not in the official spec.
+    ///
+    /// `POST /api/v2/oauth/token` (`createOAuthToken`).
+    /// Sent without credentials.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    pub async fn create_oauth_token(&self, params: op::create_oauth_token::Params) -> Result<op::create_oauth_token::Output, crate::TailnetError> {
+        self.call_typed("createOAuthToken", &params).await
+    }
+
+    /// Exchange an OIDC ID token for an access token.
+    ///
+    /// Workload identity federation; not in the official spec.
+    ///
+    /// `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+    /// Sent without credentials.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    pub async fn exchange_workload_identity_token(&self, params: op::exchange_workload_identity_token::Params) -> Result<op::exchange_workload_identity_token::Output, crate::TailnetError> {
+        self.call_typed("exchangeWorkloadIdentityToken", &params).await
+    }
+
+    /// List all Services (legacy `/vip-services` path).
+    ///
+    /// Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+    /// OAuth scopes (any one): `services:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): the credentials lack permission.
+    /// - 404 (NotFoundError): Tailnet not found.
+    /// - 500 (ServerError): internal server error.
+    pub async fn list_vip_services(&self, params: op::list_vip_services::Params) -> Result<op::list_vip_services::Output, crate::TailnetError> {
+        self.call_typed("listVipServices", &params).await
+    }
+
+    /// Get a Service (legacy `/vip-services` path).
+    ///
+    /// Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+    /// OAuth scopes (any one): `services:read`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): Access to the Service is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn get_vip_service(&self, params: op::get_vip_service::Params) -> Result<op::get_vip_service::Output, crate::TailnetError> {
+        self.call_typed("getVipService", &params).await
+    }
+
+    /// Update a Service (legacy `/vip-services` path).
+    ///
+    /// Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn update_vip_service(&self, params: op::update_vip_service::Params) -> Result<op::update_vip_service::Output, crate::TailnetError> {
+        self.call_typed("updateVipService", &params).await
+    }
+
+    /// Delete a Service (legacy `/vip-services` path).
+    ///
+    /// Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+    ///
+    /// `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+    /// OAuth scopes (any one): `services`.
+    /// Idempotent: retried after 5xx and connection failures.
+    ///
+    /// Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+    /// - 400 (ApiError): bad request.
+    /// - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+    /// - 404 (NotFoundError): Service not found.
+    /// - 500 (ServerError): internal server error.
+    /// - 504 (ServerError): the request took too long.
+    pub async fn delete_vip_service(&self, params: op::delete_vip_service::Params) -> Result<op::delete_vip_service::Output, crate::TailnetError> {
+        self.call_typed("deleteVipService", &params).await
+    }
+
 }

@@ -1,8 +1,8 @@
 //! Swift and Kotlin bindings of the tailnet core, through uniffi proc-macros (no UDL).
 //!
 //! - [`TailnetClient`]: one async method per operation (`listTailnetDevices` in Swift/Kotlin),
-//!   stamped from `tailnet::for_each_operation!`; parameters and results are the mirror records of
-//!   [`generated`] (written by `gen-records` from the core's model list, never by hand).
+//!   documented with the spec's text; methods, parameters and results (the mirror records) are in
+//!   [`generated`], written by `gen-records` from the core's declarations, never by hand.
 //! - [`HttpTransport`]: the foreign async trait Swift (`URLSession`) and Kotlin
 //!   (`java.net.http.HttpClient`) implement: `send` and `sleep`. It is the only IO; credentials,
 //!   retries, backoff and rate limits are decided by the core's `Call`/`Session` state machines.
@@ -635,17 +635,10 @@ impl TailnetClient {
     }
 }
 
+// The exported methods, one per operation and documented, are in `generated` (gen-records);
+// this dispatch by `operationId` (`call_json`) is stamped from the core's operation list.
 macro_rules! client_methods {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
-        #[uniffi::export]
-        impl TailnetClient {
-            $(
-                pub async fn $snake(&self, params: generated::op::$snake::Params) -> Result<generated::op::$snake::Output, TailnetError> {
-                    self.call_typed($id, &params).await
-                }
-            )*
-        }
-
         impl TailnetClient {
             async fn typed_json_dispatch(&self, id: &str, params: serde_json::Value) -> Result<String, TailnetError> {
                 match id {

@@ -180,11 +180,13 @@ mod tests {
         let edited = "{\"acls\": [], \"hosts\": {}}".to_owned();
         let params = policy_prepare_write(current.clone(), Some("\"e1\"".into()), edited.clone(), false, false).unwrap().unwrap();
         let value: Value = serde_json::from_str(&params).unwrap();
-        assert_eq!(value, json!({ "If-Match": "\"e1\"", "body": { "policy": edited } }));
+        // Accept: HuJSON, so the response keeps the comments the write just sent.
+        assert_eq!(value, json!({ "Accept": "hujson", "If-Match": "\"e1\"", "body": { "policy": edited } }));
         // The same JSON builds the request through the registry.
         let config = tailnet::Config::new();
         let request = tailnet::registry::build("setPolicyFile", &config, value).unwrap();
         assert_eq!(request.headers.get("if-match").map(|v| v.as_bytes()), Some(&b"\"e1\""[..]));
+        assert_eq!(request.headers.get("accept").map(|v| v.as_bytes()), Some(&b"application/hujson"[..]));
         assert_eq!(policy_prepare_write(current.clone(), None, current, false, false).unwrap(), None);
     }
 }

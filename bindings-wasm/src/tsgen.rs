@@ -231,39 +231,13 @@ fn spec_doc(text: Option<&str>) -> Vec<String> {
 /// An operation's TSDoc: the spec's summary and description, the endpoint and its scopes, how it
 /// is retried, and the errors the API documents (the class each status raises).
 fn op_doc(op: &OperationInfo) -> Vec<String> {
-    let doc = op.doc();
-    let mut lines = Vec::new();
-    if let Some(doc) = doc {
-        if !doc.summary.is_empty() {
-            lines.push(format!("{}.", doc.summary.trim_end_matches('.')));
-        }
-        if !doc.description.is_empty() {
-            lines.push(String::new());
-            lines.extend(text_lines(doc.description));
-        }
-        lines.push(String::new());
-    }
-    lines.push(format!("`{} {}` (`{}`).", op.method, op.full_path(), op.id));
-    if !op.scopes.is_empty() {
-        lines.push(format!("OAuth scopes (any one): {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
-    }
-    if !op.authenticated {
-        lines.push("Sent without credentials.".into());
-    }
-    if op.idempotent {
-        lines.push("Idempotent: retried after 5xx and connection failures.".into());
-    } else {
-        lines.push("Not idempotent: retried only after 429 or when the request certainly never left.".into());
-    }
+    let mut lines: Vec<String> = op.doc_overview().into_iter().map(|l| l.replace("*/", "*\\/")).collect();
     lines.push(String::new());
     lines.push("@param params - the spec's parameters by wire name (see the parameter type for each one's description)".into());
     lines.push("@param options - an `AbortSignal` and per-call overrides".into());
     lines.push("@throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent".into());
-    for (status, text) in doc.map(|d| d.errors).unwrap_or_default() {
-        let first = text.split("\n\n").next().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-        let class = tailnet::error::api_error_class(*status);
-        let what = if first.is_empty() { String::new() } else { format!(": {}", first.trim_end_matches('.')) };
-        lines.push(format!("@throws `{class}` on {status}{what}"));
+    for (status, class, what) in op.documented_errors() {
+        lines.push(format!("@throws `{class}` on {status}: {what}"));
     }
     lines.push("@throws `TransportError` when no HTTP response arrived".into());
     lines

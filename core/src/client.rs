@@ -64,11 +64,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Per-request timeout on native targets (default [`DEFAULT_TIMEOUT`], 30 s). Ignored with
+    /// [`ClientBuilder::http_client`] and in browsers, which apply their own.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
+    /// Retry limits for every call (default [`RetryPolicy::default`]); [`RetryPolicy::none`] never retries.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -86,6 +89,8 @@ impl ClientBuilder {
         self
     }
 
+    /// Largest response body read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB); a larger
+    /// body fails the attempt as a transport error.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
         self
@@ -97,6 +102,8 @@ impl ClientBuilder {
         self
     }
 
+    /// Builds the client. Without [`ClientBuilder::credentials`] or an OAuth method, the config's
+    /// credentials (if any) are used. Fails only if the default reqwest client cannot be created.
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(http) => http,
@@ -135,6 +142,8 @@ impl Client {
         Self::builder(config).build()
     }
 
+    /// A [`ClientBuilder`] for `config`: default timeout, [`RetryPolicy::default`], no rate limit and
+    /// the default response size cap.
     pub fn builder(config: Config) -> ClientBuilder {
         ClientBuilder {
             config,

@@ -3,9 +3,11 @@
 use crate::error::BuildError;
 use crate::secret::Secret;
 
+/// The Tailscale API's origin; the API lives under `<base>/api/v2`.
 pub const DEFAULT_BASE_URL: &str = "https://api.tailscale.com";
 /// The credential's own tailnet; the recommended value.
 pub const DEFAULT_TAILNET: &str = "-";
+/// The library's own `User-Agent` product token, `tailnet/<crate version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("tailnet/", env!("CARGO_PKG_VERSION"));
 
 /// How requests authenticate.
@@ -54,6 +56,7 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The default config: [`DEFAULT_BASE_URL`], [`DEFAULT_TAILNET`], [`DEFAULT_USER_AGENT`] and no credentials.
     pub fn new() -> Self {
         Self::default()
     }
@@ -80,11 +83,14 @@ impl Config {
         Ok(self)
     }
 
+    /// Sets or clears (`None`) the credentials sent with authenticated operations.
     pub fn credentials(mut self, credentials: Option<Credentials>) -> Self {
         self.credentials = credentials;
         self
     }
 
+    /// Replaces the whole `User-Agent` (default [`DEFAULT_USER_AGENT`]); it must be a valid header value
+    /// (visible ASCII). Prefer [`Config::user_agent_suffix`] to keep the library's token.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Result<Self, BuildError> {
         let user_agent = user_agent.into();
         if http::HeaderValue::from_str(&user_agent).is_err() {
@@ -105,18 +111,22 @@ impl Config {
         self.user_agent(user_agent)
     }
 
+    /// The base URL, without a trailing `/`.
     pub fn get_base_url(&self) -> &str {
         &self.base_url
     }
 
+    /// The default tailnet (`-` unless set).
     pub fn get_tailnet(&self) -> &str {
         &self.tailnet
     }
 
+    /// The credentials, if any.
     pub fn get_credentials(&self) -> Option<&Credentials> {
         self.credentials.as_ref()
     }
 
+    /// The full `User-Agent` header value.
     pub fn get_user_agent(&self) -> &str {
         &self.user_agent
     }

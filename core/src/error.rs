@@ -22,7 +22,12 @@ pub enum Error {
     /// The request never got an HTTP response (connection, TLS, timeout). Raised by clients and
     /// bindings, never by the sans-IO core itself.
     #[error("transport error: {message}")]
-    Transport { message: String, timed_out: bool },
+    Transport {
+        /// What failed, secrets masked.
+        message: String,
+        /// The attempt ran out of time (it may still have reached the server).
+        timed_out: bool,
+    },
 }
 
 impl From<ApiError> for Error {
@@ -63,10 +68,12 @@ impl Error {
 pub struct BuildError {
     /// The parameter's wire name (`deviceId`, `If-Match`, `body.tags`), or `operationId`/`baseUrl`.
     pub parameter: String,
+    /// Why it was refused, secrets masked.
     pub reason: String,
 }
 
 impl BuildError {
+    /// An error for `parameter` (its wire name); secrets in `reason` are masked.
     pub fn new(parameter: impl Into<String>, reason: impl Into<String>) -> Self {
         BuildError { parameter: parameter.into(), reason: redact_secrets(&reason.into()) }
     }
@@ -76,6 +83,7 @@ impl BuildError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiError {
+    /// The HTTP status code (any non-success status).
     pub status: u16,
     /// The `message` of a JSON error body (an OAuth error's `error_description`), or a short
     /// description when the body is not JSON.
@@ -193,12 +201,14 @@ impl ApiErrorData {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RetryAfter {
+    /// A delay in seconds from now.
     Seconds(u64),
     /// An HTTP date, as seconds since the Unix epoch.
     AtUnixSeconds(u64),
 }
 
 impl RetryAfter {
+    /// Parses a `Retry-After` header value: delay seconds or an HTTP date; `None` if it is neither.
     pub fn parse(value: &str) -> Option<Self> {
         let value = value.trim();
         if let Ok(seconds) = value.parse::<u64>() {
@@ -222,9 +232,11 @@ impl RetryAfter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("cannot decode the {status} response at `{path}`: {reason} (near: {snippet})")]
 pub struct DecodeError {
+    /// The HTTP status code of the response.
     pub status: u16,
     /// JSON path of the failure (`devices[3].lastSeen`), `.` for the document itself.
     pub path: String,
+    /// What the decoder expected or found, secrets masked.
     pub reason: String,
     /// A short excerpt of the body around the failure, secrets masked.
     pub snippet: String,

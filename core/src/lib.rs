@@ -25,6 +25,7 @@
 //! parameters, which is what the language bindings use.
 
 // Tests may unwrap; the library may not (workspace lints deny it).
+#![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod config;

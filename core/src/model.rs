@@ -21,6 +21,7 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 /// Beyond `Deserialize`, a field type decides what "absent" means for it (`from_wire_optional`):
 /// timestamps treat `""` and Go's zero time as absent, everything treats `null` as absent.
 pub trait WireField: Sized + Serialize + crate::view::JsonView {
+    /// Deserializes a present value of the field.
     fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 
     /// Called for a present, non-null value of an optional field.
@@ -56,12 +57,17 @@ pub struct FieldInfo {
 /// generators map it to their language; a [`TypeRef::Named`] is a model or enum they classify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeRef {
+    /// A string.
     Str,
+    /// An integer of any width.
     Int,
+    /// A floating-point number.
     Float,
+    /// A boolean.
     Bool,
     /// Free-form JSON (`serde_json::Value`, or a type string this reader does not know).
     Any,
+    /// A string that must not be printed ([`crate::Secret`]).
     Secret,
     /// RFC 3339 text.
     Timestamp,
@@ -69,9 +75,11 @@ pub enum TypeRef {
     /// declared under in the bindings: `PolicyFile`, `PolicyValidation`, `PolicySource`,
     /// `PolicyValidationInput`).
     Named(String),
+    /// A JSON array; the element type.
     List(Box<TypeRef>),
     /// A JSON object with free-form string keys; the value type.
     Map(Box<TypeRef>),
+    /// A value that may be absent; the inner type.
     Optional(Box<TypeRef>),
     /// No result (`Empty`).
     Nothing,
@@ -80,6 +88,8 @@ pub enum TypeRef {
 }
 
 impl TypeRef {
+    /// Reads a Rust type string. Path prefixes (`std::collections::`, `crate::models::`, …) and the
+    /// `Json`/`Form`/`Box` wrappers are dropped; an unrecognised type is [`TypeRef::Any`]. Never fails.
     pub fn parse(ty: &str) -> TypeRef {
         fn strip_generic<'a>(ty: &'a str, outer: &str) -> Option<&'a str> {
             ty.strip_prefix(outer)?.trim_start().strip_prefix('<')?.strip_suffix('>').map(str::trim)
@@ -129,6 +139,7 @@ impl TypeRef {
 
 /// Implemented by every struct declared with [`model!`](crate::model!); its fields are [`WireField::FIELDS`].
 pub trait Model: WireField + Default + Clone + fmt::Debug {
+    /// The struct's Rust name (`Device`), as declared.
     const NAME: &'static str;
 }
 

@@ -15,8 +15,11 @@ use crate::response::HttpResponse;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ParamLocation {
+    /// Substituted into the path template (`{deviceId}`), percent-encoded.
     Path,
+    /// Appended to the query string.
     Query,
+    /// Sent as a request header (`If-Match`, `Accept`).
     Header,
 }
 
@@ -27,6 +30,7 @@ pub struct ParamInfo {
     pub wire: &'static str,
     /// Rust / Python name (`device_id`, `if_match`).
     pub name: &'static str,
+    /// Where the parameter is sent.
     pub location: ParamLocation,
     /// Rust type as declared.
     pub ty: &'static str,
@@ -36,6 +40,7 @@ pub struct ParamInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BodyInfo {
+    /// The body's media type (`application/json`).
     pub content_type: &'static str,
     /// Rust type as declared (`Json<SetDeviceTagsRequest>`).
     pub ty: &'static str,
@@ -53,6 +58,7 @@ pub struct OperationInfo {
     pub id: &'static str,
     /// snake_case name (`list_tailnet_devices`).
     pub name: &'static str,
+    /// HTTP method, upper case (`GET`, `POST`).
     pub method: &'static str,
     /// Path template under `/api/v2` (`/tailnet/{tailnet}/devices`).
     pub path: &'static str,
@@ -62,7 +68,9 @@ pub struct OperationInfo {
     pub success: &'static [u16],
     /// Whether the request carries the configured credentials (false for the token endpoints).
     pub authenticated: bool,
+    /// Path, query and header parameters, in declaration order.
     pub params: &'static [ParamInfo],
+    /// The request body, for operations that send one.
     pub body: Option<BodyInfo>,
     /// Rust type of the result as declared (`Json<Device>`, `Empty`).
     pub response: &'static str,
@@ -77,6 +85,7 @@ impl OperationInfo {
         format!("/api/v2{}", self.path)
     }
 
+    /// A parameter by its wire name (`deviceId`) or snake_case name (`device_id`).
     pub fn param(&self, wire_or_name: &str) -> Option<&'static ParamInfo> {
         self.params.iter().find(|p| p.wire == wire_or_name || p.name == wire_or_name)
     }
@@ -97,14 +106,87 @@ impl OperationInfo {
             }
         })
     }
+
+    /// The language-neutral part of every binding's method documentation, as Markdown lines: the
+    /// spec's summary and description, the endpoint, its OAuth scopes and how it is retried.
+    /// Each binding adds its own parameter and error syntax (see [`Self::documented_errors`]).
+    pub fn doc_overview(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(doc) = self.doc() {
+            if !doc.summary.is_empty() {
+                lines.push(format!("{}.", doc.summary.trim_end_matches('.')));
+            }
+            if !doc.description.is_empty() {
+                lines.push(String::new());
+                lines.extend(doc.description.lines().map(|l| l.trim_end().to_owned()));
+            }
+            lines.push(String::new());
+        }
+        lines.push(format!("`{} {}` (`{}`).", self.method, self.full_path(), self.id));
+        if !self.scopes.is_empty() {
+            let scopes: Vec<String> = self.scopes.iter().map(|s| format!("`{s}`")).collect();
+            lines.push(format!("OAuth scopes (any one): {}.", scopes.join(", ")));
+        }
+        if !self.authenticated {
+            lines.push("Sent without credentials.".into());
+        }
+        lines.push(if self.idempotent {
+            "Idempotent: retried after 5xx and connection failures.".into()
+        } else {
+            "Not idempotent: retried only after 429 or when the request certainly never left.".into()
+        });
+        lines
+    }
+
+    /// The error responses the spec documents: status, the error class it raises in every
+    /// binding ([`crate::error::api_error_class`]) and one sentence (the spec's first paragraph,
+    /// or the status's meaning when the spec says nothing), without a final period.
+    pub fn documented_errors(&self) -> Vec<(u16, &'static str, String)> {
+        let errors = self.doc().map(|d| d.errors).unwrap_or_default();
+        errors
+            .iter()
+            .map(|(status, text)| {
+                let first = first_paragraph(text);
+                let what = if first.is_empty() { status_meaning(*status).to_owned() } else { first };
+                (*status, crate::error::api_error_class(*status), what.trim_end_matches('.').to_owned())
+            })
+            .collect()
+    }
+}
+
+/// The first paragraph of Markdown text, on one line.
+pub fn first_paragraph(text: &str) -> String {
+    text.split("\n\n").next().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn status_meaning(status: u16) -> &'static str {
+    match status {
+        400 => "bad request",
+        401 => "missing or invalid credentials",
+        403 => "the credentials lack permission",
+        404 => "not found",
+        409 => "conflict",
+        412 => "the If-Match precondition failed",
+        429 => "too many requests",
+        500 => "internal server error",
+        502 => "bad gateway",
+        503 => "service unavailable",
+        504 => "the request took too long",
+        _ => "error",
+    }
 }
 
 /// An API operation: builds its request from typed parameters and parses its response.
 pub trait Operation {
+    /// The operation's static metadata.
     const INFO: OperationInfo;
+    /// The typed parameters (path, query, header and body), one struct per operation.
     type Params: Serialize + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq;
+    /// The typed result of a success response.
     type Output: Serialize + crate::view::JsonView + Send + Sync + Clone + fmt::Debug + PartialEq + 'static;
 
+    /// Builds the HTTP request for `params` against `config` (base URL, default tailnet,
+    /// credentials); fails with [`Error::Build`] when a parameter is missing or cannot be encoded.
     fn build(config: &Config, params: &Self::Params) -> Result<HttpRequest, Error>;
 
     /// Parses any response: a success status gives the result, anything else an [`Error::Api`].

@@ -15,10 +15,14 @@ use crate::secret::redact_secrets;
 /// An HTTP request ready to send. `Debug` masks the `Authorization` header and secrets in the body.
 #[derive(Clone, PartialEq)]
 pub struct HttpRequest {
+    /// The HTTP method.
     pub method: http::Method,
     /// Absolute URL, path and query already percent-encoded.
     pub url: String,
+    /// Every header to send: `Accept`, `User-Agent`, `Content-Type` (with a body) and, for
+    /// authenticated operations, `Authorization` (marked sensitive).
     pub headers: http::HeaderMap,
+    /// The encoded body; empty when the operation sends none.
     pub body: Vec<u8>,
 }
 
@@ -89,14 +93,17 @@ pub struct Query {
 }
 
 impl Query {
+    /// Appends `key=value` (unencoded; [`Query::encode`] encodes).
     pub fn push(&mut self, key: &str, value: &str) {
         self.pairs.push((key.to_owned(), value.to_owned()));
     }
 
+    /// Whether no pair has been pushed.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
 
+    /// The pairs as `k=v&k=v`, each key and value percent-encoded, in push order (no leading `?`).
     pub fn encode(&self) -> String {
         let mut out = String::new();
         for (i, (key, value)) in self.pairs.iter().enumerate() {
@@ -113,6 +120,7 @@ impl Query {
 
 /// A parameter that appears in the query string.
 pub trait QueryValue {
+    /// Appends the value under `name`; `None` appends nothing, a list repeats the key.
     fn append_to(&self, name: &'static str, query: &mut Query) -> Result<(), BuildError>;
 }
 
@@ -165,11 +173,14 @@ pub struct DeviceFilters(pub BTreeMap<String, FilterValues>);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FilterValues {
+    /// A single value.
     One(String),
+    /// Several values, any of which matches; the key is repeated.
     Many(Vec<String>),
 }
 
 impl DeviceFilters {
+    /// No filters.
     pub fn new() -> Self {
         Self::default()
     }
@@ -212,6 +223,7 @@ impl QueryValue for DeviceFilters {
 
 /// A path parameter. `Option<String>` is used for `tailnet`, which defaults to the config's.
 pub trait PathValue {
+    /// The raw (unencoded) segment text; `None` or empty fails the build as missing.
     fn path_value<'a>(&'a self, config: &'a Config) -> Option<&'a str>;
 }
 
@@ -230,13 +242,16 @@ impl PathValue for Option<String> {
 crate::string_enum! {
     /// Which representation of the policy file to ask for.
     pub enum PolicyFormat {
+        /// HuJSON text with comments kept (`application/hujson`); the API's default.
         Hujson = "hujson",
+        /// Plain JSON, comments dropped (`application/json`).
         Json = "json",
     }
 }
 
 /// A parameter sent as a request header.
 pub trait HeaderParam {
+    /// Sets header `name` when a value is given; fails when it is not a valid header value.
     fn apply(&self, name: &'static str, headers: &mut http::HeaderMap) -> Result<(), BuildError>;
 }
 
@@ -292,6 +307,7 @@ impl HeaderParam for Option<PolicyFormat> {
 pub trait RequestBody {
     /// The body as the caller gives it.
     type Value: Serialize + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq;
+    /// The default `Content-Type` of the encoded body.
     const CONTENT_TYPE: &'static str;
     /// Known top-level field names, so keyword parameters can be gathered into the body.
     /// Empty when the body is not an object with fixed fields (arrays, free-form maps).
@@ -319,10 +335,12 @@ impl<T: WireField + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq>
 /// The policy file as text (HuJSON or JSON), sent verbatim.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicySource {
+    /// The policy text, sent as is.
     pub policy: String,
 }
 
 impl PolicySource {
+    /// A policy body from its text.
     pub fn new(policy: impl Into<String>) -> Self {
         PolicySource { policy: policy.into() }
     }
@@ -426,16 +444,21 @@ pub struct RequestParts<'a> {
     config: &'a Config,
     template: &'static str,
     segments: Vec<(&'static str, String)>,
+    /// The query string gathered so far.
     pub query: Query,
+    /// Headers set by header parameters so far.
     pub headers: http::HeaderMap,
+    /// The content type and encoded bytes, when the operation sends a body.
     pub body: Option<(&'static str, Vec<u8>)>,
 }
 
 impl<'a> RequestParts<'a> {
+    /// Starts a request for the path `template` (under `/api/v2`, with `{name}` placeholders).
     pub fn new(config: &'a Config, template: &'static str) -> Self {
         RequestParts { config, template, segments: Vec::new(), query: Query::default(), headers: http::HeaderMap::new(), body: None }
     }
 
+    /// Sets placeholder `{name}`: encoded as exactly one segment; empty, `.` and `..` are refused.
     pub fn path_param(&mut self, name: &'static str, value: &impl PathValue) -> Result<(), BuildError> {
         let raw = value.path_value(self.config).unwrap_or_default();
         let encoded = encode_path_segment(name, raw)?;

@@ -15,12 +15,16 @@ use crate::view::{JsonView, ObjectView, View};
 /// An HTTP response as received. Header names are matched case-insensitively.
 #[derive(Clone, PartialEq)]
 pub struct HttpResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers.
     pub headers: http::HeaderMap,
+    /// The body bytes, as received.
     pub body: Vec<u8>,
 }
 
 impl HttpResponse {
+    /// A response with `status`, no headers and `body`.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers: http::HeaderMap::new(), body: body.into() }
     }
@@ -33,6 +37,7 @@ impl HttpResponse {
         self
     }
 
+    /// The first value of header `name`; `None` when absent or not visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -65,7 +70,9 @@ impl fmt::Debug for HttpResponse {
 
 /// How an operation's success body becomes its result.
 pub trait ResponseBody {
+    /// The typed result of a success response.
     type Output: Serialize + JsonView + Send + Sync + Clone + fmt::Debug + PartialEq + 'static;
+    /// Decodes a success response into [`ResponseBody::Output`].
     fn parse(response: &HttpResponse) -> Result<Self::Output, Error>;
 }
 
@@ -307,6 +314,7 @@ fn policy_details(response: &HttpResponse, mut object: serde_json::Map<String, s
 pub struct PolicyValidation {
     /// True when the policy is valid and every test passed (warnings allowed).
     pub valid: bool,
+    /// The server's message, when not empty: a policy error, or a summary such as `test(s) failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Per-user test results with `errors` and/or `warnings`.
@@ -337,6 +345,7 @@ impl ObjectView for PolicyValidation {
     }
 }
 
+/// The `acl/validate` response: parsed into [`PolicyValidation`], an empty body meaning valid.
 pub struct ValidationResponse;
 
 impl ResponseBody for ValidationResponse {

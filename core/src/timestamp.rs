@@ -13,10 +13,12 @@ use crate::model::WireField;
 pub struct Timestamp(String);
 
 impl Timestamp {
+    /// Wraps `text` as is; it is not validated (see [`Timestamp::unix_seconds`]).
     pub fn new(text: impl Into<String>) -> Self {
         Timestamp(text.into())
     }
 
+    /// The text exactly as received.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -19,26 +19,37 @@ use serde_json::{Map, Value};
 /// One node of a JSON document.
 #[derive(Clone, Copy)]
 pub enum View<'a> {
+    /// `null`; also how `None` is seen.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer from a signed type, or one that fits `i64`.
     Int(i64),
+    /// An integer from an unsigned type, or one above `i64::MAX`.
     UInt(u64),
     /// Always finite (non-finite numbers are `Null`, as `serde_json` writes them).
     Float(f64),
+    /// A string.
     Str(&'a str),
+    /// An array, read through [`ArrayView`].
     Array(&'a dyn ArrayView),
+    /// An object, read through [`ObjectView`].
     Object(&'a dyn ObjectView),
 }
 
 /// A value that can be seen as JSON.
 pub trait JsonView {
+    /// This value as a JSON node.
     fn view(&self) -> View<'_>;
 }
 
 /// A JSON array.
 pub trait ArrayView {
+    /// Number of elements.
     fn len(&self) -> usize;
+    /// The element at `index`, or `None` past the end.
     fn get(&self, index: usize) -> Option<&dyn JsonView>;
+    /// Whether there are no elements.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -46,11 +57,15 @@ pub trait ArrayView {
 
 /// A JSON object. `entries` lists the members in the order they are serialized.
 pub trait ObjectView {
+    /// The member named `key` as serialized, or `None` when there is none.
     fn get(&self, key: &str) -> Option<&dyn JsonView>;
+    /// Every member as (name, value), in serialization order.
     fn entries(&self) -> Vec<(&str, &dyn JsonView)>;
+    /// Number of members.
     fn len(&self) -> usize {
         self.entries().len()
     }
+    /// Whether there are no members.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -19,18 +19,35 @@ pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
 /// Why a delivery was rejected. None of the variants carries the secret or the expected MAC.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookError {
+    /// No signature header, or an empty one.
     #[error("the {SIGNATURE_HEADER} header is missing or empty")]
     MissingSignature,
+    /// The header is not `t=<unix seconds>,v1=<64 hex digits>`; what is wrong with it.
     #[error("the {SIGNATURE_HEADER} header is malformed: {0}")]
     MalformedSignature(String),
+    /// The timestamp is older than the tolerance allows (possibly a replayed delivery).
     #[error("the delivery is {age_seconds} s old, beyond the {tolerance_seconds} s tolerance (a replay?)")]
-    Stale { age_seconds: u64, tolerance_seconds: u64 },
+    Stale {
+        /// How far the signature's timestamp lies behind `now`, in seconds.
+        age_seconds: u64,
+        /// The tolerance that was exceeded, in seconds.
+        tolerance_seconds: u64,
+    },
+    /// The timestamp is further ahead of `now` than the tolerance allows.
     #[error("the delivery is timestamped {ahead_seconds} s in the future, beyond the {tolerance_seconds} s tolerance")]
-    FromTheFuture { ahead_seconds: u64, tolerance_seconds: u64 },
+    FromTheFuture {
+        /// How far the signature's timestamp lies ahead of `now`, in seconds.
+        ahead_seconds: u64,
+        /// The tolerance that was exceeded, in seconds.
+        tolerance_seconds: u64,
+    },
+    /// No `v1` signature matches the body under the secret (wrong secret, or an altered body).
     #[error("no signature in the header matches the body and secret")]
     SignatureMismatch,
+    /// The secret given to verify or sign with is empty.
     #[error("the webhook secret is empty")]
     EmptySecret,
+    /// The verified body is not a JSON array of events; the parser's message.
     #[error("the body is not a JSON array of events: {0}")]
     InvalidBody(String),
 }
@@ -76,7 +93,9 @@ impl WebhookError {
 /// The parsed header: the timestamp and every `v1` signature (several during secret rotation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureHeader {
+    /// `t`: when the delivery was signed, in Unix seconds.
     pub timestamp: u64,
+    /// Every `v1` HMAC-SHA256 value, decoded from hex; at least one.
     pub signatures: Vec<[u8; 32]>,
 }
 
@@ -187,11 +206,17 @@ model! {
     /// One event of a delivery. `type` is one of the spec's webhook subscriptions, or
     /// `Unknown(…)` for a new one; anything else the event carries is kept in `extra`.
     pub struct WebhookEvent {
+        /// When the event happened.
         "timestamp" => timestamp: Option<Timestamp>,
+        /// The event format's version.
         "version" => version: Option<i64>,
+        /// The event type (`nodeCreated`, `policyUpdate`, …); `Unknown` for a type this library does not know.
         "type" => r#type: Option<WebhookEventType>,
+        /// The tailnet the event happened in.
         "tailnet" => tailnet: Option<String>,
+        /// A human-readable summary (`Node host created`).
         "message" => message: Option<String>,
+        /// Details of the event.
         "data" => data: Option<WebhookEventData>,
     }
 }
@@ -199,17 +224,29 @@ model! {
 model! {
     /// The event's details; which fields are present depends on the event type.
     pub struct WebhookEventData {
+        /// The device's node ID (device events).
         "nodeID" => node_id: Option<String>,
+        /// The device's name (device events).
         "deviceName" => device_name: Option<String>,
+        /// The user or tags that manage the device.
         "managedBy" => managed_by: Option<String>,
+        /// The user the event is about (user events).
         "user" => user: Option<String>,
+        /// Who caused the event.
         "actor" => actor: Option<String>,
+        /// A link to the affected item in the admin console.
         "url" => url: Option<String>,
+        /// When the device's node key expires (key-expiry events).
         "expiration" => expiration: Option<Timestamp>,
+        /// The user's roles before a role change.
         "oldRoles" => old_roles: Option<Vec<String>>,
+        /// The user's roles after a role change.
         "newRoles" => new_roles: Option<Vec<String>>,
+        /// The policy file before a policy update.
         "oldPolicy" => old_policy: Option<String>,
+        /// The policy file after a policy update.
         "newPolicy" => new_policy: Option<String>,
+        /// The subnet routes concerned (IP-forwarding events).
         "routes" => routes: Option<Vec<String>>,
     }
 }

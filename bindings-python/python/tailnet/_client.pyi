@@ -122,7 +122,9 @@ class Client(_Base):
 
         Lists the devices in a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes (any one): `devices:core:read`.
+        `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+        OAuth scopes (any one): `devices:core:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -149,7 +151,9 @@ class Client(_Base):
 
         Attributes must be in the `custom:` namespace.
 
-        `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+        `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -169,7 +173,9 @@ class Client(_Base):
 
         Retrieve the details for the specified device.
 
-        `GET /api/v2/device/{deviceId}` (`getDevice`). OAuth scopes (any one): `devices:core:read`.
+        `GET /api/v2/device/{deviceId}` (`getDevice`).
+        OAuth scopes (any one): `devices:core:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -193,7 +199,9 @@ class Client(_Base):
         The device must belong to the requesting user's tailnet.
         Deleting devices shared with the tailnet is not supported.
 
-        `DELETE /api/v2/device/{deviceId}` (`deleteDevice`). OAuth scopes (any one): `devices:core`.
+        `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -213,7 +221,9 @@ class Client(_Base):
         This will require the device to re-authenticate in order to connect to the tailnet.
         The device must belong to the requesting user's tailnet.
 
-        `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -237,7 +247,9 @@ class Client(_Base):
 
         Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
 
-        `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`). OAuth scopes (any one): `devices:routes:read`.
+        `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+        OAuth scopes (any one): `devices:routes:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -264,7 +276,9 @@ class Client(_Base):
 
         Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
 
-        `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`). OAuth scopes (any one): `devices:routes`.
+        `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+        OAuth scopes (any one): `devices:routes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -287,7 +301,9 @@ class Client(_Base):
         This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
         according to the authorized field in the payload.
 
-        `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -309,7 +325,9 @@ class Client(_Base):
 
         Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
 
-        `POST /api/v2/device/{deviceId}/name` (`setDeviceName`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -336,7 +354,9 @@ class Client(_Base):
         Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
         Learn more about [tags](https://tailscale.com/kb/1068/).
 
-        `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -356,7 +376,9 @@ class Client(_Base):
         When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
         If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
 
-        `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -381,7 +403,9 @@ class Client(_Base):
         You will need to reconnect to this machine using the new IP address.
         You may also need to flush your DNS cache.
 
-        `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -401,7 +425,9 @@ class Client(_Base):
         Retrieve all posture attributes for the specified device.
         This returns a JSON object of all the key-value pairs of posture attributes for the device.
 
-        `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes:read`.
+        `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -423,7 +449,9 @@ class Client(_Base):
         User-managed attributes must be in the custom namespace,
         which is indicated by prefixing the attribute key with `custom:`.
 
-        `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+        `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -451,7 +479,9 @@ class Client(_Base):
         This is only applicable to user-managed posture attributes in the custom namespace,
         which is indicated by prefixing the attribute key with `custom:`.
 
-        `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+        `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -470,7 +500,9 @@ class Client(_Base):
 
         List all share invites for a device.
 
-        `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`). OAuth scopes (any one): `device_invites:read`.
+        `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+        OAuth scopes (any one): `device_invites:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -492,7 +524,8 @@ class Client(_Base):
 
         Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
 
-        `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -513,7 +546,8 @@ class Client(_Base):
 
         List all open (not yet accepted) user invites to the tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`). OAuth scopes (any one): none (unauthenticated).
+        `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -534,7 +568,8 @@ class Client(_Base):
 
         > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
 
-        `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             body: The whole request body (instead of its fields as keywords).
@@ -554,7 +589,8 @@ class Client(_Base):
 
         Retrieve a specific user invite.
 
-        `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`). OAuth scopes (any one): none (unauthenticated).
+        `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_invite_id: ID of the user invite. (path parameter `userInviteId`)
@@ -575,7 +611,8 @@ class Client(_Base):
 
         > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
 
-        `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`). OAuth scopes (any one): none (unauthenticated).
+        `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_invite_id: ID of the user invite. (path parameter `userInviteId`)
@@ -597,7 +634,8 @@ class Client(_Base):
 
         > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
 
-        `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             user_invite_id: ID of the user invite. (path parameter `userInviteId`)
@@ -613,7 +651,9 @@ class Client(_Base):
 
         Retrieve a specific device invite.
 
-        `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`). OAuth scopes (any one): `device_invites:read`.
+        `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+        OAuth scopes (any one): `device_invites:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
@@ -632,7 +672,9 @@ class Client(_Base):
 
         Delete a specific device invite.
 
-        `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`). OAuth scopes (any one): `device_invites`.
+        `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+        OAuth scopes (any one): `device_invites`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
@@ -654,7 +696,8 @@ class Client(_Base):
 
         Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
 
-        `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
@@ -672,7 +715,8 @@ class Client(_Base):
 
         Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
 
-        `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             invite: The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL. (body field `invite`)
@@ -692,7 +736,9 @@ class Client(_Base):
 
         List all configuration audit logs for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`). OAuth scopes (any one): `logs:configuration:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+        OAuth scopes (any one): `logs:configuration:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
@@ -717,7 +763,9 @@ class Client(_Base):
 
         List all network flow logs for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`). OAuth scopes (any one): `logs:network:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+        OAuth scopes (any one): `logs:network:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
@@ -740,7 +788,9 @@ class Client(_Base):
 
         Retrieve the log streaming status for the provided log type.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`). OAuth scopes (any one): `log_streaming:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+        OAuth scopes (any one): `log_streaming:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -760,7 +810,9 @@ class Client(_Base):
 
         Retrieve the log streaming configuration for the provided log type.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+        OAuth scopes (any one): `log_streaming:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -779,7 +831,9 @@ class Client(_Base):
 
         Set the log streaming configuration for the provided log type.
 
-        `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming`.
+        `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+        OAuth scopes (any one): `log_streaming`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -816,7 +870,9 @@ class Client(_Base):
 
         Delete the log streaming configuration for the provided log type.
 
-        `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`). OAuth scopes (any one): `log_streaming`.
+        `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+        OAuth scopes (any one): `log_streaming`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -834,7 +890,9 @@ class Client(_Base):
         Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
         creating a new one for this tailnet when necessary.
 
-        `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+        OAuth scopes (any one): `log_streaming`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -856,7 +914,9 @@ class Client(_Base):
         Validate that Tailscale can assume your IAM role with (and only with)
         this external ID.
 
-        `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+        OAuth scopes (any one): `log_streaming`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: The AWS external ID to validate. (path parameter `id`)
@@ -876,7 +936,9 @@ class Client(_Base):
 
         Lists the global DNS nameservers for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -898,7 +960,9 @@ class Client(_Base):
         Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
         If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
 
-        `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -919,7 +983,9 @@ class Client(_Base):
 
         Retrieves the DNS preferences that are currently set for the given tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -946,7 +1012,9 @@ class Client(_Base):
         Note that removing all nameservers will turn off MagicDNS.
         To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
 
-        `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -967,7 +1035,9 @@ class Client(_Base):
 
         Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -986,7 +1056,9 @@ class Client(_Base):
 
         Replaces the list of search paths for the given tailnet.
 
-        `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1007,7 +1079,9 @@ class Client(_Base):
 
         Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1028,7 +1102,9 @@ class Client(_Base):
         Only domains specified in the request map will be modified.
         Setting the value of a mapping to `null` clears the nameservers for that domain.
 
-        `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`). OAuth scopes (any one): `dns`.
+        `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             body: The whole request body (instead of its fields as keywords).
@@ -1050,7 +1126,9 @@ class Client(_Base):
         Setting the value of a mapping to `null` clears the nameservers for that domain.
         Sending an empty object clears nameservers for all domains.
 
-        `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`). OAuth scopes (any one): `dns`.
+        `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             body: The whole request body (instead of its fields as keywords).
@@ -1070,7 +1148,9 @@ class Client(_Base):
 
         Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1095,7 +1175,9 @@ class Client(_Base):
         - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
         - `preferences.magicDNS` enables MagicDNS. Defaults to false.
 
-        `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1124,7 +1206,9 @@ class Client(_Base):
         - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
         - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+        OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1152,7 +1236,9 @@ class Client(_Base):
         The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
         The full key can no longer be retrieved after the initial response.
 
-        `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`). OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+        `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+        OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1182,7 +1268,9 @@ class Client(_Base):
 
         Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
 
-        `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+        OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
@@ -1202,7 +1290,9 @@ class Client(_Base):
 
         Deletes a specific api access token or auth key.
 
-        `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`). OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+        `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+        OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
@@ -1220,7 +1310,9 @@ class Client(_Base):
 
         Set the configuration for an existing OAuth client or federated identity.
 
-        `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`). OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+        `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+        OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
@@ -1255,7 +1347,9 @@ class Client(_Base):
 
         Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
 
-        `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+        `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+        OAuth scopes (any one): `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1284,7 +1378,9 @@ class Client(_Base):
 
         Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
 
-        `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`). OAuth scopes (any one): `policy_file`.
+        `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+        OAuth scopes (any one): `policy_file`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             policy: The body field `policy`.
@@ -1311,7 +1407,9 @@ class Client(_Base):
         returns the tailnet policy rules that apply to that resource,
         without saving the policy file to the server.
 
-        `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`). OAuth scopes (any one): `policy_file:read`.
+        `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+        OAuth scopes (any one): `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             type: Specify for which type of resource (user or IP port) matching rules are to be fetched. Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes). (query parameter `type`)
@@ -1345,7 +1443,9 @@ class Client(_Base):
 
         In either case, this method does not modify the tailnet policy file in any way.
 
-        `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+        `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+        OAuth scopes (any one): `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1368,7 +1468,9 @@ class Client(_Base):
 
         List all of the posture integrations for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`). OAuth scopes (any one): `feature_settings:read`.
+        `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+        OAuth scopes (any one): `feature_settings:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1390,7 +1492,9 @@ class Client(_Base):
 
         Currently, only one integration for each provider is supported.
 
-        `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`). OAuth scopes (any one): `feature_settings`.
+        `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+        OAuth scopes (any one): `feature_settings`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1418,7 +1522,9 @@ class Client(_Base):
 
         Gets the posture integration identified by `{id}`.
 
-        `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`). OAuth scopes (any one): `feature_settings:read`.
+        `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+        OAuth scopes (any one): `feature_settings:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: Unique identifier for a posture integration. (path parameter `id`)
@@ -1436,7 +1542,9 @@ class Client(_Base):
 
         Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
 
-        `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+        `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+        OAuth scopes (any one): `feature_settings`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: Unique identifier for a posture integration. (path parameter `id`)
@@ -1463,7 +1571,9 @@ class Client(_Base):
 
         Delete a specific posture integration.
 
-        `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+        `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+        OAuth scopes (any one): `feature_settings`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: Unique identifier for a posture integration. (path parameter `id`)
@@ -1479,7 +1589,9 @@ class Client(_Base):
 
         List all users of a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`). OAuth scopes (any one): `users:read`.
+        `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+        OAuth scopes (any one): `users:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1502,7 +1614,9 @@ class Client(_Base):
 
         Retrieve details about the specified user.
 
-        `GET /api/v2/users/{userId}` (`getUser`). OAuth scopes (any one): `users:read`.
+        `GET /api/v2/users/{userId}` (`getUser`).
+        OAuth scopes (any one): `users:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -1527,7 +1641,9 @@ class Client(_Base):
 
         > ⓘ User-based access tokens cannot update their own user's role.
 
-        `POST /api/v2/users/{userId}/role` (`updateUserRole`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -1554,7 +1670,9 @@ class Client(_Base):
 
         > ⓘ User-based access tokens cannot approve their own user.
 
-        `POST /api/v2/users/{userId}/approve` (`approveUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/approve` (`approveUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -1574,7 +1692,9 @@ class Client(_Base):
 
         > ⓘ User-based access tokens cannot suspend their own user.
 
-        `POST /api/v2/users/{userId}/suspend` (`suspendUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -1594,7 +1714,9 @@ class Client(_Base):
 
         > ⓘ User-based access tokens cannot restore their own user.
 
-        `POST /api/v2/users/{userId}/restore` (`restoreUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -1614,7 +1736,9 @@ class Client(_Base):
 
         > ⓘ User-based access tokens cannot delete their own user.
 
-        `POST /api/v2/users/{userId}/delete` (`deleteUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -1632,7 +1756,9 @@ class Client(_Base):
 
         Retrieve the tailnet's current contacts.
 
-        `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`). OAuth scopes (any one): `account_settings:read`.
+        `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+        OAuth scopes (any one): `account_settings:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1652,7 +1778,9 @@ class Client(_Base):
 
         Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
 
-        `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`). OAuth scopes (any one): `account_settings`.
+        `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+        OAuth scopes (any one): `account_settings`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             contact_type: Type of contact. (path parameter `contactType`)
@@ -1672,7 +1800,9 @@ class Client(_Base):
 
         Resends the verification email for this contact, if and only if verification is still pending.
 
-        `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`). OAuth scopes (any one): `account_settings`.
+        `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+        OAuth scopes (any one): `account_settings`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             contact_type: Type of contact. (path parameter `contactType`)
@@ -1691,7 +1821,9 @@ class Client(_Base):
 
         List all webhooks for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`). OAuth scopes (any one): `webhooks:read`.
+        `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+        OAuth scopes (any one): `webhooks:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1712,7 +1844,9 @@ class Client(_Base):
 
         Create a webhook within a tailnet.
 
-        `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`). OAuth scopes (any one): `webhooks`.
+        `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1737,7 +1871,9 @@ class Client(_Base):
 
         Retrieve a specific webhook.
 
-        `GET /api/v2/webhooks/{endpointId}` (`getWebhook`). OAuth scopes (any one): `webhooks:read`.
+        `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+        OAuth scopes (any one): `webhooks:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -1758,7 +1894,9 @@ class Client(_Base):
 
         Update a specific webhook.
 
-        `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`). OAuth scopes (any one): `webhooks`.
+        `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -1781,7 +1919,9 @@ class Client(_Base):
 
         Delete a specific webhook.
 
-        `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`). OAuth scopes (any one): `webhooks`.
+        `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -1802,7 +1942,9 @@ class Client(_Base):
 
         If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
 
-        `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`). OAuth scopes (any one): `webhooks`.
+        `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -1823,7 +1965,9 @@ class Client(_Base):
         This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
         Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
 
-        `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`). OAuth scopes (any one): `webhooks`.
+        `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+        OAuth scopes (any one): `webhooks`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -1844,7 +1988,9 @@ class Client(_Base):
 
         Retrieve the settings for a specific tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`). OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+        `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+        OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1864,7 +2010,9 @@ class Client(_Base):
 
         Update the settings for a specific tailnet.
 
-        `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`). OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+        `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+        OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1897,7 +2045,9 @@ class Client(_Base):
         List all Services configured for the tailnet. This includes all Services in the "advertised"
         tab of the Services page in the Tailscale admin console.
 
-        `GET /api/v2/tailnet/{tailnet}/services` (`listServices`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -1918,7 +2068,9 @@ class Client(_Base):
 
         Retrieve the details for the specified Service.
 
-        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -1945,7 +2097,9 @@ class Client(_Base):
         Service, the path parameter is the current name of the Service, and the name in the request
         body can be used to rename the Service.
 
-        `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`). OAuth scopes (any one): `services`.
+        `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -1974,7 +2128,9 @@ class Client(_Base):
 
         Delete the specified Service from the tailnet.
 
-        `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`). OAuth scopes (any one): `services`.
+        `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -1994,7 +2150,9 @@ class Client(_Base):
 
         List all devices that are hosting the specified Service.
 
-        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`). OAuth scopes (any one): `services`.
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -2017,7 +2175,9 @@ class Client(_Base):
 
         Retrieve the approval status of the specified Service on a specific device.
 
-        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`). OAuth scopes (any one): `services`.
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -2041,7 +2201,9 @@ class Client(_Base):
 
         Update the approval status of the specified Service on a specific device.
 
-        `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`). OAuth scopes (any one): `services`.
+        `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -2067,7 +2229,9 @@ class Client(_Base):
 
         List all OAuth apps for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes (any one): `oauth_apps:read`.
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+        OAuth scopes (any one): `oauth_apps:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -2090,7 +2254,9 @@ class Client(_Base):
 
         The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
 
-        `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+        `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+        OAuth scopes (any one): `oauth_apps`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -2117,7 +2283,9 @@ class Client(_Base):
 
         Retrieve a specific OAuth app.
 
-        `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes (any one): `oauth_apps:read`.
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+        OAuth scopes (any one): `oauth_apps:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             app_id: The ID of the OAuth app. (path parameter `appId`)
@@ -2141,7 +2309,9 @@ class Client(_Base):
 
         The client secret is not regenerated and is not returned in this response.
 
-        `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+        `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+        OAuth scopes (any one): `oauth_apps`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             app_id: The ID of the OAuth app. (path parameter `appId`)
@@ -2169,7 +2339,9 @@ class Client(_Base):
 
         Delete a specific OAuth app.
 
-        `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+        `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+        OAuth scopes (any one): `oauth_apps`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             app_id: The ID of the OAuth app. (path parameter `appId`)
@@ -2188,7 +2360,9 @@ class Client(_Base):
 
         OAuth 2.0 client-credentials grant; not in the official spec.
 
-        `POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/oauth/token` (`createOAuthToken`).
+        Sent without credentials.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             client_id: The OAuth client's ID. (body field `client_id`)
@@ -2208,7 +2382,9 @@ class Client(_Base):
 
         Workload identity federation; not in the official spec.
 
-        `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+        Sent without credentials.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             client_id: The federated identity's client ID. (body field `client_id`)
@@ -2227,7 +2403,9 @@ class Client(_Base):
 
         Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -2248,7 +2426,9 @@ class Client(_Base):
 
         Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -2271,7 +2451,9 @@ class Client(_Base):
 
         Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`). OAuth scopes (any one): `services`.
+        `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -2300,7 +2482,9 @@ class Client(_Base):
 
         Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`). OAuth scopes (any one): `services`.
+        `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -2377,7 +2561,9 @@ class AsyncClient(_Base):
 
         Lists the devices in a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`). OAuth scopes (any one): `devices:core:read`.
+        `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+        OAuth scopes (any one): `devices:core:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -2404,7 +2590,9 @@ class AsyncClient(_Base):
 
         Attributes must be in the `custom:` namespace.
 
-        `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+        `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -2424,7 +2612,9 @@ class AsyncClient(_Base):
 
         Retrieve the details for the specified device.
 
-        `GET /api/v2/device/{deviceId}` (`getDevice`). OAuth scopes (any one): `devices:core:read`.
+        `GET /api/v2/device/{deviceId}` (`getDevice`).
+        OAuth scopes (any one): `devices:core:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2448,7 +2638,9 @@ class AsyncClient(_Base):
         The device must belong to the requesting user's tailnet.
         Deleting devices shared with the tailnet is not supported.
 
-        `DELETE /api/v2/device/{deviceId}` (`deleteDevice`). OAuth scopes (any one): `devices:core`.
+        `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2468,7 +2660,9 @@ class AsyncClient(_Base):
         This will require the device to re-authenticate in order to connect to the tailnet.
         The device must belong to the requesting user's tailnet.
 
-        `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2492,7 +2686,9 @@ class AsyncClient(_Base):
 
         Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
 
-        `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`). OAuth scopes (any one): `devices:routes:read`.
+        `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+        OAuth scopes (any one): `devices:routes:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2519,7 +2715,9 @@ class AsyncClient(_Base):
 
         Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
 
-        `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`). OAuth scopes (any one): `devices:routes`.
+        `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+        OAuth scopes (any one): `devices:routes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2542,7 +2740,9 @@ class AsyncClient(_Base):
         This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
         according to the authorized field in the payload.
 
-        `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2564,7 +2764,9 @@ class AsyncClient(_Base):
 
         Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
 
-        `POST /api/v2/device/{deviceId}/name` (`setDeviceName`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2591,7 +2793,9 @@ class AsyncClient(_Base):
         Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
         Learn more about [tags](https://tailscale.com/kb/1068/).
 
-        `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2611,7 +2815,9 @@ class AsyncClient(_Base):
         When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
         If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
 
-        `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2636,7 +2842,9 @@ class AsyncClient(_Base):
         You will need to reconnect to this machine using the new IP address.
         You may also need to flush your DNS cache.
 
-        `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`). OAuth scopes (any one): `devices:core`.
+        `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+        OAuth scopes (any one): `devices:core`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2656,7 +2864,9 @@ class AsyncClient(_Base):
         Retrieve all posture attributes for the specified device.
         This returns a JSON object of all the key-value pairs of posture attributes for the device.
 
-        `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes:read`.
+        `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2678,7 +2888,9 @@ class AsyncClient(_Base):
         User-managed attributes must be in the custom namespace,
         which is indicated by prefixing the attribute key with `custom:`.
 
-        `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+        `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2706,7 +2918,9 @@ class AsyncClient(_Base):
         This is only applicable to user-managed posture attributes in the custom namespace,
         which is indicated by prefixing the attribute key with `custom:`.
 
-        `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`). OAuth scopes (any one): `devices:posture_attributes`.
+        `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+        OAuth scopes (any one): `devices:posture_attributes`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2725,7 +2939,9 @@ class AsyncClient(_Base):
 
         List all share invites for a device.
 
-        `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`). OAuth scopes (any one): `device_invites:read`.
+        `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+        OAuth scopes (any one): `device_invites:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2747,7 +2963,8 @@ class AsyncClient(_Base):
 
         Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
 
-        `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             device_id: ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used. (path parameter `deviceId`)
@@ -2768,7 +2985,8 @@ class AsyncClient(_Base):
 
         List all open (not yet accepted) user invites to the tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`). OAuth scopes (any one): none (unauthenticated).
+        `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -2789,7 +3007,8 @@ class AsyncClient(_Base):
 
         > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
 
-        `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             body: The whole request body (instead of its fields as keywords).
@@ -2809,7 +3028,8 @@ class AsyncClient(_Base):
 
         Retrieve a specific user invite.
 
-        `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`). OAuth scopes (any one): none (unauthenticated).
+        `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_invite_id: ID of the user invite. (path parameter `userInviteId`)
@@ -2830,7 +3050,8 @@ class AsyncClient(_Base):
 
         > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
 
-        `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`). OAuth scopes (any one): none (unauthenticated).
+        `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_invite_id: ID of the user invite. (path parameter `userInviteId`)
@@ -2852,7 +3073,8 @@ class AsyncClient(_Base):
 
         > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
 
-        `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             user_invite_id: ID of the user invite. (path parameter `userInviteId`)
@@ -2868,7 +3090,9 @@ class AsyncClient(_Base):
 
         Retrieve a specific device invite.
 
-        `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`). OAuth scopes (any one): `device_invites:read`.
+        `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+        OAuth scopes (any one): `device_invites:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
@@ -2887,7 +3111,9 @@ class AsyncClient(_Base):
 
         Delete a specific device invite.
 
-        `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`). OAuth scopes (any one): `device_invites`.
+        `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+        OAuth scopes (any one): `device_invites`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
@@ -2909,7 +3135,8 @@ class AsyncClient(_Base):
 
         Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
 
-        `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             device_invite_id: ID of the device invite. (path parameter `deviceInviteId`)
@@ -2927,7 +3154,8 @@ class AsyncClient(_Base):
 
         Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
 
-        `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             invite: The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL. (body field `invite`)
@@ -2947,7 +3175,9 @@ class AsyncClient(_Base):
 
         List all configuration audit logs for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`). OAuth scopes (any one): `logs:configuration:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+        OAuth scopes (any one): `logs:configuration:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
@@ -2972,7 +3202,9 @@ class AsyncClient(_Base):
 
         List all network flow logs for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`). OAuth scopes (any one): `logs:network:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+        OAuth scopes (any one): `logs:network:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             start: The start of the time window for which to retrieve logs, in RFC 3339 format. (query parameter `start`)
@@ -2995,7 +3227,9 @@ class AsyncClient(_Base):
 
         Retrieve the log streaming status for the provided log type.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`). OAuth scopes (any one): `log_streaming:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+        OAuth scopes (any one): `log_streaming:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -3015,7 +3249,9 @@ class AsyncClient(_Base):
 
         Retrieve the log streaming configuration for the provided log type.
 
-        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming:read`.
+        `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+        OAuth scopes (any one): `log_streaming:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -3034,7 +3270,9 @@ class AsyncClient(_Base):
 
         Set the log streaming configuration for the provided log type.
 
-        `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`). OAuth scopes (any one): `log_streaming`.
+        `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+        OAuth scopes (any one): `log_streaming`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -3071,7 +3309,9 @@ class AsyncClient(_Base):
 
         Delete the log streaming configuration for the provided log type.
 
-        `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`). OAuth scopes (any one): `log_streaming`.
+        `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+        OAuth scopes (any one): `log_streaming`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             log_type: The type of log. (path parameter `logType`)
@@ -3089,7 +3329,9 @@ class AsyncClient(_Base):
         Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
         creating a new one for this tailnet when necessary.
 
-        `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+        OAuth scopes (any one): `log_streaming`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3111,7 +3353,9 @@ class AsyncClient(_Base):
         Validate that Tailscale can assume your IAM role with (and only with)
         this external ID.
 
-        `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`). OAuth scopes (any one): `log_streaming`.
+        `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+        OAuth scopes (any one): `log_streaming`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: The AWS external ID to validate. (path parameter `id`)
@@ -3131,7 +3375,9 @@ class AsyncClient(_Base):
 
         Lists the global DNS nameservers for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3153,7 +3399,9 @@ class AsyncClient(_Base):
         Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
         If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
 
-        `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3174,7 +3422,9 @@ class AsyncClient(_Base):
 
         Retrieves the DNS preferences that are currently set for the given tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3201,7 +3451,9 @@ class AsyncClient(_Base):
         Note that removing all nameservers will turn off MagicDNS.
         To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
 
-        `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3222,7 +3474,9 @@ class AsyncClient(_Base):
 
         Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3241,7 +3495,9 @@ class AsyncClient(_Base):
 
         Replaces the list of search paths for the given tailnet.
 
-        `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3262,7 +3518,9 @@ class AsyncClient(_Base):
 
         Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3283,7 +3541,9 @@ class AsyncClient(_Base):
         Only domains specified in the request map will be modified.
         Setting the value of a mapping to `null` clears the nameservers for that domain.
 
-        `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`). OAuth scopes (any one): `dns`.
+        `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             body: The whole request body (instead of its fields as keywords).
@@ -3305,7 +3565,9 @@ class AsyncClient(_Base):
         Setting the value of a mapping to `null` clears the nameservers for that domain.
         Sending an empty object clears nameservers for all domains.
 
-        `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`). OAuth scopes (any one): `dns`.
+        `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             body: The whole request body (instead of its fields as keywords).
@@ -3325,7 +3587,9 @@ class AsyncClient(_Base):
 
         Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
 
-        `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`). OAuth scopes (any one): `dns:read`.
+        `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+        OAuth scopes (any one): `dns:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3350,7 +3614,9 @@ class AsyncClient(_Base):
         - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
         - `preferences.magicDNS` enables MagicDNS. Defaults to false.
 
-        `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`). OAuth scopes (any one): `dns`.
+        `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+        OAuth scopes (any one): `dns`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3379,7 +3645,9 @@ class AsyncClient(_Base):
         - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
         - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+        OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3407,7 +3675,9 @@ class AsyncClient(_Base):
         The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
         The full key can no longer be retrieved after the initial response.
 
-        `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`). OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+        `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+        OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3437,7 +3707,9 @@ class AsyncClient(_Base):
 
         Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
 
-        `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`). OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+        OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
@@ -3457,7 +3729,9 @@ class AsyncClient(_Base):
 
         Deletes a specific api access token or auth key.
 
-        `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`). OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+        `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+        OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
@@ -3475,7 +3749,9 @@ class AsyncClient(_Base):
 
         Set the configuration for an existing OAuth client or federated identity.
 
-        `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`). OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+        `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+        OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             key_id: The id of the key. The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys). (path parameter `keyId`)
@@ -3510,7 +3786,9 @@ class AsyncClient(_Base):
 
         Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
 
-        `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+        `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+        OAuth scopes (any one): `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3539,7 +3817,9 @@ class AsyncClient(_Base):
 
         Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
 
-        `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`). OAuth scopes (any one): `policy_file`.
+        `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+        OAuth scopes (any one): `policy_file`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             policy: The body field `policy`.
@@ -3566,7 +3846,9 @@ class AsyncClient(_Base):
         returns the tailnet policy rules that apply to that resource,
         without saving the policy file to the server.
 
-        `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`). OAuth scopes (any one): `policy_file:read`.
+        `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+        OAuth scopes (any one): `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             type: Specify for which type of resource (user or IP port) matching rules are to be fetched. Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes). (query parameter `type`)
@@ -3600,7 +3882,9 @@ class AsyncClient(_Base):
 
         In either case, this method does not modify the tailnet policy file in any way.
 
-        `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`). OAuth scopes (any one): `policy_file:read`.
+        `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+        OAuth scopes (any one): `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3623,7 +3907,9 @@ class AsyncClient(_Base):
 
         List all of the posture integrations for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`). OAuth scopes (any one): `feature_settings:read`.
+        `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+        OAuth scopes (any one): `feature_settings:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3645,7 +3931,9 @@ class AsyncClient(_Base):
 
         Currently, only one integration for each provider is supported.
 
-        `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`). OAuth scopes (any one): `feature_settings`.
+        `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+        OAuth scopes (any one): `feature_settings`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3673,7 +3961,9 @@ class AsyncClient(_Base):
 
         Gets the posture integration identified by `{id}`.
 
-        `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`). OAuth scopes (any one): `feature_settings:read`.
+        `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+        OAuth scopes (any one): `feature_settings:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: Unique identifier for a posture integration. (path parameter `id`)
@@ -3691,7 +3981,9 @@ class AsyncClient(_Base):
 
         Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
 
-        `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+        `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+        OAuth scopes (any one): `feature_settings`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: Unique identifier for a posture integration. (path parameter `id`)
@@ -3718,7 +4010,9 @@ class AsyncClient(_Base):
 
         Delete a specific posture integration.
 
-        `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`). OAuth scopes (any one): `feature_settings`.
+        `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+        OAuth scopes (any one): `feature_settings`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             id: Unique identifier for a posture integration. (path parameter `id`)
@@ -3734,7 +4028,9 @@ class AsyncClient(_Base):
 
         List all users of a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`). OAuth scopes (any one): `users:read`.
+        `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+        OAuth scopes (any one): `users:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3757,7 +4053,9 @@ class AsyncClient(_Base):
 
         Retrieve details about the specified user.
 
-        `GET /api/v2/users/{userId}` (`getUser`). OAuth scopes (any one): `users:read`.
+        `GET /api/v2/users/{userId}` (`getUser`).
+        OAuth scopes (any one): `users:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -3782,7 +4080,9 @@ class AsyncClient(_Base):
 
         > ⓘ User-based access tokens cannot update their own user's role.
 
-        `POST /api/v2/users/{userId}/role` (`updateUserRole`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -3809,7 +4109,9 @@ class AsyncClient(_Base):
 
         > ⓘ User-based access tokens cannot approve their own user.
 
-        `POST /api/v2/users/{userId}/approve` (`approveUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/approve` (`approveUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -3829,7 +4131,9 @@ class AsyncClient(_Base):
 
         > ⓘ User-based access tokens cannot suspend their own user.
 
-        `POST /api/v2/users/{userId}/suspend` (`suspendUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -3849,7 +4153,9 @@ class AsyncClient(_Base):
 
         > ⓘ User-based access tokens cannot restore their own user.
 
-        `POST /api/v2/users/{userId}/restore` (`restoreUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -3869,7 +4175,9 @@ class AsyncClient(_Base):
 
         > ⓘ User-based access tokens cannot delete their own user.
 
-        `POST /api/v2/users/{userId}/delete` (`deleteUser`). OAuth scopes (any one): `users`.
+        `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+        OAuth scopes (any one): `users`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             user_id: ID of the user. (path parameter `userId`)
@@ -3887,7 +4195,9 @@ class AsyncClient(_Base):
 
         Retrieve the tailnet's current contacts.
 
-        `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`). OAuth scopes (any one): `account_settings:read`.
+        `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+        OAuth scopes (any one): `account_settings:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3907,7 +4217,9 @@ class AsyncClient(_Base):
 
         Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
 
-        `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`). OAuth scopes (any one): `account_settings`.
+        `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+        OAuth scopes (any one): `account_settings`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             contact_type: Type of contact. (path parameter `contactType`)
@@ -3927,7 +4239,9 @@ class AsyncClient(_Base):
 
         Resends the verification email for this contact, if and only if verification is still pending.
 
-        `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`). OAuth scopes (any one): `account_settings`.
+        `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+        OAuth scopes (any one): `account_settings`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             contact_type: Type of contact. (path parameter `contactType`)
@@ -3946,7 +4260,9 @@ class AsyncClient(_Base):
 
         List all webhooks for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`). OAuth scopes (any one): `webhooks:read`.
+        `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+        OAuth scopes (any one): `webhooks:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3967,7 +4283,9 @@ class AsyncClient(_Base):
 
         Create a webhook within a tailnet.
 
-        `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`). OAuth scopes (any one): `webhooks`.
+        `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -3992,7 +4310,9 @@ class AsyncClient(_Base):
 
         Retrieve a specific webhook.
 
-        `GET /api/v2/webhooks/{endpointId}` (`getWebhook`). OAuth scopes (any one): `webhooks:read`.
+        `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+        OAuth scopes (any one): `webhooks:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -4013,7 +4333,9 @@ class AsyncClient(_Base):
 
         Update a specific webhook.
 
-        `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`). OAuth scopes (any one): `webhooks`.
+        `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -4036,7 +4358,9 @@ class AsyncClient(_Base):
 
         Delete a specific webhook.
 
-        `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`). OAuth scopes (any one): `webhooks`.
+        `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -4057,7 +4381,9 @@ class AsyncClient(_Base):
 
         If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
 
-        `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`). OAuth scopes (any one): `webhooks`.
+        `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+        OAuth scopes (any one): `webhooks`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -4078,7 +4404,9 @@ class AsyncClient(_Base):
         This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
         Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
 
-        `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`). OAuth scopes (any one): `webhooks`.
+        `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+        OAuth scopes (any one): `webhooks`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             endpoint_id: ID for the webhook endpoint. (path parameter `endpointId`)
@@ -4099,7 +4427,9 @@ class AsyncClient(_Base):
 
         Retrieve the settings for a specific tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`). OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+        `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+        OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -4119,7 +4449,9 @@ class AsyncClient(_Base):
 
         Update the settings for a specific tailnet.
 
-        `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`). OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+        `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+        OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -4152,7 +4484,9 @@ class AsyncClient(_Base):
         List all Services configured for the tailnet. This includes all Services in the "advertised"
         tab of the Services page in the Tailscale admin console.
 
-        `GET /api/v2/tailnet/{tailnet}/services` (`listServices`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -4173,7 +4507,9 @@ class AsyncClient(_Base):
 
         Retrieve the details for the specified Service.
 
-        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4200,7 +4536,9 @@ class AsyncClient(_Base):
         Service, the path parameter is the current name of the Service, and the name in the request
         body can be used to rename the Service.
 
-        `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`). OAuth scopes (any one): `services`.
+        `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4229,7 +4567,9 @@ class AsyncClient(_Base):
 
         Delete the specified Service from the tailnet.
 
-        `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`). OAuth scopes (any one): `services`.
+        `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4249,7 +4589,9 @@ class AsyncClient(_Base):
 
         List all devices that are hosting the specified Service.
 
-        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`). OAuth scopes (any one): `services`.
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4272,7 +4614,9 @@ class AsyncClient(_Base):
 
         Retrieve the approval status of the specified Service on a specific device.
 
-        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`). OAuth scopes (any one): `services`.
+        `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4296,7 +4640,9 @@ class AsyncClient(_Base):
 
         Update the approval status of the specified Service on a specific device.
 
-        `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`). OAuth scopes (any one): `services`.
+        `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4322,7 +4668,9 @@ class AsyncClient(_Base):
 
         List all OAuth apps for a tailnet.
 
-        `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`). OAuth scopes (any one): `oauth_apps:read`.
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+        OAuth scopes (any one): `oauth_apps:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -4345,7 +4693,9 @@ class AsyncClient(_Base):
 
         The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
 
-        `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+        `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+        OAuth scopes (any one): `oauth_apps`.
+        Not idempotent: retried only after 429 or when the request certainly never left.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -4372,7 +4722,9 @@ class AsyncClient(_Base):
 
         Retrieve a specific OAuth app.
 
-        `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`). OAuth scopes (any one): `oauth_apps:read`.
+        `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+        OAuth scopes (any one): `oauth_apps:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             app_id: The ID of the OAuth app. (path parameter `appId`)
@@ -4396,7 +4748,9 @@ class AsyncClient(_Base):
 
         The client secret is not regenerated and is not returned in this response.
 
-        `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+        `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+        OAuth scopes (any one): `oauth_apps`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             app_id: The ID of the OAuth app. (path parameter `appId`)
@@ -4424,7 +4778,9 @@ class AsyncClient(_Base):
 
         Delete a specific OAuth app.
 
-        `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`). OAuth scopes (any one): `oauth_apps`.
+        `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+        OAuth scopes (any one): `oauth_apps`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             app_id: The ID of the OAuth app. (path parameter `appId`)
@@ -4443,7 +4799,9 @@ class AsyncClient(_Base):
 
         OAuth 2.0 client-credentials grant; not in the official spec.
 
-        `POST /api/v2/oauth/token` (`createOAuthToken`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/oauth/token` (`createOAuthToken`).
+        Sent without credentials.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             client_id: The OAuth client's ID. (body field `client_id`)
@@ -4463,7 +4821,9 @@ class AsyncClient(_Base):
 
         Workload identity federation; not in the official spec.
 
-        `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`). OAuth scopes (any one): none (unauthenticated).
+        `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+        Sent without credentials.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             client_id: The federated identity's client ID. (body field `client_id`)
@@ -4482,7 +4842,9 @@ class AsyncClient(_Base):
 
         Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             tailnet: The tailnet ID. (path parameter `tailnet`)
@@ -4503,7 +4865,9 @@ class AsyncClient(_Base):
 
         Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`). OAuth scopes (any one): `services:read`.
+        `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+        OAuth scopes (any one): `services:read`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4526,7 +4890,9 @@ class AsyncClient(_Base):
 
         Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`). OAuth scopes (any one): `services`.
+        `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)
@@ -4555,7 +4921,9 @@ class AsyncClient(_Base):
 
         Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
 
-        `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`). OAuth scopes (any one): `services`.
+        `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+        OAuth scopes (any one): `services`.
+        Idempotent: retried after 5xx and connection failures.
 
         Args:
             service_name: The unique name of a Service. The name should be prefixed with "svc:". It should be unique across the tailnet, so names already used for a machine cannot be reused for a Service. (path parameter `serviceName`)

@@ -4194,7 +4194,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `ServerError` on 504: Request took too long to process, please try again later
    * @throws `TransportError` when no HTTP response arrived
    */
@@ -4218,7 +4218,7 @@ export interface OperationMethods {
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `ApiError` on 400: An invalid request payload was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   batchUpdateCustomDevicePostureAttributes(params?: BatchUpdateCustomDevicePostureAttributesParams, options?: CallOptions): Promise<BatchUpdateCustomDevicePostureAttributesResult>;
@@ -4236,8 +4236,8 @@ export interface OperationMethods {
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `ApiError` on 400: Invalid ID supplied
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   getDevice(params: GetDeviceParams, options?: CallOptions): Promise<GetDeviceResult>;
@@ -4256,9 +4256,9 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `ApiError` on 400: Invalid device value
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `ServerError` on 501: Device not owned by tailnet
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteDevice(params: DeleteDeviceParams, options?: CallOptions): Promise<DeleteDeviceResult>;
@@ -4277,8 +4277,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   expireDeviceKey(params: ExpireDeviceKeyParams, options?: CallOptions): Promise<ExpireDeviceKeyResult>;
@@ -4302,8 +4302,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   listDeviceRoutes(params: ListDeviceRoutesParams, options?: CallOptions): Promise<ListDeviceRoutesResult>;
@@ -4327,8 +4327,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceRoutes(params: SetDeviceRoutesParams, options?: CallOptions): Promise<SetDeviceRoutesResult>;
@@ -4346,8 +4346,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   authorizeDevice(params: AuthorizeDeviceParams, options?: CallOptions): Promise<AuthorizeDeviceResult>;
@@ -4367,8 +4367,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceName(params: SetDeviceNameParams, options?: CallOptions): Promise<SetDeviceNameResult>;
@@ -4392,9 +4392,9 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ApiError` on 400: bad request
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceTags(params: SetDeviceTagsParams, options?: CallOptions): Promise<SetDeviceTagsResult>;
@@ -4412,8 +4412,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   updateDeviceKey(params: UpdateDeviceKeyParams, options?: CallOptions): Promise<UpdateDeviceKeyResult>;
@@ -4436,8 +4436,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   setDeviceIp(params: SetDeviceIpParams, options?: CallOptions): Promise<SetDeviceIpResult>;
@@ -4455,8 +4455,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   getDevicePostureAttributes(params: GetDevicePostureAttributesParams, options?: CallOptions): Promise<GetDevicePostureAttributesResult>;
@@ -4475,9 +4475,9 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `RateLimitError` on 429
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `RateLimitError` on 429: too many requests
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   setCustomDevicePostureAttributes(params: SetCustomDevicePostureAttributesParams, options?: CallOptions): Promise<SetCustomDevicePostureAttributesResult>;
@@ -4496,9 +4496,9 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `RateLimitError` on 429
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `RateLimitError` on 429: too many requests
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteCustomDevicePostureAttributes(params: DeleteCustomDevicePostureAttributesParams, options?: CallOptions): Promise<DeleteCustomDevicePostureAttributesResult>;
@@ -4515,8 +4515,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   listDeviceInvites(params: ListDeviceInvitesParams, options?: CallOptions): Promise<ListDeviceInvitesResult>;
@@ -4534,8 +4534,8 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   createDeviceInvites(params: CreateDeviceInvitesParams, options?: CallOptions): Promise<CreateDeviceInvitesResult>;
@@ -4551,7 +4551,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listUserInvites(params?: ListUserInvitesParams, options?: CallOptions): Promise<ListUserInvitesResult>;
@@ -4569,7 +4569,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   createUserInvites(params: CreateUserInvitesParams, options?: CallOptions): Promise<CreateUserInvitesResult>;
@@ -4585,7 +4585,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: User invite not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getUserInvite(params: GetUserInviteParams, options?: CallOptions): Promise<GetUserInviteResult>;
@@ -4603,7 +4603,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: User invite not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteUserInvite(params: DeleteUserInviteParams, options?: CallOptions): Promise<DeleteUserInviteResult>;
@@ -4625,7 +4625,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: User invite not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   resendUserInvite(params: ResendUserInviteParams, options?: CallOptions): Promise<ResendUserInviteResult>;
@@ -4642,7 +4642,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device invite not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getDeviceInvite(params: GetDeviceInviteParams, options?: CallOptions): Promise<GetDeviceInviteResult>;
@@ -4659,7 +4659,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device invite not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteDeviceInvite(params: DeleteDeviceInviteParams, options?: CallOptions): Promise<DeleteDeviceInviteResult>;
@@ -4681,7 +4681,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Device invite not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   resendDeviceInvite(params: ResendDeviceInviteParams, options?: CallOptions): Promise<ResendDeviceInviteResult>;
@@ -4698,8 +4698,8 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `ServerError` on 500
+   * @throws `ApiError` on 400: bad request
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   acceptDeviceInvite(params: AcceptDeviceInviteParams, options?: CallOptions): Promise<AcceptDeviceInviteResult>;
@@ -4858,7 +4858,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listDnsNameservers(params?: ListDnsNameserversParams, options?: CallOptions): Promise<ListDnsNameserversResult>;
@@ -4878,7 +4878,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setDnsNameservers(params?: SetDnsNameserversParams, options?: CallOptions): Promise<SetDnsNameserversResult>;
@@ -4895,7 +4895,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getDnsPreferences(params?: GetDnsPreferencesParams, options?: CallOptions): Promise<GetDnsPreferencesResult>;
@@ -4920,7 +4920,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setDnsPreferences(params: SetDnsPreferencesParams, options?: CallOptions): Promise<SetDnsPreferencesResult>;
@@ -4937,7 +4937,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listDnsSearchPaths(params?: ListDnsSearchPathsParams, options?: CallOptions): Promise<ListDnsSearchPathsResult>;
@@ -4954,7 +4954,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setDnsSearchPaths(params: SetDnsSearchPathsParams, options?: CallOptions): Promise<SetDnsSearchPathsResult>;
@@ -4971,7 +4971,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getSplitDns(params?: GetSplitDnsParams, options?: CallOptions): Promise<GetSplitDnsResult>;
@@ -4990,7 +4990,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   updateSplitDns(params: UpdateSplitDnsParams, options?: CallOptions): Promise<UpdateSplitDnsResult>;
@@ -5009,7 +5009,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setSplitDns(params: SetSplitDnsParams, options?: CallOptions): Promise<SetSplitDnsResult>;
@@ -5026,7 +5026,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getDnsConfiguration(params?: GetDnsConfigurationParams, options?: CallOptions): Promise<GetDnsConfigurationResult>;
@@ -5049,7 +5049,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setDnsConfiguration(params?: SetDnsConfigurationParams, options?: CallOptions): Promise<SetDnsConfigurationResult>;
@@ -5071,7 +5071,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listTailnetKeys(params?: ListTailnetKeysParams, options?: CallOptions): Promise<ListTailnetKeysResult>;
@@ -5096,7 +5096,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   createKey(params?: CreateKeyParams, options?: CallOptions): Promise<CreateKeyResult>;
@@ -5113,7 +5113,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet or key not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getKey(params: GetKeyParams, options?: CallOptions): Promise<GetKeyResult>;
@@ -5131,7 +5131,7 @@ export interface OperationMethods {
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `PermissionDeniedError` on 403: User does not have sufficient access to delete this key
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteKey(params: DeleteKeyParams, options?: CallOptions): Promise<DeleteKeyResult>;
@@ -5148,7 +5148,7 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setKey(params: SetKeyParams, options?: CallOptions): Promise<SetKeyResult>;
@@ -5170,10 +5170,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getPolicyFile(params?: GetPolicyFileParams, options?: CallOptions): Promise<GetPolicyFileResult>;
@@ -5196,10 +5196,10 @@ export interface OperationMethods {
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `ApiError` on 400: ACL validation or test error
-   * @throws `PermissionDeniedError` on 403
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
    * @throws `PreconditionFailedError` on 412: If-Match hash mismatch
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   setPolicyFile(params: SetPolicyFileParams, options?: CallOptions): Promise<SetPolicyFileResult>;
@@ -5217,10 +5217,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   previewRuleMatches(params: PreviewRuleMatchesParams, options?: CallOptions): Promise<PreviewRuleMatchesResult>;
@@ -5246,10 +5246,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   validateAndTestPolicyFile(params: ValidateAndTestPolicyFileParams, options?: CallOptions): Promise<ValidateAndTestPolicyFileResult>;
@@ -5352,10 +5352,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found, or user does not have access to read users
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listUsers(params?: ListUsersParams, options?: CallOptions): Promise<ListUsersResult>;
@@ -5371,10 +5371,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getUser(params: GetUserParams, options?: CallOptions): Promise<GetUserResult>;
@@ -5394,10 +5394,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   updateUserRole(params: UpdateUserRoleParams, options?: CallOptions): Promise<UpdateUserRoleResult>;
@@ -5420,10 +5420,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   approveUser(params: ApproveUserParams, options?: CallOptions): Promise<ApproveUserResult>;
@@ -5441,10 +5441,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   suspendUser(params: SuspendUserParams, options?: CallOptions): Promise<SuspendUserResult>;
@@ -5462,10 +5462,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   restoreUser(params: RestoreUserParams, options?: CallOptions): Promise<RestoreUserResult>;
@@ -5483,10 +5483,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteUser(params: DeleteUserParams, options?: CallOptions): Promise<DeleteUserResult>;
@@ -5504,7 +5504,7 @@ export interface OperationMethods {
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `PermissionDeniedError` on 403: User does not have sufficient access to view contacts on this tailnet
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getContacts(params?: GetContactsParams, options?: CallOptions): Promise<GetContactsResult>;
@@ -5522,7 +5522,7 @@ export interface OperationMethods {
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
    * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update contacts for this tailnet
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   updateContact(params: UpdateContactParams, options?: CallOptions): Promise<UpdateContactResult>;
@@ -5541,7 +5541,7 @@ export interface OperationMethods {
    * @throws `ApiError` on 400: Verification is not required, can't resend email
    * @throws `PermissionDeniedError` on 403: User does not have sufficient access to update contacts for this tailnet
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   resendContactVerificationEmail(params: ResendContactVerificationEmailParams, options?: CallOptions): Promise<ResendContactVerificationEmailResult>;
@@ -5557,10 +5557,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listWebhooks(params?: ListWebhooksParams, options?: CallOptions): Promise<ListWebhooksResult>;
@@ -5576,10 +5576,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   createWebhook(params: CreateWebhookParams, options?: CallOptions): Promise<CreateWebhookResult>;
@@ -5595,10 +5595,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Webhook not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getWebhook(params: GetWebhookParams, options?: CallOptions): Promise<GetWebhookResult>;
@@ -5614,10 +5614,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   updateWebhook(params: UpdateWebhookParams, options?: CallOptions): Promise<UpdateWebhookResult>;
@@ -5633,10 +5633,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Webhook not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteWebhook(params: DeleteWebhookParams, options?: CallOptions): Promise<DeleteWebhookResult>;
@@ -5655,10 +5655,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: User not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   testWebhook(params: TestWebhookParams, options?: CallOptions): Promise<TestWebhookResult>;
@@ -5677,10 +5677,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Webhook not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   rotateWebhookSecret(params: RotateWebhookSecretParams, options?: CallOptions): Promise<RotateWebhookSecretResult>;
@@ -5696,9 +5696,9 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getTailnetSettings(params?: GetTailnetSettingsParams, options?: CallOptions): Promise<GetTailnetSettingsResult>;
@@ -5714,9 +5714,9 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   updateTailnetSettings(params?: UpdateTailnetSettingsParams, options?: CallOptions): Promise<UpdateTailnetSettingsResult>;
@@ -5733,10 +5733,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listServices(params?: ListServicesParams, options?: CallOptions): Promise<ListServicesResult>;
@@ -5752,11 +5752,11 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `PermissionDeniedError` on 403: Access to the Service is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   getService(params: GetServiceParams, options?: CallOptions): Promise<GetServiceResult>;
@@ -5776,11 +5776,11 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `PermissionDeniedError` on 403: Access to modify the Service is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   updateService(params: UpdateServiceParams, options?: CallOptions): Promise<UpdateServiceResult>;
@@ -5796,11 +5796,11 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `PermissionDeniedError` on 403: Access to delete the Service is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteService(params: DeleteServiceParams, options?: CallOptions): Promise<DeleteServiceResult>;
@@ -5819,8 +5819,8 @@ export interface OperationMethods {
    * @throws `ApiError` on 400: Invalid parameters or no permission to Services
    * @throws `PermissionDeniedError` on 403: Access to the Service or devices is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   listServiceHosts(params: ListServiceHostsParams, options?: CallOptions): Promise<ListServiceHostsResult>;
@@ -5839,8 +5839,8 @@ export interface OperationMethods {
    * @throws `ApiError` on 400: Invalid parameters or no permission to Services
    * @throws `PermissionDeniedError` on 403: Access to the Service or device is forbidden
    * @throws `NotFoundError` on 404: Service or device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   getServiceDeviceApproval(params: GetServiceDeviceApprovalParams, options?: CallOptions): Promise<GetServiceDeviceApprovalResult>;
@@ -5859,8 +5859,8 @@ export interface OperationMethods {
    * @throws `ApiError` on 400: Invalid parameters or no permission to Services
    * @throws `PermissionDeniedError` on 403: Access to the Service or device is forbidden
    * @throws `NotFoundError` on 404: Service or device not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   updateServiceDeviceApproval(params: UpdateServiceDeviceApprovalParams, options?: CallOptions): Promise<UpdateServiceDeviceApprovalResult>;
@@ -5876,10 +5876,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listOAuthApps(params?: ListOAuthAppsParams, options?: CallOptions): Promise<ListOAuthAppsResult>;
@@ -5897,10 +5897,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   createOAuthApp(params: CreateOAuthAppParams, options?: CallOptions): Promise<CreateOAuthAppResult>;
@@ -5916,10 +5916,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: OAuth app not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   getOAuthApp(params: GetOAuthAppParams, options?: CallOptions): Promise<GetOAuthAppResult>;
@@ -5937,10 +5937,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: OAuth app not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   updateOAuthApp(params: UpdateOAuthAppParams, options?: CallOptions): Promise<UpdateOAuthAppResult>;
@@ -5956,10 +5956,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: OAuth app not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteOAuthApp(params: DeleteOAuthAppParams, options?: CallOptions): Promise<DeleteOAuthAppResult>;
@@ -6005,10 +6005,10 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
-   * @throws `PermissionDeniedError` on 403
+   * @throws `ApiError` on 400: bad request
+   * @throws `PermissionDeniedError` on 403: the credentials lack permission
    * @throws `NotFoundError` on 404: Tailnet not found
-   * @throws `ServerError` on 500
+   * @throws `ServerError` on 500: internal server error
    * @throws `TransportError` when no HTTP response arrived
    */
   listVipServices(params?: ListVipServicesParams, options?: CallOptions): Promise<ListVipServicesResult>;
@@ -6024,11 +6024,11 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `PermissionDeniedError` on 403: Access to the Service is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   getVipService(params: GetVipServiceParams, options?: CallOptions): Promise<GetVipServiceResult>;
@@ -6044,11 +6044,11 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `PermissionDeniedError` on 403: Access to modify the Service is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   updateVipService(params: UpdateVipServiceParams, options?: CallOptions): Promise<UpdateVipServiceResult>;
@@ -6064,11 +6064,11 @@ export interface OperationMethods {
    * @param params - the spec's parameters by wire name (see the parameter type for each one's description)
    * @param options - an `AbortSignal` and per-call overrides
    * @throws `BuildError` when a parameter is missing or malformed (it is named); nothing was sent
-   * @throws `ApiError` on 400
+   * @throws `ApiError` on 400: bad request
    * @throws `PermissionDeniedError` on 403: Access to delete the Service is forbidden
    * @throws `NotFoundError` on 404: Service not found
-   * @throws `ServerError` on 500
-   * @throws `ServerError` on 504
+   * @throws `ServerError` on 500: internal server error
+   * @throws `ServerError` on 504: the request took too long
    * @throws `TransportError` when no HTTP response arrived
    */
   deleteVipService(params: DeleteVipServiceParams, options?: CallOptions): Promise<DeleteVipServiceResult>;

@@ -18,12 +18,21 @@ pub struct PolicyDocument {
 /// Why a policy document could not be read or edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyEditError {
+    /// The text is not HuJSON (or, from [`PolicyDocument::view`], a known section has the wrong
+    /// shape); the parser's message.
     #[error("the policy is not valid HuJSON: {0}")]
     Parse(String),
+    /// The text parses, but its top-level value is not an object.
     #[error("the policy's top level must be an object")]
     NotAnObject,
+    /// An edit at `path` cannot be made (an empty path, an index past the end, not an array, …).
     #[error("cannot edit `{path}`: {reason}")]
-    Path { path: String, reason: String },
+    Path {
+        /// The edited path, dot-separated (`(root)` for the document itself).
+        path: String,
+        /// Why the edit was refused.
+        reason: String,
+    },
 }
 
 impl From<PolicyEditError> for crate::Error {
@@ -77,10 +86,12 @@ impl PolicyDocument {
         Ok(PolicyDocument { text })
     }
 
+    /// The current HuJSON text, comments and formatting kept.
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// The current HuJSON text, by value.
     pub fn into_text(self) -> String {
         self.text
     }

@@ -38,9 +38,21 @@ pub enum Auth {
 #[derive(Debug, Clone)]
 pub enum TokenGrant {
     /// `POST /oauth/token` with client id + secret.
-    ClientCredentials { client_id: String, client_secret: Secret, scopes: Vec<String> },
+    ClientCredentials {
+        /// The OAuth client's id.
+        client_id: String,
+        /// The OAuth client's secret (`tskey-client-…`).
+        client_secret: Secret,
+        /// Scopes to request, sent space-separated; empty asks for all the client's scopes.
+        scopes: Vec<String>,
+    },
     /// `POST /oauth/token-exchange` with client id + an OIDC ID token from the caller.
-    WorkloadIdentity { client_id: String, id_token: Secret },
+    WorkloadIdentity {
+        /// The federated identity's client id.
+        client_id: String,
+        /// The OIDC ID token (a JWT) to exchange; replace it with [`OAuthClient::set_id_token`].
+        id_token: Secret,
+    },
 }
 
 /// Identifies one token fetch, so a late answer to an abandoned fetch is ignored.
@@ -78,10 +90,13 @@ struct CachedToken {
 }
 
 impl OAuthClient {
+    /// Token state for the client-credentials grant (`POST /oauth/token`); empty `scopes` sends no
+    /// `scope`, so the token gets all of the client's scopes.
     pub fn client_credentials(client_id: impl Into<String>, client_secret: impl Into<Secret>, scopes: Vec<String>) -> Self {
         Self::new(TokenGrant::ClientCredentials { client_id: client_id.into(), client_secret: client_secret.into(), scopes })
     }
 
+    /// Token state for workload identity federation: `id_token` is exchanged at `POST /oauth/token-exchange`.
     pub fn workload_identity(client_id: impl Into<String>, id_token: impl Into<Secret>) -> Self {
         Self::new(TokenGrant::WorkloadIdentity { client_id: client_id.into(), id_token: id_token.into() })
     }
@@ -90,6 +105,8 @@ impl OAuthClient {
         OAuthClient { grant, refresh_margin: DEFAULT_REFRESH_MARGIN, token: None, in_flight: None, next_ticket: 1, fetches_started: 0 }
     }
 
+    /// How long before expiry a token is refreshed (default [`DEFAULT_REFRESH_MARGIN`], 5 min; capped
+    /// at half the token's lifetime).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
         self
@@ -189,6 +206,7 @@ impl OAuthClient {
         }
     }
 
+    /// Whether a cached token is still unexpired at `now` (it may be due for refresh).
     pub fn has_token(&self, now: Duration) -> bool {
         self.token.as_ref().is_some_and(|t| now < t.expires_at)
     }

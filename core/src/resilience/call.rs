@@ -38,9 +38,13 @@ pub const TOKEN_WAIT_POLL: Duration = Duration::from_millis(20);
 /// State shared by every call of one client.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// Base URL, default tailnet and user agent; its static credentials are not used (see `auth`).
     pub config: Config,
+    /// Where each attempt's credentials come from, including the cached OAuth token.
     pub auth: Auth,
+    /// Retry limits for every call (default [`RetryPolicy::default`]).
     pub retry: RetryPolicy,
+    /// Client-side rate limit shared by all calls; `None` (the default) sends at once.
     pub rate_limiter: Option<RateLimiter>,
     /// Transports refuse response bodies larger than this (a hostile server cannot exhaust memory).
     pub max_response_bytes: usize,
@@ -49,6 +53,7 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session with default retries, no rate limit and the default response size cap.
     pub fn new(config: Config, auth: Auth) -> Self {
         Session {
             config,
@@ -60,16 +65,19 @@ impl Session {
         }
     }
 
+    /// Replaces the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
+    /// Sets (or, with `None`, removes) the client-side rate limit.
     pub fn with_rate_limiter(mut self, limiter: Option<RateLimiter>) -> Self {
         self.rate_limiter = limiter;
         self
     }
 
+    /// Sets the response body cap in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB).
     pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
         self
@@ -102,10 +110,12 @@ impl Session {
 /// A transport's report that no response arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportFailure {
+    /// What went wrong; the message of the final [`Error::Transport`] (secrets masked there).
     pub message: String,
     /// False only when the request certainly never reached the server (connection refused,
     /// DNS failure). Timeouts and resets are "maybe sent".
     pub maybe_sent: bool,
+    /// The attempt timed out (also counts as maybe sent).
     pub timed_out: bool,
 }
 
@@ -170,6 +180,7 @@ impl Call {
         Ok(Call::new(info, move |config| crate::registry::build(id, config, params.clone())))
     }
 
+    /// The operation being called.
     pub fn operation(&self) -> &'static OperationInfo {
         self.operation
     }
@@ -179,6 +190,9 @@ impl Call {
         self.attempt
     }
 
+    /// Advances the call at `now` (monotonic time): takes a rate-limit token, obtains credentials
+    /// (possibly a token request to send first) and returns the next [`Step`]. Call it again after each
+    /// wait or reported outcome, until [`Step::Done`].
     pub fn poll(&mut self, session: &mut Session, now: Duration) -> Step {
         if let Some(done) = self.pending_done.take() {
             self.state = State::Finished;
@@ -242,6 +256,9 @@ impl Call {
         }
     }
 
+    /// Reports the response to the last [`Step::Send`] (a token request or the operation's request).
+    /// Decides whether to retry (a 401 on an OAuth token is retried once with a fresh token); the next
+    /// [`Call::poll`] waits, sends again or finishes.
     pub fn on_response(&mut self, session: &mut Session, response: HttpResponse, now: Duration, now_unix_seconds: u64) {
         let started = self.started.unwrap_or(now);
         match std::mem::replace(&mut self.state, State::Start) {
@@ -278,6 +295,8 @@ impl Call {
         }
     }
 
+    /// Reports that the last [`Step::Send`] got no response. Retried when safe (see
+    /// [`RetryPolicy::decide`]); otherwise the next [`Call::poll`] finishes with [`Error::Transport`].
     pub fn on_transport_error(&mut self, session: &mut Session, failure: TransportFailure, now: Duration, now_unix_seconds: u64) {
         let started = self.started.unwrap_or(now);
         match std::mem::replace(&mut self.state, State::Start) {

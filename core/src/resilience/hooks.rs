@@ -19,23 +19,45 @@ const BODY_EXCERPT_BYTES: usize = 4096;
 pub enum Observation {
     /// An attempt is about to be sent.
     #[serde(rename_all = "camelCase")]
-    Request { operation: String, method: String, url: String, headers: Vec<(String, String)>, body: String, attempt: u32 },
+    Request {
+        /// The call's `operationId`.
+        operation: String,
+        /// HTTP method.
+        method: String,
+        /// Full URL, secrets masked.
+        url: String,
+        /// (lower-case name, value) pairs; `Authorization`, `Cookie` and sensitive values show `[redacted]`.
+        headers: Vec<(String, String)>,
+        /// The first 4096 bytes of the body as text, secrets masked.
+        body: String,
+        /// The call's attempt number, from 1.
+        attempt: u32,
+    },
     /// An attempt ended, with a response or a transport failure.
     #[serde(rename_all = "camelCase")]
     Response {
+        /// The call's `operationId`.
         operation: String,
+        /// HTTP method.
         method: String,
+        /// Full URL, secrets masked.
         url: String,
+        /// The HTTP status; `None` after a transport failure.
         status: Option<u16>,
+        /// Milliseconds from sending to the response or failure.
         duration_ms: u64,
+        /// The call's attempt number, from 1.
         attempt: u32,
+        /// Size of the response body in bytes (0 after a transport failure).
         body_bytes: usize,
+        /// The transport failure's message, secrets masked; `None` when a response arrived.
         error: Option<String>,
     },
 }
 
 /// Receives observations; implement it to log or measure.
 pub trait Observer: Send + Sync {
+    /// Called for every observation, synchronously on the calling task; keep it quick.
     fn observe(&self, observation: &Observation);
 }
 
@@ -65,6 +87,7 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 impl Observation {
+    /// An [`Observation::Request`] for `request`, secrets masked and the body cut to 4096 bytes.
     pub fn request(operation: &str, request: &HttpRequest, attempt: u32) -> Self {
         Observation::Request {
             operation: operation.to_owned(),
@@ -76,6 +99,7 @@ impl Observation {
         }
     }
 
+    /// An [`Observation::Response`] for a response to `request` after `duration`.
     pub fn response(operation: &str, request: &HttpRequest, response: &HttpResponse, attempt: u32, duration: Duration) -> Self {
         Observation::Response {
             operation: operation.to_owned(),
@@ -89,6 +113,7 @@ impl Observation {
         }
     }
 
+    /// An [`Observation::Response`] with no status: `request` failed after `duration` with `message`.
     pub fn transport_failure(operation: &str, request: &HttpRequest, message: &str, attempt: u32, duration: Duration) -> Self {
         Observation::Response {
             operation: operation.to_owned(),

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+/// A token bucket holding up to `burst` tokens, refilled at `per_second`; one token per attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimiter {
     per_second: f64,

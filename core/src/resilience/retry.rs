@@ -44,12 +44,17 @@ impl RetryPolicy {
 /// What happened to one attempt.
 #[derive(Debug, Clone, Copy)]
 pub enum AttemptOutcome<'a> {
+    /// A response arrived, with any status.
     Response(&'a HttpResponse),
     /// No response. `maybe_sent` is false only when the request certainly never left
     /// (connection refused, DNS failure); a timeout or a reset may come after the server acted.
-    TransportFailure { maybe_sent: bool },
+    TransportFailure {
+        /// Whether the server may have received the request.
+        maybe_sent: bool,
+    },
 }
 
+/// What [`RetryPolicy::decide`] says to do after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
     /// Wait this long, then send again.

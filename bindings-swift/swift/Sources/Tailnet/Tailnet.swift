@@ -1462,14 +1462,6 @@ public func FfiConverterTypePolicyEditor_lower(_ value: PolicyEditor) -> UInt64 
  */
 public protocol TailnetClientProtocol: AnyObject, Sendable {
     
-    func acceptDeviceInvite(params: AcceptDeviceInviteParams) async throws  -> AcceptDeviceInviteResponse
-    
-    func approveUser(params: ApproveUserParams) async throws 
-    
-    func authorizeDevice(params: AuthorizeDeviceParams) async throws 
-    
-    func batchUpdateCustomDevicePostureAttributes(params: BatchUpdateCustomDevicePostureAttributesParams) async throws 
-    
     /**
      * Calls any operation by `operationId` with JSON parameters (the spec's names, as
      * `build_request` takes them); returns the result as JSON text (`null` when there is none).
@@ -1482,193 +1474,1708 @@ public protocol TailnetClientProtocol: AnyObject, Sendable {
      */
     func callTypedJson(operationId: String, paramsJson: String) async throws  -> String
     
-    func createDeviceInvites(params: CreateDeviceInvitesParams) async throws  -> [DeviceInvite]
-    
-    func createKey(params: CreateKeyParams) async throws  -> Key
-    
-    func createOauthApp(params: CreateOAuthAppParams) async throws  -> OAuthApp
-    
-    func createOauthToken(params: CreateOAuthTokenParams) async throws  -> OAuthToken
-    
-    func createPostureIntegration(params: CreatePostureIntegrationParams) async throws  -> PostureIntegration
-    
-    func createUserInvites(params: CreateUserInvitesParams) async throws  -> [UserInvite]
-    
-    func createWebhook(params: CreateWebhookParams) async throws  -> Webhook
-    
-    func deleteCustomDevicePostureAttributes(params: DeleteCustomDevicePostureAttributesParams) async throws 
-    
-    func deleteDevice(params: DeleteDeviceParams) async throws 
-    
-    func deleteDeviceInvite(params: DeleteDeviceInviteParams) async throws 
-    
-    func deleteKey(params: DeleteKeyParams) async throws 
-    
-    func deleteOauthApp(params: DeleteOAuthAppParams) async throws 
-    
-    func deletePostureIntegration(params: DeletePostureIntegrationParams) async throws 
-    
-    func deleteService(params: DeleteServiceParams) async throws 
-    
-    func deleteUser(params: DeleteUserParams) async throws 
-    
-    func deleteUserInvite(params: DeleteUserInviteParams) async throws 
-    
-    func deleteVipService(params: DeleteVipServiceParams) async throws 
-    
-    func deleteWebhook(params: DeleteWebhookParams) async throws 
-    
-    func disableLogStreaming(params: DisableLogStreamingParams) async throws 
-    
-    func exchangeWorkloadIdentityToken(params: ExchangeWorkloadIdentityTokenParams) async throws  -> OAuthToken
-    
-    func expireDeviceKey(params: ExpireDeviceKeyParams) async throws 
-    
-    func getAwsExternalId(params: GetAwsExternalIdParams) async throws  -> AwsExternalId
-    
-    func getContacts(params: GetContactsParams) async throws  -> GetContactsResponse
-    
-    func getDevice(params: GetDeviceParams) async throws  -> Device
-    
-    func getDeviceInvite(params: GetDeviceInviteParams) async throws  -> DeviceInvite
-    
-    func getDevicePostureAttributes(params: GetDevicePostureAttributesParams) async throws  -> DevicePostureAttributes
-    
-    func getDnsConfiguration(params: GetDnsConfigurationParams) async throws  -> DnsConfiguration
-    
-    func getDnsPreferences(params: GetDnsPreferencesParams) async throws  -> DnsPreferences
-    
-    func getKey(params: GetKeyParams) async throws  -> Key
-    
-    func getLogStreamingConfiguration(params: GetLogStreamingConfigurationParams) async throws  -> LogstreamEndpointConfiguration
-    
-    func getLogStreamingStatus(params: GetLogStreamingStatusParams) async throws  -> LogstreamEndpointPublishingStatus
-    
-    func getOauthApp(params: GetOAuthAppParams) async throws  -> OAuthApp
-    
-    func getPolicyFile(params: GetPolicyFileParams) async throws  -> PolicyFile
-    
-    func getPostureIntegration(params: GetPostureIntegrationParams) async throws  -> PostureIntegration
-    
-    func getPostureIntegrations(params: GetPostureIntegrationsParams) async throws  -> GetPostureIntegrationsResponse
-    
-    func getService(params: GetServiceParams) async throws  -> VipServiceInfo
-    
-    func getServiceDeviceApproval(params: GetServiceDeviceApprovalParams) async throws  -> VipServiceApproval
-    
-    func getSplitDns(params: GetSplitDnsParams) async throws  -> [String: [String]?]
-    
-    func getTailnetSettings(params: GetTailnetSettingsParams) async throws  -> TailnetSettings
-    
-    func getUser(params: GetUserParams) async throws  -> User
-    
-    func getUserInvite(params: GetUserInviteParams) async throws  -> UserInvite
-    
-    func getVipService(params: GetVipServiceParams) async throws  -> VipServiceInfo
-    
-    func getWebhook(params: GetWebhookParams) async throws  -> Webhook
-    
-    func listConfigurationAuditLogs(params: ListConfigurationAuditLogsParams) async throws  -> ListConfigurationAuditLogsResponse
-    
-    func listDeviceInvites(params: ListDeviceInvitesParams) async throws  -> [DeviceInvite]
-    
-    func listDeviceRoutes(params: ListDeviceRoutesParams) async throws  -> DeviceRoutes
-    
-    func listDnsNameservers(params: ListDnsNameserversParams) async throws  -> ListDnsNameserversResponse
-    
-    func listDnsSearchPaths(params: ListDnsSearchPathsParams) async throws  -> DnsSearchPaths
-    
-    func listNetworkFlowLogs(params: ListNetworkFlowLogsParams) async throws  -> ListNetworkFlowLogsResponse
-    
-    func listOauthApps(params: ListOAuthAppsParams) async throws  -> ListOAuthAppsResponse
-    
-    func listServiceHosts(params: ListServiceHostsParams) async throws  -> ListServiceHostsResponse
-    
-    func listServices(params: ListServicesParams) async throws  -> ListServicesResponse
-    
-    func listTailnetDevices(params: ListTailnetDevicesParams) async throws  -> ListTailnetDevicesResponse
-    
-    func listTailnetKeys(params: ListTailnetKeysParams) async throws  -> ListTailnetKeysResponse
-    
-    func listUserInvites(params: ListUserInvitesParams) async throws  -> [UserInvite]
-    
-    func listUsers(params: ListUsersParams) async throws  -> ListUsersResponse
-    
-    func listVipServices(params: ListVipServicesParams) async throws  -> ListServicesResponse
-    
-    func listWebhooks(params: ListWebhooksParams) async throws  -> ListWebhooksResponse
-    
-    func previewRuleMatches(params: PreviewRuleMatchesParams) async throws  -> PreviewRuleMatchesResponse
-    
-    func resendContactVerificationEmail(params: ResendContactVerificationEmailParams) async throws 
-    
-    func resendDeviceInvite(params: ResendDeviceInviteParams) async throws 
-    
-    func resendUserInvite(params: ResendUserInviteParams) async throws 
-    
-    func restoreUser(params: RestoreUserParams) async throws 
-    
-    func rotateWebhookSecret(params: RotateWebhookSecretParams) async throws  -> Webhook
-    
-    func setCustomDevicePostureAttributes(params: SetCustomDevicePostureAttributesParams) async throws  -> DevicePostureAttributes
-    
-    func setDeviceIp(params: SetDeviceIpParams) async throws 
-    
-    func setDeviceName(params: SetDeviceNameParams) async throws 
-    
-    func setDeviceRoutes(params: SetDeviceRoutesParams) async throws  -> DeviceRoutes
-    
-    func setDeviceTags(params: SetDeviceTagsParams) async throws 
-    
-    func setDnsConfiguration(params: SetDnsConfigurationParams) async throws  -> DnsConfiguration
-    
-    func setDnsNameservers(params: SetDnsNameserversParams) async throws  -> SetDnsNameserversResponse
-    
-    func setDnsPreferences(params: SetDnsPreferencesParams) async throws  -> DnsPreferences
-    
-    func setDnsSearchPaths(params: SetDnsSearchPathsParams) async throws  -> DnsSearchPaths
-    
-    func setKey(params: SetKeyParams) async throws  -> Key
-    
-    func setLogStreamingConfiguration(params: SetLogStreamingConfigurationParams) async throws 
-    
-    func setPolicyFile(params: SetPolicyFileParams) async throws  -> PolicyFile
-    
-    func setSplitDns(params: SetSplitDnsParams) async throws  -> [String: [String]?]
-    
-    func suspendUser(params: SuspendUserParams) async throws 
-    
-    func testWebhook(params: TestWebhookParams) async throws 
-    
     /**
      * OAuth token requests made so far.
      */
     func tokenFetches()  -> UInt64
     
+    /**
+     * Accept a device invite.
+     *
+     * Accepts the invitation to share a device into the requesting user's tailnet.
+     *
+     * Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     */
+    func acceptDeviceInvite(params: AcceptDeviceInviteParams) async throws  -> AcceptDeviceInviteResponse
+    
+    /**
+     * Approve a user.
+     *
+     * Approve a pending user's access to the tailnet.
+     * This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+     *
+     * User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+     *
+     * Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+     *
+     * > ⓘ User-based access tokens cannot approve their own user.
+     *
+     * `POST /api/v2/users/{userId}/approve` (`approveUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func approveUser(params: ApproveUserParams) async throws 
+    
+    /**
+     * Authorize device.
+     *
+     * This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+     * according to the authorized field in the payload.
+     *
+     * `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func authorizeDevice(params: AuthorizeDeviceParams) async throws 
+    
+    /**
+     * Batch update custom device posture attributes.
+     *
+     * Batch updates posture attributes across devices in a tailnet.
+     *
+     * This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+     * Specifying `null` for an attribute will delete that attribute.
+     *
+     * Attributes must be in the `custom:` namespace.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): An invalid request payload was sent.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func batchUpdateCustomDevicePostureAttributes(params: BatchUpdateCustomDevicePostureAttributesParams) async throws 
+    
+    /**
+     * Create device invites.
+     *
+     * Create new share invites for a device.
+     *
+     * Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func createDeviceInvites(params: CreateDeviceInvitesParams) async throws  -> [DeviceInvite]
+    
+    /**
+     * Create an auth key or trust credential.
+     *
+     * Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+     * Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+     * The key will be associated with the user who owns the API access token used to make this call,
+     * or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+     *
+     * Returns a JSON object with the generated key.
+     * The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+     * The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+     * The full key can no longer be retrieved after the initial response.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+     * OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func createKey(params: CreateKeyParams) async throws  -> Key
+    
+    /**
+     * Create an OAuth app.
+     *
+     * Create an OAuth app within a tailnet.
+     *
+     * The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func createOauthApp(params: CreateOAuthAppParams) async throws  -> OAuthApp
+    
+    /**
+     * Exchange OAuth client credentials for an access token.
+     *
+     * OAuth 2.0 client-credentials grant; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token` (`createOAuthToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
+    func createOauthToken(params: CreateOAuthTokenParams) async throws  -> OAuthToken
+    
+    /**
+     * Create a posture integration.
+     *
+     * Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+     *
+     * Must include `provider` and `clientSecret`.
+     *
+     * Currently, only one integration for each provider is supported.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to create posture integrations.
+     * - 409 (ConflictError): A posture integration for the same provider already exists.
+     */
+    func createPostureIntegration(params: CreatePostureIntegrationParams) async throws  -> PostureIntegration
+    
+    /**
+     * Create user invites.
+     *
+     * Create, and optionally email out, new user invites to join the tailnet.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func createUserInvites(params: CreateUserInvitesParams) async throws  -> [UserInvite]
+    
+    /**
+     * Create a webhook.
+     *
+     * Create a webhook within a tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func createWebhook(params: CreateWebhookParams) async throws  -> Webhook
+    
+    /**
+     * Delete custom device posture attributes.
+     *
+     * Delete a posture attribute from the specified device.
+     * This is only applicable to user-managed posture attributes in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func deleteCustomDevicePostureAttributes(params: DeleteCustomDevicePostureAttributesParams) async throws 
+    
+    /**
+     * Delete a device.
+     *
+     * Deletes the device from its tailnet.
+     * The device must belong to the requesting user's tailnet.
+     * Deleting devices shared with the tailnet is not supported.
+     *
+     * `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid device value.
+     * - 500 (ServerError): internal server error.
+     * - 501 (ServerError): Device not owned by tailnet.
+     * - 504 (ServerError): the request took too long.
+     */
+    func deleteDevice(params: DeleteDeviceParams) async throws 
+    
+    /**
+     * Delete a device invite.
+     *
+     * Delete a specific device invite.
+     *
+     * `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+     * OAuth scopes (any one): `device_invites`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func deleteDeviceInvite(params: DeleteDeviceInviteParams) async throws 
+    
+    /**
+     * Delete key.
+     *
+     * Deletes a specific api access token or auth key.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+     * OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this key.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func deleteKey(params: DeleteKeyParams) async throws 
+    
+    /**
+     * Delete OAuth app.
+     *
+     * Delete a specific OAuth app.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func deleteOauthApp(params: DeleteOAuthAppParams) async throws 
+    
+    /**
+     * Delete a posture integration.
+     *
+     * Delete a specific posture integration.
+     *
+     * `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
+    func deletePostureIntegration(params: DeletePostureIntegrationParams) async throws 
+    
+    /**
+     * Delete a Service.
+     *
+     * Delete the specified Service from the tailnet.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func deleteService(params: DeleteServiceParams) async throws 
+    
+    /**
+     * Delete a user.
+     *
+     * Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+     *
+     * > ⓘ User-based access tokens cannot delete their own user.
+     *
+     * `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func deleteUser(params: DeleteUserParams) async throws 
+    
+    /**
+     * Delete a user invite.
+     *
+     * Deletes a specific user invite.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func deleteUserInvite(params: DeleteUserInviteParams) async throws 
+    
+    /**
+     * Delete a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func deleteVipService(params: DeleteVipServiceParams) async throws 
+    
+    /**
+     * Delete webhook.
+     *
+     * Delete a specific webhook.
+     *
+     * `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func deleteWebhook(params: DeleteWebhookParams) async throws 
+    
+    /**
+     * Disable log streaming.
+     *
+     * Delete the log streaming configuration for the provided log type.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
+    func disableLogStreaming(params: DisableLogStreamingParams) async throws 
+    
+    /**
+     * Exchange an OIDC ID token for an access token.
+     *
+     * Workload identity federation; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
+    func exchangeWorkloadIdentityToken(params: ExchangeWorkloadIdentityTokenParams) async throws  -> OAuthToken
+    
+    /**
+     * Expire a device's key.
+     *
+     * Mark a device's node key as expired.
+     * This will require the device to re-authenticate in order to connect to the tailnet.
+     * The device must belong to the requesting user's tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func expireDeviceKey(params: ExpireDeviceKeyParams) async throws 
+    
+    /**
+     * Create or get AWS external id.
+     *
+     * Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+     * creating a new one for this tailnet when necessary.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to obtain an AWS external id.
+     * - 404 (NotFoundError): Tailnet not found.
+     */
+    func getAwsExternalId(params: GetAwsExternalIdParams) async throws  -> AwsExternalId
+    
+    /**
+     * Get contacts.
+     *
+     * Retrieve the tailnet's current contacts.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+     * OAuth scopes (any one): `account_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view contacts on this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getContacts(params: GetContactsParams) async throws  -> GetContactsResponse
+    
+    /**
+     * Get a device.
+     *
+     * Retrieve the details for the specified device.
+     *
+     * `GET /api/v2/device/{deviceId}` (`getDevice`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid ID supplied.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func getDevice(params: GetDeviceParams) async throws  -> Device
+    
+    /**
+     * Get a device invite.
+     *
+     * Retrieve a specific device invite.
+     *
+     * `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getDeviceInvite(params: GetDeviceInviteParams) async throws  -> DeviceInvite
+    
+    /**
+     * Get device posture attributes.
+     *
+     * Retrieve all posture attributes for the specified device.
+     * This returns a JSON object of all the key-value pairs of posture attributes for the device.
+     *
+     * `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func getDevicePostureAttributes(params: GetDevicePostureAttributesParams) async throws  -> DevicePostureAttributes
+    
+    /**
+     * Get DNS configuration.
+     *
+     * Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getDnsConfiguration(params: GetDnsConfigurationParams) async throws  -> DnsConfiguration
+    
+    /**
+     * Get DNS preferences.
+     *
+     * Retrieves the DNS preferences that are currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getDnsPreferences(params: GetDnsPreferencesParams) async throws  -> DnsPreferences
+    
+    /**
+     * Get key.
+     *
+     * Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet or key not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getKey(params: GetKeyParams) async throws  -> Key
+    
+    /**
+     * Get log streaming configuration.
+     *
+     * Retrieve the log streaming configuration for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
+    func getLogStreamingConfiguration(params: GetLogStreamingConfigurationParams) async throws  -> LogstreamEndpointConfiguration
+    
+    /**
+     * Get log streaming status.
+     *
+     * Retrieve the log streaming status for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
+    func getLogStreamingStatus(params: GetLogStreamingStatusParams) async throws  -> LogstreamEndpointPublishingStatus
+    
+    /**
+     * Get OAuth app.
+     *
+     * Retrieve a specific OAuth app.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getOauthApp(params: GetOAuthAppParams) async throws  -> OAuthApp
+    
+    /**
+     * Get policy file.
+     *
+     * Retrieves the current policy file for the given tailnet;
+     * this includes the ACL along with the rules and tests that have been defined.
+     *
+     * This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+     * The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getPolicyFile(params: GetPolicyFileParams) async throws  -> PolicyFile
+    
+    /**
+     * Get a posture integration.
+     *
+     * Gets the posture integration identified by `{id}`.
+     *
+     * `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Posture integration not found, or user is not authorized to read it.
+     */
+    func getPostureIntegration(params: GetPostureIntegrationParams) async throws  -> PostureIntegration
+    
+    /**
+     * List all posture integrations.
+     *
+     * List all of the posture integrations for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to list posture integrations.
+     */
+    func getPostureIntegrations(params: GetPostureIntegrationsParams) async throws  -> GetPostureIntegrationsResponse
+    
+    /**
+     * Get a Service.
+     *
+     * Retrieve the details for the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func getService(params: GetServiceParams) async throws  -> VipServiceInfo
+    
+    /**
+     * Get approval status of Service on a device.
+     *
+     * Retrieve the approval status of the specified Service on a specific device.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func getServiceDeviceApproval(params: GetServiceDeviceApprovalParams) async throws  -> VipServiceApproval
+    
+    /**
+     * Get split DNS.
+     *
+     * Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getSplitDns(params: GetSplitDnsParams) async throws  -> [String: [String]?]
+    
+    /**
+     * Get tailnet settings.
+     *
+     * Retrieve the settings for a specific tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getTailnetSettings(params: GetTailnetSettingsParams) async throws  -> TailnetSettings
+    
+    /**
+     * Get a user.
+     *
+     * Retrieve details about the specified user.
+     *
+     * `GET /api/v2/users/{userId}` (`getUser`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getUser(params: GetUserParams) async throws  -> User
+    
+    /**
+     * Get a user invite.
+     *
+     * Retrieve a specific user invite.
+     *
+     * `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getUserInvite(params: GetUserInviteParams) async throws  -> UserInvite
+    
+    /**
+     * Get a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func getVipService(params: GetVipServiceParams) async throws  -> VipServiceInfo
+    
+    /**
+     * Get webhook.
+     *
+     * Retrieve a specific webhook.
+     *
+     * `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func getWebhook(params: GetWebhookParams) async throws  -> Webhook
+    
+    /**
+     * List configuration audit logs.
+     *
+     * List all configuration audit logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+     * OAuth scopes (any one): `logs:configuration:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view configuration audit logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     */
+    func listConfigurationAuditLogs(params: ListConfigurationAuditLogsParams) async throws  -> ListConfigurationAuditLogsResponse
+    
+    /**
+     * List device invites.
+     *
+     * List all share invites for a device.
+     *
+     * `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func listDeviceInvites(params: ListDeviceInvitesParams) async throws  -> [DeviceInvite]
+    
+    /**
+     * List device routes.
+     *
+     * Retrieve the list of subnet routes that a device is advertising,
+     * as well as those that are enabled for it.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func listDeviceRoutes(params: ListDeviceRoutesParams) async throws  -> DeviceRoutes
+    
+    /**
+     * List DNS nameservers.
+     *
+     * Lists the global DNS nameservers for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listDnsNameservers(params: ListDnsNameserversParams) async throws  -> ListDnsNameserversResponse
+    
+    /**
+     * List DNS search paths.
+     *
+     * Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listDnsSearchPaths(params: ListDnsSearchPathsParams) async throws  -> DnsSearchPaths
+    
+    /**
+     * List network flow logs.
+     *
+     * List all network flow logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+     * OAuth scopes (any one): `logs:network:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view network flow logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
+    func listNetworkFlowLogs(params: ListNetworkFlowLogsParams) async throws  -> ListNetworkFlowLogsResponse
+    
+    /**
+     * List OAuth apps.
+     *
+     * List all OAuth apps for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listOauthApps(params: ListOAuthAppsParams) async throws  -> ListOAuthAppsResponse
+    
+    /**
+     * List devices hosting a Service.
+     *
+     * List all devices that are hosting the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or devices is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func listServiceHosts(params: ListServiceHostsParams) async throws  -> ListServiceHostsResponse
+    
+    /**
+     * List all Services.
+     *
+     * List all Services configured for the tailnet. This includes all Services in the "advertised"
+     * tab of the Services page in the Tailscale admin console.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listServices(params: ListServicesParams) async throws  -> ListServicesResponse
+    
+    /**
+     * List tailnet devices.
+     *
+     * Lists the devices in a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): Request took too long to process, please try again later.
+     */
+    func listTailnetDevices(params: ListTailnetDevicesParams) async throws  -> ListTailnetDevicesResponse
+    
+    /**
+     * List tailnet keys.
+     *
+     * Returns a list of active auth keys, API access tokens and trust credentials.
+     *
+     * If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+     * - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+     * - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+     * - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listTailnetKeys(params: ListTailnetKeysParams) async throws  -> ListTailnetKeysResponse
+    
+    /**
+     * List user invites.
+     *
+     * List all open (not yet accepted) user invites to the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listUserInvites(params: ListUserInvitesParams) async throws  -> [UserInvite]
+    
+    /**
+     * List users.
+     *
+     * List all users of a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found, or user does not have access to read users.
+     * - 500 (ServerError): internal server error.
+     */
+    func listUsers(params: ListUsersParams) async throws  -> ListUsersResponse
+    
+    /**
+     * List all Services (legacy `/vip-services` path).
+     *
+     * Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listVipServices(params: ListVipServicesParams) async throws  -> ListServicesResponse
+    
+    /**
+     * List webhooks.
+     *
+     * List all webhooks for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func listWebhooks(params: ListWebhooksParams) async throws  -> ListWebhooksResponse
+    
+    /**
+     * Preview rule matches.
+     *
+     * When given a user or IP port to match against,
+     * returns the tailnet policy rules that apply to that resource,
+     * without saving the policy file to the server.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func previewRuleMatches(params: PreviewRuleMatchesParams) async throws  -> PreviewRuleMatchesResponse
+    
+    /**
+     * Resend verification email.
+     *
+     * Resends the verification email for this contact, if and only if verification is still pending.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+     * OAuth scopes (any one): `account_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Verification is not required, can't resend email.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func resendContactVerificationEmail(params: ResendContactVerificationEmailParams) async throws 
+    
+    /**
+     * Resend a device invite.
+     *
+     * Resend a device invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func resendDeviceInvite(params: ResendDeviceInviteParams) async throws 
+    
+    /**
+     * Resend a user invite.
+     *
+     * Resend a user invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func resendUserInvite(params: ResendUserInviteParams) async throws 
+    
+    /**
+     * Restore a user.
+     *
+     * Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+     *
+     * > ⓘ User-based access tokens cannot restore their own user.
+     *
+     * `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func restoreUser(params: RestoreUserParams) async throws 
+    
+    /**
+     * Rotate webhook secret.
+     *
+     * Rotate and generate a new secret for a specific webhook.
+     *
+     * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+     * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+     *
+     * `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func rotateWebhookSecret(params: RotateWebhookSecretParams) async throws  -> Webhook
+    
+    /**
+     * Set custom device posture attributes.
+     *
+     * Create or update a custom posture attribute on the specified device.
+     * User-managed attributes must be in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func setCustomDevicePostureAttributes(params: SetCustomDevicePostureAttributesParams) async throws  -> DevicePostureAttributes
+    
+    /**
+     * Set device IPv4 address.
+     *
+     * When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+     * or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+     * This endpoint can be used to replace the existing IPv4 address with a specific value.
+     *
+     * This action will break any existing connections to this machine.
+     * You will need to reconnect to this machine using the new IP address.
+     * You may also need to flush your DNS cache.
+     *
+     * `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func setDeviceIp(params: SetDeviceIpParams) async throws 
+    
+    /**
+     * Set device name.
+     *
+     * When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+     * The device name is the canonical name for the device on your tailnet.
+     *
+     * Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+     *
+     * `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func setDeviceName(params: SetDeviceNameParams) async throws 
+    
+    /**
+     * Set device routes.
+     *
+     * Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+     * [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func setDeviceRoutes(params: SetDeviceRoutesParams) async throws  -> DeviceRoutes
+    
+    /**
+     * Set device tags.
+     *
+     * Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+     * Tags are similar to role accounts, but more flexible.
+     *
+     * Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+     * Once a device is tagged, the tag is the owner of that device.
+     * A single node can have multiple tags assigned.
+     *
+     * Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+     * Learn more about [tags](https://tailscale.com/kb/1068/).
+     *
+     * `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    func setDeviceTags(params: SetDeviceTagsParams) async throws 
+    
+    /**
+     * Set DNS configuration.
+     *
+     * Replaces the DNS configuration for the given tailnet.
+     *
+     * - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+     * - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+     * - `searchPaths` sets custom DNS search domain paths.
+     * - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+     * - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func setDnsConfiguration(params: SetDnsConfigurationParams) async throws  -> DnsConfiguration
+    
+    /**
+     * Set DNS nameservers.
+     *
+     * Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+     *
+     * Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+     * If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func setDnsNameservers(params: SetDnsNameserversParams) async throws  -> SetDnsNameserversResponse
+    
+    /**
+     * Set DNS preferences.
+     *
+     * Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+     * Note that MagicDNS is dependent on DNS servers.
+     * Learn about [MagicDNS](https://tailscale.com/kb/1081).
+     *
+     * If there is at least one DNS server, then MagicDNS can be enabled.
+     * Otherwise, it returns an error.
+     *
+     * Note that removing all nameservers will turn off MagicDNS.
+     * To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func setDnsPreferences(params: SetDnsPreferencesParams) async throws  -> DnsPreferences
+    
+    /**
+     * Set DNS search paths.
+     *
+     * Replaces the list of search paths for the given tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func setDnsSearchPaths(params: SetDnsSearchPathsParams) async throws  -> DnsSearchPaths
+    
+    /**
+     * Set key.
+     *
+     * Set the configuration for an existing OAuth client or federated identity.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+     * OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func setKey(params: SetKeyParams) async throws  -> Key
+    
+    /**
+     * Set log streaming configuration.
+     *
+     * Set the log streaming configuration for the provided log type.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
+    func setLogStreamingConfiguration(params: SetLogStreamingConfigurationParams) async throws 
+    
+    /**
+     * Set policy file.
+     *
+     * Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+     * An `If-Match` header can be set to avoid missed updates.
+     *
+     * On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+     * Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+     * OAuth scopes (any one): `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): ACL validation or test error.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 412 (PreconditionFailedError): If-Match hash mismatch.
+     * - 500 (ServerError): internal server error.
+     */
+    func setPolicyFile(params: SetPolicyFileParams) async throws  -> PolicyFile
+    
+    /**
+     * Set split DNS.
+     *
+     * Replaces the split DNS settings for a given tailnet.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     * Sending an empty object clears nameservers for all domains.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func setSplitDns(params: SetSplitDnsParams) async throws  -> [String: [String]?]
+    
+    /**
+     * Suspend a user.
+     *
+     * Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+     *
+     * > ⓘ User-based access tokens cannot suspend their own user.
+     *
+     * `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func suspendUser(params: SuspendUserParams) async throws 
+    
+    /**
+     * Test a webhook.
+     *
+     * Test a specific webhook by sending out a test event to the endpoint URL.
+     * This endpoint queues the event which is sent out asynchronously.
+     *
+     * If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+     *
+     * `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    func testWebhook(params: TestWebhookParams) async throws 
+    
+    /**
+     * Update contact.
+     *
+     * Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+     * OAuth scopes (any one): `account_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     func updateContact(params: UpdateContactParams) async throws 
     
+    /**
+     * Update device key.
+     *
+     * When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+     * If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     func updateDeviceKey(params: UpdateDeviceKeyParams) async throws 
     
+    /**
+     * Update OAuth app.
+     *
+     * Update a specific OAuth app.
+     *
+     * The client secret is not regenerated and is not returned in this response.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
     func updateOauthApp(params: UpdateOAuthAppParams) async throws  -> OAuthApp
     
+    /**
+     * Update a posture integration.
+     *
+     * Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+     *
+     * `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
     func updatePostureIntegration(params: UpdatePostureIntegrationParams) async throws  -> PostureIntegration
     
+    /**
+     * Update a Service.
+     *
+     * Update or create the specified Service. If the Service does not exist, it will
+     * create a Service with the provided details. When creating a new Service, the name
+     * in the request body must match the serviceName path parameter. When updating an existing
+     * Service, the path parameter is the current name of the Service, and the name in the request
+     * body can be used to rename the Service.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     func updateService(params: UpdateServiceParams) async throws  -> VipServiceInfo
     
+    /**
+     * Update approval status of Service on a device.
+     *
+     * Update the approval status of the specified Service on a specific device.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     func updateServiceDeviceApproval(params: UpdateServiceDeviceApprovalParams) async throws  -> VipServiceApproval
     
+    /**
+     * Update split DNS.
+     *
+     * Performs partial updates of the split DNS settings for a given tailnet.
+     * Only domains specified in the request map will be modified.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     func updateSplitDns(params: UpdateSplitDnsParams) async throws  -> [String: [String]?]
     
+    /**
+     * Update tailnet settings.
+     *
+     * Update the settings for a specific tailnet.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     func updateTailnetSettings(params: UpdateTailnetSettingsParams) async throws  -> TailnetSettings
     
+    /**
+     * Update user role.
+     *
+     * Update the role for the specified user.
+     *
+     * Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     *
+     * > ⓘ User-based access tokens cannot update their own user's role.
+     *
+     * `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     func updateUserRole(params: UpdateUserRoleParams) async throws 
     
+    /**
+     * Update a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     func updateVipService(params: UpdateVipServiceParams) async throws  -> VipServiceInfo
     
+    /**
+     * Update webhook.
+     *
+     * Update a specific webhook.
+     *
+     * `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     func updateWebhook(params: UpdateWebhookParams) async throws  -> Webhook
     
+    /**
+     * Validate and test policy file.
+     *
+     * This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+     *
+     * - Run ACL tests: When the request body contains ACL tests as a JSON array,
+     * Tailscale runs ACL tests against the tailnet's current policy file.
+     * Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+     * - Validate a new policy file: When the request body is a JSON object,
+     * Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+     * including any new rules and tests.
+     * It validates that the policy file is parsable and runs tests to validate the existing rules.
+     *
+     * In either case, this method does not modify the tailnet policy file in any way.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     func validateAndTestPolicyFile(params: ValidateAndTestPolicyFileParams) async throws  -> PolicyValidation
     
+    /**
+     * Validate external ID integration with IAM role trust policy.
+     *
+     * Validate that Tailscale can assume your IAM role with (and only with)
+     * this external ID.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access for this tailnet.
+     * - 404 (NotFoundError): Tailnet or external ID not found.
+     * - 422 (ApiError): Validation failed for this external ID and IAM role.
+     */
     func validateAwsExternalId(params: ValidateAwsExternalIdParams) async throws 
     
     /**
@@ -1748,70 +3255,6 @@ public convenience init(options: ClientOptions, transport: HttpTransport)throws 
     
 
     
-open func acceptDeviceInvite(params: AcceptDeviceInviteParams)async throws  -> AcceptDeviceInviteResponse  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_accept_device_invite(
-                        self.uniffiCloneHandle(),FfiConverterTypeAcceptDeviceInviteParams_lower(params)
-                )
-            },
-            pollFunc: ffi_tailnet_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_tailnet_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_tailnet_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeAcceptDeviceInviteResponse_lift,
-            errorHandler: FfiConverterTypeTailnetError_lift
-        )
-}
-    
-open func approveUser(params: ApproveUserParams)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_approve_user(
-                        self.uniffiCloneHandle(),FfiConverterTypeApproveUserParams_lower(params)
-                )
-            },
-            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
-            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
-            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeTailnetError_lift
-        )
-}
-    
-open func authorizeDevice(params: AuthorizeDeviceParams)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_authorize_device(
-                        self.uniffiCloneHandle(),FfiConverterTypeAuthorizeDeviceParams_lower(params)
-                )
-            },
-            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
-            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
-            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeTailnetError_lift
-        )
-}
-    
-open func batchUpdateCustomDevicePostureAttributes(params: BatchUpdateCustomDevicePostureAttributesParams)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_tailnet_uniffi_fn_method_tailnetclient_batch_update_custom_device_posture_attributes(
-                        self.uniffiCloneHandle(),FfiConverterTypeBatchUpdateCustomDevicePostureAttributesParams_lower(params)
-                )
-            },
-            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
-            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
-            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeTailnetError_lift
-        )
-}
-    
     /**
      * Calls any operation by `operationId` with JSON parameters (the spec's names, as
      * `build_request` takes them); returns the result as JSON text (`null` when there is none).
@@ -1852,6 +3295,167 @@ open func callTypedJson(operationId: String, paramsJson: String)async throws  ->
         )
 }
     
+    /**
+     * OAuth token requests made so far.
+     */
+open func tokenFetches() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_tailnet_uniffi_fn_method_tailnetclient_token_fetches(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Accept a device invite.
+     *
+     * Accepts the invitation to share a device into the requesting user's tailnet.
+     *
+     * Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     */
+open func acceptDeviceInvite(params: AcceptDeviceInviteParams)async throws  -> AcceptDeviceInviteResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_accept_device_invite(
+                        self.uniffiCloneHandle(),FfiConverterTypeAcceptDeviceInviteParams_lower(params)
+                )
+            },
+            pollFunc: ffi_tailnet_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_tailnet_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_tailnet_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAcceptDeviceInviteResponse_lift,
+            errorHandler: FfiConverterTypeTailnetError_lift
+        )
+}
+    
+    /**
+     * Approve a user.
+     *
+     * Approve a pending user's access to the tailnet.
+     * This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+     *
+     * User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+     *
+     * Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+     *
+     * > ⓘ User-based access tokens cannot approve their own user.
+     *
+     * `POST /api/v2/users/{userId}/approve` (`approveUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+open func approveUser(params: ApproveUserParams)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_approve_user(
+                        self.uniffiCloneHandle(),FfiConverterTypeApproveUserParams_lower(params)
+                )
+            },
+            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
+            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
+            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeTailnetError_lift
+        )
+}
+    
+    /**
+     * Authorize device.
+     *
+     * This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+     * according to the authorized field in the payload.
+     *
+     * `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+open func authorizeDevice(params: AuthorizeDeviceParams)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_authorize_device(
+                        self.uniffiCloneHandle(),FfiConverterTypeAuthorizeDeviceParams_lower(params)
+                )
+            },
+            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
+            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
+            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeTailnetError_lift
+        )
+}
+    
+    /**
+     * Batch update custom device posture attributes.
+     *
+     * Batch updates posture attributes across devices in a tailnet.
+     *
+     * This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+     * Specifying `null` for an attribute will delete that attribute.
+     *
+     * Attributes must be in the `custom:` namespace.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): An invalid request payload was sent.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+open func batchUpdateCustomDevicePostureAttributes(params: BatchUpdateCustomDevicePostureAttributesParams)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_tailnet_uniffi_fn_method_tailnetclient_batch_update_custom_device_posture_attributes(
+                        self.uniffiCloneHandle(),FfiConverterTypeBatchUpdateCustomDevicePostureAttributesParams_lower(params)
+                )
+            },
+            pollFunc: ffi_tailnet_uniffi_rust_future_poll_void,
+            completeFunc: ffi_tailnet_uniffi_rust_future_complete_void,
+            freeFunc: ffi_tailnet_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeTailnetError_lift
+        )
+}
+    
+    /**
+     * Create device invites.
+     *
+     * Create new share invites for a device.
+     *
+     * Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func createDeviceInvites(params: CreateDeviceInvitesParams)async throws  -> [DeviceInvite]  {
     return
         try  await uniffiRustCallAsync(
@@ -1868,6 +3472,27 @@ open func createDeviceInvites(params: CreateDeviceInvitesParams)async throws  ->
         )
 }
     
+    /**
+     * Create an auth key or trust credential.
+     *
+     * Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+     * Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+     * The key will be associated with the user who owns the API access token used to make this call,
+     * or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+     *
+     * Returns a JSON object with the generated key.
+     * The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+     * The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+     * The full key can no longer be retrieved after the initial response.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+     * OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func createKey(params: CreateKeyParams)async throws  -> Key  {
     return
         try  await uniffiRustCallAsync(
@@ -1884,6 +3509,23 @@ open func createKey(params: CreateKeyParams)async throws  -> Key  {
         )
 }
     
+    /**
+     * Create an OAuth app.
+     *
+     * Create an OAuth app within a tailnet.
+     *
+     * The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func createOauthApp(params: CreateOAuthAppParams)async throws  -> OAuthApp  {
     return
         try  await uniffiRustCallAsync(
@@ -1900,6 +3542,17 @@ open func createOauthApp(params: CreateOAuthAppParams)async throws  -> OAuthApp 
         )
 }
     
+    /**
+     * Exchange OAuth client credentials for an access token.
+     *
+     * OAuth 2.0 client-credentials grant; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token` (`createOAuthToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
 open func createOauthToken(params: CreateOAuthTokenParams)async throws  -> OAuthToken  {
     return
         try  await uniffiRustCallAsync(
@@ -1916,6 +3569,23 @@ open func createOauthToken(params: CreateOAuthTokenParams)async throws  -> OAuth
         )
 }
     
+    /**
+     * Create a posture integration.
+     *
+     * Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+     *
+     * Must include `provider` and `clientSecret`.
+     *
+     * Currently, only one integration for each provider is supported.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to create posture integrations.
+     * - 409 (ConflictError): A posture integration for the same provider already exists.
+     */
 open func createPostureIntegration(params: CreatePostureIntegrationParams)async throws  -> PostureIntegration  {
     return
         try  await uniffiRustCallAsync(
@@ -1932,6 +3602,20 @@ open func createPostureIntegration(params: CreatePostureIntegrationParams)async 
         )
 }
     
+    /**
+     * Create user invites.
+     *
+     * Create, and optionally email out, new user invites to join the tailnet.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func createUserInvites(params: CreateUserInvitesParams)async throws  -> [UserInvite]  {
     return
         try  await uniffiRustCallAsync(
@@ -1948,6 +3632,21 @@ open func createUserInvites(params: CreateUserInvitesParams)async throws  -> [Us
         )
 }
     
+    /**
+     * Create a webhook.
+     *
+     * Create a webhook within a tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func createWebhook(params: CreateWebhookParams)async throws  -> Webhook  {
     return
         try  await uniffiRustCallAsync(
@@ -1964,6 +3663,23 @@ open func createWebhook(params: CreateWebhookParams)async throws  -> Webhook  {
         )
 }
     
+    /**
+     * Delete custom device posture attributes.
+     *
+     * Delete a posture attribute from the specified device.
+     * This is only applicable to user-managed posture attributes in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func deleteCustomDevicePostureAttributes(params: DeleteCustomDevicePostureAttributesParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -1980,6 +3696,23 @@ open func deleteCustomDevicePostureAttributes(params: DeleteCustomDevicePostureA
         )
 }
     
+    /**
+     * Delete a device.
+     *
+     * Deletes the device from its tailnet.
+     * The device must belong to the requesting user's tailnet.
+     * Deleting devices shared with the tailnet is not supported.
+     *
+     * `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid device value.
+     * - 500 (ServerError): internal server error.
+     * - 501 (ServerError): Device not owned by tailnet.
+     * - 504 (ServerError): the request took too long.
+     */
 open func deleteDevice(params: DeleteDeviceParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -1996,6 +3729,19 @@ open func deleteDevice(params: DeleteDeviceParams)async throws   {
         )
 }
     
+    /**
+     * Delete a device invite.
+     *
+     * Delete a specific device invite.
+     *
+     * `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+     * OAuth scopes (any one): `device_invites`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func deleteDeviceInvite(params: DeleteDeviceInviteParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2012,6 +3758,20 @@ open func deleteDeviceInvite(params: DeleteDeviceInviteParams)async throws   {
         )
 }
     
+    /**
+     * Delete key.
+     *
+     * Deletes a specific api access token or auth key.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+     * OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this key.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func deleteKey(params: DeleteKeyParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2028,6 +3788,21 @@ open func deleteKey(params: DeleteKeyParams)async throws   {
         )
 }
     
+    /**
+     * Delete OAuth app.
+     *
+     * Delete a specific OAuth app.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func deleteOauthApp(params: DeleteOAuthAppParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2044,6 +3819,19 @@ open func deleteOauthApp(params: DeleteOAuthAppParams)async throws   {
         )
 }
     
+    /**
+     * Delete a posture integration.
+     *
+     * Delete a specific posture integration.
+     *
+     * `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
 open func deletePostureIntegration(params: DeletePostureIntegrationParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2060,6 +3848,22 @@ open func deletePostureIntegration(params: DeletePostureIntegrationParams)async 
         )
 }
     
+    /**
+     * Delete a Service.
+     *
+     * Delete the specified Service from the tailnet.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func deleteService(params: DeleteServiceParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2076,6 +3880,23 @@ open func deleteService(params: DeleteServiceParams)async throws   {
         )
 }
     
+    /**
+     * Delete a user.
+     *
+     * Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+     *
+     * > ⓘ User-based access tokens cannot delete their own user.
+     *
+     * `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func deleteUser(params: DeleteUserParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2092,6 +3913,20 @@ open func deleteUser(params: DeleteUserParams)async throws   {
         )
 }
     
+    /**
+     * Delete a user invite.
+     *
+     * Deletes a specific user invite.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func deleteUserInvite(params: DeleteUserInviteParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2108,6 +3943,22 @@ open func deleteUserInvite(params: DeleteUserInviteParams)async throws   {
         )
 }
     
+    /**
+     * Delete a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func deleteVipService(params: DeleteVipServiceParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2124,6 +3975,21 @@ open func deleteVipService(params: DeleteVipServiceParams)async throws   {
         )
 }
     
+    /**
+     * Delete webhook.
+     *
+     * Delete a specific webhook.
+     *
+     * `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func deleteWebhook(params: DeleteWebhookParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2140,6 +4006,19 @@ open func deleteWebhook(params: DeleteWebhookParams)async throws   {
         )
 }
     
+    /**
+     * Disable log streaming.
+     *
+     * Delete the log streaming configuration for the provided log type.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
 open func disableLogStreaming(params: DisableLogStreamingParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2156,6 +4035,17 @@ open func disableLogStreaming(params: DisableLogStreamingParams)async throws   {
         )
 }
     
+    /**
+     * Exchange an OIDC ID token for an access token.
+     *
+     * Workload identity federation; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
 open func exchangeWorkloadIdentityToken(params: ExchangeWorkloadIdentityTokenParams)async throws  -> OAuthToken  {
     return
         try  await uniffiRustCallAsync(
@@ -2172,6 +4062,22 @@ open func exchangeWorkloadIdentityToken(params: ExchangeWorkloadIdentityTokenPar
         )
 }
     
+    /**
+     * Expire a device's key.
+     *
+     * Mark a device's node key as expired.
+     * This will require the device to re-authenticate in order to connect to the tailnet.
+     * The device must belong to the requesting user's tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func expireDeviceKey(params: ExpireDeviceKeyParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2188,6 +4094,20 @@ open func expireDeviceKey(params: ExpireDeviceKeyParams)async throws   {
         )
 }
     
+    /**
+     * Create or get AWS external id.
+     *
+     * Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+     * creating a new one for this tailnet when necessary.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to obtain an AWS external id.
+     * - 404 (NotFoundError): Tailnet not found.
+     */
 open func getAwsExternalId(params: GetAwsExternalIdParams)async throws  -> AwsExternalId  {
     return
         try  await uniffiRustCallAsync(
@@ -2204,6 +4124,20 @@ open func getAwsExternalId(params: GetAwsExternalIdParams)async throws  -> AwsEx
         )
 }
     
+    /**
+     * Get contacts.
+     *
+     * Retrieve the tailnet's current contacts.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+     * OAuth scopes (any one): `account_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view contacts on this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getContacts(params: GetContactsParams)async throws  -> GetContactsResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2220,6 +4154,21 @@ open func getContacts(params: GetContactsParams)async throws  -> GetContactsResp
         )
 }
     
+    /**
+     * Get a device.
+     *
+     * Retrieve the details for the specified device.
+     *
+     * `GET /api/v2/device/{deviceId}` (`getDevice`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid ID supplied.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func getDevice(params: GetDeviceParams)async throws  -> Device  {
     return
         try  await uniffiRustCallAsync(
@@ -2236,6 +4185,19 @@ open func getDevice(params: GetDeviceParams)async throws  -> Device  {
         )
 }
     
+    /**
+     * Get a device invite.
+     *
+     * Retrieve a specific device invite.
+     *
+     * `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getDeviceInvite(params: GetDeviceInviteParams)async throws  -> DeviceInvite  {
     return
         try  await uniffiRustCallAsync(
@@ -2252,6 +4214,21 @@ open func getDeviceInvite(params: GetDeviceInviteParams)async throws  -> DeviceI
         )
 }
     
+    /**
+     * Get device posture attributes.
+     *
+     * Retrieve all posture attributes for the specified device.
+     * This returns a JSON object of all the key-value pairs of posture attributes for the device.
+     *
+     * `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func getDevicePostureAttributes(params: GetDevicePostureAttributesParams)async throws  -> DevicePostureAttributes  {
     return
         try  await uniffiRustCallAsync(
@@ -2268,6 +4245,19 @@ open func getDevicePostureAttributes(params: GetDevicePostureAttributesParams)as
         )
 }
     
+    /**
+     * Get DNS configuration.
+     *
+     * Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getDnsConfiguration(params: GetDnsConfigurationParams)async throws  -> DnsConfiguration  {
     return
         try  await uniffiRustCallAsync(
@@ -2284,6 +4274,19 @@ open func getDnsConfiguration(params: GetDnsConfigurationParams)async throws  ->
         )
 }
     
+    /**
+     * Get DNS preferences.
+     *
+     * Retrieves the DNS preferences that are currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getDnsPreferences(params: GetDnsPreferencesParams)async throws  -> DnsPreferences  {
     return
         try  await uniffiRustCallAsync(
@@ -2300,6 +4303,19 @@ open func getDnsPreferences(params: GetDnsPreferencesParams)async throws  -> Dns
         )
 }
     
+    /**
+     * Get key.
+     *
+     * Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet or key not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getKey(params: GetKeyParams)async throws  -> Key  {
     return
         try  await uniffiRustCallAsync(
@@ -2316,6 +4332,18 @@ open func getKey(params: GetKeyParams)async throws  -> Key  {
         )
 }
     
+    /**
+     * Get log streaming configuration.
+     *
+     * Retrieve the log streaming configuration for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
 open func getLogStreamingConfiguration(params: GetLogStreamingConfigurationParams)async throws  -> LogstreamEndpointConfiguration  {
     return
         try  await uniffiRustCallAsync(
@@ -2332,6 +4360,19 @@ open func getLogStreamingConfiguration(params: GetLogStreamingConfigurationParam
         )
 }
     
+    /**
+     * Get log streaming status.
+     *
+     * Retrieve the log streaming status for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
 open func getLogStreamingStatus(params: GetLogStreamingStatusParams)async throws  -> LogstreamEndpointPublishingStatus  {
     return
         try  await uniffiRustCallAsync(
@@ -2348,6 +4389,21 @@ open func getLogStreamingStatus(params: GetLogStreamingStatusParams)async throws
         )
 }
     
+    /**
+     * Get OAuth app.
+     *
+     * Retrieve a specific OAuth app.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getOauthApp(params: GetOAuthAppParams)async throws  -> OAuthApp  {
     return
         try  await uniffiRustCallAsync(
@@ -2364,6 +4420,27 @@ open func getOauthApp(params: GetOAuthAppParams)async throws  -> OAuthApp  {
         )
 }
     
+    /**
+     * Get policy file.
+     *
+     * Retrieves the current policy file for the given tailnet;
+     * this includes the ACL along with the rules and tests that have been defined.
+     *
+     * This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+     * The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getPolicyFile(params: GetPolicyFileParams)async throws  -> PolicyFile  {
     return
         try  await uniffiRustCallAsync(
@@ -2380,6 +4457,18 @@ open func getPolicyFile(params: GetPolicyFileParams)async throws  -> PolicyFile 
         )
 }
     
+    /**
+     * Get a posture integration.
+     *
+     * Gets the posture integration identified by `{id}`.
+     *
+     * `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Posture integration not found, or user is not authorized to read it.
+     */
 open func getPostureIntegration(params: GetPostureIntegrationParams)async throws  -> PostureIntegration  {
     return
         try  await uniffiRustCallAsync(
@@ -2396,6 +4485,18 @@ open func getPostureIntegration(params: GetPostureIntegrationParams)async throws
         )
 }
     
+    /**
+     * List all posture integrations.
+     *
+     * List all of the posture integrations for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to list posture integrations.
+     */
 open func getPostureIntegrations(params: GetPostureIntegrationsParams)async throws  -> GetPostureIntegrationsResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2412,6 +4513,22 @@ open func getPostureIntegrations(params: GetPostureIntegrationsParams)async thro
         )
 }
     
+    /**
+     * Get a Service.
+     *
+     * Retrieve the details for the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func getService(params: GetServiceParams)async throws  -> VipServiceInfo  {
     return
         try  await uniffiRustCallAsync(
@@ -2428,6 +4545,22 @@ open func getService(params: GetServiceParams)async throws  -> VipServiceInfo  {
         )
 }
     
+    /**
+     * Get approval status of Service on a device.
+     *
+     * Retrieve the approval status of the specified Service on a specific device.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func getServiceDeviceApproval(params: GetServiceDeviceApprovalParams)async throws  -> VipServiceApproval  {
     return
         try  await uniffiRustCallAsync(
@@ -2444,6 +4577,19 @@ open func getServiceDeviceApproval(params: GetServiceDeviceApprovalParams)async 
         )
 }
     
+    /**
+     * Get split DNS.
+     *
+     * Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getSplitDns(params: GetSplitDnsParams)async throws  -> [String: [String]?]  {
     return
         try  await uniffiRustCallAsync(
@@ -2460,6 +4606,20 @@ open func getSplitDns(params: GetSplitDnsParams)async throws  -> [String: [Strin
         )
 }
     
+    /**
+     * Get tailnet settings.
+     *
+     * Retrieve the settings for a specific tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getTailnetSettings(params: GetTailnetSettingsParams)async throws  -> TailnetSettings  {
     return
         try  await uniffiRustCallAsync(
@@ -2476,6 +4636,21 @@ open func getTailnetSettings(params: GetTailnetSettingsParams)async throws  -> T
         )
 }
     
+    /**
+     * Get a user.
+     *
+     * Retrieve details about the specified user.
+     *
+     * `GET /api/v2/users/{userId}` (`getUser`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getUser(params: GetUserParams)async throws  -> User  {
     return
         try  await uniffiRustCallAsync(
@@ -2492,6 +4667,18 @@ open func getUser(params: GetUserParams)async throws  -> User  {
         )
 }
     
+    /**
+     * Get a user invite.
+     *
+     * Retrieve a specific user invite.
+     *
+     * `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getUserInvite(params: GetUserInviteParams)async throws  -> UserInvite  {
     return
         try  await uniffiRustCallAsync(
@@ -2508,6 +4695,22 @@ open func getUserInvite(params: GetUserInviteParams)async throws  -> UserInvite 
         )
 }
     
+    /**
+     * Get a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func getVipService(params: GetVipServiceParams)async throws  -> VipServiceInfo  {
     return
         try  await uniffiRustCallAsync(
@@ -2524,6 +4727,21 @@ open func getVipService(params: GetVipServiceParams)async throws  -> VipServiceI
         )
 }
     
+    /**
+     * Get webhook.
+     *
+     * Retrieve a specific webhook.
+     *
+     * `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func getWebhook(params: GetWebhookParams)async throws  -> Webhook  {
     return
         try  await uniffiRustCallAsync(
@@ -2540,6 +4758,20 @@ open func getWebhook(params: GetWebhookParams)async throws  -> Webhook  {
         )
 }
     
+    /**
+     * List configuration audit logs.
+     *
+     * List all configuration audit logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+     * OAuth scopes (any one): `logs:configuration:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view configuration audit logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     */
 open func listConfigurationAuditLogs(params: ListConfigurationAuditLogsParams)async throws  -> ListConfigurationAuditLogsResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2556,6 +4788,20 @@ open func listConfigurationAuditLogs(params: ListConfigurationAuditLogsParams)as
         )
 }
     
+    /**
+     * List device invites.
+     *
+     * List all share invites for a device.
+     *
+     * `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func listDeviceInvites(params: ListDeviceInvitesParams)async throws  -> [DeviceInvite]  {
     return
         try  await uniffiRustCallAsync(
@@ -2572,6 +4818,27 @@ open func listDeviceInvites(params: ListDeviceInvitesParams)async throws  -> [De
         )
 }
     
+    /**
+     * List device routes.
+     *
+     * Retrieve the list of subnet routes that a device is advertising,
+     * as well as those that are enabled for it.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func listDeviceRoutes(params: ListDeviceRoutesParams)async throws  -> DeviceRoutes  {
     return
         try  await uniffiRustCallAsync(
@@ -2588,6 +4855,19 @@ open func listDeviceRoutes(params: ListDeviceRoutesParams)async throws  -> Devic
         )
 }
     
+    /**
+     * List DNS nameservers.
+     *
+     * Lists the global DNS nameservers for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listDnsNameservers(params: ListDnsNameserversParams)async throws  -> ListDnsNameserversResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2604,6 +4884,19 @@ open func listDnsNameservers(params: ListDnsNameserversParams)async throws  -> L
         )
 }
     
+    /**
+     * List DNS search paths.
+     *
+     * Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listDnsSearchPaths(params: ListDnsSearchPathsParams)async throws  -> DnsSearchPaths  {
     return
         try  await uniffiRustCallAsync(
@@ -2620,6 +4913,21 @@ open func listDnsSearchPaths(params: ListDnsSearchPathsParams)async throws  -> D
         )
 }
     
+    /**
+     * List network flow logs.
+     *
+     * List all network flow logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+     * OAuth scopes (any one): `logs:network:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view network flow logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
 open func listNetworkFlowLogs(params: ListNetworkFlowLogsParams)async throws  -> ListNetworkFlowLogsResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2636,6 +4944,21 @@ open func listNetworkFlowLogs(params: ListNetworkFlowLogsParams)async throws  ->
         )
 }
     
+    /**
+     * List OAuth apps.
+     *
+     * List all OAuth apps for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listOauthApps(params: ListOAuthAppsParams)async throws  -> ListOAuthAppsResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2652,6 +4975,22 @@ open func listOauthApps(params: ListOAuthAppsParams)async throws  -> ListOAuthAp
         )
 }
     
+    /**
+     * List devices hosting a Service.
+     *
+     * List all devices that are hosting the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or devices is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func listServiceHosts(params: ListServiceHostsParams)async throws  -> ListServiceHostsResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2668,6 +5007,22 @@ open func listServiceHosts(params: ListServiceHostsParams)async throws  -> ListS
         )
 }
     
+    /**
+     * List all Services.
+     *
+     * List all Services configured for the tailnet. This includes all Services in the "advertised"
+     * tab of the Services page in the Tailscale admin console.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listServices(params: ListServicesParams)async throws  -> ListServicesResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2684,6 +5039,20 @@ open func listServices(params: ListServicesParams)async throws  -> ListServicesR
         )
 }
     
+    /**
+     * List tailnet devices.
+     *
+     * Lists the devices in a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): Request took too long to process, please try again later.
+     */
 open func listTailnetDevices(params: ListTailnetDevicesParams)async throws  -> ListTailnetDevicesResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2700,6 +5069,24 @@ open func listTailnetDevices(params: ListTailnetDevicesParams)async throws  -> L
         )
 }
     
+    /**
+     * List tailnet keys.
+     *
+     * Returns a list of active auth keys, API access tokens and trust credentials.
+     *
+     * If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+     * - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+     * - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+     * - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listTailnetKeys(params: ListTailnetKeysParams)async throws  -> ListTailnetKeysResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2716,6 +5103,18 @@ open func listTailnetKeys(params: ListTailnetKeysParams)async throws  -> ListTai
         )
 }
     
+    /**
+     * List user invites.
+     *
+     * List all open (not yet accepted) user invites to the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listUserInvites(params: ListUserInvitesParams)async throws  -> [UserInvite]  {
     return
         try  await uniffiRustCallAsync(
@@ -2732,6 +5131,21 @@ open func listUserInvites(params: ListUserInvitesParams)async throws  -> [UserIn
         )
 }
     
+    /**
+     * List users.
+     *
+     * List all users of a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found, or user does not have access to read users.
+     * - 500 (ServerError): internal server error.
+     */
 open func listUsers(params: ListUsersParams)async throws  -> ListUsersResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2748,6 +5162,21 @@ open func listUsers(params: ListUsersParams)async throws  -> ListUsersResponse  
         )
 }
     
+    /**
+     * List all Services (legacy `/vip-services` path).
+     *
+     * Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listVipServices(params: ListVipServicesParams)async throws  -> ListServicesResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2764,6 +5193,21 @@ open func listVipServices(params: ListVipServicesParams)async throws  -> ListSer
         )
 }
     
+    /**
+     * List webhooks.
+     *
+     * List all webhooks for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func listWebhooks(params: ListWebhooksParams)async throws  -> ListWebhooksResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2780,6 +5224,23 @@ open func listWebhooks(params: ListWebhooksParams)async throws  -> ListWebhooksR
         )
 }
     
+    /**
+     * Preview rule matches.
+     *
+     * When given a user or IP port to match against,
+     * returns the tailnet policy rules that apply to that resource,
+     * without saving the policy file to the server.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func previewRuleMatches(params: PreviewRuleMatchesParams)async throws  -> PreviewRuleMatchesResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2796,6 +5257,21 @@ open func previewRuleMatches(params: PreviewRuleMatchesParams)async throws  -> P
         )
 }
     
+    /**
+     * Resend verification email.
+     *
+     * Resends the verification email for this contact, if and only if verification is still pending.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+     * OAuth scopes (any one): `account_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Verification is not required, can't resend email.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func resendContactVerificationEmail(params: ResendContactVerificationEmailParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2812,6 +5288,24 @@ open func resendContactVerificationEmail(params: ResendContactVerificationEmailP
         )
 }
     
+    /**
+     * Resend a device invite.
+     *
+     * Resend a device invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func resendDeviceInvite(params: ResendDeviceInviteParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2828,6 +5322,24 @@ open func resendDeviceInvite(params: ResendDeviceInviteParams)async throws   {
         )
 }
     
+    /**
+     * Resend a user invite.
+     *
+     * Resend a user invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func resendUserInvite(params: ResendUserInviteParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2844,6 +5356,23 @@ open func resendUserInvite(params: ResendUserInviteParams)async throws   {
         )
 }
     
+    /**
+     * Restore a user.
+     *
+     * Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+     *
+     * > ⓘ User-based access tokens cannot restore their own user.
+     *
+     * `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func restoreUser(params: RestoreUserParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2860,6 +5389,24 @@ open func restoreUser(params: RestoreUserParams)async throws   {
         )
 }
     
+    /**
+     * Rotate webhook secret.
+     *
+     * Rotate and generate a new secret for a specific webhook.
+     *
+     * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+     * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+     *
+     * `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func rotateWebhookSecret(params: RotateWebhookSecretParams)async throws  -> Webhook  {
     return
         try  await uniffiRustCallAsync(
@@ -2876,6 +5423,23 @@ open func rotateWebhookSecret(params: RotateWebhookSecretParams)async throws  ->
         )
 }
     
+    /**
+     * Set custom device posture attributes.
+     *
+     * Create or update a custom posture attribute on the specified device.
+     * User-managed attributes must be in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func setCustomDevicePostureAttributes(params: SetCustomDevicePostureAttributesParams)async throws  -> DevicePostureAttributes  {
     return
         try  await uniffiRustCallAsync(
@@ -2892,6 +5456,26 @@ open func setCustomDevicePostureAttributes(params: SetCustomDevicePostureAttribu
         )
 }
     
+    /**
+     * Set device IPv4 address.
+     *
+     * When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+     * or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+     * This endpoint can be used to replace the existing IPv4 address with a specific value.
+     *
+     * This action will break any existing connections to this machine.
+     * You will need to reconnect to this machine using the new IP address.
+     * You may also need to flush your DNS cache.
+     *
+     * `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func setDeviceIp(params: SetDeviceIpParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2908,6 +5492,23 @@ open func setDeviceIp(params: SetDeviceIpParams)async throws   {
         )
 }
     
+    /**
+     * Set device name.
+     *
+     * When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+     * The device name is the canonical name for the device on your tailnet.
+     *
+     * Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+     *
+     * `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func setDeviceName(params: SetDeviceNameParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2924,6 +5525,27 @@ open func setDeviceName(params: SetDeviceNameParams)async throws   {
         )
 }
     
+    /**
+     * Set device routes.
+     *
+     * Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+     * [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func setDeviceRoutes(params: SetDeviceRoutesParams)async throws  -> DeviceRoutes  {
     return
         try  await uniffiRustCallAsync(
@@ -2940,6 +5562,28 @@ open func setDeviceRoutes(params: SetDeviceRoutesParams)async throws  -> DeviceR
         )
 }
     
+    /**
+     * Set device tags.
+     *
+     * Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+     * Tags are similar to role accounts, but more flexible.
+     *
+     * Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+     * Once a device is tagged, the tag is the owner of that device.
+     * A single node can have multiple tags assigned.
+     *
+     * Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+     * Learn more about [tags](https://tailscale.com/kb/1068/).
+     *
+     * `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func setDeviceTags(params: SetDeviceTagsParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -2956,6 +5600,25 @@ open func setDeviceTags(params: SetDeviceTagsParams)async throws   {
         )
 }
     
+    /**
+     * Set DNS configuration.
+     *
+     * Replaces the DNS configuration for the given tailnet.
+     *
+     * - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+     * - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+     * - `searchPaths` sets custom DNS search domain paths.
+     * - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+     * - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func setDnsConfiguration(params: SetDnsConfigurationParams)async throws  -> DnsConfiguration  {
     return
         try  await uniffiRustCallAsync(
@@ -2972,6 +5635,22 @@ open func setDnsConfiguration(params: SetDnsConfigurationParams)async throws  ->
         )
 }
     
+    /**
+     * Set DNS nameservers.
+     *
+     * Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+     *
+     * Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+     * If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func setDnsNameservers(params: SetDnsNameserversParams)async throws  -> SetDnsNameserversResponse  {
     return
         try  await uniffiRustCallAsync(
@@ -2988,6 +5667,27 @@ open func setDnsNameservers(params: SetDnsNameserversParams)async throws  -> Set
         )
 }
     
+    /**
+     * Set DNS preferences.
+     *
+     * Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+     * Note that MagicDNS is dependent on DNS servers.
+     * Learn about [MagicDNS](https://tailscale.com/kb/1081).
+     *
+     * If there is at least one DNS server, then MagicDNS can be enabled.
+     * Otherwise, it returns an error.
+     *
+     * Note that removing all nameservers will turn off MagicDNS.
+     * To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func setDnsPreferences(params: SetDnsPreferencesParams)async throws  -> DnsPreferences  {
     return
         try  await uniffiRustCallAsync(
@@ -3004,6 +5704,19 @@ open func setDnsPreferences(params: SetDnsPreferencesParams)async throws  -> Dns
         )
 }
     
+    /**
+     * Set DNS search paths.
+     *
+     * Replaces the list of search paths for the given tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func setDnsSearchPaths(params: SetDnsSearchPathsParams)async throws  -> DnsSearchPaths  {
     return
         try  await uniffiRustCallAsync(
@@ -3020,6 +5733,19 @@ open func setDnsSearchPaths(params: SetDnsSearchPathsParams)async throws  -> Dns
         )
 }
     
+    /**
+     * Set key.
+     *
+     * Set the configuration for an existing OAuth client or federated identity.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+     * OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func setKey(params: SetKeyParams)async throws  -> Key  {
     return
         try  await uniffiRustCallAsync(
@@ -3036,6 +5762,20 @@ open func setKey(params: SetKeyParams)async throws  -> Key  {
         )
 }
     
+    /**
+     * Set log streaming configuration.
+     *
+     * Set the log streaming configuration for the provided log type.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
 open func setLogStreamingConfiguration(params: SetLogStreamingConfigurationParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3052,6 +5792,28 @@ open func setLogStreamingConfiguration(params: SetLogStreamingConfigurationParam
         )
 }
     
+    /**
+     * Set policy file.
+     *
+     * Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+     * An `If-Match` header can be set to avoid missed updates.
+     *
+     * On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+     * Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+     * OAuth scopes (any one): `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): ACL validation or test error.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 412 (PreconditionFailedError): If-Match hash mismatch.
+     * - 500 (ServerError): internal server error.
+     */
 open func setPolicyFile(params: SetPolicyFileParams)async throws  -> PolicyFile  {
     return
         try  await uniffiRustCallAsync(
@@ -3068,6 +5830,21 @@ open func setPolicyFile(params: SetPolicyFileParams)async throws  -> PolicyFile 
         )
 }
     
+    /**
+     * Set split DNS.
+     *
+     * Replaces the split DNS settings for a given tailnet.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     * Sending an empty object clears nameservers for all domains.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func setSplitDns(params: SetSplitDnsParams)async throws  -> [String: [String]?]  {
     return
         try  await uniffiRustCallAsync(
@@ -3084,6 +5861,23 @@ open func setSplitDns(params: SetSplitDnsParams)async throws  -> [String: [Strin
         )
 }
     
+    /**
+     * Suspend a user.
+     *
+     * Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+     *
+     * > ⓘ User-based access tokens cannot suspend their own user.
+     *
+     * `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func suspendUser(params: SuspendUserParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3100,6 +5894,24 @@ open func suspendUser(params: SuspendUserParams)async throws   {
         )
 }
     
+    /**
+     * Test a webhook.
+     *
+     * Test a specific webhook by sending out a test event to the endpoint URL.
+     * This endpoint queues the event which is sent out asynchronously.
+     *
+     * If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+     *
+     * `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func testWebhook(params: TestWebhookParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3117,17 +5929,19 @@ open func testWebhook(params: TestWebhookParams)async throws   {
 }
     
     /**
-     * OAuth token requests made so far.
+     * Update contact.
+     *
+     * Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+     * OAuth scopes (any one): `account_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
      */
-open func tokenFetches() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_tailnet_uniffi_fn_method_tailnetclient_token_fetches(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
 open func updateContact(params: UpdateContactParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3144,6 +5958,21 @@ open func updateContact(params: UpdateContactParams)async throws   {
         )
 }
     
+    /**
+     * Update device key.
+     *
+     * When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+     * If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func updateDeviceKey(params: UpdateDeviceKeyParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3160,6 +5989,23 @@ open func updateDeviceKey(params: UpdateDeviceKeyParams)async throws   {
         )
 }
     
+    /**
+     * Update OAuth app.
+     *
+     * Update a specific OAuth app.
+     *
+     * The client secret is not regenerated and is not returned in this response.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func updateOauthApp(params: UpdateOAuthAppParams)async throws  -> OAuthApp  {
     return
         try  await uniffiRustCallAsync(
@@ -3176,6 +6022,19 @@ open func updateOauthApp(params: UpdateOAuthAppParams)async throws  -> OAuthApp 
         )
 }
     
+    /**
+     * Update a posture integration.
+     *
+     * Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+     *
+     * `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
 open func updatePostureIntegration(params: UpdatePostureIntegrationParams)async throws  -> PostureIntegration  {
     return
         try  await uniffiRustCallAsync(
@@ -3192,6 +6051,26 @@ open func updatePostureIntegration(params: UpdatePostureIntegrationParams)async 
         )
 }
     
+    /**
+     * Update a Service.
+     *
+     * Update or create the specified Service. If the Service does not exist, it will
+     * create a Service with the provided details. When creating a new Service, the name
+     * in the request body must match the serviceName path parameter. When updating an existing
+     * Service, the path parameter is the current name of the Service, and the name in the request
+     * body can be used to rename the Service.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func updateService(params: UpdateServiceParams)async throws  -> VipServiceInfo  {
     return
         try  await uniffiRustCallAsync(
@@ -3208,6 +6087,22 @@ open func updateService(params: UpdateServiceParams)async throws  -> VipServiceI
         )
 }
     
+    /**
+     * Update approval status of Service on a device.
+     *
+     * Update the approval status of the specified Service on a specific device.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func updateServiceDeviceApproval(params: UpdateServiceDeviceApprovalParams)async throws  -> VipServiceApproval  {
     return
         try  await uniffiRustCallAsync(
@@ -3224,6 +6119,21 @@ open func updateServiceDeviceApproval(params: UpdateServiceDeviceApprovalParams)
         )
 }
     
+    /**
+     * Update split DNS.
+     *
+     * Performs partial updates of the split DNS settings for a given tailnet.
+     * Only domains specified in the request map will be modified.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func updateSplitDns(params: UpdateSplitDnsParams)async throws  -> [String: [String]?]  {
     return
         try  await uniffiRustCallAsync(
@@ -3240,6 +6150,20 @@ open func updateSplitDns(params: UpdateSplitDnsParams)async throws  -> [String: 
         )
 }
     
+    /**
+     * Update tailnet settings.
+     *
+     * Update the settings for a specific tailnet.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func updateTailnetSettings(params: UpdateTailnetSettingsParams)async throws  -> TailnetSettings  {
     return
         try  await uniffiRustCallAsync(
@@ -3256,6 +6180,25 @@ open func updateTailnetSettings(params: UpdateTailnetSettingsParams)async throws
         )
 }
     
+    /**
+     * Update user role.
+     *
+     * Update the role for the specified user.
+     *
+     * Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     *
+     * > ⓘ User-based access tokens cannot update their own user's role.
+     *
+     * `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func updateUserRole(params: UpdateUserRoleParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3272,6 +6215,22 @@ open func updateUserRole(params: UpdateUserRoleParams)async throws   {
         )
 }
     
+    /**
+     * Update a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
 open func updateVipService(params: UpdateVipServiceParams)async throws  -> VipServiceInfo  {
     return
         try  await uniffiRustCallAsync(
@@ -3288,6 +6247,21 @@ open func updateVipService(params: UpdateVipServiceParams)async throws  -> VipSe
         )
 }
     
+    /**
+     * Update webhook.
+     *
+     * Update a specific webhook.
+     *
+     * `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func updateWebhook(params: UpdateWebhookParams)async throws  -> Webhook  {
     return
         try  await uniffiRustCallAsync(
@@ -3304,6 +6278,31 @@ open func updateWebhook(params: UpdateWebhookParams)async throws  -> Webhook  {
         )
 }
     
+    /**
+     * Validate and test policy file.
+     *
+     * This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+     *
+     * - Run ACL tests: When the request body contains ACL tests as a JSON array,
+     * Tailscale runs ACL tests against the tailnet's current policy file.
+     * Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+     * - Validate a new policy file: When the request body is a JSON object,
+     * Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+     * including any new rules and tests.
+     * It validates that the policy file is parsable and runs tests to validate the existing rules.
+     *
+     * In either case, this method does not modify the tailnet policy file in any way.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
 open func validateAndTestPolicyFile(params: ValidateAndTestPolicyFileParams)async throws  -> PolicyValidation  {
     return
         try  await uniffiRustCallAsync(
@@ -3320,6 +6319,21 @@ open func validateAndTestPolicyFile(params: ValidateAndTestPolicyFileParams)asyn
         )
 }
     
+    /**
+     * Validate external ID integration with IAM role trust policy.
+     *
+     * Validate that Tailscale can assume your IAM role with (and only with)
+     * this external ID.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access for this tailnet.
+     * - 404 (NotFoundError): Tailnet or external ID not found.
+     * - 422 (ApiError): Validation failed for this external ID and IAM role.
+     */
 open func validateAwsExternalId(params: ValidateAwsExternalIdParams)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -3411,11 +6425,17 @@ public func FfiConverterTypeTailnetClient_lower(_ value: TailnetClient) -> UInt6
  * Parameters of `acceptDeviceInvite` (`POST /api/v2/device-invites/-/accept`).
  */
 public struct AcceptDeviceInviteParams: Equatable, Hashable {
+    /**
+     * The request body.
+     */
     public let body: AcceptDeviceInviteRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(body: AcceptDeviceInviteRequest) {
+    public init(
+        /**
+         * The request body.
+         */body: AcceptDeviceInviteRequest) {
         self.body = body
     }
 
@@ -3461,9 +6481,12 @@ public func FfiConverterTypeAcceptDeviceInviteParams_lower(_ value: AcceptDevice
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteRequest`.
+ * The `AcceptDeviceInviteRequest` object of the Tailscale API.
  */
 public struct AcceptDeviceInviteRequest: Equatable, Hashable {
+    /**
+     * The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL.
+     */
     public let invite: String
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -3472,7 +6495,10 @@ public struct AcceptDeviceInviteRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(invite: String, 
+    public init(
+        /**
+         * The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL.
+         */invite: String, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -3524,11 +6550,20 @@ public func FfiConverterTypeAcceptDeviceInviteRequest_lower(_ value: AcceptDevic
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponse`.
+ * The `AcceptDeviceInviteResponse` object of the Tailscale API.
  */
 public struct AcceptDeviceInviteResponse: Equatable, Hashable {
+    /**
+     * Information about the device being shared.
+     */
     public let device: AcceptDeviceInviteResponseDevice?
+    /**
+     * The user who create the device share invite.
+     */
     public let sharer: AcceptDeviceInviteResponseSharer?
+    /**
+     * The user accepting the device share invite.
+     */
     public let acceptedBy: AcceptDeviceInviteResponseAcceptedBy?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -3537,7 +6572,16 @@ public struct AcceptDeviceInviteResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(device: AcceptDeviceInviteResponseDevice? = nil, sharer: AcceptDeviceInviteResponseSharer? = nil, acceptedBy: AcceptDeviceInviteResponseAcceptedBy? = nil, 
+    public init(
+        /**
+         * Information about the device being shared.
+         */device: AcceptDeviceInviteResponseDevice? = nil, 
+        /**
+         * The user who create the device share invite.
+         */sharer: AcceptDeviceInviteResponseSharer? = nil, 
+        /**
+         * The user accepting the device share invite.
+         */acceptedBy: AcceptDeviceInviteResponseAcceptedBy? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -3595,12 +6639,24 @@ public func FfiConverterTypeAcceptDeviceInviteResponse_lower(_ value: AcceptDevi
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponseAcceptedBy`.
+ * The user accepting the device share invite.
  */
 public struct AcceptDeviceInviteResponseAcceptedBy: Equatable, Hashable {
+    /**
+     * The ID of the user who accepted the share invite.
+     */
     public let id: String?
+    /**
+     * The display name of the user who accepted the share invite.
+     */
     public let displayName: String?
+    /**
+     * The email address of the user who accepted the share invite.
+     */
     public let loginName: String?
+    /**
+     * The profile pic URL for the user who accepted the share invite.
+     */
     public let profilePicUrl: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -3609,7 +6665,19 @@ public struct AcceptDeviceInviteResponseAcceptedBy: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, displayName: String? = nil, loginName: String? = nil, profilePicUrl: String? = nil, 
+    public init(
+        /**
+         * The ID of the user who accepted the share invite.
+         */id: String? = nil, 
+        /**
+         * The display name of the user who accepted the share invite.
+         */displayName: String? = nil, 
+        /**
+         * The email address of the user who accepted the share invite.
+         */loginName: String? = nil, 
+        /**
+         * The profile pic URL for the user who accepted the share invite.
+         */profilePicUrl: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -3670,15 +6738,38 @@ public func FfiConverterTypeAcceptDeviceInviteResponseAcceptedBy_lower(_ value: 
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponseDevice`.
+ * Information about the device being shared.
  */
 public struct AcceptDeviceInviteResponseDevice: Equatable, Hashable {
+    /**
+     * The `nodeId` for the device.
+     */
     public let id: String?
+    /**
+     * The operating system that the device is running.
+     */
     public let os: String?
+    /**
+     * The name of the device.
+     */
     public let name: String?
+    /**
+     * The MagicDNS name of the device.
+     * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+     */
     public let fqdn: String?
+    /**
+     * The IPv4 address of the device.
+     */
     public let ipv4: String?
+    /**
+     * The IPv6 address of the device.
+     */
     public let ipv6: String?
+    /**
+     * Specifies whether the invited user is able to use the
+     * device as an exit node when the device is advertising as one.
+     */
     public let includeExitNode: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -3687,7 +6778,30 @@ public struct AcceptDeviceInviteResponseDevice: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, os: String? = nil, name: String? = nil, fqdn: String? = nil, ipv4: String? = nil, ipv6: String? = nil, includeExitNode: Bool? = nil, 
+    public init(
+        /**
+         * The `nodeId` for the device.
+         */id: String? = nil, 
+        /**
+         * The operating system that the device is running.
+         */os: String? = nil, 
+        /**
+         * The name of the device.
+         */name: String? = nil, 
+        /**
+         * The MagicDNS name of the device.
+         * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+         */fqdn: String? = nil, 
+        /**
+         * The IPv4 address of the device.
+         */ipv4: String? = nil, 
+        /**
+         * The IPv6 address of the device.
+         */ipv6: String? = nil, 
+        /**
+         * Specifies whether the invited user is able to use the
+         * device as an exit node when the device is advertising as one.
+         */includeExitNode: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -3757,12 +6871,24 @@ public func FfiConverterTypeAcceptDeviceInviteResponseDevice_lower(_ value: Acce
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponseSharer`.
+ * The user who create the device share invite.
  */
 public struct AcceptDeviceInviteResponseSharer: Equatable, Hashable {
+    /**
+     * The ID of the user who created the share invite.
+     */
     public let id: String?
+    /**
+     * The display name of the user who created the share invite.
+     */
     public let displayName: String?
+    /**
+     * The email address of the user who created the share invite.
+     */
     public let loginName: String?
+    /**
+     * The profile pic URL for the user who created the share invite.
+     */
     public let profilePicUrl: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -3771,7 +6897,19 @@ public struct AcceptDeviceInviteResponseSharer: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, displayName: String? = nil, loginName: String? = nil, profilePicUrl: String? = nil, 
+    public init(
+        /**
+         * The ID of the user who created the share invite.
+         */id: String? = nil, 
+        /**
+         * The display name of the user who created the share invite.
+         */displayName: String? = nil, 
+        /**
+         * The email address of the user who created the share invite.
+         */loginName: String? = nil, 
+        /**
+         * The profile pic URL for the user who created the share invite.
+         */profilePicUrl: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -3909,7 +7047,7 @@ public func FfiConverterTypeAclTestResult_lower(_ value: AclTestResult) -> RustB
 
 
 /**
- * Mirror of `tailnet::models::Error`.
+ * The `Error` object of the Tailscale API.
  */
 public struct ApiErrorBody: Equatable, Hashable {
     public let message: String
@@ -3975,11 +7113,17 @@ public func FfiConverterTypeApiErrorBody_lower(_ value: ApiErrorBody) -> RustBuf
  * Parameters of `approveUser` (`POST /api/v2/users/{userId}/approve`).
  */
 public struct ApproveUserParams: Equatable, Hashable {
+    /**
+     * ID of the user.
+     */
     public let userId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String) {
+    public init(
+        /**
+         * ID of the user.
+         */userId: String) {
         self.userId = userId
     }
 
@@ -4028,12 +7172,24 @@ public func FfiConverterTypeApproveUserParams_lower(_ value: ApproveUserParams) 
  * Parameters of `authorizeDevice` (`POST /api/v2/device/{deviceId}/authorized`).
  */
 public struct AuthorizeDeviceParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: AuthorizeDeviceRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: AuthorizeDeviceRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: AuthorizeDeviceRequest) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -4082,9 +7238,13 @@ public func FfiConverterTypeAuthorizeDeviceParams_lower(_ value: AuthorizeDevice
 
 
 /**
- * Mirror of `tailnet::models::AuthorizeDeviceRequest`.
+ * The `AuthorizeDeviceRequest` object of the Tailscale API.
  */
 public struct AuthorizeDeviceRequest: Equatable, Hashable {
+    /**
+     * - If `true`, authorize a new device or re-authorize a previously deauthorized device.
+     * - If `false`, deauthorize an authorized device.
+     */
     public let authorized: Bool
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4093,7 +7253,11 @@ public struct AuthorizeDeviceRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(authorized: Bool, 
+    public init(
+        /**
+         * - If `true`, authorize a new device or re-authorize a previously deauthorized device.
+         * - If `false`, deauthorize an authorized device.
+         */authorized: Bool, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4145,10 +7309,16 @@ public func FfiConverterTypeAuthorizeDeviceRequest_lower(_ value: AuthorizeDevic
 
 
 /**
- * Mirror of `tailnet::models::AwsExternalId`.
+ * An external ID for use in authenticating to AWS using role-based authentication.
  */
 public struct AwsExternalId: Equatable, Hashable {
+    /**
+     * The external id that Tailscale will supply to AWS when authenticating using role-based authentication.
+     */
     public let externalId: String?
+    /**
+     * The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication.
+     */
     public let tailscaleAwsAccountId: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4157,7 +7327,13 @@ public struct AwsExternalId: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(externalId: String? = nil, tailscaleAwsAccountId: String? = nil, 
+    public init(
+        /**
+         * The external id that Tailscale will supply to AWS when authenticating using role-based authentication.
+         */externalId: String? = nil, 
+        /**
+         * The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication.
+         */tailscaleAwsAccountId: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4215,12 +7391,70 @@ public func FfiConverterTypeAwsExternalId_lower(_ value: AwsExternalId) -> RustB
  * Parameters of `batchUpdateCustomDevicePostureAttributes` (`PATCH /api/v2/tailnet/{tailnet}/device-attributes`).
  */
 public struct BatchUpdateCustomDevicePostureAttributesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: BatchUpdateCustomDevicePostureAttributesRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: BatchUpdateCustomDevicePostureAttributesRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: BatchUpdateCustomDevicePostureAttributesRequest) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -4269,10 +7503,17 @@ public func FfiConverterTypeBatchUpdateCustomDevicePostureAttributesParams_lower
 
 
 /**
- * Mirror of `tailnet::models::BatchUpdateCustomDevicePostureAttributesRequest`.
+ * The `BatchUpdateCustomDevicePostureAttributesRequest` object of the Tailscale API.
  */
 public struct BatchUpdateCustomDevicePostureAttributesRequest: Equatable, Hashable {
+    /**
+     * A mapping of deviceId → posture attributes.
+     */
     public let nodes: [String: [String: JsonValue]]?
+    /**
+     * An optional comment indicating why attributes are being set,
+     * which will be added to the audit log.
+     */
     public let comment: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4281,7 +7522,14 @@ public struct BatchUpdateCustomDevicePostureAttributesRequest: Equatable, Hashab
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(nodes: [String: [String: JsonValue]]? = nil, comment: String? = nil, 
+    public init(
+        /**
+         * A mapping of deviceId → posture attributes.
+         */nodes: [String: [String: JsonValue]]? = nil, 
+        /**
+         * An optional comment indicating why attributes are being set,
+         * which will be added to the audit log.
+         */comment: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4519,20 +7767,56 @@ public func FfiConverterTypeClientOptions_lower(_ value: ClientOptions) -> RustB
 
 
 /**
- * Mirror of `tailnet::models::ConfigurationAuditLog`.
+ * The `ConfigurationAuditLog` object of the Tailscale API.
  */
 public struct ConfigurationAuditLog: Equatable, Hashable {
+    /**
+     * Timestamp of the audit log event, in RFC 3339 format.
+     */
     public let eventTime: String
+    /**
+     * The type of log (always "CONFIG").
+     */
     public let type: ConfigurationAuditLogType?
+    /**
+     * Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format.
+     */
     public let deferredAt: String?
+    /**
+     * Identifier assigned to one or more audit log events, all of which are the result of a single operation.
+     */
     public let eventGroupId: String
+    /**
+     * The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
+     */
     public let origin: ConfigurationAuditLogOrigin?
+    /**
+     * The person who caused the action related to this event.
+     */
     public let actor: ConfigurationAuditLogActor
+    /**
+     * The object of this event's action.
+     */
     public let target: ConfigurationAuditLogTarget
+    /**
+     * The type of change attempted against the `target`.
+     */
     public let action: ConfigurationAuditLogAction?
+    /**
+     * The value of `target.property`` prior to the event.
+     */
     public let old: JsonValue?
+    /**
+     * The value of `target.property` after the event.
+     */
     public let new: JsonValue?
+    /**
+     * Additional information about the event, such as a client-provided reason, if it exists.
+     */
     public let actionDetails: String?
+    /**
+     * Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
+     */
     public let error: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4541,7 +7825,43 @@ public struct ConfigurationAuditLog: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(eventTime: String, type: ConfigurationAuditLogType? = nil, deferredAt: String? = nil, eventGroupId: String, origin: ConfigurationAuditLogOrigin? = nil, actor: ConfigurationAuditLogActor, target: ConfigurationAuditLogTarget, action: ConfigurationAuditLogAction? = nil, old: JsonValue? = nil, new: JsonValue? = nil, actionDetails: String? = nil, error: String? = nil, 
+    public init(
+        /**
+         * Timestamp of the audit log event, in RFC 3339 format.
+         */eventTime: String, 
+        /**
+         * The type of log (always "CONFIG").
+         */type: ConfigurationAuditLogType? = nil, 
+        /**
+         * Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format.
+         */deferredAt: String? = nil, 
+        /**
+         * Identifier assigned to one or more audit log events, all of which are the result of a single operation.
+         */eventGroupId: String, 
+        /**
+         * The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
+         */origin: ConfigurationAuditLogOrigin? = nil, 
+        /**
+         * The person who caused the action related to this event.
+         */actor: ConfigurationAuditLogActor, 
+        /**
+         * The object of this event's action.
+         */target: ConfigurationAuditLogTarget, 
+        /**
+         * The type of change attempted against the `target`.
+         */action: ConfigurationAuditLogAction? = nil, 
+        /**
+         * The value of `target.property`` prior to the event.
+         */old: JsonValue? = nil, 
+        /**
+         * The value of `target.property` after the event.
+         */new: JsonValue? = nil, 
+        /**
+         * Additional information about the event, such as a client-provided reason, if it exists.
+         */actionDetails: String? = nil, 
+        /**
+         * Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
+         */error: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4626,13 +7946,28 @@ public func FfiConverterTypeConfigurationAuditLog_lower(_ value: ConfigurationAu
 
 
 /**
- * Mirror of `tailnet::models::ConfigurationAuditLogActor`.
+ * The person who caused the action related to this event.
  */
 public struct ConfigurationAuditLogActor: Equatable, Hashable {
+    /**
+     * The ID (user ID or node ID) of the actor.
+     */
     public let id: String?
+    /**
+     * The entity type of the actor.
+     */
     public let type: ConfigurationAuditLogActorType?
+    /**
+     * The login name of the actor at time of the action.
+     */
     public let loginName: String?
+    /**
+     * The display name of the actor at time of the action.
+     */
     public let displayName: String?
+    /**
+     * Indicates the tags owning a node. Its value is only set if `type` is `NODE`.
+     */
     public let tags: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4641,7 +7976,22 @@ public struct ConfigurationAuditLogActor: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, type: ConfigurationAuditLogActorType? = nil, loginName: String? = nil, displayName: String? = nil, tags: [String]? = nil, 
+    public init(
+        /**
+         * The ID (user ID or node ID) of the actor.
+         */id: String? = nil, 
+        /**
+         * The entity type of the actor.
+         */type: ConfigurationAuditLogActorType? = nil, 
+        /**
+         * The login name of the actor at time of the action.
+         */loginName: String? = nil, 
+        /**
+         * The display name of the actor at time of the action.
+         */displayName: String? = nil, 
+        /**
+         * Indicates the tags owning a node. Its value is only set if `type` is `NODE`.
+         */tags: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4705,13 +8055,28 @@ public func FfiConverterTypeConfigurationAuditLogActor_lower(_ value: Configurat
 
 
 /**
- * Mirror of `tailnet::models::ConfigurationAuditLogTarget`.
+ * The object of this event's action.
  */
 public struct ConfigurationAuditLogTarget: Equatable, Hashable {
+    /**
+     * The unique ID (user id, tailnet SID, or node id) of the target.
+     */
     public let id: String?
+    /**
+     * Name of the entity at time of the action.
+     */
     public let name: String?
+    /**
+     * The entity type of Target.
+     */
     public let type: ConfigurationAuditLogTargetType?
+    /**
+     * Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``.
+     */
     public let isEphemeral: Bool?
+    /**
+     * The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
+     */
     public let property: ConfigurationAuditLogTargetProperty?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4720,7 +8085,22 @@ public struct ConfigurationAuditLogTarget: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, name: String? = nil, type: ConfigurationAuditLogTargetType? = nil, isEphemeral: Bool? = nil, property: ConfigurationAuditLogTargetProperty? = nil, 
+    public init(
+        /**
+         * The unique ID (user id, tailnet SID, or node id) of the target.
+         */id: String? = nil, 
+        /**
+         * Name of the entity at time of the action.
+         */name: String? = nil, 
+        /**
+         * The entity type of Target.
+         */type: ConfigurationAuditLogTargetType? = nil, 
+        /**
+         * Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``.
+         */isEphemeral: Bool? = nil, 
+        /**
+         * The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
+         */property: ConfigurationAuditLogTargetProperty? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4784,15 +8164,36 @@ public func FfiConverterTypeConfigurationAuditLogTarget_lower(_ value: Configura
 
 
 /**
- * Mirror of `tailnet::models::ConnectionCounts`.
+ * The `ConnectionCounts` object of the Tailscale API.
  */
 public struct ConnectionCounts: Equatable, Hashable {
+    /**
+     * IP protocol name (or number if no name used).
+     */
     public let proto: ConnectionCountsProto?
+    /**
+     * Source addr:port.
+     */
     public let src: String?
+    /**
+     * Destination addr:port.
+     */
     public let dst: String?
+    /**
+     * Number of packets sent.
+     */
     public let txPkts: Int64?
+    /**
+     * Number of bytes sent.
+     */
     public let txBytes: Int64?
+    /**
+     * Number of packets received.
+     */
     public let rxPkts: Int64?
+    /**
+     * Number of bytes received.
+     */
     public let rxBytes: Int64?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4801,7 +8202,28 @@ public struct ConnectionCounts: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(proto: ConnectionCountsProto? = nil, src: String? = nil, dst: String? = nil, txPkts: Int64? = nil, txBytes: Int64? = nil, rxPkts: Int64? = nil, rxBytes: Int64? = nil, 
+    public init(
+        /**
+         * IP protocol name (or number if no name used).
+         */proto: ConnectionCountsProto? = nil, 
+        /**
+         * Source addr:port.
+         */src: String? = nil, 
+        /**
+         * Destination addr:port.
+         */dst: String? = nil, 
+        /**
+         * Number of packets sent.
+         */txPkts: Int64? = nil, 
+        /**
+         * Number of bytes sent.
+         */txBytes: Int64? = nil, 
+        /**
+         * Number of packets received.
+         */rxPkts: Int64? = nil, 
+        /**
+         * Number of bytes received.
+         */rxBytes: Int64? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4871,11 +8293,20 @@ public func FfiConverterTypeConnectionCounts_lower(_ value: ConnectionCounts) ->
 
 
 /**
- * Mirror of `tailnet::models::Contact`.
+ * A tailnet contact.
  */
 public struct Contact: Equatable, Hashable {
+    /**
+     * The contact's email address.
+     */
     public let email: String?
+    /**
+     * The email address used when contact's email address has not been verified.
+     */
     public let fallbackEmail: String?
+    /**
+     * Indicates whether the contact's email address still needs to be verified.
+     */
     public let needsVerification: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -4884,7 +8315,16 @@ public struct Contact: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(email: String? = nil, fallbackEmail: String? = nil, needsVerification: Bool? = nil, 
+    public init(
+        /**
+         * The contact's email address.
+         */email: String? = nil, 
+        /**
+         * The email address used when contact's email address has not been verified.
+         */fallbackEmail: String? = nil, 
+        /**
+         * Indicates whether the contact's email address still needs to be verified.
+         */needsVerification: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -4945,12 +8385,24 @@ public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
  * Parameters of `createDeviceInvites` (`POST /api/v2/device/{deviceId}/device-invites`).
  */
 public struct CreateDeviceInvitesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: [DeviceInviteRequest]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: [DeviceInviteRequest] = []) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: [DeviceInviteRequest] = []) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -5002,12 +8454,70 @@ public func FfiConverterTypeCreateDeviceInvitesParams_lower(_ value: CreateDevic
  * Parameters of `createKey` (`POST /api/v2/tailnet/{tailnet}/keys`).
  */
 public struct CreateKeyParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: CreateKeyRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: CreateKeyRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: CreateKeyRequest) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -5056,18 +8566,70 @@ public func FfiConverterTypeCreateKeyParams_lower(_ value: CreateKeyParams) -> R
 
 
 /**
- * Mirror of `tailnet::models::CreateKeyRequest`.
+ * The `CreateKeyRequest` object of the Tailscale API.
  */
 public struct CreateKeyRequest: Equatable, Hashable {
+    /**
+     * The type of key to create. Defaults to "auth" if omitted.
+     */
     public let keyType: KeyType?
+    /**
+     * A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+     */
     public let description: String?
+    /**
+     * `capabilities` is a mapping of resources to permissible actions.
+     */
     public let capabilities: KeyCapabilities?
+    /**
+     * Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+     *
+     * Only applies to auth keys.
+     */
     public let expirySeconds: Int64?
+    /**
+     * A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
+     * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+     *
+     * Only applies to OAuth clients and federated identities.
+     */
     public let scopes: [String]?
+    /**
+     * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+     * Mandatory if the scopes include "devices:core" or "auth_keys".
+     *
+     * Only applies to OAuth clients and federated identities.
+     */
     public let tags: [String]?
+    /**
+     * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+     *
+     * Only applies to federated identities.
+     */
     public let issuer: String?
+    /**
+     * The pattern used when matching against the `sub` claim from an OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     public let subject: String?
+    /**
+     * The value used when matching against the `aud` claim from an OIDC identity token.
+     *
+     * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+     * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+     * requires a specific audience format.
+     *
+     * Only applies to federated identities.
+     */
     public let audience: String?
+    /**
+     * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     public let customClaimRules: [String: String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -5076,7 +8638,59 @@ public struct CreateKeyRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(keyType: KeyType? = nil, description: String? = nil, capabilities: KeyCapabilities? = nil, expirySeconds: Int64? = nil, scopes: [String]? = nil, tags: [String]? = nil, issuer: String? = nil, subject: String? = nil, audience: String? = nil, customClaimRules: [String: String]? = nil, 
+    public init(
+        /**
+         * The type of key to create. Defaults to "auth" if omitted.
+         */keyType: KeyType? = nil, 
+        /**
+         * A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+         */description: String? = nil, 
+        /**
+         * `capabilities` is a mapping of resources to permissible actions.
+         */capabilities: KeyCapabilities? = nil, 
+        /**
+         * Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+         *
+         * Only applies to auth keys.
+         */expirySeconds: Int64? = nil, 
+        /**
+         * A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
+         * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+         *
+         * Only applies to OAuth clients and federated identities.
+         */scopes: [String]? = nil, 
+        /**
+         * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+         * Mandatory if the scopes include "devices:core" or "auth_keys".
+         *
+         * Only applies to OAuth clients and federated identities.
+         */tags: [String]? = nil, 
+        /**
+         * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+         *
+         * Only applies to federated identities.
+         */issuer: String? = nil, 
+        /**
+         * The pattern used when matching against the `sub` claim from an OIDC identity token.
+         * Patterns can include `*` characters to match against any character.
+         *
+         * Only applies to federated identities.
+         */subject: String? = nil, 
+        /**
+         * The value used when matching against the `aud` claim from an OIDC identity token.
+         *
+         * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+         * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+         * requires a specific audience format.
+         *
+         * Only applies to federated identities.
+         */audience: String? = nil, 
+        /**
+         * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+         * Patterns can include `*` characters to match against any character.
+         *
+         * Only applies to federated identities.
+         */customClaimRules: [String: String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -5158,12 +8772,70 @@ public func FfiConverterTypeCreateKeyRequest_lower(_ value: CreateKeyRequest) ->
  * Parameters of `createOAuthApp` (`POST /api/v2/tailnet/{tailnet}/oauth-apps`).
  */
 public struct CreateOAuthAppParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: CreateOAuthAppRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: CreateOAuthAppRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: CreateOAuthAppRequest) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -5212,13 +8884,36 @@ public func FfiConverterTypeCreateOAuthAppParams_lower(_ value: CreateOAuthAppPa
 
 
 /**
- * Mirror of `tailnet::models::CreateOAuthAppRequest`.
+ * The `CreateOAuthAppRequest` object of the Tailscale API.
  */
 public struct CreateOAuthAppRequest: Equatable, Hashable {
+    /**
+     * The name of the OAuth app.
+     * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+     */
     public let name: String
+    /**
+     * A human-readable description of the OAuth app.
+     * Must be at most 300 characters.
+     */
     public let description: String?
+    /**
+     * The list of permitted redirect URIs for the OAuth authorization code flow.
+     * At least one redirect URI is required.
+     *
+     * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+     * which may use any scheme. Raw IP address hosts are not permitted.
+     */
     public let redirectUris: [String]
+    /**
+     * The list of OAuth scopes granted to the app.
+     * Must be non-empty.
+     * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+     */
     public let scopes: [String]
+    /**
+     * The list of custom node attributes that the OAuth app is allowed to set.
+     */
     public let allowedNodeAttributes: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -5227,7 +8922,30 @@ public struct CreateOAuthAppRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(name: String, description: String? = nil, redirectUris: [String] = [], scopes: [String] = [], allowedNodeAttributes: [String]? = nil, 
+    public init(
+        /**
+         * The name of the OAuth app.
+         * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+         */name: String, 
+        /**
+         * A human-readable description of the OAuth app.
+         * Must be at most 300 characters.
+         */description: String? = nil, 
+        /**
+         * The list of permitted redirect URIs for the OAuth authorization code flow.
+         * At least one redirect URI is required.
+         *
+         * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+         * which may use any scheme. Raw IP address hosts are not permitted.
+         */redirectUris: [String] = [], 
+        /**
+         * The list of OAuth scopes granted to the app.
+         * Must be non-empty.
+         * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+         */scopes: [String] = [], 
+        /**
+         * The list of custom node attributes that the OAuth app is allowed to set.
+         */allowedNodeAttributes: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -5294,11 +9012,17 @@ public func FfiConverterTypeCreateOAuthAppRequest_lower(_ value: CreateOAuthAppR
  * Parameters of `createOAuthToken` (`POST /api/v2/oauth/token`).
  */
 public struct CreateOAuthTokenParams: Equatable, Hashable {
+    /**
+     * The request body.
+     */
     public let body: OAuthTokenRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(body: OAuthTokenRequest) {
+    public init(
+        /**
+         * The request body.
+         */body: OAuthTokenRequest) {
         self.body = body
     }
 
@@ -5347,12 +9071,70 @@ public func FfiConverterTypeCreateOAuthTokenParams_lower(_ value: CreateOAuthTok
  * Parameters of `createPostureIntegration` (`POST /api/v2/tailnet/{tailnet}/posture/integrations`).
  */
 public struct CreatePostureIntegrationParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: PostureIntegration
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: PostureIntegration) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: PostureIntegration) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -5404,12 +9186,70 @@ public func FfiConverterTypeCreatePostureIntegrationParams_lower(_ value: Create
  * Parameters of `createUserInvites` (`POST /api/v2/tailnet/{tailnet}/user-invites`).
  */
 public struct CreateUserInvitesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: [UserInviteRequest]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: [UserInviteRequest] = []) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: [UserInviteRequest] = []) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -5461,12 +9301,70 @@ public func FfiConverterTypeCreateUserInvitesParams_lower(_ value: CreateUserInv
  * Parameters of `createWebhook` (`POST /api/v2/tailnet/{tailnet}/webhooks`).
  */
 public struct CreateWebhookParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: CreateWebhookRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: CreateWebhookRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: CreateWebhookRequest) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -5515,11 +9413,22 @@ public func FfiConverterTypeCreateWebhookParams_lower(_ value: CreateWebhookPara
 
 
 /**
- * Mirror of `tailnet::models::CreateWebhookRequest`.
+ * The `CreateWebhookRequest` object of the Tailscale API.
  */
 public struct CreateWebhookRequest: Equatable, Hashable {
+    /**
+     * The endpoint that events are sent to from Tailscale via POST requests.
+     */
     public let endpointUrl: String
+    /**
+     * The provider type for the webhook destination, or an empty string if none are applicable.
+     * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+     */
     public let providerType: ProviderType?
+    /**
+     * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+     * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+     */
     public let subscriptions: [WebhookEventType]
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -5528,7 +9437,18 @@ public struct CreateWebhookRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointUrl: String, providerType: ProviderType? = nil, subscriptions: [WebhookEventType] = [], 
+    public init(
+        /**
+         * The endpoint that events are sent to from Tailscale via POST requests.
+         */endpointUrl: String, 
+        /**
+         * The provider type for the webhook destination, or an empty string if none are applicable.
+         * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+         */providerType: ProviderType? = nil, 
+        /**
+         * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+         * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+         */subscriptions: [WebhookEventType] = [], 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -5589,12 +9509,50 @@ public func FfiConverterTypeCreateWebhookRequest_lower(_ value: CreateWebhookReq
  * Parameters of `deleteCustomDevicePostureAttributes` (`DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}`).
  */
 public struct DeleteCustomDevicePostureAttributesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The name of the posture attribute to set.
+     * This must be prefixed with `custom`:
+     *
+     * Keys have a maximum length of 128 characters including the namespace,
+     * and can only contain letters, numbers, underscores, and colon.
+     *
+     * Keys are case-sensitive. Keys must be unique,
+     * but are checked for uniqueness in a case-insensitive manner.
+     * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+     *
+     * All values for a given key need to be of the same type,
+     * which is determined when the first value is written for a given key.
+     * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+     * for another node within the same tailnet.
+     */
     public let attributeKey: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, attributeKey: String) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The name of the posture attribute to set.
+         * This must be prefixed with `custom`:
+         *
+         * Keys have a maximum length of 128 characters including the namespace,
+         * and can only contain letters, numbers, underscores, and colon.
+         *
+         * Keys are case-sensitive. Keys must be unique,
+         * but are checked for uniqueness in a case-insensitive manner.
+         * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+         *
+         * All values for a given key need to be of the same type,
+         * which is determined when the first value is written for a given key.
+         * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+         * for another node within the same tailnet.
+         */attributeKey: String) {
         self.deviceId = deviceId
         self.attributeKey = attributeKey
     }
@@ -5646,11 +9604,17 @@ public func FfiConverterTypeDeleteCustomDevicePostureAttributesParams_lower(_ va
  * Parameters of `deleteDeviceInvite` (`DELETE /api/v2/device-invites/{deviceInviteId}`).
  */
 public struct DeleteDeviceInviteParams: Equatable, Hashable {
+    /**
+     * ID of the device invite.
+     */
     public let deviceInviteId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceInviteId: String) {
+    public init(
+        /**
+         * ID of the device invite.
+         */deviceInviteId: String) {
         self.deviceInviteId = deviceInviteId
     }
 
@@ -5699,11 +9663,17 @@ public func FfiConverterTypeDeleteDeviceInviteParams_lower(_ value: DeleteDevice
  * Parameters of `deleteDevice` (`DELETE /api/v2/device/{deviceId}`).
  */
 public struct DeleteDeviceParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String) {
         self.deviceId = deviceId
     }
 
@@ -5752,12 +9722,72 @@ public func FfiConverterTypeDeleteDeviceParams_lower(_ value: DeleteDeviceParams
  * Parameters of `deleteKey` (`DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}`).
  */
 public struct DeleteKeyParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The id of the key.
+     * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+     */
     public let keyId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, keyId: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The id of the key.
+         * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+         */keyId: String) {
         self.tailnet = tailnet
         self.keyId = keyId
     }
@@ -5809,12 +9839,70 @@ public func FfiConverterTypeDeleteKeyParams_lower(_ value: DeleteKeyParams) -> R
  * Parameters of `deleteOAuthApp` (`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
  */
 public struct DeleteOAuthAppParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The ID of the OAuth app.
+     */
     public let appId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, appId: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The ID of the OAuth app.
+         */appId: String) {
         self.tailnet = tailnet
         self.appId = appId
     }
@@ -5866,11 +9954,17 @@ public func FfiConverterTypeDeleteOAuthAppParams_lower(_ value: DeleteOAuthAppPa
  * Parameters of `deletePostureIntegration` (`DELETE /api/v2/posture/integrations/{id}`).
  */
 public struct DeletePostureIntegrationParams: Equatable, Hashable {
+    /**
+     * Unique identifier for a posture integration.
+     */
     public let id: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String) {
+    public init(
+        /**
+         * Unique identifier for a posture integration.
+         */id: String) {
         self.id = id
     }
 
@@ -5919,12 +10013,72 @@ public func FfiConverterTypeDeletePostureIntegrationParams_lower(_ value: Delete
  * Parameters of `deleteService` (`DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}`).
  */
 public struct DeleteServiceParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String) {
         self.tailnet = tailnet
         self.serviceName = serviceName
     }
@@ -5976,11 +10130,17 @@ public func FfiConverterTypeDeleteServiceParams_lower(_ value: DeleteServicePara
  * Parameters of `deleteUserInvite` (`DELETE /api/v2/user-invites/{userInviteId}`).
  */
 public struct DeleteUserInviteParams: Equatable, Hashable {
+    /**
+     * ID of the user invite.
+     */
     public let userInviteId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userInviteId: String) {
+    public init(
+        /**
+         * ID of the user invite.
+         */userInviteId: String) {
         self.userInviteId = userInviteId
     }
 
@@ -6029,11 +10189,17 @@ public func FfiConverterTypeDeleteUserInviteParams_lower(_ value: DeleteUserInvi
  * Parameters of `deleteUser` (`POST /api/v2/users/{userId}/delete`).
  */
 public struct DeleteUserParams: Equatable, Hashable {
+    /**
+     * ID of the user.
+     */
     public let userId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String) {
+    public init(
+        /**
+         * ID of the user.
+         */userId: String) {
         self.userId = userId
     }
 
@@ -6082,12 +10248,72 @@ public func FfiConverterTypeDeleteUserParams_lower(_ value: DeleteUserParams) ->
  * Parameters of `deleteVipService` (`DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
  */
 public struct DeleteVipServiceParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String) {
         self.tailnet = tailnet
         self.serviceName = serviceName
     }
@@ -6139,11 +10365,17 @@ public func FfiConverterTypeDeleteVipServiceParams_lower(_ value: DeleteVipServi
  * Parameters of `deleteWebhook` (`DELETE /api/v2/webhooks/{endpointId}`).
  */
 public struct DeleteWebhookParams: Equatable, Hashable {
+    /**
+     * ID for the webhook endpoint.
+     */
     public let endpointId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointId: String) {
+    public init(
+        /**
+         * ID for the webhook endpoint.
+         */endpointId: String) {
         self.endpointId = endpointId
     }
 
@@ -6189,38 +10421,168 @@ public func FfiConverterTypeDeleteWebhookParams_lower(_ value: DeleteWebhookPara
 
 
 /**
- * Mirror of `tailnet::models::Device`.
+ * A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
+ *
+ * Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
+ * This ID can be found by going to the [Machines](https://login.tailscale.com/admin/machines) page in the admin console,
+ * selecting the relevant device, then finding the ID in the Machine Details section.
+ * You can also [list all devices](https://tailscale.com/api#tag/devices/get/tailnet/{tailnet}/devices) in the tailnet to get their `nodeId` values.
  */
 public struct Device: Equatable, Hashable {
+    /**
+     * A list of Tailscale IP addresses for the device,
+     * including both IPv4 (formatted as 100.x.y.z)
+     * and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
+     */
     public let addresses: [String]?
+    /**
+     * The legacy identifier for a device; you
+     * can supply this value wherever {deviceId} is indicated in the
+     * endpoint. Note that although "id" is still accepted, "nodeId" is
+     * preferred.
+     */
     public let id: String?
+    /**
+     * The preferred identifier for a device;
+     * supply this value wherever {deviceId} is indicated in the endpoint.
+     */
     public let nodeId: String?
+    /**
+     * The user who registered the node. For untagged nodes,
+     * this user is the device owner.
+     */
     public let user: String?
+    /**
+     * The MagicDNS name of the device.
+     * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+     */
     public let name: String?
+    /**
+     * The machine name in the admin console.
+     * Learn more about machine names at https://tailscale.com/kb/1098/.
+     */
     public let hostname: String?
+    /**
+     * The version of the Tailscale client
+     * software; this is empty for external devices.
+     */
     public let clientVersion: String?
+    /**
+     * 'true' if a Tailscale client version
+     * upgrade is available. This value is empty for external devices.
+     */
     public let updateAvailable: Bool?
+    /**
+     * The operating system that the device is running.
+     */
     public let os: String?
+    /**
+     * The date on which the device was added
+     * to the tailnet; this is empty for external devices.
+     */
     public let created: String?
+    /**
+     * Indicates if the device recently maintained a TCP connection to the Tailscale control server.
+     */
     public let connectedToControl: Bool?
+    /**
+     * When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
+     */
     public let lastSeen: String?
+    /**
+     * 'true' if the keys for the device will not expire.
+     * Learn more at https://tailscale.com/kb/1028/.
+     */
     public let keyExpiryDisabled: Bool?
+    /**
+     * The expiration date of the device's auth key.
+     * Learn more about key expiry at https://tailscale.com/kb/1028/.
+     */
     public let expires: String?
+    /**
+     * 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
+     * Learn more about device authorization at https://tailscale.com/kb/1099/.
+     */
     public let authorized: Bool?
+    /**
+     * 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
+     * if 'false', the device is a member of the tailnet.
+     * Learn more about node sharing at https://tailscale.com/kb/1084/.
+     */
     public let isExternal: Bool?
+    /**
+     * 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
+     * If only one device is connected using this node's key, the field is omitted.
+     * If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
+     */
     public let multipleConnections: Bool?
+    /**
+     * For internal use and is not required for any API operations.
+     * This value is empty for external devices.
+     */
     public let machineKey: String?
+    /**
+     * Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
+     * Learn about tailnet locks at https://tailscale.com/kb/1226/.
+     */
     public let nodeKey: String?
+    /**
+     * 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
+     * Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
+     */
     public let blocksIncomingConnections: Bool?
+    /**
+     * The subnet routes for this device that have been approved by a tailnet admin.
+     * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+     */
     public let enabledRoutes: [String]?
+    /**
+     * The subnets this device requests to expose.
+     * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+     */
     public let advertisedRoutes: [String]?
+    /**
+     * clientConnectivity provides a report on the device's current physical network conditions.
+     */
     public let clientConnectivity: DeviceClientConnectivity?
+    /**
+     * Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
+     * Once a device is tagged, the tag is the owner of that device.
+     * A single node can have multiple tags assigned.
+     * This value is empty for external devices.
+     * Learn more about tags at https://tailscale.com/kb/1068/.
+     */
     public let tags: [String]?
+    /**
+     * Indicates an issue with the tailnet lock node-key signature on this device.
+     * This field is only populated when tailnet lock is enabled.
+     */
     public let tailnetLockError: String?
+    /**
+     * The node's tailnet lock key.
+     * Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
+     * Learn more about tailnet lock at https://tailscale.com/kb/1226/.
+     */
     public let tailnetLockKey: String?
+    /**
+     * 'true' if Tailscale SSH is enabled on this device.
+     * Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
+     */
     public let sshEnabled: Bool?
+    /**
+     * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+     * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+     * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+     */
     public let postureIdentity: DevicePostureIdentity?
+    /**
+     * 'true' if the device is ephemeral.
+     * Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
+     */
     public let isEphemeral: Bool?
+    /**
+     * distro provides details of the operating system distribution, if available.
+     */
     public let distro: DeviceDistro?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6229,7 +10591,132 @@ public struct Device: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(addresses: [String]? = nil, id: String? = nil, nodeId: String? = nil, user: String? = nil, name: String? = nil, hostname: String? = nil, clientVersion: String? = nil, updateAvailable: Bool? = nil, os: String? = nil, created: String? = nil, connectedToControl: Bool? = nil, lastSeen: String? = nil, keyExpiryDisabled: Bool? = nil, expires: String? = nil, authorized: Bool? = nil, isExternal: Bool? = nil, multipleConnections: Bool? = nil, machineKey: String? = nil, nodeKey: String? = nil, blocksIncomingConnections: Bool? = nil, enabledRoutes: [String]? = nil, advertisedRoutes: [String]? = nil, clientConnectivity: DeviceClientConnectivity? = nil, tags: [String]? = nil, tailnetLockError: String? = nil, tailnetLockKey: String? = nil, sshEnabled: Bool? = nil, postureIdentity: DevicePostureIdentity? = nil, isEphemeral: Bool? = nil, distro: DeviceDistro? = nil, 
+    public init(
+        /**
+         * A list of Tailscale IP addresses for the device,
+         * including both IPv4 (formatted as 100.x.y.z)
+         * and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
+         */addresses: [String]? = nil, 
+        /**
+         * The legacy identifier for a device; you
+         * can supply this value wherever {deviceId} is indicated in the
+         * endpoint. Note that although "id" is still accepted, "nodeId" is
+         * preferred.
+         */id: String? = nil, 
+        /**
+         * The preferred identifier for a device;
+         * supply this value wherever {deviceId} is indicated in the endpoint.
+         */nodeId: String? = nil, 
+        /**
+         * The user who registered the node. For untagged nodes,
+         * this user is the device owner.
+         */user: String? = nil, 
+        /**
+         * The MagicDNS name of the device.
+         * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+         */name: String? = nil, 
+        /**
+         * The machine name in the admin console.
+         * Learn more about machine names at https://tailscale.com/kb/1098/.
+         */hostname: String? = nil, 
+        /**
+         * The version of the Tailscale client
+         * software; this is empty for external devices.
+         */clientVersion: String? = nil, 
+        /**
+         * 'true' if a Tailscale client version
+         * upgrade is available. This value is empty for external devices.
+         */updateAvailable: Bool? = nil, 
+        /**
+         * The operating system that the device is running.
+         */os: String? = nil, 
+        /**
+         * The date on which the device was added
+         * to the tailnet; this is empty for external devices.
+         */created: String? = nil, 
+        /**
+         * Indicates if the device recently maintained a TCP connection to the Tailscale control server.
+         */connectedToControl: Bool? = nil, 
+        /**
+         * When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
+         */lastSeen: String? = nil, 
+        /**
+         * 'true' if the keys for the device will not expire.
+         * Learn more at https://tailscale.com/kb/1028/.
+         */keyExpiryDisabled: Bool? = nil, 
+        /**
+         * The expiration date of the device's auth key.
+         * Learn more about key expiry at https://tailscale.com/kb/1028/.
+         */expires: String? = nil, 
+        /**
+         * 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
+         * Learn more about device authorization at https://tailscale.com/kb/1099/.
+         */authorized: Bool? = nil, 
+        /**
+         * 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
+         * if 'false', the device is a member of the tailnet.
+         * Learn more about node sharing at https://tailscale.com/kb/1084/.
+         */isExternal: Bool? = nil, 
+        /**
+         * 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
+         * If only one device is connected using this node's key, the field is omitted.
+         * If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
+         */multipleConnections: Bool? = nil, 
+        /**
+         * For internal use and is not required for any API operations.
+         * This value is empty for external devices.
+         */machineKey: String? = nil, 
+        /**
+         * Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
+         * Learn about tailnet locks at https://tailscale.com/kb/1226/.
+         */nodeKey: String? = nil, 
+        /**
+         * 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
+         * Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
+         */blocksIncomingConnections: Bool? = nil, 
+        /**
+         * The subnet routes for this device that have been approved by a tailnet admin.
+         * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+         */enabledRoutes: [String]? = nil, 
+        /**
+         * The subnets this device requests to expose.
+         * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+         */advertisedRoutes: [String]? = nil, 
+        /**
+         * clientConnectivity provides a report on the device's current physical network conditions.
+         */clientConnectivity: DeviceClientConnectivity? = nil, 
+        /**
+         * Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
+         * Once a device is tagged, the tag is the owner of that device.
+         * A single node can have multiple tags assigned.
+         * This value is empty for external devices.
+         * Learn more about tags at https://tailscale.com/kb/1068/.
+         */tags: [String]? = nil, 
+        /**
+         * Indicates an issue with the tailnet lock node-key signature on this device.
+         * This field is only populated when tailnet lock is enabled.
+         */tailnetLockError: String? = nil, 
+        /**
+         * The node's tailnet lock key.
+         * Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
+         * Learn more about tailnet lock at https://tailscale.com/kb/1226/.
+         */tailnetLockKey: String? = nil, 
+        /**
+         * 'true' if Tailscale SSH is enabled on this device.
+         * Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
+         */sshEnabled: Bool? = nil, 
+        /**
+         * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+         * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+         * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+         */postureIdentity: DevicePostureIdentity? = nil, 
+        /**
+         * 'true' if the device is ephemeral.
+         * Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
+         */isEphemeral: Bool? = nil, 
+        /**
+         * distro provides details of the operating system distribution, if available.
+         */distro: DeviceDistro? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6368,12 +10855,24 @@ public func FfiConverterTypeDevice_lower(_ value: Device) -> RustBuffer {
 
 
 /**
- * Mirror of `tailnet::models::DeviceClientConnectivity`.
+ * clientConnectivity provides a report on the device's current physical network conditions.
  */
 public struct DeviceClientConnectivity: Equatable, Hashable {
+    /**
+     * Client's magicsock UDP IP:port endpoints (IPv4 or IPv6).
+     */
     public let endpoints: [String]?
+    /**
+     * 'true' if the host's NAT mappings vary based on the destination IP.
+     */
     public let mappingVariesByDestIp: Bool?
+    /**
+     * Map of DERP server locations and their current latency.
+     */
     public let latency: [String: DeviceClientConnectivityLatencyValue]?
+    /**
+     * Identifies features supported by the client.
+     */
     public let clientSupports: DeviceClientConnectivityClientSupports?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6382,7 +10881,19 @@ public struct DeviceClientConnectivity: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpoints: [String]? = nil, mappingVariesByDestIp: Bool? = nil, latency: [String: DeviceClientConnectivityLatencyValue]? = nil, clientSupports: DeviceClientConnectivityClientSupports? = nil, 
+    public init(
+        /**
+         * Client's magicsock UDP IP:port endpoints (IPv4 or IPv6).
+         */endpoints: [String]? = nil, 
+        /**
+         * 'true' if the host's NAT mappings vary based on the destination IP.
+         */mappingVariesByDestIp: Bool? = nil, 
+        /**
+         * Map of DERP server locations and their current latency.
+         */latency: [String: DeviceClientConnectivityLatencyValue]? = nil, 
+        /**
+         * Identifies features supported by the client.
+         */clientSupports: DeviceClientConnectivityClientSupports? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6443,14 +10954,34 @@ public func FfiConverterTypeDeviceClientConnectivity_lower(_ value: DeviceClient
 
 
 /**
- * Mirror of `tailnet::models::DeviceClientConnectivityClientSupports`.
+ * Identifies features supported by the client.
  */
 public struct DeviceClientConnectivityClientSupports: Equatable, Hashable {
+    /**
+     * This information is no longer tracked and will always be null.
+     */
     public let hairPinning: Bool?
+    /**
+     * 'true' if the device OS supports IPv6,
+     * regardless of whether IPv6 internet connectivity is available.
+     */
     public let ipv6: Bool?
+    /**
+     * 'true' if PCP port-mapping service exists on your router.
+     */
     public let pcp: Bool?
+    /**
+     * 'true' if NAT-PMP port-mapping service exists on your router.
+     */
     public let pmp: Bool?
+    /**
+     * 'true' if UDP traffic is enabled on the current network;
+     * if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
+     */
     public let udp: Bool?
+    /**
+     * 'true' if UPnP port-mapping service exists on your router.
+     */
     public let upnp: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6459,7 +10990,27 @@ public struct DeviceClientConnectivityClientSupports: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(hairPinning: Bool? = nil, ipv6: Bool? = nil, pcp: Bool? = nil, pmp: Bool? = nil, udp: Bool? = nil, upnp: Bool? = nil, 
+    public init(
+        /**
+         * This information is no longer tracked and will always be null.
+         */hairPinning: Bool? = nil, 
+        /**
+         * 'true' if the device OS supports IPv6,
+         * regardless of whether IPv6 internet connectivity is available.
+         */ipv6: Bool? = nil, 
+        /**
+         * 'true' if PCP port-mapping service exists on your router.
+         */pcp: Bool? = nil, 
+        /**
+         * 'true' if NAT-PMP port-mapping service exists on your router.
+         */pmp: Bool? = nil, 
+        /**
+         * 'true' if UDP traffic is enabled on the current network;
+         * if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
+         */udp: Bool? = nil, 
+        /**
+         * 'true' if UPnP port-mapping service exists on your router.
+         */upnp: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6526,10 +11077,16 @@ public func FfiConverterTypeDeviceClientConnectivityClientSupports_lower(_ value
 
 
 /**
- * Mirror of `tailnet::models::DeviceClientConnectivityLatencyValue`.
+ * The `DeviceClientConnectivityLatencyValue` object of the Tailscale API.
  */
 public struct DeviceClientConnectivityLatencyValue: Equatable, Hashable {
+    /**
+     * 'true' for the node's preferred DERP server for incoming traffic.
+     */
     public let preferred: Bool?
+    /**
+     * Current latency to DERP server.
+     */
     public let latencyMs: Double?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6538,7 +11095,13 @@ public struct DeviceClientConnectivityLatencyValue: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(preferred: Bool? = nil, latencyMs: Double? = nil, 
+    public init(
+        /**
+         * 'true' for the node's preferred DERP server for incoming traffic.
+         */preferred: Bool? = nil, 
+        /**
+         * Current latency to DERP server.
+         */latencyMs: Double? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6593,11 +11156,20 @@ public func FfiConverterTypeDeviceClientConnectivityLatencyValue_lower(_ value: 
 
 
 /**
- * Mirror of `tailnet::models::DeviceDistro`.
+ * distro provides details of the operating system distribution, if available.
  */
 public struct DeviceDistro: Equatable, Hashable {
+    /**
+     * The operating system distribution that the device is running.
+     */
     public let name: String?
+    /**
+     * The operating system distribution version that the device is running.
+     */
     public let version: String?
+    /**
+     * The operating system distribution code name that the device is running.
+     */
     public let codeName: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6606,7 +11178,16 @@ public struct DeviceDistro: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(name: String? = nil, version: String? = nil, codeName: String? = nil, 
+    public init(
+        /**
+         * The operating system distribution that the device is running.
+         */name: String? = nil, 
+        /**
+         * The operating system distribution version that the device is running.
+         */version: String? = nil, 
+        /**
+         * The operating system distribution code name that the device is running.
+         */codeName: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6664,20 +11245,71 @@ public func FfiConverterTypeDeviceDistro_lower(_ value: DeviceDistro) -> RustBuf
 
 
 /**
- * Mirror of `tailnet::models::DeviceInvite`.
+ * A device invite is an invitation that shares a device with an external
+ * user (a user not in the device's tailnet).
+ *
+ * Each device invite has a unique ID that is used to identify the invite
+ * in API calls. You can find all device invite IDs for a particular device
+ * by [listing all device invites](https://tailscale.com/api#tag/deviceinvites/POST/device/{deviceId}/device-invites)
+ * for a device.
  */
 public struct DeviceInvite: Equatable, Hashable {
+    /**
+     * The unique identifier for the invite.
+     * Supply this value wherever {deviceInviteId} is indicated in the endpoint.
+     */
     public let id: String?
+    /**
+     * The creation time of the invite.
+     */
     public let created: String?
+    /**
+     * The ID of the tailnet to which the shared device belongs.
+     */
     public let tailnetId: Int64?
+    /**
+     * The ID of the device being shared.
+     */
     public let deviceId: Int64?
+    /**
+     * The ID of the user who created the share invite.
+     */
     public let sharerId: Int64?
+    /**
+     * Specifies whether this device invite can be accepted
+     * more than once.
+     */
     public let multiUse: Bool?
+    /**
+     * Specifies whether the invited user is able to use the
+     * device as an exit node when the device is advertising as one.
+     */
     public let allowExitNode: Bool?
+    /**
+     * The email to which the invite was sent.
+     * If empty, the invite was not emailed to anyone,
+     * but the inviteUrl can be shared manually.
+     */
     public let email: String?
+    /**
+     * The last time the invite was attempted to be sent to Email.
+     * Only ever set if `email` is not empty.
+     */
     public let lastEmailSentAt: String?
+    /**
+     * The link to accept the invite.
+     * Anyone with this link can accept the invite.
+     * It is not restricted to the person to which the invite was emailed.
+     */
     public let inviteUrl: String?
+    /**
+     * `true` when the share invite has been accepted.
+     */
     public let accepted: Bool?
+    /**
+     * Set when the invite has been accepted.
+     * It holds information about the user who accepted the share invite.
+     */
     public let acceptedBy: DeviceInviteAcceptedBy?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6686,7 +11318,52 @@ public struct DeviceInvite: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, created: String? = nil, tailnetId: Int64? = nil, deviceId: Int64? = nil, sharerId: Int64? = nil, multiUse: Bool? = nil, allowExitNode: Bool? = nil, email: String? = nil, lastEmailSentAt: String? = nil, inviteUrl: String? = nil, accepted: Bool? = nil, acceptedBy: DeviceInviteAcceptedBy? = nil, 
+    public init(
+        /**
+         * The unique identifier for the invite.
+         * Supply this value wherever {deviceInviteId} is indicated in the endpoint.
+         */id: String? = nil, 
+        /**
+         * The creation time of the invite.
+         */created: String? = nil, 
+        /**
+         * The ID of the tailnet to which the shared device belongs.
+         */tailnetId: Int64? = nil, 
+        /**
+         * The ID of the device being shared.
+         */deviceId: Int64? = nil, 
+        /**
+         * The ID of the user who created the share invite.
+         */sharerId: Int64? = nil, 
+        /**
+         * Specifies whether this device invite can be accepted
+         * more than once.
+         */multiUse: Bool? = nil, 
+        /**
+         * Specifies whether the invited user is able to use the
+         * device as an exit node when the device is advertising as one.
+         */allowExitNode: Bool? = nil, 
+        /**
+         * The email to which the invite was sent.
+         * If empty, the invite was not emailed to anyone,
+         * but the inviteUrl can be shared manually.
+         */email: String? = nil, 
+        /**
+         * The last time the invite was attempted to be sent to Email.
+         * Only ever set if `email` is not empty.
+         */lastEmailSentAt: String? = nil, 
+        /**
+         * The link to accept the invite.
+         * Anyone with this link can accept the invite.
+         * It is not restricted to the person to which the invite was emailed.
+         */inviteUrl: String? = nil, 
+        /**
+         * `true` when the share invite has been accepted.
+         */accepted: Bool? = nil, 
+        /**
+         * Set when the invite has been accepted.
+         * It holds information about the user who accepted the share invite.
+         */acceptedBy: DeviceInviteAcceptedBy? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6771,11 +11448,21 @@ public func FfiConverterTypeDeviceInvite_lower(_ value: DeviceInvite) -> RustBuf
 
 
 /**
- * Mirror of `tailnet::models::DeviceInviteAcceptedBy`.
+ * Set when the invite has been accepted.
+ * It holds information about the user who accepted the share invite.
  */
 public struct DeviceInviteAcceptedBy: Equatable, Hashable {
+    /**
+     * The ID of the user who accepted the share invite.
+     */
     public let id: Int64?
+    /**
+     * The login name of the user who accepted the share invite.
+     */
     public let loginName: String?
+    /**
+     * The profile pic URL for the user who accepted the share invite.
+     */
     public let profilePicUrl: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6784,7 +11471,16 @@ public struct DeviceInviteAcceptedBy: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: Int64? = nil, loginName: String? = nil, profilePicUrl: String? = nil, 
+    public init(
+        /**
+         * The ID of the user who accepted the share invite.
+         */id: Int64? = nil, 
+        /**
+         * The login name of the user who accepted the share invite.
+         */loginName: String? = nil, 
+        /**
+         * The profile pic URL for the user who accepted the share invite.
+         */profilePicUrl: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6842,11 +11538,22 @@ public func FfiConverterTypeDeviceInviteAcceptedBy_lower(_ value: DeviceInviteAc
 
 
 /**
- * Mirror of `tailnet::models::DeviceInviteRequest`.
+ * The `DeviceInviteRequest` object of the Tailscale API.
  */
 public struct DeviceInviteRequest: Equatable, Hashable {
+    /**
+     * Whether the invite can be accepted more than once.
+     * When set to `true`, it results in an invite that can be accepted up to 1,000 times.
+     */
     public let multiUse: Bool?
+    /**
+     * Whether the invited user can use the device as an exit node when it advertises as one.
+     */
     public let allowExitNode: Bool?
+    /**
+     * The email to send the created invite to.
+     * If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
+     */
     public let email: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6855,7 +11562,18 @@ public struct DeviceInviteRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(multiUse: Bool? = nil, allowExitNode: Bool? = nil, email: String? = nil, 
+    public init(
+        /**
+         * Whether the invite can be accepted more than once.
+         * When set to `true`, it results in an invite that can be accepted up to 1,000 times.
+         */multiUse: Bool? = nil, 
+        /**
+         * Whether the invited user can use the device as an exit node when it advertises as one.
+         */allowExitNode: Bool? = nil, 
+        /**
+         * The email to send the created invite to.
+         * If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
+         */email: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6913,10 +11631,17 @@ public func FfiConverterTypeDeviceInviteRequest_lower(_ value: DeviceInviteReque
 
 
 /**
- * Mirror of `tailnet::models::DevicePostureAttributes`.
+ * The `DevicePostureAttributes` object of the Tailscale API.
  */
 public struct DevicePostureAttributes: Equatable, Hashable {
+    /**
+     * Contains all the posture attributes assigned to a node.
+     * Attribute values can be strings, numbers or booleans.
+     */
     public let attributes: [String: JsonValue]?
+    /**
+     * Contains the expiry time for each posture attribute, if set.
+     */
     public let expiries: [String: String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -6925,7 +11650,14 @@ public struct DevicePostureAttributes: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(attributes: [String: JsonValue]? = nil, expiries: [String: String]? = nil, 
+    public init(
+        /**
+         * Contains all the posture attributes assigned to a node.
+         * Attribute values can be strings, numbers or booleans.
+         */attributes: [String: JsonValue]? = nil, 
+        /**
+         * Contains the expiry time for each posture attribute, if set.
+         */expiries: [String: String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -6980,7 +11712,9 @@ public func FfiConverterTypeDevicePostureAttributes_lower(_ value: DevicePosture
 
 
 /**
- * Mirror of `tailnet::models::DevicePostureIdentity`.
+ * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+ * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+ * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
  */
 public struct DevicePostureIdentity: Equatable, Hashable {
     public let serialNumbers: [String]?
@@ -7047,10 +11781,16 @@ public func FfiConverterTypeDevicePostureIdentity_lower(_ value: DevicePostureId
 
 
 /**
- * Mirror of `tailnet::models::DeviceRoutes`.
+ * The `DeviceRoutes` object of the Tailscale API.
  */
 public struct DeviceRoutes: Equatable, Hashable {
+    /**
+     * The subnets this device requests to expose.
+     */
     public let advertisedRoutes: [String]?
+    /**
+     * The subnet routes for this device that have been approved by a tailnet admin.
+     */
     public let enabledRoutes: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7059,7 +11799,13 @@ public struct DeviceRoutes: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(advertisedRoutes: [String]? = nil, enabledRoutes: [String]? = nil, 
+    public init(
+        /**
+         * The subnets this device requests to expose.
+         */advertisedRoutes: [String]? = nil, 
+        /**
+         * The subnet routes for this device that have been approved by a tailnet admin.
+         */enabledRoutes: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7117,12 +11863,70 @@ public func FfiConverterTypeDeviceRoutes_lower(_ value: DeviceRoutes) -> RustBuf
  * Parameters of `disableLogStreaming` (`DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
  */
 public struct DisableLogStreamingParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The type of log.
+     */
     public let logType: LogType
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, logType: LogType) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The type of log.
+         */logType: LogType) {
         self.tailnet = tailnet
         self.logType = logType
     }
@@ -7171,11 +11975,20 @@ public func FfiConverterTypeDisableLogStreamingParams_lower(_ value: DisableLogS
 
 
 /**
- * Mirror of `tailnet::models::DnsConfiguration`.
+ * The `DnsConfiguration` object of the Tailscale API.
  */
 public struct DnsConfiguration: Equatable, Hashable {
+    /**
+     * Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers.
+     */
     public let nameservers: [DnsConfigurationResolver]?
+    /**
+     * Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays.
+     */
     public let splitDns: [String: [DnsConfigurationResolver]?]?
+    /**
+     * Search domain paths to apply.
+     */
     public let searchPaths: [String]?
     public let preferences: DnsConfigurationPreferences?
     /**
@@ -7185,7 +11998,16 @@ public struct DnsConfiguration: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(nameservers: [DnsConfigurationResolver]? = nil, splitDns: [String: [DnsConfigurationResolver]?]? = nil, searchPaths: [String]? = nil, preferences: DnsConfigurationPreferences? = nil, 
+    public init(
+        /**
+         * Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers.
+         */nameservers: [DnsConfigurationResolver]? = nil, 
+        /**
+         * Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays.
+         */splitDns: [String: [DnsConfigurationResolver]?]? = nil, 
+        /**
+         * Search domain paths to apply.
+         */searchPaths: [String]? = nil, preferences: DnsConfigurationPreferences? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7246,10 +12068,16 @@ public func FfiConverterTypeDnsConfiguration_lower(_ value: DnsConfiguration) ->
 
 
 /**
- * Mirror of `tailnet::models::DnsConfigurationPreferences`.
+ * The `DnsConfigurationPreferences` object of the Tailscale API.
  */
 public struct DnsConfigurationPreferences: Equatable, Hashable {
+    /**
+     * If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used.
+     */
     public let overrideLocalDns: Bool?
+    /**
+     * Whether MagicDNS is enabled for this tailnet.
+     */
     public let magicDns: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7258,7 +12086,13 @@ public struct DnsConfigurationPreferences: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(overrideLocalDns: Bool? = nil, magicDns: Bool? = nil, 
+    public init(
+        /**
+         * If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used.
+         */overrideLocalDns: Bool? = nil, 
+        /**
+         * Whether MagicDNS is enabled for this tailnet.
+         */magicDns: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7313,10 +12147,16 @@ public func FfiConverterTypeDnsConfigurationPreferences_lower(_ value: DnsConfig
 
 
 /**
- * Mirror of `tailnet::models::DnsConfigurationResolver`.
+ * The `DnsConfigurationResolver` object of the Tailscale API.
  */
 public struct DnsConfigurationResolver: Equatable, Hashable {
+    /**
+     * IPv4 or IPv6 address of the DNS resolver.
+     */
     public let address: String?
+    /**
+     * If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later.
+     */
     public let useWithExitNode: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7325,7 +12165,13 @@ public struct DnsConfigurationResolver: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(address: String? = nil, useWithExitNode: Bool? = nil, 
+    public init(
+        /**
+         * IPv4 or IPv6 address of the DNS resolver.
+         */address: String? = nil, 
+        /**
+         * If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later.
+         */useWithExitNode: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7380,9 +12226,12 @@ public func FfiConverterTypeDnsConfigurationResolver_lower(_ value: DnsConfigura
 
 
 /**
- * Mirror of `tailnet::models::DnsPreferences`.
+ * The `DnsPreferences` object of the Tailscale API.
  */
 public struct DnsPreferences: Equatable, Hashable {
+    /**
+     * Whether MagicDNS is active for this tailnet.
+     */
     public let magicDns: Bool
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7391,7 +12240,10 @@ public struct DnsPreferences: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(magicDns: Bool, 
+    public init(
+        /**
+         * Whether MagicDNS is active for this tailnet.
+         */magicDns: Bool, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7443,9 +12295,12 @@ public func FfiConverterTypeDnsPreferences_lower(_ value: DnsPreferences) -> Rus
 
 
 /**
- * Mirror of `tailnet::models::DnsSearchPaths`.
+ * The `DnsSearchPaths` object of the Tailscale API.
  */
 public struct DnsSearchPaths: Equatable, Hashable {
+    /**
+     * The search domains for the given tailnet.
+     */
     public let searchPaths: [String]
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7454,7 +12309,10 @@ public struct DnsSearchPaths: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(searchPaths: [String] = [], 
+    public init(
+        /**
+         * The search domains for the given tailnet.
+         */searchPaths: [String] = [], 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7509,11 +12367,17 @@ public func FfiConverterTypeDnsSearchPaths_lower(_ value: DnsSearchPaths) -> Rus
  * Parameters of `exchangeWorkloadIdentityToken` (`POST /api/v2/oauth/token-exchange`).
  */
 public struct ExchangeWorkloadIdentityTokenParams: Equatable, Hashable {
+    /**
+     * The request body.
+     */
     public let body: TokenExchangeRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(body: TokenExchangeRequest) {
+    public init(
+        /**
+         * The request body.
+         */body: TokenExchangeRequest) {
         self.body = body
     }
 
@@ -7562,11 +12426,17 @@ public func FfiConverterTypeExchangeWorkloadIdentityTokenParams_lower(_ value: E
  * Parameters of `expireDeviceKey` (`POST /api/v2/device/{deviceId}/expire`).
  */
 public struct ExpireDeviceKeyParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String) {
         self.deviceId = deviceId
     }
 
@@ -7615,12 +12485,70 @@ public func FfiConverterTypeExpireDeviceKeyParams_lower(_ value: ExpireDeviceKey
  * Parameters of `getAwsExternalId` (`POST /api/v2/tailnet/{tailnet}/aws-external-id`).
  */
 public struct GetAwsExternalIdParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: GetAwsExternalIdRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: GetAwsExternalIdRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: GetAwsExternalIdRequest) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -7669,9 +12597,12 @@ public func FfiConverterTypeGetAwsExternalIdParams_lower(_ value: GetAwsExternal
 
 
 /**
- * Mirror of `tailnet::models::GetAwsExternalIdRequest`.
+ * The `GetAwsExternalIdRequest` object of the Tailscale API.
  */
 public struct GetAwsExternalIdRequest: Equatable, Hashable {
+    /**
+     * If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account.
+     */
     public let reusable: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7680,7 +12611,10 @@ public struct GetAwsExternalIdRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(reusable: Bool? = nil, 
+    public init(
+        /**
+         * If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account.
+         */reusable: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7735,11 +12669,63 @@ public func FfiConverterTypeGetAwsExternalIdRequest_lower(_ value: GetAwsExterna
  * Parameters of `getContacts` (`GET /api/v2/tailnet/{tailnet}/contacts`).
  */
 public struct GetContactsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -7785,11 +12771,20 @@ public func FfiConverterTypeGetContactsParams_lower(_ value: GetContactsParams) 
 
 
 /**
- * Mirror of `tailnet::models::GetContactsResponse`.
+ * The `GetContactsResponse` object of the Tailscale API.
  */
 public struct GetContactsResponse: Equatable, Hashable {
+    /**
+     * A tailnet contact.
+     */
     public let account: Contact?
+    /**
+     * A tailnet contact.
+     */
     public let support: Contact?
+    /**
+     * A tailnet contact.
+     */
     public let security: Contact?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -7798,7 +12793,16 @@ public struct GetContactsResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(account: Contact? = nil, support: Contact? = nil, security: Contact? = nil, 
+    public init(
+        /**
+         * A tailnet contact.
+         */account: Contact? = nil, 
+        /**
+         * A tailnet contact.
+         */support: Contact? = nil, 
+        /**
+         * A tailnet contact.
+         */security: Contact? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -7859,11 +12863,17 @@ public func FfiConverterTypeGetContactsResponse_lower(_ value: GetContactsRespon
  * Parameters of `getDeviceInvite` (`GET /api/v2/device-invites/{deviceInviteId}`).
  */
 public struct GetDeviceInviteParams: Equatable, Hashable {
+    /**
+     * ID of the device invite.
+     */
     public let deviceInviteId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceInviteId: String) {
+    public init(
+        /**
+         * ID of the device invite.
+         */deviceInviteId: String) {
         self.deviceInviteId = deviceInviteId
     }
 
@@ -7912,12 +12922,82 @@ public func FfiConverterTypeGetDeviceInviteParams_lower(_ value: GetDeviceInvite
  * Parameters of `getDevice` (`GET /api/v2/device/{deviceId}`).
  */
 public struct GetDeviceParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+     * Currently, there are two supported options:
+     *
+     * - **`all`:** return all fields in the response
+     * - **`default`:** return the following fields
+     * - `addresses`
+     * - `id`
+     * - `nodeId`
+     * - `user`
+     * - `name`
+     * - `hostname`
+     * - `clientVersion`
+     * - `updateAvailable`
+     * - `os`
+     * - `created`
+     * - `connectedToControl`
+     * - `lastSeen`
+     * - `keyExpiryDisabled`
+     * - `expires`
+     * - `authorized`
+     * - `isExternal`
+     * - `machineKey`
+     * - `nodeKey`
+     * - `blocksIncomingConnections`
+     * - `tailnetLockKey`
+     * - `tailnetLockError`
+     * - `tags`
+     * - `isEphemeral`
+     *
+     * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+     */
     public let fields: DeviceFields?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, fields: DeviceFields? = nil) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+         * Currently, there are two supported options:
+         *
+         * - **`all`:** return all fields in the response
+         * - **`default`:** return the following fields
+         * - `addresses`
+         * - `id`
+         * - `nodeId`
+         * - `user`
+         * - `name`
+         * - `hostname`
+         * - `clientVersion`
+         * - `updateAvailable`
+         * - `os`
+         * - `created`
+         * - `connectedToControl`
+         * - `lastSeen`
+         * - `keyExpiryDisabled`
+         * - `expires`
+         * - `authorized`
+         * - `isExternal`
+         * - `machineKey`
+         * - `nodeKey`
+         * - `blocksIncomingConnections`
+         * - `tailnetLockKey`
+         * - `tailnetLockError`
+         * - `tags`
+         * - `isEphemeral`
+         *
+         * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+         */fields: DeviceFields? = nil) {
         self.deviceId = deviceId
         self.fields = fields
     }
@@ -7969,11 +13049,17 @@ public func FfiConverterTypeGetDeviceParams_lower(_ value: GetDeviceParams) -> R
  * Parameters of `getDevicePostureAttributes` (`GET /api/v2/device/{deviceId}/attributes`).
  */
 public struct GetDevicePostureAttributesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String) {
         self.deviceId = deviceId
     }
 
@@ -8022,11 +13108,63 @@ public func FfiConverterTypeGetDevicePostureAttributesParams_lower(_ value: GetD
  * Parameters of `getDnsConfiguration` (`GET /api/v2/tailnet/{tailnet}/dns/configuration`).
  */
 public struct GetDnsConfigurationParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -8075,11 +13213,63 @@ public func FfiConverterTypeGetDnsConfigurationParams_lower(_ value: GetDnsConfi
  * Parameters of `getDnsPreferences` (`GET /api/v2/tailnet/{tailnet}/dns/preferences`).
  */
 public struct GetDnsPreferencesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -8128,12 +13318,72 @@ public func FfiConverterTypeGetDnsPreferencesParams_lower(_ value: GetDnsPrefere
  * Parameters of `getKey` (`GET /api/v2/tailnet/{tailnet}/keys/{keyId}`).
  */
 public struct GetKeyParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The id of the key.
+     * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+     */
     public let keyId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, keyId: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The id of the key.
+         * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+         */keyId: String) {
         self.tailnet = tailnet
         self.keyId = keyId
     }
@@ -8185,12 +13435,70 @@ public func FfiConverterTypeGetKeyParams_lower(_ value: GetKeyParams) -> RustBuf
  * Parameters of `getLogStreamingConfiguration` (`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
  */
 public struct GetLogStreamingConfigurationParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The type of log.
+     */
     public let logType: LogType
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, logType: LogType) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The type of log.
+         */logType: LogType) {
         self.tailnet = tailnet
         self.logType = logType
     }
@@ -8242,12 +13550,70 @@ public func FfiConverterTypeGetLogStreamingConfigurationParams_lower(_ value: Ge
  * Parameters of `getLogStreamingStatus` (`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status`).
  */
 public struct GetLogStreamingStatusParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The type of log.
+     */
     public let logType: LogType
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, logType: LogType) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The type of log.
+         */logType: LogType) {
         self.tailnet = tailnet
         self.logType = logType
     }
@@ -8299,12 +13665,70 @@ public func FfiConverterTypeGetLogStreamingStatusParams_lower(_ value: GetLogStr
  * Parameters of `getOAuthApp` (`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
  */
 public struct GetOAuthAppParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The ID of the OAuth app.
+     */
     public let appId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, appId: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The ID of the OAuth app.
+         */appId: String) {
         self.tailnet = tailnet
         self.appId = appId
     }
@@ -8356,13 +13780,91 @@ public func FfiConverterTypeGetOAuthAppParams_lower(_ value: GetOAuthAppParams) 
  * Parameters of `getPolicyFile` (`GET /api/v2/tailnet/{tailnet}/acl`).
  */
 public struct GetPolicyFileParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * `json` for JSON, `hujson` (the default) for HuJSON text with comments.
+     */
     public let accept: PolicyFormat?
+    /**
+     * Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
+     * Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
+     * If using this, do not supply an `Accept` parameter in the header.
+     *
+     * The response will contain a JSON object with the fields:
+     * - `acl`: a base64-encoded string representation of the huJSON format.
+     * - `warnings`: array of strings for syntactically valid but nonsensical entries.
+     * - `errors`: an array of strings for parsing failures.
+     */
     public let details: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, accept: PolicyFormat? = nil, details: Bool? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * `json` for JSON, `hujson` (the default) for HuJSON text with comments.
+         */accept: PolicyFormat? = nil, 
+        /**
+         * Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
+         * Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
+         * If using this, do not supply an `Accept` parameter in the header.
+         *
+         * The response will contain a JSON object with the fields:
+         * - `acl`: a base64-encoded string representation of the huJSON format.
+         * - `warnings`: array of strings for syntactically valid but nonsensical entries.
+         * - `errors`: an array of strings for parsing failures.
+         */details: Bool? = nil) {
         self.tailnet = tailnet
         self.accept = accept
         self.details = details
@@ -8417,11 +13919,17 @@ public func FfiConverterTypeGetPolicyFileParams_lower(_ value: GetPolicyFilePara
  * Parameters of `getPostureIntegration` (`GET /api/v2/posture/integrations/{id}`).
  */
 public struct GetPostureIntegrationParams: Equatable, Hashable {
+    /**
+     * Unique identifier for a posture integration.
+     */
     public let id: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String) {
+    public init(
+        /**
+         * Unique identifier for a posture integration.
+         */id: String) {
         self.id = id
     }
 
@@ -8470,11 +13978,63 @@ public func FfiConverterTypeGetPostureIntegrationParams_lower(_ value: GetPostur
  * Parameters of `getPostureIntegrations` (`GET /api/v2/tailnet/{tailnet}/posture/integrations`).
  */
 public struct GetPostureIntegrationsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -8520,9 +14080,12 @@ public func FfiConverterTypeGetPostureIntegrationsParams_lower(_ value: GetPostu
 
 
 /**
- * Mirror of `tailnet::models::GetPostureIntegrationsResponse`.
+ * The `GetPostureIntegrationsResponse` object of the Tailscale API.
  */
 public struct GetPostureIntegrationsResponse: Equatable, Hashable {
+    /**
+     * List of PostureIntegrations.
+     */
     public let integrations: [PostureIntegration]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -8531,7 +14094,10 @@ public struct GetPostureIntegrationsResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(integrations: [PostureIntegration]? = nil, 
+    public init(
+        /**
+         * List of PostureIntegrations.
+         */integrations: [PostureIntegration]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -8586,13 +14152,79 @@ public func FfiConverterTypeGetPostureIntegrationsResponse_lower(_ value: GetPos
  * Parameters of `getServiceDeviceApproval` (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`).
  */
 public struct GetServiceDeviceApprovalParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String, deviceId: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String, 
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String) {
         self.tailnet = tailnet
         self.serviceName = serviceName
         self.deviceId = deviceId
@@ -8647,12 +14279,72 @@ public func FfiConverterTypeGetServiceDeviceApprovalParams_lower(_ value: GetSer
  * Parameters of `getService` (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}`).
  */
 public struct GetServiceParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String) {
         self.tailnet = tailnet
         self.serviceName = serviceName
     }
@@ -8704,11 +14396,63 @@ public func FfiConverterTypeGetServiceParams_lower(_ value: GetServiceParams) ->
  * Parameters of `getSplitDns` (`GET /api/v2/tailnet/{tailnet}/dns/split-dns`).
  */
 public struct GetSplitDnsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -8757,11 +14501,63 @@ public func FfiConverterTypeGetSplitDnsParams_lower(_ value: GetSplitDnsParams) 
  * Parameters of `getTailnetSettings` (`GET /api/v2/tailnet/{tailnet}/settings`).
  */
 public struct GetTailnetSettingsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -8810,11 +14606,17 @@ public func FfiConverterTypeGetTailnetSettingsParams_lower(_ value: GetTailnetSe
  * Parameters of `getUserInvite` (`GET /api/v2/user-invites/{userInviteId}`).
  */
 public struct GetUserInviteParams: Equatable, Hashable {
+    /**
+     * ID of the user invite.
+     */
     public let userInviteId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userInviteId: String) {
+    public init(
+        /**
+         * ID of the user invite.
+         */userInviteId: String) {
         self.userInviteId = userInviteId
     }
 
@@ -8863,11 +14665,17 @@ public func FfiConverterTypeGetUserInviteParams_lower(_ value: GetUserInvitePara
  * Parameters of `getUser` (`GET /api/v2/users/{userId}`).
  */
 public struct GetUserParams: Equatable, Hashable {
+    /**
+     * ID of the user.
+     */
     public let userId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String) {
+    public init(
+        /**
+         * ID of the user.
+         */userId: String) {
         self.userId = userId
     }
 
@@ -8916,12 +14724,72 @@ public func FfiConverterTypeGetUserParams_lower(_ value: GetUserParams) -> RustB
  * Parameters of `getVipService` (`GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
  */
 public struct GetVipServiceParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String) {
         self.tailnet = tailnet
         self.serviceName = serviceName
     }
@@ -8973,11 +14841,17 @@ public func FfiConverterTypeGetVipServiceParams_lower(_ value: GetVipServicePara
  * Parameters of `getWebhook` (`GET /api/v2/webhooks/{endpointId}`).
  */
 public struct GetWebhookParams: Equatable, Hashable {
+    /**
+     * ID for the webhook endpoint.
+     */
     public let endpointId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointId: String) {
+    public init(
+        /**
+         * ID for the webhook endpoint.
+         */endpointId: String) {
         self.endpointId = endpointId
     }
 
@@ -9216,26 +15090,87 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
- * Mirror of `tailnet::models::Key`.
+ * An API access token or Auth Key.
  */
 public struct Key: Equatable, Hashable {
     public let id: String?
+    /**
+     * The secret key material (only populated at creation time).
+     */
     public let key: String?
+    /**
+     * The type of key. Can be one of "auth", "client", "federated", or "api".
+     * - "auth" refers to machine auth keys.
+     * - "client" refers to OAuth clients.
+     * - "federated" refers to federated identities.
+     * - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+     */
     public let keyType: KeyType?
+    /**
+     * Duration in seconds until the key expires.
+     * Only applies to auth keys.
+     */
     public let expirySeconds: Int64?
     public let created: String?
     public let updated: String?
     public let expires: String?
     public let revoked: String?
+    /**
+     * `capabilities` is a mapping of resources to permissible actions.
+     */
     public let capabilities: KeyCapabilities?
+    /**
+     * A list of scopes granted to the key.
+     *
+     * Only applies to OAuth clients, API access tokens, and federated identities.
+     */
     public let scopes: [String]?
+    /**
+     * A list of tags associated to the trust credential.
+     * Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
+     * Mandatory if the scopes include "devices:core" or "auth_keys".
+     *
+     * Only applies to OAuth clients and federated identities.
+     */
     public let tags: [String]?
     public let description: String?
+    /**
+     * Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
+     */
     public let invalid: Bool?
+    /**
+     * ID of the user who created this key, empty for keys created by trust credentials.
+     */
     public let userId: String?
+    /**
+     * The value used when matching against the `aud` claim from an OIDC identity token.
+     *
+     * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+     * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+     * requires a specific audience format.
+     *
+     * Only applies to federated identities.
+     */
     public let audience: String?
+    /**
+     * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+     *
+     * Only applies to federated identities.
+     */
     public let issuer: String?
+    /**
+     * The pattern used when matching against the `sub` claim from an OIDC identity token.
+     * This pattern can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     public let subject: String?
+    /**
+     * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     public let customClaimRules: [String: String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -9244,7 +15179,68 @@ public struct Key: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, key: String? = nil, keyType: KeyType? = nil, expirySeconds: Int64? = nil, created: String? = nil, updated: String? = nil, expires: String? = nil, revoked: String? = nil, capabilities: KeyCapabilities? = nil, scopes: [String]? = nil, tags: [String]? = nil, description: String? = nil, invalid: Bool? = nil, userId: String? = nil, audience: String? = nil, issuer: String? = nil, subject: String? = nil, customClaimRules: [String: String]? = nil, 
+    public init(id: String? = nil, 
+        /**
+         * The secret key material (only populated at creation time).
+         */key: String? = nil, 
+        /**
+         * The type of key. Can be one of "auth", "client", "federated", or "api".
+         * - "auth" refers to machine auth keys.
+         * - "client" refers to OAuth clients.
+         * - "federated" refers to federated identities.
+         * - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+         */keyType: KeyType? = nil, 
+        /**
+         * Duration in seconds until the key expires.
+         * Only applies to auth keys.
+         */expirySeconds: Int64? = nil, created: String? = nil, updated: String? = nil, expires: String? = nil, revoked: String? = nil, 
+        /**
+         * `capabilities` is a mapping of resources to permissible actions.
+         */capabilities: KeyCapabilities? = nil, 
+        /**
+         * A list of scopes granted to the key.
+         *
+         * Only applies to OAuth clients, API access tokens, and federated identities.
+         */scopes: [String]? = nil, 
+        /**
+         * A list of tags associated to the trust credential.
+         * Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
+         * Mandatory if the scopes include "devices:core" or "auth_keys".
+         *
+         * Only applies to OAuth clients and federated identities.
+         */tags: [String]? = nil, description: String? = nil, 
+        /**
+         * Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
+         */invalid: Bool? = nil, 
+        /**
+         * ID of the user who created this key, empty for keys created by trust credentials.
+         */userId: String? = nil, 
+        /**
+         * The value used when matching against the `aud` claim from an OIDC identity token.
+         *
+         * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+         * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+         * requires a specific audience format.
+         *
+         * Only applies to federated identities.
+         */audience: String? = nil, 
+        /**
+         * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+         *
+         * Only applies to federated identities.
+         */issuer: String? = nil, 
+        /**
+         * The pattern used when matching against the `sub` claim from an OIDC identity token.
+         * This pattern can include `*` characters to match against any character.
+         *
+         * Only applies to federated identities.
+         */subject: String? = nil, 
+        /**
+         * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+         * Patterns can include `*` characters to match against any character.
+         *
+         * Only applies to federated identities.
+         */customClaimRules: [String: String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -9347,9 +15343,13 @@ public func FfiConverterTypeKey_lower(_ value: Key) -> RustBuffer {
 
 
 /**
- * Mirror of `tailnet::models::KeyCapabilities`.
+ * `capabilities` is a mapping of resources to permissible actions.
  */
 public struct KeyCapabilities: Equatable, Hashable {
+    /**
+     * `devices` specifies the key's permissions over devices.
+     * This field is only populated for auth keys.
+     */
     public let devices: KeyCapabilitiesDevices?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -9358,7 +15358,11 @@ public struct KeyCapabilities: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(devices: KeyCapabilitiesDevices? = nil, 
+    public init(
+        /**
+         * `devices` specifies the key's permissions over devices.
+         * This field is only populated for auth keys.
+         */devices: KeyCapabilitiesDevices? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -9410,9 +15414,13 @@ public func FfiConverterTypeKeyCapabilities_lower(_ value: KeyCapabilities) -> R
 
 
 /**
- * Mirror of `tailnet::models::KeyCapabilitiesDevices`.
+ * `devices` specifies the key's permissions over devices.
+ * This field is only populated for auth keys.
  */
 public struct KeyCapabilitiesDevices: Equatable, Hashable {
+    /**
+     * `create` specifies the key's permissions when creating devices.
+     */
     public let create: KeyCapabilitiesDevicesCreate?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -9421,7 +15429,10 @@ public struct KeyCapabilitiesDevices: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(create: KeyCapabilitiesDevicesCreate? = nil, 
+    public init(
+        /**
+         * `create` specifies the key's permissions when creating devices.
+         */create: KeyCapabilitiesDevicesCreate? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -9473,12 +15484,33 @@ public func FfiConverterTypeKeyCapabilitiesDevices_lower(_ value: KeyCapabilitie
 
 
 /**
- * Mirror of `tailnet::models::KeyCapabilitiesDevicesCreate`.
+ * `create` specifies the key's permissions when creating devices.
  */
 public struct KeyCapabilitiesDevicesCreate: Equatable, Hashable {
+    /**
+     * reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
+     * Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
+     */
     public let reusable: Bool?
+    /**
+     * ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
+     * Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
+     */
     public let ephemeral: Bool?
+    /**
+     * preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
+     * registered with this key won't require additional approval from a tailnet admin.
+     * Learn about device approval at https://tailscale.com/kb/1099/.
+     */
     public let preauthorized: Bool?
+    /**
+     * tags are the tags that will be set on devices registered with this key.
+     * Learn about tags at https://tailscale.com/kb/1068/.
+     *
+     * Whether tags are required or optional depends on the owner of the auth key:
+     * - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+     * - When creating an auth key owned by a user (using a user's access token), tags are optional.
+     */
     public let tags: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -9487,7 +15519,28 @@ public struct KeyCapabilitiesDevicesCreate: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(reusable: Bool? = nil, ephemeral: Bool? = nil, preauthorized: Bool? = nil, tags: [String]? = nil, 
+    public init(
+        /**
+         * reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
+         * Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
+         */reusable: Bool? = nil, 
+        /**
+         * ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
+         * Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
+         */ephemeral: Bool? = nil, 
+        /**
+         * preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
+         * registered with this key won't require additional approval from a tailnet admin.
+         * Learn about device approval at https://tailscale.com/kb/1099/.
+         */preauthorized: Bool? = nil, 
+        /**
+         * tags are the tags that will be set on devices registered with this key.
+         * Learn about tags at https://tailscale.com/kb/1068/.
+         *
+         * Whether tags are required or optional depends on the owner of the auth key:
+         * - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+         * - When creating an auth key owned by a user (using a user's access token), tags are optional.
+         */tags: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -9551,16 +15604,98 @@ public func FfiConverterTypeKeyCapabilitiesDevicesCreate_lower(_ value: KeyCapab
  * Parameters of `listConfigurationAuditLogs` (`GET /api/v2/tailnet/{tailnet}/logging/configuration`).
  */
 public struct ListConfigurationAuditLogsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The start of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     public let start: String
+    /**
+     * The end of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     public let end: String
+    /**
+     * List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`.
+     */
     public let actor: [String]?
+    /**
+     * List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings.
+     */
     public let target: [String]?
+    /**
+     * List of events for which to filter.
+     */
     public let event: [AuditLogEventType]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, start: String, end: String, actor: [String]? = nil, target: [String]? = nil, event: [AuditLogEventType]? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The start of the time window for which to retrieve logs, in RFC 3339 format.
+         */start: String, 
+        /**
+         * The end of the time window for which to retrieve logs, in RFC 3339 format.
+         */end: String, 
+        /**
+         * List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`.
+         */actor: [String]? = nil, 
+        /**
+         * List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings.
+         */target: [String]? = nil, 
+        /**
+         * List of events for which to filter.
+         */event: [AuditLogEventType]? = nil) {
         self.tailnet = tailnet
         self.start = start
         self.end = end
@@ -9621,11 +15756,20 @@ public func FfiConverterTypeListConfigurationAuditLogsParams_lower(_ value: List
 
 
 /**
- * Mirror of `tailnet::models::ListConfigurationAuditLogsResponse`.
+ * A structured response for all of a Tailnet's audit logs over a period of time.
  */
 public struct ListConfigurationAuditLogsResponse: Equatable, Hashable {
+    /**
+     * Version of audit logs response.
+     */
     public let version: String?
+    /**
+     * The tailnet on which the logged configuration changes were made.
+     */
     public let tailnet: String?
+    /**
+     * Matching log entries, ordered chronologically.
+     */
     public let logs: [ConfigurationAuditLog]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -9634,7 +15778,16 @@ public struct ListConfigurationAuditLogsResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(version: String? = nil, tailnet: String? = nil, logs: [ConfigurationAuditLog]? = nil, 
+    public init(
+        /**
+         * Version of audit logs response.
+         */version: String? = nil, 
+        /**
+         * The tailnet on which the logged configuration changes were made.
+         */tailnet: String? = nil, 
+        /**
+         * Matching log entries, ordered chronologically.
+         */logs: [ConfigurationAuditLog]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -9695,11 +15848,17 @@ public func FfiConverterTypeListConfigurationAuditLogsResponse_lower(_ value: Li
  * Parameters of `listDeviceInvites` (`GET /api/v2/device/{deviceId}/device-invites`).
  */
 public struct ListDeviceInvitesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String) {
         self.deviceId = deviceId
     }
 
@@ -9748,11 +15907,17 @@ public func FfiConverterTypeListDeviceInvitesParams_lower(_ value: ListDeviceInv
  * Parameters of `listDeviceRoutes` (`GET /api/v2/device/{deviceId}/routes`).
  */
 public struct ListDeviceRoutesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String) {
         self.deviceId = deviceId
     }
 
@@ -9801,11 +15966,63 @@ public func FfiConverterTypeListDeviceRoutesParams_lower(_ value: ListDeviceRout
  * Parameters of `listDnsNameservers` (`GET /api/v2/tailnet/{tailnet}/dns/nameservers`).
  */
 public struct ListDnsNameserversParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -9851,9 +16068,12 @@ public func FfiConverterTypeListDnsNameserversParams_lower(_ value: ListDnsNames
 
 
 /**
- * Mirror of `tailnet::models::ListDnsNameserversResponse`.
+ * The `ListDnsNameserversResponse` object of the Tailscale API.
  */
 public struct ListDnsNameserversResponse: Equatable, Hashable {
+    /**
+     * DNS nameservers.
+     */
     public let dns: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -9862,7 +16082,10 @@ public struct ListDnsNameserversResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(dns: [String]? = nil, 
+    public init(
+        /**
+         * DNS nameservers.
+         */dns: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -9917,11 +16140,63 @@ public func FfiConverterTypeListDnsNameserversResponse_lower(_ value: ListDnsNam
  * Parameters of `listDnsSearchPaths` (`GET /api/v2/tailnet/{tailnet}/dns/searchpaths`).
  */
 public struct ListDnsSearchPathsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -9970,13 +16245,77 @@ public func FfiConverterTypeListDnsSearchPathsParams_lower(_ value: ListDnsSearc
  * Parameters of `listNetworkFlowLogs` (`GET /api/v2/tailnet/{tailnet}/logging/network`).
  */
 public struct ListNetworkFlowLogsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The start of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     public let start: String
+    /**
+     * The end of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     public let end: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, start: String, end: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The start of the time window for which to retrieve logs, in RFC 3339 format.
+         */start: String, 
+        /**
+         * The end of the time window for which to retrieve logs, in RFC 3339 format.
+         */end: String) {
         self.tailnet = tailnet
         self.start = start
         self.end = end
@@ -10028,9 +16367,12 @@ public func FfiConverterTypeListNetworkFlowLogsParams_lower(_ value: ListNetwork
 
 
 /**
- * Mirror of `tailnet::models::ListNetworkFlowLogsResponse`.
+ * A structured response for all of a Tailnet's network flow logs over a period of time.
  */
 public struct ListNetworkFlowLogsResponse: Equatable, Hashable {
+    /**
+     * Matching log entries, ordered chronologically.
+     */
     public let logs: [NetworkFlowLog]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -10039,7 +16381,10 @@ public struct ListNetworkFlowLogsResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(logs: [NetworkFlowLog]? = nil, 
+    public init(
+        /**
+         * Matching log entries, ordered chronologically.
+         */logs: [NetworkFlowLog]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -10094,11 +16439,63 @@ public func FfiConverterTypeListNetworkFlowLogsResponse_lower(_ value: ListNetwo
  * Parameters of `listOAuthApps` (`GET /api/v2/tailnet/{tailnet}/oauth-apps`).
  */
 public struct ListOAuthAppsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -10144,7 +16541,7 @@ public func FfiConverterTypeListOAuthAppsParams_lower(_ value: ListOAuthAppsPara
 
 
 /**
- * Mirror of `tailnet::models::ListOAuthAppsResponse`.
+ * The `ListOAuthAppsResponse` object of the Tailscale API.
  */
 public struct ListOAuthAppsResponse: Equatable, Hashable {
     public let oauthApps: [OAuthApp]?
@@ -10210,12 +16607,72 @@ public func FfiConverterTypeListOAuthAppsResponse_lower(_ value: ListOAuthAppsRe
  * Parameters of `listServiceHosts` (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices`).
  */
 public struct ListServiceHostsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String) {
         self.tailnet = tailnet
         self.serviceName = serviceName
     }
@@ -10264,7 +16721,7 @@ public func FfiConverterTypeListServiceHostsParams_lower(_ value: ListServiceHos
 
 
 /**
- * Mirror of `tailnet::models::ListServiceHostsResponse`.
+ * The `ListServiceHostsResponse` object of the Tailscale API.
  */
 public struct ListServiceHostsResponse: Equatable, Hashable {
     public let hosts: [ServiceHostInfo]?
@@ -10330,11 +16787,63 @@ public func FfiConverterTypeListServiceHostsResponse_lower(_ value: ListServiceH
  * Parameters of `listServices` (`GET /api/v2/tailnet/{tailnet}/services`).
  */
 public struct ListServicesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -10380,7 +16889,7 @@ public func FfiConverterTypeListServicesParams_lower(_ value: ListServicesParams
 
 
 /**
- * Mirror of `tailnet::models::ListServicesResponse`.
+ * The `ListServicesResponse` object of the Tailscale API.
  */
 public struct ListServicesResponse: Equatable, Hashable {
     public let vipServices: [VipServiceInfo]?
@@ -10446,13 +16955,155 @@ public func FfiConverterTypeListServicesResponse_lower(_ value: ListServicesResp
  * Parameters of `listTailnetDevices` (`GET /api/v2/tailnet/{tailnet}/devices`).
  */
 public struct ListTailnetDevicesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+     * Currently, there are two supported options:
+     *
+     * - **`all`:** return all fields in the response
+     * - **`default`:** return the following fields
+     * - `addresses`
+     * - `id`
+     * - `nodeId`
+     * - `user`
+     * - `name`
+     * - `hostname`
+     * - `clientVersion`
+     * - `updateAvailable`
+     * - `os`
+     * - `created`
+     * - `connectedToControl`
+     * - `lastSeen`
+     * - `keyExpiryDisabled`
+     * - `expires`
+     * - `authorized`
+     * - `isExternal`
+     * - `machineKey`
+     * - `nodeKey`
+     * - `blocksIncomingConnections`
+     * - `tailnetLockKey`
+     * - `tailnetLockError`
+     * - `tags`
+     * - `isEphemeral`
+     *
+     * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+     */
     public let fields: DeviceFields?
+    /**
+     * This endpoint supports server-side filtering of devices by specifying one
+     * or more filters in the form `<field>=<value>`. Fields must be a top-level
+     * device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are
+     * matched as _exact_ matches. Properties with simple types (strings, numbers,
+     * dates, etc) and lists are supported. Properties that are complex objects
+     * (e.g. `clientConnectivity`) are not supported. When multiple parameters are
+     * provided, the server performs a logical `AND` across all filter parameters
+     * before returning results. For example,
+     * `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices
+     * where `isEphemeral` is `true` and `tags` contains both `tag:prod` and
+     * `tag:subnetrouter`.
+     */
     public let filters: [String: [String]]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, fields: DeviceFields? = nil, filters: [String: [String]]? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+         * Currently, there are two supported options:
+         *
+         * - **`all`:** return all fields in the response
+         * - **`default`:** return the following fields
+         * - `addresses`
+         * - `id`
+         * - `nodeId`
+         * - `user`
+         * - `name`
+         * - `hostname`
+         * - `clientVersion`
+         * - `updateAvailable`
+         * - `os`
+         * - `created`
+         * - `connectedToControl`
+         * - `lastSeen`
+         * - `keyExpiryDisabled`
+         * - `expires`
+         * - `authorized`
+         * - `isExternal`
+         * - `machineKey`
+         * - `nodeKey`
+         * - `blocksIncomingConnections`
+         * - `tailnetLockKey`
+         * - `tailnetLockError`
+         * - `tags`
+         * - `isEphemeral`
+         *
+         * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+         */fields: DeviceFields? = nil, 
+        /**
+         * This endpoint supports server-side filtering of devices by specifying one
+         * or more filters in the form `<field>=<value>`. Fields must be a top-level
+         * device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are
+         * matched as _exact_ matches. Properties with simple types (strings, numbers,
+         * dates, etc) and lists are supported. Properties that are complex objects
+         * (e.g. `clientConnectivity`) are not supported. When multiple parameters are
+         * provided, the server performs a logical `AND` across all filter parameters
+         * before returning results. For example,
+         * `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices
+         * where `isEphemeral` is `true` and `tags` contains both `tag:prod` and
+         * `tag:subnetrouter`.
+         */filters: [String: [String]]? = nil) {
         self.tailnet = tailnet
         self.fields = fields
         self.filters = filters
@@ -10504,7 +17155,7 @@ public func FfiConverterTypeListTailnetDevicesParams_lower(_ value: ListTailnetD
 
 
 /**
- * Mirror of `tailnet::models::ListTailnetDevicesResponse`.
+ * The `ListTailnetDevicesResponse` object of the Tailscale API.
  */
 public struct ListTailnetDevicesResponse: Equatable, Hashable {
     public let devices: [Device]?
@@ -10570,12 +17221,70 @@ public func FfiConverterTypeListTailnetDevicesResponse_lower(_ value: ListTailne
  * Parameters of `listTailnetKeys` (`GET /api/v2/tailnet/{tailnet}/keys`).
  */
 public struct ListTailnetKeysParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet.
+     */
     public let all: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, all: Bool? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet.
+         */all: Bool? = nil) {
         self.tailnet = tailnet
         self.all = all
     }
@@ -10624,9 +17333,12 @@ public func FfiConverterTypeListTailnetKeysParams_lower(_ value: ListTailnetKeys
 
 
 /**
- * Mirror of `tailnet::models::ListTailnetKeysResponse`.
+ * The `ListTailnetKeysResponse` object of the Tailscale API.
  */
 public struct ListTailnetKeysResponse: Equatable, Hashable {
+    /**
+     * A list of the active keys.
+     */
     public let keys: [Key]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -10635,7 +17347,10 @@ public struct ListTailnetKeysResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(keys: [Key]? = nil, 
+    public init(
+        /**
+         * A list of the active keys.
+         */keys: [Key]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -10690,11 +17405,63 @@ public func FfiConverterTypeListTailnetKeysResponse_lower(_ value: ListTailnetKe
  * Parameters of `listUserInvites` (`GET /api/v2/tailnet/{tailnet}/user-invites`).
  */
 public struct ListUserInvitesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -10743,13 +17510,77 @@ public func FfiConverterTypeListUserInvitesParams_lower(_ value: ListUserInvites
  * Parameters of `listUsers` (`GET /api/v2/tailnet/{tailnet}/users`).
  */
 public struct ListUsersParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * Allows for filtering the output by user type.
+     */
     public let type: ListUsersType?
+    /**
+     * Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     */
     public let role: ListUsersRole?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, type: ListUsersType? = nil, role: ListUsersRole? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * Allows for filtering the output by user type.
+         */type: ListUsersType? = nil, 
+        /**
+         * Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+         */role: ListUsersRole? = nil) {
         self.tailnet = tailnet
         self.type = type
         self.role = role
@@ -10801,7 +17632,7 @@ public func FfiConverterTypeListUsersParams_lower(_ value: ListUsersParams) -> R
 
 
 /**
- * Mirror of `tailnet::models::ListUsersResponse`.
+ * The `ListUsersResponse` object of the Tailscale API.
  */
 public struct ListUsersResponse: Equatable, Hashable {
     public let users: [User]?
@@ -10867,11 +17698,63 @@ public func FfiConverterTypeListUsersResponse_lower(_ value: ListUsersResponse) 
  * Parameters of `listVipServices` (`GET /api/v2/tailnet/{tailnet}/vip-services`).
  */
 public struct ListVipServicesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -10920,11 +17803,63 @@ public func FfiConverterTypeListVipServicesParams_lower(_ value: ListVipServices
  * Parameters of `listWebhooks` (`GET /api/v2/tailnet/{tailnet}/webhooks`).
  */
 public struct ListWebhooksParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil) {
         self.tailnet = tailnet
     }
 
@@ -10970,7 +17905,7 @@ public func FfiConverterTypeListWebhooksParams_lower(_ value: ListWebhooksParams
 
 
 /**
- * Mirror of `tailnet::models::ListWebhooksResponse`.
+ * The `ListWebhooksResponse` object of the Tailscale API.
  */
 public struct ListWebhooksResponse: Equatable, Hashable {
     public let webhooks: [Webhook]?
@@ -11033,27 +17968,84 @@ public func FfiConverterTypeListWebhooksResponse_lower(_ value: ListWebhooksResp
 
 
 /**
- * Mirror of `tailnet::models::LogstreamEndpointConfiguration`.
+ * The current configuration of a log streaming endpoint.
  */
 public struct LogstreamEndpointConfiguration: Equatable, Hashable {
+    /**
+     * The type of log for logging endpoints.
+     */
     public let logType: LogType?
+    /**
+     * The type of system to which logs are being streamed.
+     */
     public let destinationType: LogstreamEndpointConfigurationDestinationType?
+    /**
+     * The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint.
+     */
     public let url: String?
+    /**
+     * The username with which log streams to this endpoint are authenticated.
+     */
     public let user: String?
+    /**
+     * An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made.
+     */
     public let uploadPeriodMinutes: Int64?
+    /**
+     * The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
+     */
     public let compressionFormat: LogstreamEndpointConfigurationCompressionFormat?
+    /**
+     * The token/password with which log streams to this endpoint should be authenticated.
+     */
     public let token: String?
+    /**
+     * The S3 bucket name. Required if the destinationType is `s3`.
+     */
     public let s3Bucket: String?
+    /**
+     * The region in which the S3 bucket is located. Required if the destinationType is `s3`.
+     */
     public let s3Region: String?
+    /**
+     * An optional S3 key prefix to prepend to the auto-generated S3 key name.
+     */
     public let s3KeyPrefix: String?
+    /**
+     * What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+     */
     public let s3AuthenticationType: LogstreamEndpointConfigurationS3AuthenticationType?
+    /**
+     * The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+     */
     public let s3AccessKeyId: String?
+    /**
+     * The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+     */
     public let s3SecretAccessKey: String?
+    /**
+     * The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
+     */
     public let s3RoleArn: String?
+    /**
+     * The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
+     */
     public let s3ExternalId: String?
+    /**
+     * The GCS bucket name. Required if the destinationType is `gcs`.
+     */
     public let gcsBucket: String?
+    /**
+     * An optional GCS key prefix to append to the GCS bucket name.
+     */
     public let gcsKeyPrefix: String?
+    /**
+     * The GCS scopes needed to be able to write to the GCS bucket.
+     */
     public let gcsScopes: [String]?
+    /**
+     * The JSON workload identity credentials from GCS needed for accessing the GCS account.
+     */
     public let gcsCredentials: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11062,7 +18054,64 @@ public struct LogstreamEndpointConfiguration: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(logType: LogType? = nil, destinationType: LogstreamEndpointConfigurationDestinationType? = nil, url: String? = nil, user: String? = nil, uploadPeriodMinutes: Int64? = nil, compressionFormat: LogstreamEndpointConfigurationCompressionFormat? = nil, token: String? = nil, s3Bucket: String? = nil, s3Region: String? = nil, s3KeyPrefix: String? = nil, s3AuthenticationType: LogstreamEndpointConfigurationS3AuthenticationType? = nil, s3AccessKeyId: String? = nil, s3SecretAccessKey: String? = nil, s3RoleArn: String? = nil, s3ExternalId: String? = nil, gcsBucket: String? = nil, gcsKeyPrefix: String? = nil, gcsScopes: [String]? = nil, gcsCredentials: String? = nil, 
+    public init(
+        /**
+         * The type of log for logging endpoints.
+         */logType: LogType? = nil, 
+        /**
+         * The type of system to which logs are being streamed.
+         */destinationType: LogstreamEndpointConfigurationDestinationType? = nil, 
+        /**
+         * The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint.
+         */url: String? = nil, 
+        /**
+         * The username with which log streams to this endpoint are authenticated.
+         */user: String? = nil, 
+        /**
+         * An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made.
+         */uploadPeriodMinutes: Int64? = nil, 
+        /**
+         * The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
+         */compressionFormat: LogstreamEndpointConfigurationCompressionFormat? = nil, 
+        /**
+         * The token/password with which log streams to this endpoint should be authenticated.
+         */token: String? = nil, 
+        /**
+         * The S3 bucket name. Required if the destinationType is `s3`.
+         */s3Bucket: String? = nil, 
+        /**
+         * The region in which the S3 bucket is located. Required if the destinationType is `s3`.
+         */s3Region: String? = nil, 
+        /**
+         * An optional S3 key prefix to prepend to the auto-generated S3 key name.
+         */s3KeyPrefix: String? = nil, 
+        /**
+         * What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+         */s3AuthenticationType: LogstreamEndpointConfigurationS3AuthenticationType? = nil, 
+        /**
+         * The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+         */s3AccessKeyId: String? = nil, 
+        /**
+         * The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+         */s3SecretAccessKey: String? = nil, 
+        /**
+         * The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
+         */s3RoleArn: String? = nil, 
+        /**
+         * The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
+         */s3ExternalId: String? = nil, 
+        /**
+         * The GCS bucket name. Required if the destinationType is `gcs`.
+         */gcsBucket: String? = nil, 
+        /**
+         * An optional GCS key prefix to append to the GCS bucket name.
+         */gcsKeyPrefix: String? = nil, 
+        /**
+         * The GCS scopes needed to be able to write to the GCS bucket.
+         */gcsScopes: [String]? = nil, 
+        /**
+         * The JSON workload identity credentials from GCS needed for accessing the GCS account.
+         */gcsCredentials: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11168,20 +18217,56 @@ public func FfiConverterTypeLogstreamEndpointConfiguration_lower(_ value: Logstr
 
 
 /**
- * Mirror of `tailnet::models::LogstreamEndpointPublishingStatus`.
+ * Latest status of log stream publishing for a specific type of log.
  */
 public struct LogstreamEndpointPublishingStatus: Equatable, Hashable {
+    /**
+     * Timestamp of the most recent publishing activity, in RFC 3339 format.
+     */
     public let lastActivity: String
+    /**
+     * The most recent error (if any).
+     */
     public let lastError: String
+    /**
+     * The size of the largest single request body.
+     */
     public let maxBodySize: Int64
+    /**
+     * Total bytes published across all requests.
+     */
     public let numBytesSent: Int64
+    /**
+     * The total number of entries published.
+     */
     public let numEntriesSent: Int64
+    /**
+     * The number of spoofed entries published. A spoofed entry is one that failed to validate because we did not see receive a matching flow log from the other side of the connection.
+     */
     public let numSpoofedEntries: Int64
+    /**
+     * The total number of requests made to the streaming endpoint.
+     */
     public let numTotalRequests: Int64
+    /**
+     * The total number of requests to the streaming endpoint that have failed.
+     */
     public let numFailedRequests: Int64
+    /**
+     * The exponentially weighted moving average rate at which data is being streamed to the endpoint, in bytes per second.
+     */
     public let rateBytesSent: Double
+    /**
+     * The exponentially weighted moving average rate at which entries are being sent to the endpoint, in entries per second.
+     */
     public let rateEntriesSent: Double
+    /**
+     * The exponentially weighted moving average rate at which requests are being made to the endpoint, in requests per second.
+     */
     public let rateTotalRequests: Double
+    /**
+     * The exponentially weighted moving average rate at which requests are failing, in requests per second.
+     */
     public let rateFailedRequests: Double
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11190,7 +18275,43 @@ public struct LogstreamEndpointPublishingStatus: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(lastActivity: String, lastError: String, maxBodySize: Int64, numBytesSent: Int64, numEntriesSent: Int64, numSpoofedEntries: Int64, numTotalRequests: Int64, numFailedRequests: Int64, rateBytesSent: Double, rateEntriesSent: Double, rateTotalRequests: Double, rateFailedRequests: Double, 
+    public init(
+        /**
+         * Timestamp of the most recent publishing activity, in RFC 3339 format.
+         */lastActivity: String, 
+        /**
+         * The most recent error (if any).
+         */lastError: String, 
+        /**
+         * The size of the largest single request body.
+         */maxBodySize: Int64, 
+        /**
+         * Total bytes published across all requests.
+         */numBytesSent: Int64, 
+        /**
+         * The total number of entries published.
+         */numEntriesSent: Int64, 
+        /**
+         * The number of spoofed entries published. A spoofed entry is one that failed to validate because we did not see receive a matching flow log from the other side of the connection.
+         */numSpoofedEntries: Int64, 
+        /**
+         * The total number of requests made to the streaming endpoint.
+         */numTotalRequests: Int64, 
+        /**
+         * The total number of requests to the streaming endpoint that have failed.
+         */numFailedRequests: Int64, 
+        /**
+         * The exponentially weighted moving average rate at which data is being streamed to the endpoint, in bytes per second.
+         */rateBytesSent: Double, 
+        /**
+         * The exponentially weighted moving average rate at which entries are being sent to the endpoint, in entries per second.
+         */rateEntriesSent: Double, 
+        /**
+         * The exponentially weighted moving average rate at which requests are being made to the endpoint, in requests per second.
+         */rateTotalRequests: Double, 
+        /**
+         * The exponentially weighted moving average rate at which requests are failing, in requests per second.
+         */rateFailedRequests: Double, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11275,12 +18396,24 @@ public func FfiConverterTypeLogstreamEndpointPublishingStatus_lower(_ value: Log
 
 
 /**
- * Mirror of `tailnet::models::NetworkFlowLog`.
+ * The `NetworkFlowLog` object of the Tailscale API.
  */
 public struct NetworkFlowLog: Equatable, Hashable {
+    /**
+     * Timestamp of the flow log, in RFC 3339 format.
+     */
     public let logged: String?
+    /**
+     * Identifier of the node.
+     */
     public let nodeId: String?
+    /**
+     * Time at which flow started, in RFC 3339 format.
+     */
     public let start: String?
+    /**
+     * Time at which flow ended, in RFC 3339 format.
+     */
     public let end: String?
     public let virtualTraffic: [ConnectionCounts]?
     public let subnetTraffic: [ConnectionCounts]?
@@ -11293,7 +18426,19 @@ public struct NetworkFlowLog: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(logged: String? = nil, nodeId: String? = nil, start: String? = nil, end: String? = nil, virtualTraffic: [ConnectionCounts]? = nil, subnetTraffic: [ConnectionCounts]? = nil, exitTraffic: [ConnectionCounts]? = nil, physicalTraffic: [ConnectionCounts]? = nil, 
+    public init(
+        /**
+         * Timestamp of the flow log, in RFC 3339 format.
+         */logged: String? = nil, 
+        /**
+         * Identifier of the node.
+         */nodeId: String? = nil, 
+        /**
+         * Time at which flow started, in RFC 3339 format.
+         */start: String? = nil, 
+        /**
+         * Time at which flow ended, in RFC 3339 format.
+         */end: String? = nil, virtualTraffic: [ConnectionCounts]? = nil, subnetTraffic: [ConnectionCounts]? = nil, exitTraffic: [ConnectionCounts]? = nil, physicalTraffic: [ConnectionCounts]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11366,17 +18511,53 @@ public func FfiConverterTypeNetworkFlowLog_lower(_ value: NetworkFlowLog) -> Rus
 
 
 /**
- * Mirror of `tailnet::models::OAuthApp`.
+ * The `OAuthApp` object of the Tailscale API.
  */
 public struct OAuthApp: Equatable, Hashable {
+    /**
+     * The unique identifier for the OAuth app.
+     */
     public let id: String?
+    /**
+     * The name of the OAuth app.
+     * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+     */
     public let name: String?
+    /**
+     * A human-readable description of the OAuth app.
+     * Must be at most 300 characters.
+     */
     public let description: String?
+    /**
+     * The list of permitted redirect URIs for the OAuth authorization code flow.
+     * At least one redirect URI is required.
+     *
+     * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+     * which may use any scheme. Raw IP address hosts are not permitted.
+     */
     public let redirectUris: [String]?
+    /**
+     * The list of OAuth scopes granted to the app.
+     * Must be non-empty.
+     * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+     */
     public let scopes: [String]?
+    /**
+     * The list of custom node attributes that the OAuth app is allowed to set.
+     */
     public let allowedNodeAttributes: [String]?
+    /**
+     * The client secret for the OAuth app.
+     * Only populated when the app is created and cannot be retrieved afterwards.
+     */
     public let clientSecret: String?
+    /**
+     * The time the OAuth app was created.
+     */
     public let created: String?
+    /**
+     * The time the OAuth app was last updated.
+     */
     public let updated: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11385,7 +18566,43 @@ public struct OAuthApp: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, name: String? = nil, description: String? = nil, redirectUris: [String]? = nil, scopes: [String]? = nil, allowedNodeAttributes: [String]? = nil, clientSecret: String? = nil, created: String? = nil, updated: String? = nil, 
+    public init(
+        /**
+         * The unique identifier for the OAuth app.
+         */id: String? = nil, 
+        /**
+         * The name of the OAuth app.
+         * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+         */name: String? = nil, 
+        /**
+         * A human-readable description of the OAuth app.
+         * Must be at most 300 characters.
+         */description: String? = nil, 
+        /**
+         * The list of permitted redirect URIs for the OAuth authorization code flow.
+         * At least one redirect URI is required.
+         *
+         * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+         * which may use any scheme. Raw IP address hosts are not permitted.
+         */redirectUris: [String]? = nil, 
+        /**
+         * The list of OAuth scopes granted to the app.
+         * Must be non-empty.
+         * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+         */scopes: [String]? = nil, 
+        /**
+         * The list of custom node attributes that the OAuth app is allowed to set.
+         */allowedNodeAttributes: [String]? = nil, 
+        /**
+         * The client secret for the OAuth app.
+         * Only populated when the app is created and cannot be retrieved afterwards.
+         */clientSecret: String? = nil, 
+        /**
+         * The time the OAuth app was created.
+         */created: String? = nil, 
+        /**
+         * The time the OAuth app was last updated.
+         */updated: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11461,12 +18678,24 @@ public func FfiConverterTypeOAuthApp_lower(_ value: OAuthApp) -> RustBuffer {
 
 
 /**
- * Mirror of `tailnet::models::OAuthToken`.
+ * An OAuth access token; it lives about an hour.
  */
 public struct OAuthToken: Equatable, Hashable {
+    /**
+     * The bearer token.
+     */
     public let accessToken: String?
+    /**
+     * Always `Bearer`.
+     */
     public let tokenType: String?
+    /**
+     * Lifetime in seconds.
+     */
     public let expiresIn: Int64?
+    /**
+     * Space-separated scopes granted.
+     */
     public let scope: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11475,7 +18704,19 @@ public struct OAuthToken: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(accessToken: String? = nil, tokenType: String? = nil, expiresIn: Int64? = nil, scope: String? = nil, 
+    public init(
+        /**
+         * The bearer token.
+         */accessToken: String? = nil, 
+        /**
+         * Always `Bearer`.
+         */tokenType: String? = nil, 
+        /**
+         * Lifetime in seconds.
+         */expiresIn: Int64? = nil, 
+        /**
+         * Space-separated scopes granted.
+         */scope: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11536,11 +18777,20 @@ public func FfiConverterTypeOAuthToken_lower(_ value: OAuthToken) -> RustBuffer 
 
 
 /**
- * Mirror of `tailnet::models::OAuthTokenRequest`.
+ * OAuth 2.0 client-credentials grant.
  */
 public struct OAuthTokenRequest: Equatable, Hashable {
+    /**
+     * The OAuth client's ID.
+     */
     public let clientId: String
+    /**
+     * The OAuth client secret (`tskey-client-…`).
+     */
     public let clientSecret: String
+    /**
+     * Space-separated scopes to request; all of the client's scopes when absent.
+     */
     public let scope: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11549,7 +18799,16 @@ public struct OAuthTokenRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(clientId: String, clientSecret: String, scope: String? = nil, 
+    public init(
+        /**
+         * The OAuth client's ID.
+         */clientId: String, 
+        /**
+         * The OAuth client secret (`tskey-client-…`).
+         */clientSecret: String, 
+        /**
+         * Space-separated scopes to request; all of the client's scopes when absent.
+         */scope: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11889,16 +19148,53 @@ public func FfiConverterTypePolicyValidation_lower(_ value: PolicyValidation) ->
 
 
 /**
- * Mirror of `tailnet::models::PostureIntegration`.
+ * A configured PostureIntegration.
  */
 public struct PostureIntegration: Equatable, Hashable {
+    /**
+     * The device posture provider.
+     *
+     * Required on POST requests, ignored on PATCH requests.
+     */
     public let provider: PostureIntegrationProvider?
+    /**
+     * Identifies which of the provider's clouds to integrate with.
+     *
+     * - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+     * - For Microsoft Intune, it will be one of `global` or `us-gov`.
+     * - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+     * - For Kolide, this is left blank.
+     */
     public let cloudId: String?
+    /**
+     * Unique identifier for your client.
+     *
+     * - For Microsoft Intune, it will be your application's UUID.
+     * - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+     * - For Kandji, Kolide and Sentinel One, this is left blank.
+     */
     public let clientId: String?
+    /**
+     * The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
+     */
     public let tenantId: String?
+    /**
+     * The secret (auth key, token, etc.) used to authenticate with the provider.
+     *
+     * Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
+     */
     public let clientSecret: String?
+    /**
+     * A unique identifier for the integration (generated by the system).
+     */
     public let id: String?
+    /**
+     * Timestamp of the last time this configuration was updated, in RFC 3339 format.
+     */
     public let configUpdated: String?
+    /**
+     * Most recent status for this integration.
+     */
     public let status: PostureIntegrationStatus?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11907,7 +19203,44 @@ public struct PostureIntegration: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(provider: PostureIntegrationProvider? = nil, cloudId: String? = nil, clientId: String? = nil, tenantId: String? = nil, clientSecret: String? = nil, id: String? = nil, configUpdated: String? = nil, status: PostureIntegrationStatus? = nil, 
+    public init(
+        /**
+         * The device posture provider.
+         *
+         * Required on POST requests, ignored on PATCH requests.
+         */provider: PostureIntegrationProvider? = nil, 
+        /**
+         * Identifies which of the provider's clouds to integrate with.
+         *
+         * - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+         * - For Microsoft Intune, it will be one of `global` or `us-gov`.
+         * - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+         * - For Kolide, this is left blank.
+         */cloudId: String? = nil, 
+        /**
+         * Unique identifier for your client.
+         *
+         * - For Microsoft Intune, it will be your application's UUID.
+         * - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+         * - For Kandji, Kolide and Sentinel One, this is left blank.
+         */clientId: String? = nil, 
+        /**
+         * The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
+         */tenantId: String? = nil, 
+        /**
+         * The secret (auth key, token, etc.) used to authenticate with the provider.
+         *
+         * Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
+         */clientSecret: String? = nil, 
+        /**
+         * A unique identifier for the integration (generated by the system).
+         */id: String? = nil, 
+        /**
+         * Timestamp of the last time this configuration was updated, in RFC 3339 format.
+         */configUpdated: String? = nil, 
+        /**
+         * Most recent status for this integration.
+         */status: PostureIntegrationStatus? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -11980,13 +19313,28 @@ public func FfiConverterTypePostureIntegration_lower(_ value: PostureIntegration
 
 
 /**
- * Mirror of `tailnet::models::PostureIntegrationStatus`.
+ * Most recent status for this integration.
  */
 public struct PostureIntegrationStatus: Equatable, Hashable {
+    /**
+     * Timestamp of the last synchronization with the device posture provider, in RFC 3339 format.
+     */
     public let lastSync: String?
+    /**
+     * If the last synchronization failed, this shows the error message associated with the failed synchronization.
+     */
     public let error: String?
+    /**
+     * The number of devices known to the provider.
+     */
     public let providerHostCount: Int64?
+    /**
+     * The number of Tailscale nodes that were matched with provider.
+     */
     public let matchedCount: Int64?
+    /**
+     * The number of Tailscale nodes with identifiers for matching.
+     */
     public let possibleMatchedCount: Int64?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -11995,7 +19343,22 @@ public struct PostureIntegrationStatus: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(lastSync: String? = nil, error: String? = nil, providerHostCount: Int64? = nil, matchedCount: Int64? = nil, possibleMatchedCount: Int64? = nil, 
+    public init(
+        /**
+         * Timestamp of the last synchronization with the device posture provider, in RFC 3339 format.
+         */lastSync: String? = nil, 
+        /**
+         * If the last synchronization failed, this shows the error message associated with the failed synchronization.
+         */error: String? = nil, 
+        /**
+         * The number of devices known to the provider.
+         */providerHostCount: Int64? = nil, 
+        /**
+         * The number of Tailscale nodes that were matched with provider.
+         */matchedCount: Int64? = nil, 
+        /**
+         * The number of Tailscale nodes with identifiers for matching.
+         */possibleMatchedCount: Int64? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12062,14 +19425,90 @@ public func FfiConverterTypePostureIntegrationStatus_lower(_ value: PostureInteg
  * Parameters of `previewRuleMatches` (`POST /api/v2/tailnet/{tailnet}/acl/preview`).
  */
 public struct PreviewRuleMatchesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * Specify for which type of resource (user or IP port) matching rules are to be fetched.
+     * Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
+     *
+     * OAuth Scope: `policy_file:read`.
+     */
     public let type: PreviewRuleMatchesType
+    /**
+     * - If `type` is `user`, provide the email of a valid user with registered machines.
+     * - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`.
+     *
+     * The supplied policy file is queried with this parameter to determine which rules match.
+     */
     public let previewFor: String
     public let policy: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, type: PreviewRuleMatchesType, previewFor: String, policy: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * Specify for which type of resource (user or IP port) matching rules are to be fetched.
+         * Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
+         *
+         * OAuth Scope: `policy_file:read`.
+         */type: PreviewRuleMatchesType, 
+        /**
+         * - If `type` is `user`, provide the email of a valid user with registered machines.
+         * - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`.
+         *
+         * The supplied policy file is queried with this parameter to determine which rules match.
+         */previewFor: String, policy: String) {
         self.tailnet = tailnet
         self.type = type
         self.previewFor = previewFor
@@ -12124,11 +19563,17 @@ public func FfiConverterTypePreviewRuleMatchesParams_lower(_ value: PreviewRuleM
 
 
 /**
- * Mirror of `tailnet::models::PreviewRuleMatchesResponse`.
+ * The `PreviewRuleMatchesResponse` object of the Tailscale API.
  */
 public struct PreviewRuleMatchesResponse: Equatable, Hashable {
     public let matches: [PreviewRuleMatchesResponseMatchesItem]
+    /**
+     * Echoes the `type` provided in the request.
+     */
     public let type: String
+    /**
+     * Echoes the `previewFor` provided in the request.
+     */
     public let previewFor: String
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -12137,7 +19582,13 @@ public struct PreviewRuleMatchesResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(matches: [PreviewRuleMatchesResponseMatchesItem] = [], type: String, previewFor: String, 
+    public init(matches: [PreviewRuleMatchesResponseMatchesItem] = [], 
+        /**
+         * Echoes the `type` provided in the request.
+         */type: String, 
+        /**
+         * Echoes the `previewFor` provided in the request.
+         */previewFor: String, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12195,11 +19646,20 @@ public func FfiConverterTypePreviewRuleMatchesResponse_lower(_ value: PreviewRul
 
 
 /**
- * Mirror of `tailnet::models::PreviewRuleMatchesResponseMatchesItem`.
+ * The `PreviewRuleMatchesResponseMatchesItem` object of the Tailscale API.
  */
 public struct PreviewRuleMatchesResponseMatchesItem: Equatable, Hashable {
+    /**
+     * Source entities affected by the rule.
+     */
     public let users: [String]
+    /**
+     * Destinations that can be accessed.
+     */
     public let ports: [String]
+    /**
+     * The rule's location in the policy file.
+     */
     public let lineNumber: Int64
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -12208,7 +19668,16 @@ public struct PreviewRuleMatchesResponseMatchesItem: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(users: [String] = [], ports: [String] = [], lineNumber: Int64, 
+    public init(
+        /**
+         * Source entities affected by the rule.
+         */users: [String] = [], 
+        /**
+         * Destinations that can be accessed.
+         */ports: [String] = [], 
+        /**
+         * The rule's location in the policy file.
+         */lineNumber: Int64, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12269,12 +19738,70 @@ public func FfiConverterTypePreviewRuleMatchesResponseMatchesItem_lower(_ value:
  * Parameters of `resendContactVerificationEmail` (`POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email`).
  */
 public struct ResendContactVerificationEmailParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * Type of contact.
+     */
     public let contactType: ContactType
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, contactType: ContactType) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * Type of contact.
+         */contactType: ContactType) {
         self.tailnet = tailnet
         self.contactType = contactType
     }
@@ -12326,11 +19853,17 @@ public func FfiConverterTypeResendContactVerificationEmailParams_lower(_ value: 
  * Parameters of `resendDeviceInvite` (`POST /api/v2/device-invites/{deviceInviteId}/resend`).
  */
 public struct ResendDeviceInviteParams: Equatable, Hashable {
+    /**
+     * ID of the device invite.
+     */
     public let deviceInviteId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceInviteId: String) {
+    public init(
+        /**
+         * ID of the device invite.
+         */deviceInviteId: String) {
         self.deviceInviteId = deviceInviteId
     }
 
@@ -12379,11 +19912,17 @@ public func FfiConverterTypeResendDeviceInviteParams_lower(_ value: ResendDevice
  * Parameters of `resendUserInvite` (`POST /api/v2/user-invites/{userInviteId}/resend`).
  */
 public struct ResendUserInviteParams: Equatable, Hashable {
+    /**
+     * ID of the user invite.
+     */
     public let userInviteId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userInviteId: String) {
+    public init(
+        /**
+         * ID of the user invite.
+         */userInviteId: String) {
         self.userInviteId = userInviteId
     }
 
@@ -12432,11 +19971,17 @@ public func FfiConverterTypeResendUserInviteParams_lower(_ value: ResendUserInvi
  * Parameters of `restoreUser` (`POST /api/v2/users/{userId}/restore`).
  */
 public struct RestoreUserParams: Equatable, Hashable {
+    /**
+     * ID of the user.
+     */
     public let userId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String) {
+    public init(
+        /**
+         * ID of the user.
+         */userId: String) {
         self.userId = userId
     }
 
@@ -12485,11 +20030,17 @@ public func FfiConverterTypeRestoreUserParams_lower(_ value: RestoreUserParams) 
  * Parameters of `rotateWebhookSecret` (`POST /api/v2/webhooks/{endpointId}/rotate`).
  */
 public struct RotateWebhookSecretParams: Equatable, Hashable {
+    /**
+     * ID for the webhook endpoint.
+     */
     public let endpointId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointId: String) {
+    public init(
+        /**
+         * ID for the webhook endpoint.
+         */endpointId: String) {
         self.endpointId = endpointId
     }
 
@@ -12535,11 +20086,20 @@ public func FfiConverterTypeRotateWebhookSecretParams_lower(_ value: RotateWebho
 
 
 /**
- * Mirror of `tailnet::models::ServiceHostInfo`.
+ * An information summary for a device hosting a Service.
  */
 public struct ServiceHostInfo: Equatable, Hashable {
+    /**
+     * The preferred identifier for a device.
+     */
     public let stableNodeId: String?
+    /**
+     * The approval level of the device hosting the Service.
+     */
     public let approvalLevel: ServiceHostInfoApprovalLevel?
+    /**
+     * The configuration status of the device hosting the Service.
+     */
     public let configured: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -12548,7 +20108,16 @@ public struct ServiceHostInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(stableNodeId: String? = nil, approvalLevel: ServiceHostInfoApprovalLevel? = nil, configured: String? = nil, 
+    public init(
+        /**
+         * The preferred identifier for a device.
+         */stableNodeId: String? = nil, 
+        /**
+         * The approval level of the device hosting the Service.
+         */approvalLevel: ServiceHostInfoApprovalLevel? = nil, 
+        /**
+         * The configuration status of the device hosting the Service.
+         */configured: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12609,13 +20178,57 @@ public func FfiConverterTypeServiceHostInfo_lower(_ value: ServiceHostInfo) -> R
  * Parameters of `setCustomDevicePostureAttributes` (`POST /api/v2/device/{deviceId}/attributes/{attributeKey}`).
  */
 public struct SetCustomDevicePostureAttributesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The name of the posture attribute to set.
+     * This must be prefixed with `custom`:
+     *
+     * Keys have a maximum length of 128 characters including the namespace,
+     * and can only contain letters, numbers, underscores, and colon.
+     *
+     * Keys are case-sensitive. Keys must be unique,
+     * but are checked for uniqueness in a case-insensitive manner.
+     * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+     *
+     * All values for a given key need to be of the same type,
+     * which is determined when the first value is written for a given key.
+     * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+     * for another node within the same tailnet.
+     */
     public let attributeKey: String
+    /**
+     * The request body.
+     */
     public let body: SetCustomDevicePostureAttributesRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, attributeKey: String, body: SetCustomDevicePostureAttributesRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The name of the posture attribute to set.
+         * This must be prefixed with `custom`:
+         *
+         * Keys have a maximum length of 128 characters including the namespace,
+         * and can only contain letters, numbers, underscores, and colon.
+         *
+         * Keys are case-sensitive. Keys must be unique,
+         * but are checked for uniqueness in a case-insensitive manner.
+         * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+         *
+         * All values for a given key need to be of the same type,
+         * which is determined when the first value is written for a given key.
+         * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+         * for another node within the same tailnet.
+         */attributeKey: String, 
+        /**
+         * The request body.
+         */body: SetCustomDevicePostureAttributesRequest) {
         self.deviceId = deviceId
         self.attributeKey = attributeKey
         self.body = body
@@ -12667,11 +20280,28 @@ public func FfiConverterTypeSetCustomDevicePostureAttributesParams_lower(_ value
 
 
 /**
- * Mirror of `tailnet::models::SetCustomDevicePostureAttributesRequest`.
+ * The `SetCustomDevicePostureAttributesRequest` object of the Tailscale API.
  */
 public struct SetCustomDevicePostureAttributesRequest: Equatable, Hashable {
+    /**
+     * A value can be either a string, number or boolean.
+     *
+     * A string value can have a maximum length of 50 characters,
+     * and can only contain letters, numbers, underscores, and periods.
+     *
+     * A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
+     */
     public let value: JsonValue?
+    /**
+     * An optional expiry time for a given posture attribute. If set, Tailscale
+     * will automatically remove the attribute within a few minutes after the specified
+     * time.
+     */
     public let expiry: String?
+    /**
+     * An optional comment indicating a reason why an attribute is set,
+     * which will be added to the audit log.
+     */
     public let comment: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -12680,7 +20310,24 @@ public struct SetCustomDevicePostureAttributesRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(value: JsonValue? = nil, expiry: String? = nil, comment: String? = nil, 
+    public init(
+        /**
+         * A value can be either a string, number or boolean.
+         *
+         * A string value can have a maximum length of 50 characters,
+         * and can only contain letters, numbers, underscores, and periods.
+         *
+         * A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
+         */value: JsonValue? = nil, 
+        /**
+         * An optional expiry time for a given posture attribute. If set, Tailscale
+         * will automatically remove the attribute within a few minutes after the specified
+         * time.
+         */expiry: String? = nil, 
+        /**
+         * An optional comment indicating a reason why an attribute is set,
+         * which will be added to the audit log.
+         */comment: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12741,12 +20388,24 @@ public func FfiConverterTypeSetCustomDevicePostureAttributesRequest_lower(_ valu
  * Parameters of `setDeviceIp` (`POST /api/v2/device/{deviceId}/ip`).
  */
 public struct SetDeviceIpParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: SetDeviceIpRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: SetDeviceIpRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: SetDeviceIpRequest) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -12795,9 +20454,12 @@ public func FfiConverterTypeSetDeviceIpParams_lower(_ value: SetDeviceIpParams) 
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceIpRequest`.
+ * The `SetDeviceIpRequest` object of the Tailscale API.
  */
 public struct SetDeviceIpRequest: Equatable, Hashable {
+    /**
+     * The new IPv4 address for the device.
+     */
     public let ipv4: String
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -12806,7 +20468,10 @@ public struct SetDeviceIpRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(ipv4: String, 
+    public init(
+        /**
+         * The new IPv4 address for the device.
+         */ipv4: String, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12861,12 +20526,24 @@ public func FfiConverterTypeSetDeviceIpRequest_lower(_ value: SetDeviceIpRequest
  * Parameters of `setDeviceName` (`POST /api/v2/device/{deviceId}/name`).
  */
 public struct SetDeviceNameParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: SetDeviceNameRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: SetDeviceNameRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: SetDeviceNameRequest) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -12915,9 +20592,18 @@ public func FfiConverterTypeSetDeviceNameParams_lower(_ value: SetDeviceNamePara
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceNameRequest`.
+ * The `SetDeviceNameRequest` object of the Tailscale API.
  */
 public struct SetDeviceNameRequest: Equatable, Hashable {
+    /**
+     * The new name for the device.
+     *
+     * This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+     * or just the base name (e.g. "nodename").
+     *
+     * If `name` is unset or provided empty, the device's name is reset to be
+     * generated from its OS hostname.
+     */
     public let name: String
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -12926,7 +20612,16 @@ public struct SetDeviceNameRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(name: String, 
+    public init(
+        /**
+         * The new name for the device.
+         *
+         * This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+         * or just the base name (e.g. "nodename").
+         *
+         * If `name` is unset or provided empty, the device's name is reset to be
+         * generated from its OS hostname.
+         */name: String, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -12981,12 +20676,24 @@ public func FfiConverterTypeSetDeviceNameRequest_lower(_ value: SetDeviceNameReq
  * Parameters of `setDeviceRoutes` (`POST /api/v2/device/{deviceId}/routes`).
  */
 public struct SetDeviceRoutesParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: SetDeviceRoutesRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: SetDeviceRoutesRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: SetDeviceRoutesRequest) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -13035,9 +20742,12 @@ public func FfiConverterTypeSetDeviceRoutesParams_lower(_ value: SetDeviceRoutes
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceRoutesRequest`.
+ * The `SetDeviceRoutesRequest` object of the Tailscale API.
  */
 public struct SetDeviceRoutesRequest: Equatable, Hashable {
+    /**
+     * The new list of enabled subnet routes.
+     */
     public let routes: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -13046,7 +20756,10 @@ public struct SetDeviceRoutesRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(routes: [String]? = nil, 
+    public init(
+        /**
+         * The new list of enabled subnet routes.
+         */routes: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -13101,12 +20814,24 @@ public func FfiConverterTypeSetDeviceRoutesRequest_lower(_ value: SetDeviceRoute
  * Parameters of `setDeviceTags` (`POST /api/v2/device/{deviceId}/tags`).
  */
 public struct SetDeviceTagsParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: SetDeviceTagsRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: SetDeviceTagsRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: SetDeviceTagsRequest) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -13155,9 +20880,12 @@ public func FfiConverterTypeSetDeviceTagsParams_lower(_ value: SetDeviceTagsPara
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceTagsRequest`.
+ * The `SetDeviceTagsRequest` object of the Tailscale API.
  */
 public struct SetDeviceTagsRequest: Equatable, Hashable {
+    /**
+     * The new list of tags for the device.
+     */
     public let tags: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -13166,7 +20894,10 @@ public struct SetDeviceTagsRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tags: [String]? = nil, 
+    public init(
+        /**
+         * The new list of tags for the device.
+         */tags: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -13221,12 +20952,70 @@ public func FfiConverterTypeSetDeviceTagsRequest_lower(_ value: SetDeviceTagsReq
  * Parameters of `setDnsConfiguration` (`POST /api/v2/tailnet/{tailnet}/dns/configuration`).
  */
 public struct SetDnsConfigurationParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: DnsConfiguration
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: DnsConfiguration) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: DnsConfiguration) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -13278,12 +21067,70 @@ public func FfiConverterTypeSetDnsConfigurationParams_lower(_ value: SetDnsConfi
  * Parameters of `setDnsNameservers` (`POST /api/v2/tailnet/{tailnet}/dns/nameservers`).
  */
 public struct SetDnsNameserversParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: SetDnsNameserversRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: SetDnsNameserversRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: SetDnsNameserversRequest) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -13332,9 +21179,12 @@ public func FfiConverterTypeSetDnsNameserversParams_lower(_ value: SetDnsNameser
 
 
 /**
- * Mirror of `tailnet::models::SetDnsNameserversRequest`.
+ * The `SetDnsNameserversRequest` object of the Tailscale API.
  */
 public struct SetDnsNameserversRequest: Equatable, Hashable {
+    /**
+     * DNS nameservers.
+     */
     public let dns: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -13343,7 +21193,10 @@ public struct SetDnsNameserversRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(dns: [String]? = nil, 
+    public init(
+        /**
+         * DNS nameservers.
+         */dns: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -13395,10 +21248,16 @@ public func FfiConverterTypeSetDnsNameserversRequest_lower(_ value: SetDnsNamese
 
 
 /**
- * Mirror of `tailnet::models::SetDnsNameserversResponse`.
+ * The `SetDnsNameserversResponse` object of the Tailscale API.
  */
 public struct SetDnsNameserversResponse: Equatable, Hashable {
+    /**
+     * DNS nameservers.
+     */
     public let dns: [String]?
+    /**
+     * Whether MagicDNS is active for this tailnet.
+     */
     public let magicDns: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -13407,7 +21266,13 @@ public struct SetDnsNameserversResponse: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(dns: [String]? = nil, magicDns: Bool? = nil, 
+    public init(
+        /**
+         * DNS nameservers.
+         */dns: [String]? = nil, 
+        /**
+         * Whether MagicDNS is active for this tailnet.
+         */magicDns: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -13465,12 +21330,70 @@ public func FfiConverterTypeSetDnsNameserversResponse_lower(_ value: SetDnsNames
  * Parameters of `setDnsPreferences` (`POST /api/v2/tailnet/{tailnet}/dns/preferences`).
  */
 public struct SetDnsPreferencesParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: DnsPreferences
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: DnsPreferences) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: DnsPreferences) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -13522,12 +21445,70 @@ public func FfiConverterTypeSetDnsPreferencesParams_lower(_ value: SetDnsPrefere
  * Parameters of `setDnsSearchPaths` (`POST /api/v2/tailnet/{tailnet}/dns/searchpaths`).
  */
 public struct SetDnsSearchPathsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: DnsSearchPaths
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: DnsSearchPaths) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: DnsSearchPaths) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -13579,13 +21560,79 @@ public func FfiConverterTypeSetDnsSearchPathsParams_lower(_ value: SetDnsSearchP
  * Parameters of `setKey` (`PUT /api/v2/tailnet/{tailnet}/keys/{keyId}`).
  */
 public struct SetKeyParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The id of the key.
+     * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+     */
     public let keyId: String
+    /**
+     * The request body.
+     */
     public let body: SetKeyRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, keyId: String, body: SetKeyRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The id of the key.
+         * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+         */keyId: String, 
+        /**
+         * The request body.
+         */body: SetKeyRequest) {
         self.tailnet = tailnet
         self.keyId = keyId
         self.body = body
@@ -13637,16 +21684,52 @@ public func FfiConverterTypeSetKeyParams_lower(_ value: SetKeyParams) -> RustBuf
 
 
 /**
- * Mirror of `tailnet::models::SetKeyRequest`.
+ * The `SetKeyRequest` object of the Tailscale API.
  */
 public struct SetKeyRequest: Equatable, Hashable {
+    /**
+     * The type of the key being updated.
+     */
     public let keyType: KeyType?
+    /**
+     * A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+     */
     public let description: String?
+    /**
+     * A list of scopes to grant to the key. At least one scope is required.
+     * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+     */
     public let scopes: [String]?
+    /**
+     * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+     * Mandatory if the scopes include "devices:core" or "auth_keys".
+     */
     public let tags: [String]?
+    /**
+     * The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+     *
+     * Only applies to federated identities.
+     */
     public let issuer: String?
+    /**
+     * The pattern used when matching against the `sub` claim from an OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     public let subject: String?
+    /**
+     * The value used when matching against the `aud` claim from an OIDC identity token.
+     *
+     * Only applies to federated identities.
+     */
     public let audience: String?
+    /**
+     * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     public let customClaimRules: [String: String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -13655,7 +21738,43 @@ public struct SetKeyRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(keyType: KeyType? = nil, description: String? = nil, scopes: [String]? = nil, tags: [String]? = nil, issuer: String? = nil, subject: String? = nil, audience: String? = nil, customClaimRules: [String: String]? = nil, 
+    public init(
+        /**
+         * The type of the key being updated.
+         */keyType: KeyType? = nil, 
+        /**
+         * A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+         */description: String? = nil, 
+        /**
+         * A list of scopes to grant to the key. At least one scope is required.
+         * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+         */scopes: [String]? = nil, 
+        /**
+         * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+         * Mandatory if the scopes include "devices:core" or "auth_keys".
+         */tags: [String]? = nil, 
+        /**
+         * The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+         *
+         * Only applies to federated identities.
+         */issuer: String? = nil, 
+        /**
+         * The pattern used when matching against the `sub` claim from an OIDC identity token.
+         * Patterns can include `*` characters to match against any character.
+         *
+         * Only applies to federated identities.
+         */subject: String? = nil, 
+        /**
+         * The value used when matching against the `aud` claim from an OIDC identity token.
+         *
+         * Only applies to federated identities.
+         */audience: String? = nil, 
+        /**
+         * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+         * Patterns can include `*` characters to match against any character.
+         *
+         * Only applies to federated identities.
+         */customClaimRules: [String: String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -13731,13 +21850,77 @@ public func FfiConverterTypeSetKeyRequest_lower(_ value: SetKeyRequest) -> RustB
  * Parameters of `setLogStreamingConfiguration` (`PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
  */
 public struct SetLogStreamingConfigurationParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The type of log.
+     */
     public let logType: LogType
+    /**
+     * The request body.
+     */
     public let body: LogstreamEndpointConfiguration
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, logType: LogType, body: LogstreamEndpointConfiguration) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The type of log.
+         */logType: LogType, 
+        /**
+         * The request body.
+         */body: LogstreamEndpointConfiguration) {
         self.tailnet = tailnet
         self.logType = logType
         self.body = body
@@ -13792,14 +21975,90 @@ public func FfiConverterTypeSetLogStreamingConfigurationParams_lower(_ value: Se
  * Parameters of `setPolicyFile` (`POST /api/v2/tailnet/{tailnet}/acl`).
  */
 public struct SetPolicyFileParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * `json` for JSON, `hujson` (the default) for HuJSON text with comments.
+     */
     public let accept: PolicyFormat?
+    /**
+     * This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
+     *
+     * - Set the `If-Match` value to that of the `ETag` header returned in a `GET` request to `/api/v2/tailnet/{tailnet}/acl`.
+     * Tailscale compares the `ETag` value in your request to that of the current tailnet file and only replaces the file if there's a match.
+     * (A mismatch indicates that another update has been made to the file.) For example: `-H "If-Match: \"e0b2816b418\""`.
+     * - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
+     * For example: `-H "If-Match: \"ts-default\""`.
+     */
     public let ifMatch: String?
     public let policy: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, accept: PolicyFormat? = nil, ifMatch: String? = nil, policy: String) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * `json` for JSON, `hujson` (the default) for HuJSON text with comments.
+         */accept: PolicyFormat? = nil, 
+        /**
+         * This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
+         *
+         * - Set the `If-Match` value to that of the `ETag` header returned in a `GET` request to `/api/v2/tailnet/{tailnet}/acl`.
+         * Tailscale compares the `ETag` value in your request to that of the current tailnet file and only replaces the file if there's a match.
+         * (A mismatch indicates that another update has been made to the file.) For example: `-H "If-Match: \"e0b2816b418\""`.
+         * - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
+         * For example: `-H "If-Match: \"ts-default\""`.
+         */ifMatch: String? = nil, policy: String) {
         self.tailnet = tailnet
         self.accept = accept
         self.ifMatch = ifMatch
@@ -13857,12 +22116,70 @@ public func FfiConverterTypeSetPolicyFileParams_lower(_ value: SetPolicyFilePara
  * Parameters of `setSplitDns` (`PUT /api/v2/tailnet/{tailnet}/dns/split-dns`).
  */
 public struct SetSplitDnsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: [String: [String]?]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: [String: [String]?] = [:]) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: [String: [String]?] = [:]) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -13914,11 +22231,17 @@ public func FfiConverterTypeSetSplitDnsParams_lower(_ value: SetSplitDnsParams) 
  * Parameters of `suspendUser` (`POST /api/v2/users/{userId}/suspend`).
  */
 public struct SuspendUserParams: Equatable, Hashable {
+    /**
+     * ID of the user.
+     */
     public let userId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String) {
+    public init(
+        /**
+         * ID of the user.
+         */userId: String) {
         self.userId = userId
     }
 
@@ -13964,19 +22287,52 @@ public func FfiConverterTypeSuspendUserParams_lower(_ value: SuspendUserParams) 
 
 
 /**
- * Mirror of `tailnet::models::TailnetSettings`.
+ * Settings for a tailnet.
  */
 public struct TailnetSettings: Equatable, Hashable {
+    /**
+     * Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform.
+     */
     public let aclsExternallyManagedOn: Bool?
+    /**
+     * Link to the external tailnet policy definition or management solution for this tailnet.
+     */
     public let aclsExternalLink: String?
+    /**
+     * Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
+     */
     public let devicesApprovalOn: Bool?
+    /**
+     * Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
+     */
     public let devicesAutoUpdatesOn: Bool?
+    /**
+     * The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
+     */
     public let devicesKeyDurationDays: Int64?
+    /**
+     * Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
+     */
     public let usersApprovalOn: Bool?
+    /**
+     * Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
+     */
     public let usersRoleAllowedToJoinExternalTailnets: TailnetSettingsUsersRoleAllowedToJoinExternalTailnets?
+    /**
+     * Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
+     */
     public let networkFlowLoggingOn: Bool?
+    /**
+     * Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
+     */
     public let regionalRoutingOn: Bool?
+    /**
+     * Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
+     */
     public let postureIdentityCollectionOn: Bool?
+    /**
+     * Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
+     */
     public let httpsEnabled: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -13985,7 +22341,40 @@ public struct TailnetSettings: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(aclsExternallyManagedOn: Bool? = nil, aclsExternalLink: String? = nil, devicesApprovalOn: Bool? = nil, devicesAutoUpdatesOn: Bool? = nil, devicesKeyDurationDays: Int64? = nil, usersApprovalOn: Bool? = nil, usersRoleAllowedToJoinExternalTailnets: TailnetSettingsUsersRoleAllowedToJoinExternalTailnets? = nil, networkFlowLoggingOn: Bool? = nil, regionalRoutingOn: Bool? = nil, postureIdentityCollectionOn: Bool? = nil, httpsEnabled: Bool? = nil, 
+    public init(
+        /**
+         * Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform.
+         */aclsExternallyManagedOn: Bool? = nil, 
+        /**
+         * Link to the external tailnet policy definition or management solution for this tailnet.
+         */aclsExternalLink: String? = nil, 
+        /**
+         * Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
+         */devicesApprovalOn: Bool? = nil, 
+        /**
+         * Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
+         */devicesAutoUpdatesOn: Bool? = nil, 
+        /**
+         * The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
+         */devicesKeyDurationDays: Int64? = nil, 
+        /**
+         * Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
+         */usersApprovalOn: Bool? = nil, 
+        /**
+         * Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
+         */usersRoleAllowedToJoinExternalTailnets: TailnetSettingsUsersRoleAllowedToJoinExternalTailnets? = nil, 
+        /**
+         * Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
+         */networkFlowLoggingOn: Bool? = nil, 
+        /**
+         * Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
+         */regionalRoutingOn: Bool? = nil, 
+        /**
+         * Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
+         */postureIdentityCollectionOn: Bool? = nil, 
+        /**
+         * Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
+         */httpsEnabled: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -14070,11 +22459,17 @@ public func FfiConverterTypeTailnetSettings_lower(_ value: TailnetSettings) -> R
  * Parameters of `testWebhook` (`POST /api/v2/webhooks/{endpointId}/test`).
  */
 public struct TestWebhookParams: Equatable, Hashable {
+    /**
+     * ID for the webhook endpoint.
+     */
     public let endpointId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointId: String) {
+    public init(
+        /**
+         * ID for the webhook endpoint.
+         */endpointId: String) {
         self.endpointId = endpointId
     }
 
@@ -14120,10 +22515,16 @@ public func FfiConverterTypeTestWebhookParams_lower(_ value: TestWebhookParams) 
 
 
 /**
- * Mirror of `tailnet::models::TokenExchangeRequest`.
+ * Workload identity federation: an OIDC ID token exchanged for an access token.
  */
 public struct TokenExchangeRequest: Equatable, Hashable {
+    /**
+     * The federated identity's client ID.
+     */
     public let clientId: String
+    /**
+     * The OIDC ID token issued by the workload's identity provider.
+     */
     public let jwt: String
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -14132,7 +22533,13 @@ public struct TokenExchangeRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(clientId: String, jwt: String, 
+    public init(
+        /**
+         * The federated identity's client ID.
+         */clientId: String, 
+        /**
+         * The OIDC ID token issued by the workload's identity provider.
+         */jwt: String, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -14190,13 +22597,77 @@ public func FfiConverterTypeTokenExchangeRequest_lower(_ value: TokenExchangeReq
  * Parameters of `updateContact` (`PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}`).
  */
 public struct UpdateContactParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * Type of contact.
+     */
     public let contactType: ContactType
+    /**
+     * The request body.
+     */
     public let body: UpdateContactRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, contactType: ContactType, body: UpdateContactRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * Type of contact.
+         */contactType: ContactType, 
+        /**
+         * The request body.
+         */body: UpdateContactRequest) {
         self.tailnet = tailnet
         self.contactType = contactType
         self.body = body
@@ -14248,9 +22719,12 @@ public func FfiConverterTypeUpdateContactParams_lower(_ value: UpdateContactPara
 
 
 /**
- * Mirror of `tailnet::models::UpdateContactRequest`.
+ * The `UpdateContactRequest` object of the Tailscale API.
  */
 public struct UpdateContactRequest: Equatable, Hashable {
+    /**
+     * The contact's email address.
+     */
     public let email: String
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -14259,7 +22733,10 @@ public struct UpdateContactRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(email: String, 
+    public init(
+        /**
+         * The contact's email address.
+         */email: String, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -14314,12 +22791,24 @@ public func FfiConverterTypeUpdateContactRequest_lower(_ value: UpdateContactReq
  * Parameters of `updateDeviceKey` (`POST /api/v2/device/{deviceId}/key`).
  */
 public struct UpdateDeviceKeyParams: Equatable, Hashable {
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: UpdateDeviceKeyRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(deviceId: String, body: UpdateDeviceKeyRequest) {
+    public init(
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: UpdateDeviceKeyRequest) {
         self.deviceId = deviceId
         self.body = body
     }
@@ -14368,9 +22857,13 @@ public func FfiConverterTypeUpdateDeviceKeyParams_lower(_ value: UpdateDeviceKey
 
 
 /**
- * Mirror of `tailnet::models::UpdateDeviceKeyRequest`.
+ * The `UpdateDeviceKeyRequest` object of the Tailscale API.
  */
 public struct UpdateDeviceKeyRequest: Equatable, Hashable {
+    /**
+     * - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
+     * - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated.
+     */
     public let keyExpiryDisabled: Bool
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -14379,7 +22872,11 @@ public struct UpdateDeviceKeyRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(keyExpiryDisabled: Bool, 
+    public init(
+        /**
+         * - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
+         * - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated.
+         */keyExpiryDisabled: Bool, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -14434,13 +22931,77 @@ public func FfiConverterTypeUpdateDeviceKeyRequest_lower(_ value: UpdateDeviceKe
  * Parameters of `updateOAuthApp` (`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
  */
 public struct UpdateOAuthAppParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The ID of the OAuth app.
+     */
     public let appId: String
+    /**
+     * The request body.
+     */
     public let body: UpdateOAuthAppRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, appId: String, body: UpdateOAuthAppRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The ID of the OAuth app.
+         */appId: String, 
+        /**
+         * The request body.
+         */body: UpdateOAuthAppRequest) {
         self.tailnet = tailnet
         self.appId = appId
         self.body = body
@@ -14492,13 +23053,36 @@ public func FfiConverterTypeUpdateOAuthAppParams_lower(_ value: UpdateOAuthAppPa
 
 
 /**
- * Mirror of `tailnet::models::UpdateOAuthAppRequest`.
+ * The `UpdateOAuthAppRequest` object of the Tailscale API.
  */
 public struct UpdateOAuthAppRequest: Equatable, Hashable {
+    /**
+     * The name of the OAuth app.
+     * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+     */
     public let name: String
+    /**
+     * A human-readable description of the OAuth app.
+     * Must be at most 300 characters.
+     */
     public let description: String?
+    /**
+     * The list of permitted redirect URIs for the OAuth authorization code flow.
+     * At least one redirect URI is required.
+     *
+     * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+     * which may use any scheme. Raw IP address hosts are not permitted.
+     */
     public let redirectUris: [String]
+    /**
+     * The list of OAuth scopes granted to the app.
+     * Must be non-empty.
+     * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+     */
     public let scopes: [String]
+    /**
+     * The list of custom node attributes that the OAuth app is allowed to set.
+     */
     public let allowedNodeAttributes: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -14507,7 +23091,30 @@ public struct UpdateOAuthAppRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(name: String, description: String? = nil, redirectUris: [String] = [], scopes: [String] = [], allowedNodeAttributes: [String]? = nil, 
+    public init(
+        /**
+         * The name of the OAuth app.
+         * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+         */name: String, 
+        /**
+         * A human-readable description of the OAuth app.
+         * Must be at most 300 characters.
+         */description: String? = nil, 
+        /**
+         * The list of permitted redirect URIs for the OAuth authorization code flow.
+         * At least one redirect URI is required.
+         *
+         * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+         * which may use any scheme. Raw IP address hosts are not permitted.
+         */redirectUris: [String] = [], 
+        /**
+         * The list of OAuth scopes granted to the app.
+         * Must be non-empty.
+         * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+         */scopes: [String] = [], 
+        /**
+         * The list of custom node attributes that the OAuth app is allowed to set.
+         */allowedNodeAttributes: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -14574,12 +23181,24 @@ public func FfiConverterTypeUpdateOAuthAppRequest_lower(_ value: UpdateOAuthAppR
  * Parameters of `updatePostureIntegration` (`PATCH /api/v2/posture/integrations/{id}`).
  */
 public struct UpdatePostureIntegrationParams: Equatable, Hashable {
+    /**
+     * Unique identifier for a posture integration.
+     */
     public let id: String
+    /**
+     * The request body.
+     */
     public let body: PostureIntegration
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, body: PostureIntegration) {
+    public init(
+        /**
+         * Unique identifier for a posture integration.
+         */id: String, 
+        /**
+         * The request body.
+         */body: PostureIntegration) {
         self.id = id
         self.body = body
     }
@@ -14631,14 +23250,86 @@ public func FfiConverterTypeUpdatePostureIntegrationParams_lower(_ value: Update
  * Parameters of `updateServiceDeviceApproval` (`POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`).
  */
 public struct UpdateServiceDeviceApprovalParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     public let deviceId: String
+    /**
+     * The request body.
+     */
     public let body: UpdateServiceDeviceApprovalRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String, deviceId: String, body: UpdateServiceDeviceApprovalRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String, 
+        /**
+         * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+         */deviceId: String, 
+        /**
+         * The request body.
+         */body: UpdateServiceDeviceApprovalRequest) {
         self.tailnet = tailnet
         self.serviceName = serviceName
         self.deviceId = deviceId
@@ -14693,9 +23384,12 @@ public func FfiConverterTypeUpdateServiceDeviceApprovalParams_lower(_ value: Upd
 
 
 /**
- * Mirror of `tailnet::models::UpdateServiceDeviceApprovalRequest`.
+ * The `UpdateServiceDeviceApprovalRequest` object of the Tailscale API.
  */
 public struct UpdateServiceDeviceApprovalRequest: Equatable, Hashable {
+    /**
+     * Indicates whether to approve or revoke approval for the Service on the device.
+     */
     public let approved: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -14704,7 +23398,10 @@ public struct UpdateServiceDeviceApprovalRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(approved: Bool? = nil, 
+    public init(
+        /**
+         * Indicates whether to approve or revoke approval for the Service on the device.
+         */approved: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -14759,13 +23456,79 @@ public func FfiConverterTypeUpdateServiceDeviceApprovalRequest_lower(_ value: Up
  * Parameters of `updateService` (`PUT /api/v2/tailnet/{tailnet}/services/{serviceName}`).
  */
 public struct UpdateServiceParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
+    /**
+     * The request body.
+     */
     public let body: VipServiceInfo
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String, body: VipServiceInfo) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String, 
+        /**
+         * The request body.
+         */body: VipServiceInfo) {
         self.tailnet = tailnet
         self.serviceName = serviceName
         self.body = body
@@ -14820,12 +23583,70 @@ public func FfiConverterTypeUpdateServiceParams_lower(_ value: UpdateServicePara
  * Parameters of `updateSplitDns` (`PATCH /api/v2/tailnet/{tailnet}/dns/split-dns`).
  */
 public struct UpdateSplitDnsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: [String: [String]?]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: [String: [String]?] = [:]) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: [String: [String]?] = [:]) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -14877,12 +23698,70 @@ public func FfiConverterTypeUpdateSplitDnsParams_lower(_ value: UpdateSplitDnsPa
  * Parameters of `updateTailnetSettings` (`PATCH /api/v2/tailnet/{tailnet}/settings`).
  */
 public struct UpdateTailnetSettingsParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The request body.
+     */
     public let body: TailnetSettings
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, body: TailnetSettings) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The request body.
+         */body: TailnetSettings) {
         self.tailnet = tailnet
         self.body = body
     }
@@ -14934,12 +23813,24 @@ public func FfiConverterTypeUpdateTailnetSettingsParams_lower(_ value: UpdateTai
  * Parameters of `updateUserRole` (`POST /api/v2/users/{userId}/role`).
  */
 public struct UpdateUserRoleParams: Equatable, Hashable {
+    /**
+     * ID of the user.
+     */
     public let userId: String
+    /**
+     * The request body.
+     */
     public let body: UpdateUserRoleRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(userId: String, body: UpdateUserRoleRequest) {
+    public init(
+        /**
+         * ID of the user.
+         */userId: String, 
+        /**
+         * The request body.
+         */body: UpdateUserRoleRequest) {
         self.userId = userId
         self.body = body
     }
@@ -14988,9 +23879,12 @@ public func FfiConverterTypeUpdateUserRoleParams_lower(_ value: UpdateUserRolePa
 
 
 /**
- * Mirror of `tailnet::models::UpdateUserRoleRequest`.
+ * The `UpdateUserRoleRequest` object of the Tailscale API.
  */
 public struct UpdateUserRoleRequest: Equatable, Hashable {
+    /**
+     * The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     */
     public let role: UserRole?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -14999,7 +23893,10 @@ public struct UpdateUserRoleRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(role: UserRole? = nil, 
+    public init(
+        /**
+         * The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+         */role: UserRole? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15054,13 +23951,79 @@ public func FfiConverterTypeUpdateUserRoleRequest_lower(_ value: UpdateUserRoleR
  * Parameters of `updateVipService` (`PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
  */
 public struct UpdateVipServiceParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     public let serviceName: String
+    /**
+     * The request body.
+     */
     public let body: VipServiceInfo
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, serviceName: String, body: VipServiceInfo) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+         * across the tailnet, so names already used for a machine cannot be reused for a Service.
+         */serviceName: String, 
+        /**
+         * The request body.
+         */body: VipServiceInfo) {
         self.tailnet = tailnet
         self.serviceName = serviceName
         self.body = body
@@ -15115,12 +24078,24 @@ public func FfiConverterTypeUpdateVipServiceParams_lower(_ value: UpdateVipServi
  * Parameters of `updateWebhook` (`PATCH /api/v2/webhooks/{endpointId}`).
  */
 public struct UpdateWebhookParams: Equatable, Hashable {
+    /**
+     * ID for the webhook endpoint.
+     */
     public let endpointId: String
+    /**
+     * The request body.
+     */
     public let body: UpdateWebhookRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointId: String, body: UpdateWebhookRequest) {
+    public init(
+        /**
+         * ID for the webhook endpoint.
+         */endpointId: String, 
+        /**
+         * The request body.
+         */body: UpdateWebhookRequest) {
         self.endpointId = endpointId
         self.body = body
     }
@@ -15169,9 +24144,13 @@ public func FfiConverterTypeUpdateWebhookParams_lower(_ value: UpdateWebhookPara
 
 
 /**
- * Mirror of `tailnet::models::UpdateWebhookRequest`.
+ * The `UpdateWebhookRequest` object of the Tailscale API.
  */
 public struct UpdateWebhookRequest: Equatable, Hashable {
+    /**
+     * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+     * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+     */
     public let subscriptions: [WebhookEventType]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15180,7 +24159,11 @@ public struct UpdateWebhookRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(subscriptions: [WebhookEventType]? = nil, 
+    public init(
+        /**
+         * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+         * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+         */subscriptions: [WebhookEventType]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15232,20 +24215,59 @@ public func FfiConverterTypeUpdateWebhookRequest_lower(_ value: UpdateWebhookReq
 
 
 /**
- * Mirror of `tailnet::models::User`.
+ * Representation of a user within a tailnet.
  */
 public struct User: Equatable, Hashable {
+    /**
+     * The unique identifier for the user.
+     * Supply this value wherever {userId} is indicated in an endpoint.
+     */
     public let id: String?
+    /**
+     * The name of the user.
+     */
     public let displayName: String?
+    /**
+     * The emailish login name of the user.
+     */
     public let loginName: String?
+    /**
+     * The profile pic URL for the user.
+     */
     public let profilePicUrl: String?
+    /**
+     * The tailnet that owns the user.
+     */
     public let tailnetId: String?
+    /**
+     * The time the user joined their tailnet.
+     */
     public let created: String?
+    /**
+     * The type of relation this user has to the tailnet associated with the request.
+     */
     public let type: UserType?
+    /**
+     * The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     */
     public let role: UserRole?
+    /**
+     * The status of the user.
+     */
     public let status: UserStatus?
+    /**
+     * Number of devices the user owns.
+     */
     public let deviceCount: Int64?
+    /**
+     * The later of either:
+     * - The last time any of the user's nodes were connected to the network.
+     * - The last time the user authenticated to any tailscale service, including the admin panel.
+     */
     public let lastSeen: String?
+    /**
+     * `true` when the user has a node currently connected to the control server.
+     */
     public let currentlyConnected: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15254,7 +24276,46 @@ public struct User: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String? = nil, displayName: String? = nil, loginName: String? = nil, profilePicUrl: String? = nil, tailnetId: String? = nil, created: String? = nil, type: UserType? = nil, role: UserRole? = nil, status: UserStatus? = nil, deviceCount: Int64? = nil, lastSeen: String? = nil, currentlyConnected: Bool? = nil, 
+    public init(
+        /**
+         * The unique identifier for the user.
+         * Supply this value wherever {userId} is indicated in an endpoint.
+         */id: String? = nil, 
+        /**
+         * The name of the user.
+         */displayName: String? = nil, 
+        /**
+         * The emailish login name of the user.
+         */loginName: String? = nil, 
+        /**
+         * The profile pic URL for the user.
+         */profilePicUrl: String? = nil, 
+        /**
+         * The tailnet that owns the user.
+         */tailnetId: String? = nil, 
+        /**
+         * The time the user joined their tailnet.
+         */created: String? = nil, 
+        /**
+         * The type of relation this user has to the tailnet associated with the request.
+         */type: UserType? = nil, 
+        /**
+         * The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+         */role: UserRole? = nil, 
+        /**
+         * The status of the user.
+         */status: UserStatus? = nil, 
+        /**
+         * Number of devices the user owns.
+         */deviceCount: Int64? = nil, 
+        /**
+         * The later of either:
+         * - The last time any of the user's nodes were connected to the network.
+         * - The last time the user authenticated to any tailscale service, including the admin panel.
+         */lastSeen: String? = nil, 
+        /**
+         * `true` when the user has a node currently connected to the control server.
+         */currentlyConnected: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15339,15 +24400,55 @@ public func FfiConverterTypeUser_lower(_ value: User) -> RustBuffer {
 
 
 /**
- * Mirror of `tailnet::models::UserInvite`.
+ * A user invite is an active invitation that lets a user join a tailnet
+ * with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
+ *
+ * Each user invite has a unique ID that is used to identify the invite
+ * in API calls. You can find all user invite IDs for a particular tailnet
+ * by [listing user invites](https://tailscale.com/api#tag/userinvites/get/tailnet/{tailnet}/user-invites).
  */
 public struct UserInvite: Equatable, Hashable {
+    /**
+     * The unique identifier for the invite.
+     * Supply this value wherever `userInviteId` is indicated in the endpoint.
+     */
     public let id: String
+    /**
+     * The tailnet user role to assign to the invited user upon accepting the invite.
+     */
     public let role: UserInviteRole?
+    /**
+     * The ID of the tailnet to which the user was invited.
+     */
     public let tailnetId: Int64
+    /**
+     * The ID of the user who created the invite.
+     */
     public let inviterId: Int64
+    /**
+     * The email to which the invite was sent.
+     * If empty, the invite was not emailed to anyone,
+     * but the inviteUrl can be shared manually.
+     */
     public let email: String?
+    /**
+     * The last time the invite was attempted to be sent to Email.
+     * Only ever set if `email` is not empty.
+     */
     public let lastEmailSentAt: String?
+    /**
+     * Included when `email` is not part of the tailnet's domain,
+     * or when `email` is empty. It is the link to accept the invite.
+     *
+     * When included, anyone with this link can accept the invite.
+     * It is not restricted to the person to which the invite was emailed.
+     *
+     * When `email` is part of the tailnet's domain (has the same @domain.com
+     * suffix as the tailnet), the user can join the tailnet automatically by
+     * logging in with their domain email at https://login.tailscale.com/start.
+     * They'll be assigned the specified `role` upon signing in for the first
+     * time.
+     */
     public let inviteUrl: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15356,7 +24457,42 @@ public struct UserInvite: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, role: UserInviteRole? = nil, tailnetId: Int64, inviterId: Int64, email: String? = nil, lastEmailSentAt: String? = nil, inviteUrl: String? = nil, 
+    public init(
+        /**
+         * The unique identifier for the invite.
+         * Supply this value wherever `userInviteId` is indicated in the endpoint.
+         */id: String, 
+        /**
+         * The tailnet user role to assign to the invited user upon accepting the invite.
+         */role: UserInviteRole? = nil, 
+        /**
+         * The ID of the tailnet to which the user was invited.
+         */tailnetId: Int64, 
+        /**
+         * The ID of the user who created the invite.
+         */inviterId: Int64, 
+        /**
+         * The email to which the invite was sent.
+         * If empty, the invite was not emailed to anyone,
+         * but the inviteUrl can be shared manually.
+         */email: String? = nil, 
+        /**
+         * The last time the invite was attempted to be sent to Email.
+         * Only ever set if `email` is not empty.
+         */lastEmailSentAt: String? = nil, 
+        /**
+         * Included when `email` is not part of the tailnet's domain,
+         * or when `email` is empty. It is the link to accept the invite.
+         *
+         * When included, anyone with this link can accept the invite.
+         * It is not restricted to the person to which the invite was emailed.
+         *
+         * When `email` is part of the tailnet's domain (has the same @domain.com
+         * suffix as the tailnet), the user can join the tailnet automatically by
+         * logging in with their domain email at https://login.tailscale.com/start.
+         * They'll be assigned the specified `role` upon signing in for the first
+         * time.
+         */inviteUrl: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15426,10 +24562,17 @@ public func FfiConverterTypeUserInvite_lower(_ value: UserInvite) -> RustBuffer 
 
 
 /**
- * Mirror of `tailnet::models::UserInviteRequest`.
+ * The `UserInviteRequest` object of the Tailscale API.
  */
 public struct UserInviteRequest: Equatable, Hashable {
+    /**
+     * Optionally specifies a user role to assign the invited user.
+     */
     public let role: UserInviteRole?
+    /**
+     * Optionally specifies the email to send the created invite.
+     * If not set, the endpoint generates and returns an invite URL, but does not email it out.
+     */
     public let email: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15438,7 +24581,14 @@ public struct UserInviteRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(role: UserInviteRole? = nil, email: String? = nil, 
+    public init(
+        /**
+         * Optionally specifies a user role to assign the invited user.
+         */role: UserInviteRole? = nil, 
+        /**
+         * Optionally specifies the email to send the created invite.
+         * If not set, the endpoint generates and returns an invite URL, but does not email it out.
+         */email: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15493,10 +24643,16 @@ public func FfiConverterTypeUserInviteRequest_lower(_ value: UserInviteRequest) 
 
 
 /**
- * Mirror of `tailnet::models::VIPServiceApproval`.
+ * The approval status of a Service on a specific device.
  */
 public struct VipServiceApproval: Equatable, Hashable {
+    /**
+     * Indicates whether the Service is approved on the device.
+     */
     public let approved: Bool?
+    /**
+     * Indicates whether the Service was auto-approved by an auto-approver.
+     */
     public let autoApproved: Bool?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15505,7 +24661,13 @@ public struct VipServiceApproval: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(approved: Bool? = nil, autoApproved: Bool? = nil, 
+    public init(
+        /**
+         * Indicates whether the Service is approved on the device.
+         */approved: Bool? = nil, 
+        /**
+         * Indicates whether the Service was auto-approved by an auto-approver.
+         */autoApproved: Bool? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15560,13 +24722,33 @@ public func FfiConverterTypeVIPServiceApproval_lower(_ value: VipServiceApproval
 
 
 /**
- * Mirror of `tailnet::models::VIPServiceInfo`.
+ * An information summary for a Service.
+ *
+ * Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
+ * and optional tags.
  */
 public struct VipServiceInfo: Equatable, Hashable {
+    /**
+     * The unique name of the Service.
+     */
     public let name: String?
+    /**
+     * The IP addresses assigned to the Service: the IPv4 followed by the IPv6.
+     */
     public let addrs: [String]?
+    /**
+     * An optional comment for the Service.
+     */
     public let comment: String?
+    /**
+     * A list of protocol:port pairs to be exposed by the Service.
+     *
+     * The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
+     */
     public let ports: [String]?
+    /**
+     * A list of optional tags associated with the Service.
+     */
     public let tags: [String]?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15575,7 +24757,24 @@ public struct VipServiceInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(name: String? = nil, addrs: [String]? = nil, comment: String? = nil, ports: [String]? = nil, tags: [String]? = nil, 
+    public init(
+        /**
+         * The unique name of the Service.
+         */name: String? = nil, 
+        /**
+         * The IP addresses assigned to the Service: the IPv4 followed by the IPv6.
+         */addrs: [String]? = nil, 
+        /**
+         * An optional comment for the Service.
+         */comment: String? = nil, 
+        /**
+         * A list of protocol:port pairs to be exposed by the Service.
+         *
+         * The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
+         */ports: [String]? = nil, 
+        /**
+         * A list of optional tags associated with the Service.
+         */tags: [String]? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15642,13 +24841,65 @@ public func FfiConverterTypeVIPServiceInfo_lower(_ value: VipServiceInfo) -> Rus
  * Parameters of `validateAndTestPolicyFile` (`POST /api/v2/tailnet/{tailnet}/acl/validate`).
  */
 public struct ValidateAndTestPolicyFileParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
     public let policy: String?
     public let tests: [JsonValue]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, policy: String? = nil, tests: [JsonValue]? = nil) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, policy: String? = nil, tests: [JsonValue]? = nil) {
         self.tailnet = tailnet
         self.policy = policy
         self.tests = tests
@@ -15703,13 +24954,77 @@ public func FfiConverterTypeValidateAndTestPolicyFileParams_lower(_ value: Valid
  * Parameters of `validateAwsExternalId` (`POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy`).
  */
 public struct ValidateAwsExternalIdParams: Equatable, Hashable {
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     public let tailnet: String?
+    /**
+     * The AWS external ID to validate.
+     */
     public let id: String
+    /**
+     * The request body.
+     */
     public let body: ValidateAwsExternalIdRequest
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tailnet: String? = nil, id: String, body: ValidateAwsExternalIdRequest) {
+    public init(
+        /**
+         * The tailnet ID.
+         *
+         * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+         *
+         * When specifying a tailnet in the API, you can:
+         *
+         * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+         * This is the best option for most users.
+         * Your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+         * ```
+         *
+         * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+         * page of the Tailscale admin console.
+         *
+         * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+         *
+         * ```sh
+         * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+         * ```
+         *
+         * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+         */tailnet: String? = nil, 
+        /**
+         * The AWS external ID to validate.
+         */id: String, 
+        /**
+         * The request body.
+         */body: ValidateAwsExternalIdRequest) {
         self.tailnet = tailnet
         self.id = id
         self.body = body
@@ -15761,9 +25076,12 @@ public func FfiConverterTypeValidateAwsExternalIdParams_lower(_ value: ValidateA
 
 
 /**
- * Mirror of `tailnet::models::ValidateAwsExternalIdRequest`.
+ * The `ValidateAwsExternalIdRequest` object of the Tailscale API.
  */
 public struct ValidateAwsExternalIdRequest: Equatable, Hashable {
+    /**
+     * ARN of the AWS IAM role to validate with this external ID.
+     */
     public let roleArn: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15772,7 +25090,10 @@ public struct ValidateAwsExternalIdRequest: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(roleArn: String? = nil, 
+    public init(
+        /**
+         * ARN of the AWS IAM role to validate with this external ID.
+         */roleArn: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -15824,16 +25145,47 @@ public func FfiConverterTypeValidateAwsExternalIdRequest_lower(_ value: Validate
 
 
 /**
- * Mirror of `tailnet::models::Webhook`.
+ * The `Webhook` object of the Tailscale API.
  */
 public struct Webhook: Equatable, Hashable {
+    /**
+     * ID of the webhook endpoint.
+     */
     public let endpointId: String?
+    /**
+     * The endpoint that events are sent to from Tailscale via POST requests.
+     */
     public let endpointUrl: String?
+    /**
+     * The provider type for the webhook destination, or an empty string if none are applicable.
+     * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+     */
     public let providerType: ProviderType?
+    /**
+     * The login name for the creator of the webhook endpoint.
+     * In some cases, such as webhooks created with an OAuth client, this can be blank.
+     */
     public let creatorLoginName: String?
+    /**
+     * The time the webhook endpoint was created.
+     */
     public let created: String?
+    /**
+     * The time the webhook endpoint was last modified.
+     */
     public let lastModified: String?
+    /**
+     * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+     * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+     */
     public let subscriptions: [WebhookEventType]?
+    /**
+     * The webhook secret associated with the endpoint.
+     * Only populated on creation or when the secret is rotated.
+     *
+     * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+     * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+     */
     public let secret: String?
     /**
      * Fields this version does not know: name → JSON text. Written back unchanged.
@@ -15842,7 +25194,38 @@ public struct Webhook: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(endpointId: String? = nil, endpointUrl: String? = nil, providerType: ProviderType? = nil, creatorLoginName: String? = nil, created: String? = nil, lastModified: String? = nil, subscriptions: [WebhookEventType]? = nil, secret: String? = nil, 
+    public init(
+        /**
+         * ID of the webhook endpoint.
+         */endpointId: String? = nil, 
+        /**
+         * The endpoint that events are sent to from Tailscale via POST requests.
+         */endpointUrl: String? = nil, 
+        /**
+         * The provider type for the webhook destination, or an empty string if none are applicable.
+         * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+         */providerType: ProviderType? = nil, 
+        /**
+         * The login name for the creator of the webhook endpoint.
+         * In some cases, such as webhooks created with an OAuth client, this can be blank.
+         */creatorLoginName: String? = nil, 
+        /**
+         * The time the webhook endpoint was created.
+         */created: String? = nil, 
+        /**
+         * The time the webhook endpoint was last modified.
+         */lastModified: String? = nil, 
+        /**
+         * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+         * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+         */subscriptions: [WebhookEventType]? = nil, 
+        /**
+         * The webhook secret associated with the endpoint.
+         * Only populated on creation or when the secret is rotated.
+         *
+         * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+         * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+         */secret: String? = nil, 
         /**
          * Fields this version does not know: name → JSON text. Written back unchanged.
          */extra: [String: JsonValue] = [:]) {
@@ -23340,301 +32723,301 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tailnet_uniffi_checksum_method_httptransport_sleep() != 3125) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_accept_device_invite() != 11224) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_approve_user() != 31273) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_authorize_device() != 33168) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_batch_update_custom_device_posture_attributes() != 18126) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_json() != 43836) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_typed_json() != 36048) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_device_invites() != 46980) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key() != 49588) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app() != 35481) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token() != 16419) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration() != 62633) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_user_invites() != 9869) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_webhook() != 17048) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_custom_device_posture_attributes() != 1589) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device() != 43767) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device_invite() != 44010) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key() != 22108) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app() != 15840) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration() != 34644) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_service() != 56759) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user() != 26318) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user_invite() != 33280) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_vip_service() != 42338) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_webhook() != 46188) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_disable_log_streaming() != 79) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_exchange_workload_identity_token() != 61455) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_expire_device_key() != 19901) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_aws_external_id() != 13518) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_contacts() != 27158) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device() != 7845) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_invite() != 64960) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_posture_attributes() != 43838) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_configuration() != 21498) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_preferences() != 55394) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_key() != 52061) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_configuration() != 567) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status() != 61346) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app() != 22743) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file() != 48287) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integration() != 44261) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integrations() != 60000) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service() != 27854) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service_device_approval() != 42744) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_split_dns() != 18291) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_tailnet_settings() != 14393) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user() != 26846) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user_invite() != 31786) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_vip_service() != 4467) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_webhook() != 50990) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_configuration_audit_logs() != 6591) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_invites() != 23021) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_routes() != 37454) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_nameservers() != 19262) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_search_paths() != 41463) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs() != 43541) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps() != 35147) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts() != 52234) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_services() != 61706) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_devices() != 7288) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_keys() != 10977) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_user_invites() != 62766) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_users() != 64451) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_vip_services() != 40053) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_webhooks() != 35434) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_preview_rule_matches() != 50563) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_contact_verification_email() != 29768) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_device_invite() != 47646) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_user_invite() != 15542) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_restore_user() != 10652) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_rotate_webhook_secret() != 2719) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_custom_device_posture_attributes() != 20152) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_ip() != 64389) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_name() != 25953) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_routes() != 25627) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_tags() != 51827) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_configuration() != 19899) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_nameservers() != 63749) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_preferences() != 60406) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_search_paths() != 46365) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_key() != 12282) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_log_streaming_configuration() != 45230) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_policy_file() != 30864) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_split_dns() != 40969) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_suspend_user() != 30391) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_test_webhook() != 58055) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_token_fetches() != 41413) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_contact() != 39592) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_accept_device_invite() != 54031) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key() != 39457) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_approve_user() != 61799) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app() != 35753) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_authorize_device() != 38217) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration() != 14443) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_batch_update_custom_device_posture_attributes() != 6839) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service() != 14360) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_device_invites() != 64331) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service_device_approval() != 4752) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key() != 54354) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_split_dns() != 49685) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app() != 3338) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_tailnet_settings() != 35660) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token() != 46907) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_user_role() != 36952) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration() != 31879) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_vip_service() != 42276) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_user_invites() != 20407) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_webhook() != 29635) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_webhook() != 49747) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_and_test_policy_file() != 55691) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_custom_device_posture_attributes() != 10902) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id() != 12039) {
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device() != 38259) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device_invite() != 1313) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key() != 37885) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app() != 7356) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration() != 8037) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_service() != 64743) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user() != 51892) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user_invite() != 31106) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_vip_service() != 55607) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_webhook() != 57648) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_disable_log_streaming() != 41673) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_exchange_workload_identity_token() != 47339) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_expire_device_key() != 55695) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_aws_external_id() != 46369) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_contacts() != 15131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device() != 62487) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_invite() != 18021) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_posture_attributes() != 62559) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_configuration() != 3230) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_preferences() != 52385) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_key() != 48055) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_configuration() != 27700) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status() != 18197) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app() != 19781) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file() != 32592) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integration() != 59623) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integrations() != 16910) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service() != 62421) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service_device_approval() != 29187) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_split_dns() != 30265) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_tailnet_settings() != 23693) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user() != 53995) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user_invite() != 6293) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_vip_service() != 64309) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_webhook() != 7052) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_configuration_audit_logs() != 54592) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_invites() != 15884) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_routes() != 59864) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_nameservers() != 36051) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_search_paths() != 29634) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs() != 2539) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps() != 6724) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts() != 1435) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_services() != 26696) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_devices() != 22700) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_keys() != 38031) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_user_invites() != 21531) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_users() != 45301) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_vip_services() != 51297) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_webhooks() != 4974) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_preview_rule_matches() != 18263) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_contact_verification_email() != 65117) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_device_invite() != 19893) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_user_invite() != 15486) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_restore_user() != 54656) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_rotate_webhook_secret() != 46814) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_custom_device_posture_attributes() != 20576) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_ip() != 37014) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_name() != 15955) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_routes() != 36024) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_tags() != 22865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_configuration() != 16833) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_nameservers() != 62974) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_preferences() != 38905) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_search_paths() != 4525) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_key() != 18787) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_log_streaming_configuration() != 18554) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_policy_file() != 8926) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_split_dns() != 51293) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_suspend_user() != 62505) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_test_webhook() != 8873) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_contact() != 58323) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key() != 65132) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app() != 44853) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration() != 27483) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service() != 19357) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service_device_approval() != 2598) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_split_dns() != 17217) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_tailnet_settings() != 28768) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_user_role() != 13772) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_vip_service() != 32697) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_webhook() != 10275) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_and_test_policy_file() != 16681) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id() != 3982) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_policy_file() != 55388) {

@@ -1,7 +1,8 @@
 //! Writes `bindings-swift/src/generated.rs`: uniffi mirror records and enums of every model and
 //! enum of the core (`tailnet::models::{MODELS, ENUMS}`), one parameters record per operation
-//! (`tailnet::registry::OPERATIONS`), and the per-operation type aliases the stamped
-//! `TailnetClient` methods use. Nothing here is written by hand per model or per operation.
+//! (`tailnet::registry::OPERATIONS`), and one `TailnetClient` method per operation. Each carries
+//! the spec's reference text (`tailnet::docs`) as doc comments, which uniffi copies into KDoc and
+//! Swift doc comments. Nothing here is written by hand per model or per operation.
 //!
 //! ```sh
 //! cargo run -p tailnet-uniffi-bindgen --bin gen-records            # rewrite
@@ -130,7 +131,22 @@ fn upper_first(s: &str) -> String {
     }
 }
 
-fn field(out: &mut String, wire: &str, name: &str, ty: &str) {
+/// `text` as `///` lines at `indent` (Kotlin wraps them in `/** */`, so `*/` is broken up).
+fn doc(out: &mut String, indent: &str, text: &str) {
+    for line in text.replace("*/", "*\\/").lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            let _ = writeln!(out, "{indent}///");
+        } else {
+            let _ = writeln!(out, "{indent}/// {line}");
+        }
+    }
+}
+
+fn field(out: &mut String, wire: &str, name: &str, ty: &str, description: Option<&str>) {
+    if let Some(text) = description {
+        doc(out, "    ", text);
+    }
     let ffi = ffi_type(ty);
     let mut serde = format!("rename = {wire:?}");
     if ffi.starts_with("Option<") {
@@ -166,7 +182,7 @@ fn generate() -> String {
          #![allow(clippy::all)]\n\n\
          use std::collections::HashMap;\n\n\
          use serde::{Deserialize, Serialize};\n\n\
-         use crate::JsonValue;\n\n",
+         use crate::{JsonValue, TailnetClient};\n\n",
     );
 
     // Enums: known values, plus Unknown(value) for values this version does not know.
@@ -183,11 +199,16 @@ fn generate() -> String {
 
     // Models: every known field plus `extra` (unknown fields, as JSON texts, written back).
     for (name, fields) in tailnet::models::MODELS {
-        let _ = writeln!(out, "/// Mirror of `tailnet::models::{name}`.");
+        match tailnet::docs::model(name) {
+            Some(text) => doc(&mut out, "", text),
+            None => {
+                let _ = writeln!(out, "/// The `{name}` object of the Tailscale API.");
+            }
+        }
         out.push_str("#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]\n#[serde(default)]\n");
         let _ = writeln!(out, "pub struct {} {{", record_name(name));
         for f in fields.iter() {
-            field(&mut out, f.wire, f.name, f.ty);
+            field(&mut out, f.wire, f.name, f.ty, tailnet::docs::field(name, f.wire));
         }
         out.push_str("    /// Fields this version does not know: name → JSON text. Written back unchanged.\n");
         out.push_str("    #[serde(flatten)]\n    #[uniffi(default)]\n    pub extra: HashMap<String, JsonValue>,\n}\n\n");
@@ -200,15 +221,15 @@ fn generate() -> String {
         out.push_str("#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, uniffi::Record)]\n#[serde(default)]\n");
         let _ = writeln!(out, "pub struct {ty}Params {{");
         for p in op.params {
-            field(&mut out, p.wire, p.name, p.ty);
+            field(&mut out, p.wire, p.name, p.ty, op.param_doc(p.wire));
         }
         if let Some(body) = &op.body {
             if let Some(inner) = generic(body.ty, "Json").or_else(|| generic(body.ty, "Form")) {
-                field(&mut out, "body", "body", inner);
+                field(&mut out, "body", "body", inner, Some("The request body."));
             } else {
                 // Text bodies (policy files, validation input): their fields at the top level.
                 for f in body.fields {
-                    field(&mut out, f.wire, f.name, f.ty);
+                    field(&mut out, f.wire, f.name, f.ty, op.param_doc(f.wire));
                 }
             }
         }
@@ -227,8 +248,34 @@ fn generate() -> String {
             output_type(op.response)
         );
     }
+    out.push_str("}\n\n");
+
+    // One method per operation, documented; the core's `Call` does the work (`call_typed`).
+    out.push_str("#[uniffi::export]\nimpl TailnetClient {\n");
+    for op in tailnet::registry::OPERATIONS {
+        doc(&mut out, "    ", &method_doc(op));
+        let _ = writeln!(
+            out,
+            "    pub async fn {name}(&self, params: op::{name}::Params) -> Result<op::{name}::Output, crate::TailnetError> {{\n        self.call_typed({id:?}, &params).await\n    }}\n",
+            name = op.name,
+            id = op.id,
+        );
+    }
     out.push_str("}\n");
     out
+}
+
+/// A method's doc comment: the core's overview, then the errors (the `Api` case with that status
+/// in Kotlin's `TailnetException` and Swift's `TailnetError`; in parentheses the class the other
+/// bindings raise).
+fn method_doc(op: &tailnet::OperationInfo) -> String {
+    let mut lines = op.doc_overview();
+    lines.push(String::new());
+    lines.push("Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.".into());
+    for (status, class, what) in op.documented_errors() {
+        lines.push(format!("- {status} ({class}): {what}."));
+    }
+    lines.join("\n")
 }
 
 fn main() -> ExitCode {

@@ -750,6 +750,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_httptransport_sleep(
     ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_json(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_typed_json(
+    ): Int
+    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_token_fetches(
+    ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_accept_device_invite(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_approve_user(
@@ -757,10 +763,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_authorize_device(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_batch_update_custom_device_posture_attributes(
-    ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_json(
-    ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_typed_json(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_device_invites(
     ): Int
@@ -920,8 +922,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_test_webhook(
     ): Int
-    external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_token_fetches(
-    ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_contact(
     ): Int
     external fun uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key(
@@ -1010,6 +1010,12 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_tailnet_uniffi_fn_constructor_tailnetclient_new(`options`: RustBuffer.ByValue,`transport`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_call_json(`ptr`: Long,`operationId`: RustBuffer.ByValue,`paramsJson`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_call_typed_json(`ptr`: Long,`operationId`: RustBuffer.ByValue,`paramsJson`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_token_fetches(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_accept_device_invite(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_approve_user(`ptr`: Long,`params`: RustBuffer.ByValue,
@@ -1017,10 +1023,6 @@ internal object UniffiLib {
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_authorize_device(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_batch_update_custom_device_posture_attributes(`ptr`: Long,`params`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_call_json(`ptr`: Long,`operationId`: RustBuffer.ByValue,`paramsJson`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_call_typed_json(`ptr`: Long,`operationId`: RustBuffer.ByValue,`paramsJson`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_create_device_invites(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1179,8 +1181,6 @@ internal object UniffiLib {
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_suspend_user(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_test_webhook(`ptr`: Long,`params`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_token_fetches(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_tailnet_uniffi_fn_method_tailnetclient_update_contact(`ptr`: Long,`params`: RustBuffer.ByValue,
     ): Long
@@ -1404,301 +1404,301 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tailnet_uniffi_checksum_method_httptransport_sleep() and 0xFFFF) != 3125) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_accept_device_invite() and 0xFFFF) != 11224) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_approve_user() and 0xFFFF) != 31273) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_authorize_device() and 0xFFFF) != 33168) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_batch_update_custom_device_posture_attributes() and 0xFFFF) != 18126) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_json() and 0xFFFF) != 43836) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_call_typed_json() and 0xFFFF) != 36048) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_device_invites() and 0xFFFF) != 46980) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key() and 0xFFFF) != 49588) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app() and 0xFFFF) != 35481) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token() and 0xFFFF) != 16419) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration() and 0xFFFF) != 62633) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_user_invites() and 0xFFFF) != 9869) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_webhook() and 0xFFFF) != 17048) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_custom_device_posture_attributes() and 0xFFFF) != 1589) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device() and 0xFFFF) != 43767) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device_invite() and 0xFFFF) != 44010) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key() and 0xFFFF) != 22108) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app() and 0xFFFF) != 15840) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration() and 0xFFFF) != 34644) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_service() and 0xFFFF) != 56759) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user() and 0xFFFF) != 26318) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user_invite() and 0xFFFF) != 33280) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_vip_service() and 0xFFFF) != 42338) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_webhook() and 0xFFFF) != 46188) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_disable_log_streaming() and 0xFFFF) != 79) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_exchange_workload_identity_token() and 0xFFFF) != 61455) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_expire_device_key() and 0xFFFF) != 19901) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_aws_external_id() and 0xFFFF) != 13518) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_contacts() and 0xFFFF) != 27158) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device() and 0xFFFF) != 7845) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_invite() and 0xFFFF) != 64960) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_posture_attributes() and 0xFFFF) != 43838) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_configuration() and 0xFFFF) != 21498) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_preferences() and 0xFFFF) != 55394) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_key() and 0xFFFF) != 52061) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_configuration() and 0xFFFF) != 567) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status() and 0xFFFF) != 61346) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app() and 0xFFFF) != 22743) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file() and 0xFFFF) != 48287) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integration() and 0xFFFF) != 44261) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integrations() and 0xFFFF) != 60000) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service() and 0xFFFF) != 27854) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service_device_approval() and 0xFFFF) != 42744) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_split_dns() and 0xFFFF) != 18291) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_tailnet_settings() and 0xFFFF) != 14393) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user() and 0xFFFF) != 26846) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user_invite() and 0xFFFF) != 31786) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_vip_service() and 0xFFFF) != 4467) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_webhook() and 0xFFFF) != 50990) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_configuration_audit_logs() and 0xFFFF) != 6591) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_invites() and 0xFFFF) != 23021) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_routes() and 0xFFFF) != 37454) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_nameservers() and 0xFFFF) != 19262) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_search_paths() and 0xFFFF) != 41463) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs() and 0xFFFF) != 43541) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps() and 0xFFFF) != 35147) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts() and 0xFFFF) != 52234) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_services() and 0xFFFF) != 61706) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_devices() and 0xFFFF) != 7288) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_keys() and 0xFFFF) != 10977) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_user_invites() and 0xFFFF) != 62766) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_users() and 0xFFFF) != 64451) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_vip_services() and 0xFFFF) != 40053) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_webhooks() and 0xFFFF) != 35434) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_preview_rule_matches() and 0xFFFF) != 50563) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_contact_verification_email() and 0xFFFF) != 29768) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_device_invite() and 0xFFFF) != 47646) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_user_invite() and 0xFFFF) != 15542) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_restore_user() and 0xFFFF) != 10652) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_rotate_webhook_secret() and 0xFFFF) != 2719) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_custom_device_posture_attributes() and 0xFFFF) != 20152) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_ip() and 0xFFFF) != 64389) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_name() and 0xFFFF) != 25953) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_routes() and 0xFFFF) != 25627) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_tags() and 0xFFFF) != 51827) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_configuration() and 0xFFFF) != 19899) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_nameservers() and 0xFFFF) != 63749) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_preferences() and 0xFFFF) != 60406) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_search_paths() and 0xFFFF) != 46365) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_key() and 0xFFFF) != 12282) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_log_streaming_configuration() and 0xFFFF) != 45230) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_policy_file() and 0xFFFF) != 30864) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_split_dns() and 0xFFFF) != 40969) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_suspend_user() and 0xFFFF) != 30391) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_test_webhook() and 0xFFFF) != 58055) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_token_fetches() and 0xFFFF) != 41413) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_contact() and 0xFFFF) != 39592) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_accept_device_invite() and 0xFFFF) != 54031) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key() and 0xFFFF) != 39457) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_approve_user() and 0xFFFF) != 61799) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app() and 0xFFFF) != 35753) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_authorize_device() and 0xFFFF) != 38217) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration() and 0xFFFF) != 14443) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_batch_update_custom_device_posture_attributes() and 0xFFFF) != 6839) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service() and 0xFFFF) != 14360) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_device_invites() and 0xFFFF) != 64331) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service_device_approval() and 0xFFFF) != 4752) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_key() and 0xFFFF) != 54354) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_split_dns() and 0xFFFF) != 49685) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_app() and 0xFFFF) != 3338) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_tailnet_settings() and 0xFFFF) != 35660) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_oauth_token() and 0xFFFF) != 46907) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_user_role() and 0xFFFF) != 36952) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_posture_integration() and 0xFFFF) != 31879) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_vip_service() and 0xFFFF) != 42276) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_user_invites() and 0xFFFF) != 20407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_webhook() and 0xFFFF) != 29635) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_create_webhook() and 0xFFFF) != 49747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_and_test_policy_file() and 0xFFFF) != 55691) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_custom_device_posture_attributes() and 0xFFFF) != 10902) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id() and 0xFFFF) != 12039) {
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device() and 0xFFFF) != 38259) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_device_invite() and 0xFFFF) != 1313) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_key() and 0xFFFF) != 37885) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_oauth_app() and 0xFFFF) != 7356) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_posture_integration() and 0xFFFF) != 8037) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_service() and 0xFFFF) != 64743) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user() and 0xFFFF) != 51892) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_user_invite() and 0xFFFF) != 31106) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_vip_service() and 0xFFFF) != 55607) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_delete_webhook() and 0xFFFF) != 57648) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_disable_log_streaming() and 0xFFFF) != 41673) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_exchange_workload_identity_token() and 0xFFFF) != 47339) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_expire_device_key() and 0xFFFF) != 55695) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_aws_external_id() and 0xFFFF) != 46369) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_contacts() and 0xFFFF) != 15131) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device() and 0xFFFF) != 62487) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_invite() and 0xFFFF) != 18021) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_device_posture_attributes() and 0xFFFF) != 62559) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_configuration() and 0xFFFF) != 3230) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_dns_preferences() and 0xFFFF) != 52385) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_key() and 0xFFFF) != 48055) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_configuration() and 0xFFFF) != 27700) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_log_streaming_status() and 0xFFFF) != 18197) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_oauth_app() and 0xFFFF) != 19781) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_policy_file() and 0xFFFF) != 32592) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integration() and 0xFFFF) != 59623) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_posture_integrations() and 0xFFFF) != 16910) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service() and 0xFFFF) != 62421) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_service_device_approval() and 0xFFFF) != 29187) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_split_dns() and 0xFFFF) != 30265) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_tailnet_settings() and 0xFFFF) != 23693) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user() and 0xFFFF) != 53995) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_user_invite() and 0xFFFF) != 6293) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_vip_service() and 0xFFFF) != 64309) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_get_webhook() and 0xFFFF) != 7052) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_configuration_audit_logs() and 0xFFFF) != 54592) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_invites() and 0xFFFF) != 15884) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_device_routes() and 0xFFFF) != 59864) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_nameservers() and 0xFFFF) != 36051) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_dns_search_paths() and 0xFFFF) != 29634) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_network_flow_logs() and 0xFFFF) != 2539) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_oauth_apps() and 0xFFFF) != 6724) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_service_hosts() and 0xFFFF) != 1435) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_services() and 0xFFFF) != 26696) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_devices() and 0xFFFF) != 22700) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_tailnet_keys() and 0xFFFF) != 38031) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_user_invites() and 0xFFFF) != 21531) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_users() and 0xFFFF) != 45301) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_vip_services() and 0xFFFF) != 51297) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_list_webhooks() and 0xFFFF) != 4974) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_preview_rule_matches() and 0xFFFF) != 18263) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_contact_verification_email() and 0xFFFF) != 65117) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_device_invite() and 0xFFFF) != 19893) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_resend_user_invite() and 0xFFFF) != 15486) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_restore_user() and 0xFFFF) != 54656) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_rotate_webhook_secret() and 0xFFFF) != 46814) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_custom_device_posture_attributes() and 0xFFFF) != 20576) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_ip() and 0xFFFF) != 37014) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_name() and 0xFFFF) != 15955) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_routes() and 0xFFFF) != 36024) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_device_tags() and 0xFFFF) != 22865) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_configuration() and 0xFFFF) != 16833) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_nameservers() and 0xFFFF) != 62974) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_preferences() and 0xFFFF) != 38905) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_dns_search_paths() and 0xFFFF) != 4525) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_key() and 0xFFFF) != 18787) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_log_streaming_configuration() and 0xFFFF) != 18554) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_policy_file() and 0xFFFF) != 8926) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_set_split_dns() and 0xFFFF) != 51293) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_suspend_user() and 0xFFFF) != 62505) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_test_webhook() and 0xFFFF) != 8873) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_contact() and 0xFFFF) != 58323) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_device_key() and 0xFFFF) != 65132) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_oauth_app() and 0xFFFF) != 44853) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_posture_integration() and 0xFFFF) != 27483) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service() and 0xFFFF) != 19357) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_service_device_approval() and 0xFFFF) != 2598) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_split_dns() and 0xFFFF) != 17217) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_tailnet_settings() and 0xFFFF) != 28768) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_user_role() and 0xFFFF) != 13772) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_vip_service() and 0xFFFF) != 32697) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_webhook() and 0xFFFF) != 10275) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_and_test_policy_file() and 0xFFFF) != 16681) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_validate_aws_external_id() and 0xFFFF) != 3982) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tailnet_uniffi_checksum_method_tailnetclient_update_policy_file() and 0xFFFF) != 55388) {
@@ -3596,14 +3596,6 @@ public object FfiConverterTypePolicyEditor: FfiConverter<PolicyEditor, Long> {
  */
 public interface TailnetClientInterface {
     
-    suspend fun `acceptDeviceInvite`(`params`: AcceptDeviceInviteParams): AcceptDeviceInviteResponse
-    
-    suspend fun `approveUser`(`params`: ApproveUserParams)
-    
-    suspend fun `authorizeDevice`(`params`: AuthorizeDeviceParams)
-    
-    suspend fun `batchUpdateCustomDevicePostureAttributes`(`params`: BatchUpdateCustomDevicePostureAttributesParams)
-    
     /**
      * Calls any operation by `operationId` with JSON parameters (the spec's names, as
      * `build_request` takes them); returns the result as JSON text (`null` when there is none).
@@ -3616,193 +3608,1708 @@ public interface TailnetClientInterface {
      */
     suspend fun `callTypedJson`(`operationId`: kotlin.String, `paramsJson`: kotlin.String): kotlin.String
     
-    suspend fun `createDeviceInvites`(`params`: CreateDeviceInvitesParams): List<DeviceInvite>
-    
-    suspend fun `createKey`(`params`: CreateKeyParams): Key
-    
-    suspend fun `createOauthApp`(`params`: CreateOAuthAppParams): OAuthApp
-    
-    suspend fun `createOauthToken`(`params`: CreateOAuthTokenParams): OAuthToken
-    
-    suspend fun `createPostureIntegration`(`params`: CreatePostureIntegrationParams): PostureIntegration
-    
-    suspend fun `createUserInvites`(`params`: CreateUserInvitesParams): List<UserInvite>
-    
-    suspend fun `createWebhook`(`params`: CreateWebhookParams): Webhook
-    
-    suspend fun `deleteCustomDevicePostureAttributes`(`params`: DeleteCustomDevicePostureAttributesParams)
-    
-    suspend fun `deleteDevice`(`params`: DeleteDeviceParams)
-    
-    suspend fun `deleteDeviceInvite`(`params`: DeleteDeviceInviteParams)
-    
-    suspend fun `deleteKey`(`params`: DeleteKeyParams)
-    
-    suspend fun `deleteOauthApp`(`params`: DeleteOAuthAppParams)
-    
-    suspend fun `deletePostureIntegration`(`params`: DeletePostureIntegrationParams)
-    
-    suspend fun `deleteService`(`params`: DeleteServiceParams)
-    
-    suspend fun `deleteUser`(`params`: DeleteUserParams)
-    
-    suspend fun `deleteUserInvite`(`params`: DeleteUserInviteParams)
-    
-    suspend fun `deleteVipService`(`params`: DeleteVipServiceParams)
-    
-    suspend fun `deleteWebhook`(`params`: DeleteWebhookParams)
-    
-    suspend fun `disableLogStreaming`(`params`: DisableLogStreamingParams)
-    
-    suspend fun `exchangeWorkloadIdentityToken`(`params`: ExchangeWorkloadIdentityTokenParams): OAuthToken
-    
-    suspend fun `expireDeviceKey`(`params`: ExpireDeviceKeyParams)
-    
-    suspend fun `getAwsExternalId`(`params`: GetAwsExternalIdParams): AwsExternalId
-    
-    suspend fun `getContacts`(`params`: GetContactsParams): GetContactsResponse
-    
-    suspend fun `getDevice`(`params`: GetDeviceParams): Device
-    
-    suspend fun `getDeviceInvite`(`params`: GetDeviceInviteParams): DeviceInvite
-    
-    suspend fun `getDevicePostureAttributes`(`params`: GetDevicePostureAttributesParams): DevicePostureAttributes
-    
-    suspend fun `getDnsConfiguration`(`params`: GetDnsConfigurationParams): DnsConfiguration
-    
-    suspend fun `getDnsPreferences`(`params`: GetDnsPreferencesParams): DnsPreferences
-    
-    suspend fun `getKey`(`params`: GetKeyParams): Key
-    
-    suspend fun `getLogStreamingConfiguration`(`params`: GetLogStreamingConfigurationParams): LogstreamEndpointConfiguration
-    
-    suspend fun `getLogStreamingStatus`(`params`: GetLogStreamingStatusParams): LogstreamEndpointPublishingStatus
-    
-    suspend fun `getOauthApp`(`params`: GetOAuthAppParams): OAuthApp
-    
-    suspend fun `getPolicyFile`(`params`: GetPolicyFileParams): PolicyFile
-    
-    suspend fun `getPostureIntegration`(`params`: GetPostureIntegrationParams): PostureIntegration
-    
-    suspend fun `getPostureIntegrations`(`params`: GetPostureIntegrationsParams): GetPostureIntegrationsResponse
-    
-    suspend fun `getService`(`params`: GetServiceParams): VipServiceInfo
-    
-    suspend fun `getServiceDeviceApproval`(`params`: GetServiceDeviceApprovalParams): VipServiceApproval
-    
-    suspend fun `getSplitDns`(`params`: GetSplitDnsParams): Map<kotlin.String, List<kotlin.String>?>
-    
-    suspend fun `getTailnetSettings`(`params`: GetTailnetSettingsParams): TailnetSettings
-    
-    suspend fun `getUser`(`params`: GetUserParams): User
-    
-    suspend fun `getUserInvite`(`params`: GetUserInviteParams): UserInvite
-    
-    suspend fun `getVipService`(`params`: GetVipServiceParams): VipServiceInfo
-    
-    suspend fun `getWebhook`(`params`: GetWebhookParams): Webhook
-    
-    suspend fun `listConfigurationAuditLogs`(`params`: ListConfigurationAuditLogsParams): ListConfigurationAuditLogsResponse
-    
-    suspend fun `listDeviceInvites`(`params`: ListDeviceInvitesParams): List<DeviceInvite>
-    
-    suspend fun `listDeviceRoutes`(`params`: ListDeviceRoutesParams): DeviceRoutes
-    
-    suspend fun `listDnsNameservers`(`params`: ListDnsNameserversParams): ListDnsNameserversResponse
-    
-    suspend fun `listDnsSearchPaths`(`params`: ListDnsSearchPathsParams): DnsSearchPaths
-    
-    suspend fun `listNetworkFlowLogs`(`params`: ListNetworkFlowLogsParams): ListNetworkFlowLogsResponse
-    
-    suspend fun `listOauthApps`(`params`: ListOAuthAppsParams): ListOAuthAppsResponse
-    
-    suspend fun `listServiceHosts`(`params`: ListServiceHostsParams): ListServiceHostsResponse
-    
-    suspend fun `listServices`(`params`: ListServicesParams): ListServicesResponse
-    
-    suspend fun `listTailnetDevices`(`params`: ListTailnetDevicesParams): ListTailnetDevicesResponse
-    
-    suspend fun `listTailnetKeys`(`params`: ListTailnetKeysParams): ListTailnetKeysResponse
-    
-    suspend fun `listUserInvites`(`params`: ListUserInvitesParams): List<UserInvite>
-    
-    suspend fun `listUsers`(`params`: ListUsersParams): ListUsersResponse
-    
-    suspend fun `listVipServices`(`params`: ListVipServicesParams): ListServicesResponse
-    
-    suspend fun `listWebhooks`(`params`: ListWebhooksParams): ListWebhooksResponse
-    
-    suspend fun `previewRuleMatches`(`params`: PreviewRuleMatchesParams): PreviewRuleMatchesResponse
-    
-    suspend fun `resendContactVerificationEmail`(`params`: ResendContactVerificationEmailParams)
-    
-    suspend fun `resendDeviceInvite`(`params`: ResendDeviceInviteParams)
-    
-    suspend fun `resendUserInvite`(`params`: ResendUserInviteParams)
-    
-    suspend fun `restoreUser`(`params`: RestoreUserParams)
-    
-    suspend fun `rotateWebhookSecret`(`params`: RotateWebhookSecretParams): Webhook
-    
-    suspend fun `setCustomDevicePostureAttributes`(`params`: SetCustomDevicePostureAttributesParams): DevicePostureAttributes
-    
-    suspend fun `setDeviceIp`(`params`: SetDeviceIpParams)
-    
-    suspend fun `setDeviceName`(`params`: SetDeviceNameParams)
-    
-    suspend fun `setDeviceRoutes`(`params`: SetDeviceRoutesParams): DeviceRoutes
-    
-    suspend fun `setDeviceTags`(`params`: SetDeviceTagsParams)
-    
-    suspend fun `setDnsConfiguration`(`params`: SetDnsConfigurationParams): DnsConfiguration
-    
-    suspend fun `setDnsNameservers`(`params`: SetDnsNameserversParams): SetDnsNameserversResponse
-    
-    suspend fun `setDnsPreferences`(`params`: SetDnsPreferencesParams): DnsPreferences
-    
-    suspend fun `setDnsSearchPaths`(`params`: SetDnsSearchPathsParams): DnsSearchPaths
-    
-    suspend fun `setKey`(`params`: SetKeyParams): Key
-    
-    suspend fun `setLogStreamingConfiguration`(`params`: SetLogStreamingConfigurationParams)
-    
-    suspend fun `setPolicyFile`(`params`: SetPolicyFileParams): PolicyFile
-    
-    suspend fun `setSplitDns`(`params`: SetSplitDnsParams): Map<kotlin.String, List<kotlin.String>?>
-    
-    suspend fun `suspendUser`(`params`: SuspendUserParams)
-    
-    suspend fun `testWebhook`(`params`: TestWebhookParams)
-    
     /**
      * OAuth token requests made so far.
      */
     fun `tokenFetches`(): kotlin.ULong
     
+    /**
+     * Accept a device invite.
+     *
+     * Accepts the invitation to share a device into the requesting user's tailnet.
+     *
+     * Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `acceptDeviceInvite`(`params`: AcceptDeviceInviteParams): AcceptDeviceInviteResponse
+    
+    /**
+     * Approve a user.
+     *
+     * Approve a pending user's access to the tailnet.
+     * This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+     *
+     * User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+     *
+     * Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+     *
+     * > ⓘ User-based access tokens cannot approve their own user.
+     *
+     * `POST /api/v2/users/{userId}/approve` (`approveUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `approveUser`(`params`: ApproveUserParams)
+    
+    /**
+     * Authorize device.
+     *
+     * This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+     * according to the authorized field in the payload.
+     *
+     * `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `authorizeDevice`(`params`: AuthorizeDeviceParams)
+    
+    /**
+     * Batch update custom device posture attributes.
+     *
+     * Batch updates posture attributes across devices in a tailnet.
+     *
+     * This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+     * Specifying `null` for an attribute will delete that attribute.
+     *
+     * Attributes must be in the `custom:` namespace.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): An invalid request payload was sent.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `batchUpdateCustomDevicePostureAttributes`(`params`: BatchUpdateCustomDevicePostureAttributesParams)
+    
+    /**
+     * Create device invites.
+     *
+     * Create new share invites for a device.
+     *
+     * Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `createDeviceInvites`(`params`: CreateDeviceInvitesParams): List<DeviceInvite>
+    
+    /**
+     * Create an auth key or trust credential.
+     *
+     * Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+     * Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+     * The key will be associated with the user who owns the API access token used to make this call,
+     * or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+     *
+     * Returns a JSON object with the generated key.
+     * The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+     * The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+     * The full key can no longer be retrieved after the initial response.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+     * OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `createKey`(`params`: CreateKeyParams): Key
+    
+    /**
+     * Create an OAuth app.
+     *
+     * Create an OAuth app within a tailnet.
+     *
+     * The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `createOauthApp`(`params`: CreateOAuthAppParams): OAuthApp
+    
+    /**
+     * Exchange OAuth client credentials for an access token.
+     *
+     * OAuth 2.0 client-credentials grant; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token` (`createOAuthToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
+    suspend fun `createOauthToken`(`params`: CreateOAuthTokenParams): OAuthToken
+    
+    /**
+     * Create a posture integration.
+     *
+     * Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+     *
+     * Must include `provider` and `clientSecret`.
+     *
+     * Currently, only one integration for each provider is supported.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to create posture integrations.
+     * - 409 (ConflictError): A posture integration for the same provider already exists.
+     */
+    suspend fun `createPostureIntegration`(`params`: CreatePostureIntegrationParams): PostureIntegration
+    
+    /**
+     * Create user invites.
+     *
+     * Create, and optionally email out, new user invites to join the tailnet.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `createUserInvites`(`params`: CreateUserInvitesParams): List<UserInvite>
+    
+    /**
+     * Create a webhook.
+     *
+     * Create a webhook within a tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `createWebhook`(`params`: CreateWebhookParams): Webhook
+    
+    /**
+     * Delete custom device posture attributes.
+     *
+     * Delete a posture attribute from the specified device.
+     * This is only applicable to user-managed posture attributes in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `deleteCustomDevicePostureAttributes`(`params`: DeleteCustomDevicePostureAttributesParams)
+    
+    /**
+     * Delete a device.
+     *
+     * Deletes the device from its tailnet.
+     * The device must belong to the requesting user's tailnet.
+     * Deleting devices shared with the tailnet is not supported.
+     *
+     * `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid device value.
+     * - 500 (ServerError): internal server error.
+     * - 501 (ServerError): Device not owned by tailnet.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `deleteDevice`(`params`: DeleteDeviceParams)
+    
+    /**
+     * Delete a device invite.
+     *
+     * Delete a specific device invite.
+     *
+     * `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+     * OAuth scopes (any one): `device_invites`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `deleteDeviceInvite`(`params`: DeleteDeviceInviteParams)
+    
+    /**
+     * Delete key.
+     *
+     * Deletes a specific api access token or auth key.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+     * OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this key.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `deleteKey`(`params`: DeleteKeyParams)
+    
+    /**
+     * Delete OAuth app.
+     *
+     * Delete a specific OAuth app.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `deleteOauthApp`(`params`: DeleteOAuthAppParams)
+    
+    /**
+     * Delete a posture integration.
+     *
+     * Delete a specific posture integration.
+     *
+     * `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
+    suspend fun `deletePostureIntegration`(`params`: DeletePostureIntegrationParams)
+    
+    /**
+     * Delete a Service.
+     *
+     * Delete the specified Service from the tailnet.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `deleteService`(`params`: DeleteServiceParams)
+    
+    /**
+     * Delete a user.
+     *
+     * Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+     *
+     * > ⓘ User-based access tokens cannot delete their own user.
+     *
+     * `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `deleteUser`(`params`: DeleteUserParams)
+    
+    /**
+     * Delete a user invite.
+     *
+     * Deletes a specific user invite.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `deleteUserInvite`(`params`: DeleteUserInviteParams)
+    
+    /**
+     * Delete a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `deleteVipService`(`params`: DeleteVipServiceParams)
+    
+    /**
+     * Delete webhook.
+     *
+     * Delete a specific webhook.
+     *
+     * `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `deleteWebhook`(`params`: DeleteWebhookParams)
+    
+    /**
+     * Disable log streaming.
+     *
+     * Delete the log streaming configuration for the provided log type.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
+    suspend fun `disableLogStreaming`(`params`: DisableLogStreamingParams)
+    
+    /**
+     * Exchange an OIDC ID token for an access token.
+     *
+     * Workload identity federation; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
+    suspend fun `exchangeWorkloadIdentityToken`(`params`: ExchangeWorkloadIdentityTokenParams): OAuthToken
+    
+    /**
+     * Expire a device's key.
+     *
+     * Mark a device's node key as expired.
+     * This will require the device to re-authenticate in order to connect to the tailnet.
+     * The device must belong to the requesting user's tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `expireDeviceKey`(`params`: ExpireDeviceKeyParams)
+    
+    /**
+     * Create or get AWS external id.
+     *
+     * Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+     * creating a new one for this tailnet when necessary.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to obtain an AWS external id.
+     * - 404 (NotFoundError): Tailnet not found.
+     */
+    suspend fun `getAwsExternalId`(`params`: GetAwsExternalIdParams): AwsExternalId
+    
+    /**
+     * Get contacts.
+     *
+     * Retrieve the tailnet's current contacts.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+     * OAuth scopes (any one): `account_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view contacts on this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getContacts`(`params`: GetContactsParams): GetContactsResponse
+    
+    /**
+     * Get a device.
+     *
+     * Retrieve the details for the specified device.
+     *
+     * `GET /api/v2/device/{deviceId}` (`getDevice`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid ID supplied.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `getDevice`(`params`: GetDeviceParams): Device
+    
+    /**
+     * Get a device invite.
+     *
+     * Retrieve a specific device invite.
+     *
+     * `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getDeviceInvite`(`params`: GetDeviceInviteParams): DeviceInvite
+    
+    /**
+     * Get device posture attributes.
+     *
+     * Retrieve all posture attributes for the specified device.
+     * This returns a JSON object of all the key-value pairs of posture attributes for the device.
+     *
+     * `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `getDevicePostureAttributes`(`params`: GetDevicePostureAttributesParams): DevicePostureAttributes
+    
+    /**
+     * Get DNS configuration.
+     *
+     * Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getDnsConfiguration`(`params`: GetDnsConfigurationParams): DnsConfiguration
+    
+    /**
+     * Get DNS preferences.
+     *
+     * Retrieves the DNS preferences that are currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getDnsPreferences`(`params`: GetDnsPreferencesParams): DnsPreferences
+    
+    /**
+     * Get key.
+     *
+     * Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet or key not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getKey`(`params`: GetKeyParams): Key
+    
+    /**
+     * Get log streaming configuration.
+     *
+     * Retrieve the log streaming configuration for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
+    suspend fun `getLogStreamingConfiguration`(`params`: GetLogStreamingConfigurationParams): LogstreamEndpointConfiguration
+    
+    /**
+     * Get log streaming status.
+     *
+     * Retrieve the log streaming status for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
+    suspend fun `getLogStreamingStatus`(`params`: GetLogStreamingStatusParams): LogstreamEndpointPublishingStatus
+    
+    /**
+     * Get OAuth app.
+     *
+     * Retrieve a specific OAuth app.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getOauthApp`(`params`: GetOAuthAppParams): OAuthApp
+    
+    /**
+     * Get policy file.
+     *
+     * Retrieves the current policy file for the given tailnet;
+     * this includes the ACL along with the rules and tests that have been defined.
+     *
+     * This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+     * The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getPolicyFile`(`params`: GetPolicyFileParams): PolicyFile
+    
+    /**
+     * Get a posture integration.
+     *
+     * Gets the posture integration identified by `{id}`.
+     *
+     * `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Posture integration not found, or user is not authorized to read it.
+     */
+    suspend fun `getPostureIntegration`(`params`: GetPostureIntegrationParams): PostureIntegration
+    
+    /**
+     * List all posture integrations.
+     *
+     * List all of the posture integrations for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to list posture integrations.
+     */
+    suspend fun `getPostureIntegrations`(`params`: GetPostureIntegrationsParams): GetPostureIntegrationsResponse
+    
+    /**
+     * Get a Service.
+     *
+     * Retrieve the details for the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `getService`(`params`: GetServiceParams): VipServiceInfo
+    
+    /**
+     * Get approval status of Service on a device.
+     *
+     * Retrieve the approval status of the specified Service on a specific device.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `getServiceDeviceApproval`(`params`: GetServiceDeviceApprovalParams): VipServiceApproval
+    
+    /**
+     * Get split DNS.
+     *
+     * Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getSplitDns`(`params`: GetSplitDnsParams): Map<kotlin.String, List<kotlin.String>?>
+    
+    /**
+     * Get tailnet settings.
+     *
+     * Retrieve the settings for a specific tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getTailnetSettings`(`params`: GetTailnetSettingsParams): TailnetSettings
+    
+    /**
+     * Get a user.
+     *
+     * Retrieve details about the specified user.
+     *
+     * `GET /api/v2/users/{userId}` (`getUser`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getUser`(`params`: GetUserParams): User
+    
+    /**
+     * Get a user invite.
+     *
+     * Retrieve a specific user invite.
+     *
+     * `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getUserInvite`(`params`: GetUserInviteParams): UserInvite
+    
+    /**
+     * Get a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `getVipService`(`params`: GetVipServiceParams): VipServiceInfo
+    
+    /**
+     * Get webhook.
+     *
+     * Retrieve a specific webhook.
+     *
+     * `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `getWebhook`(`params`: GetWebhookParams): Webhook
+    
+    /**
+     * List configuration audit logs.
+     *
+     * List all configuration audit logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+     * OAuth scopes (any one): `logs:configuration:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view configuration audit logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     */
+    suspend fun `listConfigurationAuditLogs`(`params`: ListConfigurationAuditLogsParams): ListConfigurationAuditLogsResponse
+    
+    /**
+     * List device invites.
+     *
+     * List all share invites for a device.
+     *
+     * `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `listDeviceInvites`(`params`: ListDeviceInvitesParams): List<DeviceInvite>
+    
+    /**
+     * List device routes.
+     *
+     * Retrieve the list of subnet routes that a device is advertising,
+     * as well as those that are enabled for it.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `listDeviceRoutes`(`params`: ListDeviceRoutesParams): DeviceRoutes
+    
+    /**
+     * List DNS nameservers.
+     *
+     * Lists the global DNS nameservers for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listDnsNameservers`(`params`: ListDnsNameserversParams): ListDnsNameserversResponse
+    
+    /**
+     * List DNS search paths.
+     *
+     * Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listDnsSearchPaths`(`params`: ListDnsSearchPathsParams): DnsSearchPaths
+    
+    /**
+     * List network flow logs.
+     *
+     * List all network flow logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+     * OAuth scopes (any one): `logs:network:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view network flow logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
+    suspend fun `listNetworkFlowLogs`(`params`: ListNetworkFlowLogsParams): ListNetworkFlowLogsResponse
+    
+    /**
+     * List OAuth apps.
+     *
+     * List all OAuth apps for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listOauthApps`(`params`: ListOAuthAppsParams): ListOAuthAppsResponse
+    
+    /**
+     * List devices hosting a Service.
+     *
+     * List all devices that are hosting the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or devices is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `listServiceHosts`(`params`: ListServiceHostsParams): ListServiceHostsResponse
+    
+    /**
+     * List all Services.
+     *
+     * List all Services configured for the tailnet. This includes all Services in the "advertised"
+     * tab of the Services page in the Tailscale admin console.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listServices`(`params`: ListServicesParams): ListServicesResponse
+    
+    /**
+     * List tailnet devices.
+     *
+     * Lists the devices in a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): Request took too long to process, please try again later.
+     */
+    suspend fun `listTailnetDevices`(`params`: ListTailnetDevicesParams): ListTailnetDevicesResponse
+    
+    /**
+     * List tailnet keys.
+     *
+     * Returns a list of active auth keys, API access tokens and trust credentials.
+     *
+     * If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+     * - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+     * - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+     * - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listTailnetKeys`(`params`: ListTailnetKeysParams): ListTailnetKeysResponse
+    
+    /**
+     * List user invites.
+     *
+     * List all open (not yet accepted) user invites to the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listUserInvites`(`params`: ListUserInvitesParams): List<UserInvite>
+    
+    /**
+     * List users.
+     *
+     * List all users of a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found, or user does not have access to read users.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listUsers`(`params`: ListUsersParams): ListUsersResponse
+    
+    /**
+     * List all Services (legacy `/vip-services` path).
+     *
+     * Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listVipServices`(`params`: ListVipServicesParams): ListServicesResponse
+    
+    /**
+     * List webhooks.
+     *
+     * List all webhooks for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `listWebhooks`(`params`: ListWebhooksParams): ListWebhooksResponse
+    
+    /**
+     * Preview rule matches.
+     *
+     * When given a user or IP port to match against,
+     * returns the tailnet policy rules that apply to that resource,
+     * without saving the policy file to the server.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `previewRuleMatches`(`params`: PreviewRuleMatchesParams): PreviewRuleMatchesResponse
+    
+    /**
+     * Resend verification email.
+     *
+     * Resends the verification email for this contact, if and only if verification is still pending.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+     * OAuth scopes (any one): `account_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Verification is not required, can't resend email.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `resendContactVerificationEmail`(`params`: ResendContactVerificationEmailParams)
+    
+    /**
+     * Resend a device invite.
+     *
+     * Resend a device invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `resendDeviceInvite`(`params`: ResendDeviceInviteParams)
+    
+    /**
+     * Resend a user invite.
+     *
+     * Resend a user invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `resendUserInvite`(`params`: ResendUserInviteParams)
+    
+    /**
+     * Restore a user.
+     *
+     * Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+     *
+     * > ⓘ User-based access tokens cannot restore their own user.
+     *
+     * `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `restoreUser`(`params`: RestoreUserParams)
+    
+    /**
+     * Rotate webhook secret.
+     *
+     * Rotate and generate a new secret for a specific webhook.
+     *
+     * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+     * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+     *
+     * `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `rotateWebhookSecret`(`params`: RotateWebhookSecretParams): Webhook
+    
+    /**
+     * Set custom device posture attributes.
+     *
+     * Create or update a custom posture attribute on the specified device.
+     * User-managed attributes must be in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `setCustomDevicePostureAttributes`(`params`: SetCustomDevicePostureAttributesParams): DevicePostureAttributes
+    
+    /**
+     * Set device IPv4 address.
+     *
+     * When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+     * or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+     * This endpoint can be used to replace the existing IPv4 address with a specific value.
+     *
+     * This action will break any existing connections to this machine.
+     * You will need to reconnect to this machine using the new IP address.
+     * You may also need to flush your DNS cache.
+     *
+     * `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `setDeviceIp`(`params`: SetDeviceIpParams)
+    
+    /**
+     * Set device name.
+     *
+     * When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+     * The device name is the canonical name for the device on your tailnet.
+     *
+     * Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+     *
+     * `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `setDeviceName`(`params`: SetDeviceNameParams)
+    
+    /**
+     * Set device routes.
+     *
+     * Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+     * [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `setDeviceRoutes`(`params`: SetDeviceRoutesParams): DeviceRoutes
+    
+    /**
+     * Set device tags.
+     *
+     * Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+     * Tags are similar to role accounts, but more flexible.
+     *
+     * Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+     * Once a device is tagged, the tag is the owner of that device.
+     * A single node can have multiple tags assigned.
+     *
+     * Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+     * Learn more about [tags](https://tailscale.com/kb/1068/).
+     *
+     * `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    suspend fun `setDeviceTags`(`params`: SetDeviceTagsParams)
+    
+    /**
+     * Set DNS configuration.
+     *
+     * Replaces the DNS configuration for the given tailnet.
+     *
+     * - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+     * - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+     * - `searchPaths` sets custom DNS search domain paths.
+     * - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+     * - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setDnsConfiguration`(`params`: SetDnsConfigurationParams): DnsConfiguration
+    
+    /**
+     * Set DNS nameservers.
+     *
+     * Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+     *
+     * Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+     * If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setDnsNameservers`(`params`: SetDnsNameserversParams): SetDnsNameserversResponse
+    
+    /**
+     * Set DNS preferences.
+     *
+     * Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+     * Note that MagicDNS is dependent on DNS servers.
+     * Learn about [MagicDNS](https://tailscale.com/kb/1081).
+     *
+     * If there is at least one DNS server, then MagicDNS can be enabled.
+     * Otherwise, it returns an error.
+     *
+     * Note that removing all nameservers will turn off MagicDNS.
+     * To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setDnsPreferences`(`params`: SetDnsPreferencesParams): DnsPreferences
+    
+    /**
+     * Set DNS search paths.
+     *
+     * Replaces the list of search paths for the given tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setDnsSearchPaths`(`params`: SetDnsSearchPathsParams): DnsSearchPaths
+    
+    /**
+     * Set key.
+     *
+     * Set the configuration for an existing OAuth client or federated identity.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+     * OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setKey`(`params`: SetKeyParams): Key
+    
+    /**
+     * Set log streaming configuration.
+     *
+     * Set the log streaming configuration for the provided log type.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
+    suspend fun `setLogStreamingConfiguration`(`params`: SetLogStreamingConfigurationParams)
+    
+    /**
+     * Set policy file.
+     *
+     * Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+     * An `If-Match` header can be set to avoid missed updates.
+     *
+     * On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+     * Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+     * OAuth scopes (any one): `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): ACL validation or test error.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 412 (PreconditionFailedError): If-Match hash mismatch.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setPolicyFile`(`params`: SetPolicyFileParams): PolicyFile
+    
+    /**
+     * Set split DNS.
+     *
+     * Replaces the split DNS settings for a given tailnet.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     * Sending an empty object clears nameservers for all domains.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `setSplitDns`(`params`: SetSplitDnsParams): Map<kotlin.String, List<kotlin.String>?>
+    
+    /**
+     * Suspend a user.
+     *
+     * Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+     *
+     * > ⓘ User-based access tokens cannot suspend their own user.
+     *
+     * `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `suspendUser`(`params`: SuspendUserParams)
+    
+    /**
+     * Test a webhook.
+     *
+     * Test a specific webhook by sending out a test event to the endpoint URL.
+     * This endpoint queues the event which is sent out asynchronously.
+     *
+     * If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+     *
+     * `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    suspend fun `testWebhook`(`params`: TestWebhookParams)
+    
+    /**
+     * Update contact.
+     *
+     * Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+     * OAuth scopes (any one): `account_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `updateContact`(`params`: UpdateContactParams)
     
+    /**
+     * Update device key.
+     *
+     * When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+     * If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     suspend fun `updateDeviceKey`(`params`: UpdateDeviceKeyParams)
     
+    /**
+     * Update OAuth app.
+     *
+     * Update a specific OAuth app.
+     *
+     * The client secret is not regenerated and is not returned in this response.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `updateOauthApp`(`params`: UpdateOAuthAppParams): OAuthApp
     
+    /**
+     * Update a posture integration.
+     *
+     * Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+     *
+     * `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
     suspend fun `updatePostureIntegration`(`params`: UpdatePostureIntegrationParams): PostureIntegration
     
+    /**
+     * Update a Service.
+     *
+     * Update or create the specified Service. If the Service does not exist, it will
+     * create a Service with the provided details. When creating a new Service, the name
+     * in the request body must match the serviceName path parameter. When updating an existing
+     * Service, the path parameter is the current name of the Service, and the name in the request
+     * body can be used to rename the Service.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     suspend fun `updateService`(`params`: UpdateServiceParams): VipServiceInfo
     
+    /**
+     * Update approval status of Service on a device.
+     *
+     * Update the approval status of the specified Service on a specific device.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     suspend fun `updateServiceDeviceApproval`(`params`: UpdateServiceDeviceApprovalParams): VipServiceApproval
     
+    /**
+     * Update split DNS.
+     *
+     * Performs partial updates of the split DNS settings for a given tailnet.
+     * Only domains specified in the request map will be modified.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `updateSplitDns`(`params`: UpdateSplitDnsParams): Map<kotlin.String, List<kotlin.String>?>
     
+    /**
+     * Update tailnet settings.
+     *
+     * Update the settings for a specific tailnet.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `updateTailnetSettings`(`params`: UpdateTailnetSettingsParams): TailnetSettings
     
+    /**
+     * Update user role.
+     *
+     * Update the role for the specified user.
+     *
+     * Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     *
+     * > ⓘ User-based access tokens cannot update their own user's role.
+     *
+     * `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `updateUserRole`(`params`: UpdateUserRoleParams)
     
+    /**
+     * Update a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     suspend fun `updateVipService`(`params`: UpdateVipServiceParams): VipServiceInfo
     
+    /**
+     * Update webhook.
+     *
+     * Update a specific webhook.
+     *
+     * `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `updateWebhook`(`params`: UpdateWebhookParams): Webhook
     
+    /**
+     * Validate and test policy file.
+     *
+     * This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+     *
+     * - Run ACL tests: When the request body contains ACL tests as a JSON array,
+     * Tailscale runs ACL tests against the tailnet's current policy file.
+     * Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+     * - Validate a new policy file: When the request body is a JSON object,
+     * Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+     * including any new rules and tests.
+     * It validates that the policy file is parsable and runs tests to validate the existing rules.
+     *
+     * In either case, this method does not modify the tailnet policy file in any way.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     suspend fun `validateAndTestPolicyFile`(`params`: ValidateAndTestPolicyFileParams): PolicyValidation
     
+    /**
+     * Validate external ID integration with IAM role trust policy.
+     *
+     * Validate that Tailscale can assume your IAM role with (and only with)
+     * this external ID.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access for this tailnet.
+     * - 404 (NotFoundError): Tailnet or external ID not found.
+     * - 422 (ApiError): Validation failed for this external ID and IAM role.
+     */
     suspend fun `validateAwsExternalId`(`params`: ValidateAwsExternalIdParams)
     
     /**
@@ -3933,97 +5440,6 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
-    @Throws(TailnetException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `acceptDeviceInvite`(`params`: AcceptDeviceInviteParams) : AcceptDeviceInviteResponse {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_accept_device_invite(
-                uniffiHandle,
-                
-        FfiConverterTypeAcceptDeviceInviteParams.lower(`params`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeAcceptDeviceInviteResponse.lift(it) },
-        // Error FFI converter
-        TailnetException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(TailnetException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `approveUser`(`params`: ApproveUserParams) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_approve_user(
-                uniffiHandle,
-                
-        FfiConverterTypeApproveUserParams.lower(`params`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        TailnetException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(TailnetException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `authorizeDevice`(`params`: AuthorizeDeviceParams) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_authorize_device(
-                uniffiHandle,
-                
-        FfiConverterTypeAuthorizeDeviceParams.lower(`params`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        TailnetException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(TailnetException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `batchUpdateCustomDevicePostureAttributes`(`params`: BatchUpdateCustomDevicePostureAttributesParams) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_batch_update_custom_device_posture_attributes(
-                uniffiHandle,
-                
-        FfiConverterTypeBatchUpdateCustomDevicePostureAttributesParams.lower(`params`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        TailnetException.ErrorHandler,
-    )
-    }
-
-    
     /**
      * Calls any operation by `operationId` with JSON parameters (the spec's names, as
      * `build_request` takes them); returns the result as JSON text (`null` when there is none).
@@ -4078,6 +5494,198 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * OAuth token requests made so far.
+     */override fun `tokenFetches`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_token_fetches(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Accept a device invite.
+     *
+     * Accepts the invitation to share a device into the requesting user's tailnet.
+     *
+     * Note that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     */
+    @Throws(TailnetException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `acceptDeviceInvite`(`params`: AcceptDeviceInviteParams) : AcceptDeviceInviteResponse {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_accept_device_invite(
+                uniffiHandle,
+                
+        FfiConverterTypeAcceptDeviceInviteParams.lower(`params`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAcceptDeviceInviteResponse.lift(it) },
+        // Error FFI converter
+        TailnetException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Approve a user.
+     *
+     * Approve a pending user's access to the tailnet.
+     * This is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.
+     *
+     * User approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).
+     *
+     * Learn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).
+     *
+     * > ⓘ User-based access tokens cannot approve their own user.
+     *
+     * `POST /api/v2/users/{userId}/approve` (`approveUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
+    @Throws(TailnetException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `approveUser`(`params`: ApproveUserParams) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_approve_user(
+                uniffiHandle,
+                
+        FfiConverterTypeApproveUserParams.lower(`params`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        TailnetException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Authorize device.
+     *
+     * This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
+     * according to the authorized field in the payload.
+     *
+     * `POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
+    @Throws(TailnetException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `authorizeDevice`(`params`: AuthorizeDeviceParams) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_authorize_device(
+                uniffiHandle,
+                
+        FfiConverterTypeAuthorizeDeviceParams.lower(`params`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        TailnetException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Batch update custom device posture attributes.
+     *
+     * Batch updates posture attributes across devices in a tailnet.
+     *
+     * This endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.
+     * Specifying `null` for an attribute will delete that attribute.
+     *
+     * Attributes must be in the `custom:` namespace.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): An invalid request payload was sent.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
+    @Throws(TailnetException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `batchUpdateCustomDevicePostureAttributes`(`params`: BatchUpdateCustomDevicePostureAttributesParams) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_batch_update_custom_device_posture_attributes(
+                uniffiHandle,
+                
+        FfiConverterTypeBatchUpdateCustomDevicePostureAttributesParams.lower(`params`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_tailnet_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_tailnet_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        TailnetException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Create device invites.
+     *
+     * Create new share invites for a device.
+     *
+     * Note that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createDeviceInvites`(`params`: CreateDeviceInvitesParams) : List<DeviceInvite> {
@@ -4100,6 +5708,27 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Create an auth key or trust credential.
+     *
+     * Creates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.
+     * Trust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).
+     * The key will be associated with the user who owns the API access token used to make this call,
+     * or, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.
+     *
+     * Returns a JSON object with the generated key.
+     * The key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.
+     * The identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).
+     * The full key can no longer be retrieved after the initial response.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).
+     * OAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createKey`(`params`: CreateKeyParams) : Key {
@@ -4122,6 +5751,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Create an OAuth app.
+     *
+     * Create an OAuth app within a tailnet.
+     *
+     * The generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createOauthApp`(`params`: CreateOAuthAppParams) : OAuthApp {
@@ -4144,6 +5790,17 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Exchange OAuth client credentials for an access token.
+     *
+     * OAuth 2.0 client-credentials grant; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token` (`createOAuthToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createOauthToken`(`params`: CreateOAuthTokenParams) : OAuthToken {
@@ -4166,6 +5823,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Create a posture integration.
+     *
+     * Create a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).
+     *
+     * Must include `provider` and `clientSecret`.
+     *
+     * Currently, only one integration for each provider is supported.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to create posture integrations.
+     * - 409 (ConflictError): A posture integration for the same provider already exists.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createPostureIntegration`(`params`: CreatePostureIntegrationParams) : PostureIntegration {
@@ -4188,6 +5862,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Create user invites.
+     *
+     * Create, and optionally email out, new user invites to join the tailnet.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createUserInvites`(`params`: CreateUserInvitesParams) : List<UserInvite> {
@@ -4210,6 +5898,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Create a webhook.
+     *
+     * Create a webhook within a tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createWebhook`(`params`: CreateWebhookParams) : Webhook {
@@ -4232,6 +5935,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete custom device posture attributes.
+     *
+     * Delete a posture attribute from the specified device.
+     * This is only applicable to user-managed posture attributes in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteCustomDevicePostureAttributes`(`params`: DeleteCustomDevicePostureAttributesParams) {
@@ -4255,6 +5975,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a device.
+     *
+     * Deletes the device from its tailnet.
+     * The device must belong to the requesting user's tailnet.
+     * Deleting devices shared with the tailnet is not supported.
+     *
+     * `DELETE /api/v2/device/{deviceId}` (`deleteDevice`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid device value.
+     * - 500 (ServerError): internal server error.
+     * - 501 (ServerError): Device not owned by tailnet.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteDevice`(`params`: DeleteDeviceParams) {
@@ -4278,6 +6015,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a device invite.
+     *
+     * Delete a specific device invite.
+     *
+     * `DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).
+     * OAuth scopes (any one): `device_invites`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteDeviceInvite`(`params`: DeleteDeviceInviteParams) {
@@ -4301,6 +6051,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete key.
+     *
+     * Deletes a specific api access token or auth key.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).
+     * OAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this key.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteKey`(`params`: DeleteKeyParams) {
@@ -4324,6 +6088,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete OAuth app.
+     *
+     * Delete a specific OAuth app.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteOauthApp`(`params`: DeleteOAuthAppParams) {
@@ -4347,6 +6126,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a posture integration.
+     *
+     * Delete a specific posture integration.
+     *
+     * `DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to delete this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deletePostureIntegration`(`params`: DeletePostureIntegrationParams) {
@@ -4370,6 +6162,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a Service.
+     *
+     * Delete the specified Service from the tailnet.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteService`(`params`: DeleteServiceParams) {
@@ -4393,6 +6201,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a user.
+     *
+     * Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
+     *
+     * > ⓘ User-based access tokens cannot delete their own user.
+     *
+     * `POST /api/v2/users/{userId}/delete` (`deleteUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteUser`(`params`: DeleteUserParams) {
@@ -4416,6 +6241,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a user invite.
+     *
+     * Deletes a specific user invite.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteUserInvite`(`params`: DeleteUserInviteParams) {
@@ -4439,6 +6278,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to delete the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteVipService`(`params`: DeleteVipServiceParams) {
@@ -4462,6 +6317,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Delete webhook.
+     *
+     * Delete a specific webhook.
+     *
+     * `DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteWebhook`(`params`: DeleteWebhookParams) {
@@ -4485,6 +6355,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Disable log streaming.
+     *
+     * Delete the log streaming configuration for the provided log type.
+     *
+     * `DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `disableLogStreaming`(`params`: DisableLogStreamingParams) {
@@ -4508,6 +6391,17 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Exchange an OIDC ID token for an access token.
+     *
+     * Workload identity federation; not in the official spec.
+     *
+     * `POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).
+     * Sent without credentials.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `exchangeWorkloadIdentityToken`(`params`: ExchangeWorkloadIdentityTokenParams) : OAuthToken {
@@ -4530,6 +6424,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Expire a device's key.
+     *
+     * Mark a device's node key as expired.
+     * This will require the device to re-authenticate in order to connect to the tailnet.
+     * The device must belong to the requesting user's tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `expireDeviceKey`(`params`: ExpireDeviceKeyParams) {
@@ -4553,6 +6463,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Create or get AWS external id.
+     *
+     * Get an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,
+     * creating a new one for this tailnet when necessary.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to obtain an AWS external id.
+     * - 404 (NotFoundError): Tailnet not found.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getAwsExternalId`(`params`: GetAwsExternalIdParams) : AwsExternalId {
@@ -4575,6 +6499,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get contacts.
+     *
+     * Retrieve the tailnet's current contacts.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).
+     * OAuth scopes (any one): `account_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view contacts on this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getContacts`(`params`: GetContactsParams) : GetContactsResponse {
@@ -4597,6 +6535,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a device.
+     *
+     * Retrieve the details for the specified device.
+     *
+     * `GET /api/v2/device/{deviceId}` (`getDevice`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid ID supplied.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getDevice`(`params`: GetDeviceParams) : Device {
@@ -4619,6 +6572,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a device invite.
+     *
+     * Retrieve a specific device invite.
+     *
+     * `GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getDeviceInvite`(`params`: GetDeviceInviteParams) : DeviceInvite {
@@ -4641,6 +6607,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get device posture attributes.
+     *
+     * Retrieve all posture attributes for the specified device.
+     * This returns a JSON object of all the key-value pairs of posture attributes for the device.
+     *
+     * `GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getDevicePostureAttributes`(`params`: GetDevicePostureAttributesParams) : DevicePostureAttributes {
@@ -4663,6 +6644,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get DNS configuration.
+     *
+     * Retrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getDnsConfiguration`(`params`: GetDnsConfigurationParams) : DnsConfiguration {
@@ -4685,6 +6679,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get DNS preferences.
+     *
+     * Retrieves the DNS preferences that are currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getDnsPreferences`(`params`: GetDnsPreferencesParams) : DnsPreferences {
@@ -4707,6 +6714,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get key.
+     *
+     * Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet or key not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getKey`(`params`: GetKeyParams) : Key {
@@ -4729,6 +6749,18 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get log streaming configuration.
+     *
+     * Retrieve the log streaming configuration for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getLogStreamingConfiguration`(`params`: GetLogStreamingConfigurationParams) : LogstreamEndpointConfiguration {
@@ -4751,6 +6783,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get log streaming status.
+     *
+     * Retrieve the log streaming status for the provided log type.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).
+     * OAuth scopes (any one): `log_streaming:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getLogStreamingStatus`(`params`: GetLogStreamingStatusParams) : LogstreamEndpointPublishingStatus {
@@ -4773,6 +6818,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get OAuth app.
+     *
+     * Retrieve a specific OAuth app.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getOauthApp`(`params`: GetOAuthAppParams) : OAuthApp {
@@ -4795,6 +6855,27 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get policy file.
+     *
+     * Retrieves the current policy file for the given tailnet;
+     * this includes the ACL along with the rules and tests that have been defined.
+     *
+     * This method can return the policy file as JSON or HuJSON, depending on the Accept header.
+     * The response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getPolicyFile`(`params`: GetPolicyFileParams) : PolicyFile {
@@ -4817,6 +6898,18 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a posture integration.
+     *
+     * Gets the posture integration identified by `{id}`.
+     *
+     * `GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Posture integration not found, or user is not authorized to read it.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getPostureIntegration`(`params`: GetPostureIntegrationParams) : PostureIntegration {
@@ -4839,6 +6932,18 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List all posture integrations.
+     *
+     * List all of the posture integrations for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).
+     * OAuth scopes (any one): `feature_settings:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to list posture integrations.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getPostureIntegrations`(`params`: GetPostureIntegrationsParams) : GetPostureIntegrationsResponse {
@@ -4861,6 +6966,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a Service.
+     *
+     * Retrieve the details for the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getService`(`params`: GetServiceParams) : VipServiceInfo {
@@ -4883,6 +7004,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get approval status of Service on a device.
+     *
+     * Retrieve the approval status of the specified Service on a specific device.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getServiceDeviceApproval`(`params`: GetServiceDeviceApprovalParams) : VipServiceApproval {
@@ -4905,6 +7042,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get split DNS.
+     *
+     * Retrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getSplitDns`(`params`: GetSplitDnsParams) : Map<kotlin.String, List<kotlin.String>?> {
@@ -4927,6 +7077,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get tailnet settings.
+     *
+     * Retrieve the settings for a specific tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getTailnetSettings`(`params`: GetTailnetSettingsParams) : TailnetSettings {
@@ -4949,6 +7113,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a user.
+     *
+     * Retrieve details about the specified user.
+     *
+     * `GET /api/v2/users/{userId}` (`getUser`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getUser`(`params`: GetUserParams) : User {
@@ -4971,6 +7150,18 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a user invite.
+     *
+     * Retrieve a specific user invite.
+     *
+     * `GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getUserInvite`(`params`: GetUserInviteParams) : UserInvite {
@@ -4993,6 +7184,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getVipService`(`params`: GetVipServiceParams) : VipServiceInfo {
@@ -5015,6 +7222,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Get webhook.
+     *
+     * Retrieve a specific webhook.
+     *
+     * `GET /api/v2/webhooks/{endpointId}` (`getWebhook`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getWebhook`(`params`: GetWebhookParams) : Webhook {
@@ -5037,6 +7259,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List configuration audit logs.
+     *
+     * List all configuration audit logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).
+     * OAuth scopes (any one): `logs:configuration:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view configuration audit logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listConfigurationAuditLogs`(`params`: ListConfigurationAuditLogsParams) : ListConfigurationAuditLogsResponse {
@@ -5059,6 +7295,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List device invites.
+     *
+     * List all share invites for a device.
+     *
+     * `GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).
+     * OAuth scopes (any one): `device_invites:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listDeviceInvites`(`params`: ListDeviceInvitesParams) : List<DeviceInvite> {
@@ -5081,6 +7331,27 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List device routes.
+     *
+     * Retrieve the list of subnet routes that a device is advertising,
+     * as well as those that are enabled for it.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listDeviceRoutes`(`params`: ListDeviceRoutesParams) : DeviceRoutes {
@@ -5103,6 +7374,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List DNS nameservers.
+     *
+     * Lists the global DNS nameservers for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listDnsNameservers`(`params`: ListDnsNameserversParams) : ListDnsNameserversResponse {
@@ -5125,6 +7409,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List DNS search paths.
+     *
+     * Retrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).
+     * OAuth scopes (any one): `dns:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listDnsSearchPaths`(`params`: ListDnsSearchPathsParams) : DnsSearchPaths {
@@ -5147,6 +7444,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List network flow logs.
+     *
+     * List all network flow logs for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).
+     * OAuth scopes (any one): `logs:network:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to view network flow logs.
+     * - 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.
+     * - 502 (ServerError): The system was unable to communicate with logging server.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listNetworkFlowLogs`(`params`: ListNetworkFlowLogsParams) : ListNetworkFlowLogsResponse {
@@ -5169,6 +7481,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List OAuth apps.
+     *
+     * List all OAuth apps for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).
+     * OAuth scopes (any one): `oauth_apps:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listOauthApps`(`params`: ListOAuthAppsParams) : ListOAuthAppsResponse {
@@ -5191,6 +7518,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List devices hosting a Service.
+     *
+     * List all devices that are hosting the specified Service.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or devices is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listServiceHosts`(`params`: ListServiceHostsParams) : ListServiceHostsResponse {
@@ -5213,6 +7556,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List all Services.
+     *
+     * List all Services configured for the tailnet. This includes all Services in the "advertised"
+     * tab of the Services page in the Tailscale admin console.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/services` (`listServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listServices`(`params`: ListServicesParams) : ListServicesResponse {
@@ -5235,6 +7594,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List tailnet devices.
+     *
+     * Lists the devices in a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).
+     * OAuth scopes (any one): `devices:core:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): Request took too long to process, please try again later.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listTailnetDevices`(`params`: ListTailnetDevicesParams) : ListTailnetDevicesResponse {
@@ -5257,6 +7630,24 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List tailnet keys.
+     *
+     * Returns a list of active auth keys, API access tokens and trust credentials.
+     *
+     * If the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:
+     * - If the API call is made with a user-owned API access token, this returns only the keys owned by that user.
+     * - If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.
+     * - If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).
+     * OAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listTailnetKeys`(`params`: ListTailnetKeysParams) : ListTailnetKeysResponse {
@@ -5279,6 +7670,18 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List user invites.
+     *
+     * List all open (not yet accepted) user invites to the tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listUserInvites`(`params`: ListUserInvitesParams) : List<UserInvite> {
@@ -5301,6 +7704,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List users.
+     *
+     * List all users of a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).
+     * OAuth scopes (any one): `users:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found, or user does not have access to read users.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listUsers`(`params`: ListUsersParams) : ListUsersResponse {
@@ -5323,6 +7741,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List all Services (legacy `/vip-services` path).
+     *
+     * Older twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).
+     * OAuth scopes (any one): `services:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listVipServices`(`params`: ListVipServicesParams) : ListServicesResponse {
@@ -5345,6 +7778,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * List webhooks.
+     *
+     * List all webhooks for a tailnet.
+     *
+     * `GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).
+     * OAuth scopes (any one): `webhooks:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listWebhooks`(`params`: ListWebhooksParams) : ListWebhooksResponse {
@@ -5367,6 +7815,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Preview rule matches.
+     *
+     * When given a user or IP port to match against,
+     * returns the tailnet policy rules that apply to that resource,
+     * without saving the policy file to the server.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `previewRuleMatches`(`params`: PreviewRuleMatchesParams) : PreviewRuleMatchesResponse {
@@ -5389,6 +7854,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Resend verification email.
+     *
+     * Resends the verification email for this contact, if and only if verification is still pending.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).
+     * OAuth scopes (any one): `account_settings`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Verification is not required, can't resend email.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `resendContactVerificationEmail`(`params`: ResendContactVerificationEmailParams) {
@@ -5412,6 +7892,24 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Resend a device invite.
+     *
+     * Resend a device invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * Note that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.
+     *
+     * `POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device invite not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `resendDeviceInvite`(`params`: ResendDeviceInviteParams) {
@@ -5435,6 +7933,24 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Resend a user invite.
+     *
+     * Resend a user invite by email. You can only use this if the specified invite
+     * was originally created with an email specified.
+     * Refer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).
+     *
+     * Note: Invite resends are rate limited to one per minute.
+     *
+     * > ⓘ Only permitted for user-owned keys, because invites require an inviting user.
+     *
+     * `POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): User invite not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `resendUserInvite`(`params`: ResendUserInviteParams) {
@@ -5458,6 +7974,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Restore a user.
+     *
+     * Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
+     *
+     * > ⓘ User-based access tokens cannot restore their own user.
+     *
+     * `POST /api/v2/users/{userId}/restore` (`restoreUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `restoreUser`(`params`: RestoreUserParams) {
@@ -5481,6 +8014,24 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Rotate webhook secret.
+     *
+     * Rotate and generate a new secret for a specific webhook.
+     *
+     * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+     * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+     *
+     * `POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Webhook not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `rotateWebhookSecret`(`params`: RotateWebhookSecretParams) : Webhook {
@@ -5503,6 +8054,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set custom device posture attributes.
+     *
+     * Create or update a custom posture attribute on the specified device.
+     * User-managed attributes must be in the custom namespace,
+     * which is indicated by prefixing the attribute key with `custom:`.
+     *
+     * `POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).
+     * OAuth scopes (any one): `devices:posture_attributes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 429 (RateLimitError): too many requests.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setCustomDevicePostureAttributes`(`params`: SetCustomDevicePostureAttributesParams) : DevicePostureAttributes {
@@ -5525,6 +8093,26 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set device IPv4 address.
+     *
+     * When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
+     * or a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).
+     * This endpoint can be used to replace the existing IPv4 address with a specific value.
+     *
+     * This action will break any existing connections to this machine.
+     * You will need to reconnect to this machine using the new IP address.
+     * You may also need to flush your DNS cache.
+     *
+     * `POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDeviceIp`(`params`: SetDeviceIpParams) {
@@ -5548,6 +8136,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set device name.
+     *
+     * When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
+     * The device name is the canonical name for the device on your tailnet.
+     *
+     * Device name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.
+     *
+     * `POST /api/v2/device/{deviceId}/name` (`setDeviceName`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDeviceName`(`params`: SetDeviceNameParams) {
@@ -5571,6 +8176,27 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set device routes.
+     *
+     * Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
+     * [Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.
+     *
+     * Routes must be both advertised and enabled for a device to act as a subnet router or exit node.
+     * If a device has advertised routes, they are not exposed to traffic until they are enabled.
+     * Conversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.
+     *
+     * Learn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).
+     *
+     * `POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).
+     * OAuth scopes (any one): `devices:routes`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDeviceRoutes`(`params`: SetDeviceRoutesParams) : DeviceRoutes {
@@ -5593,6 +8219,28 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set device tags.
+     *
+     * Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
+     * Tags are similar to role accounts, but more flexible.
+     *
+     * Tags are created in the tailnet policy file by defining the tag and an owner of the tag.
+     * Once a device is tagged, the tag is the owner of that device.
+     * A single node can have multiple tags assigned.
+     *
+     * Consult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.
+     * Learn more about [tags](https://tailscale.com/kb/1068/).
+     *
+     * `POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDeviceTags`(`params`: SetDeviceTagsParams) {
@@ -5616,6 +8264,25 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set DNS configuration.
+     *
+     * Replaces the DNS configuration for the given tailnet.
+     *
+     * - `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.
+     * - `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.
+     * - `searchPaths` sets custom DNS search domain paths.
+     * - `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.
+     * - `preferences.magicDNS` enables MagicDNS. Defaults to false.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDnsConfiguration`(`params`: SetDnsConfigurationParams) : DnsConfiguration {
@@ -5638,6 +8305,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set DNS nameservers.
+     *
+     * Replaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.
+     *
+     * Note that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).
+     * If all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDnsNameservers`(`params`: SetDnsNameserversParams) : SetDnsNameserversResponse {
@@ -5660,6 +8343,27 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set DNS preferences.
+     *
+     * Set the DNS preferences for a tailnet; specifically, the MagicDNS setting.
+     * Note that MagicDNS is dependent on DNS servers.
+     * Learn about [MagicDNS](https://tailscale.com/kb/1081).
+     *
+     * If there is at least one DNS server, then MagicDNS can be enabled.
+     * Otherwise, it returns an error.
+     *
+     * Note that removing all nameservers will turn off MagicDNS.
+     * To reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDnsPreferences`(`params`: SetDnsPreferencesParams) : DnsPreferences {
@@ -5682,6 +8386,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set DNS search paths.
+     *
+     * Replaces the list of search paths for the given tailnet.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setDnsSearchPaths`(`params`: SetDnsSearchPathsParams) : DnsSearchPaths {
@@ -5704,6 +8421,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set key.
+     *
+     * Set the configuration for an existing OAuth client or federated identity.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).
+     * OAuth scopes (any one): `oauth_keys`, `federated_keys`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setKey`(`params`: SetKeyParams) : Key {
@@ -5726,6 +8456,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set log streaming configuration.
+     *
+     * Set the log streaming configuration for the provided log type.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Request has missing or invalid parameter(s).
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.
+     * - 404 (NotFoundError): Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setLogStreamingConfiguration`(`params`: SetLogStreamingConfigurationParams) {
@@ -5749,6 +8493,28 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set policy file.
+     *
+     * Sets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.
+     * An `If-Match` header can be set to avoid missed updates.
+     *
+     * On success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.
+     * Otherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.
+     *
+     * Learn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).
+     * OAuth scopes (any one): `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): ACL validation or test error.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 412 (PreconditionFailedError): If-Match hash mismatch.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setPolicyFile`(`params`: SetPolicyFileParams) : PolicyFile {
@@ -5771,6 +8537,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Set split DNS.
+     *
+     * Replaces the split DNS settings for a given tailnet.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     * Sending an empty object clears nameservers for all domains.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `setSplitDns`(`params`: SetSplitDnsParams) : Map<kotlin.String, List<kotlin.String>?> {
@@ -5793,6 +8574,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Suspend a user.
+     *
+     * Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
+     *
+     * > ⓘ User-based access tokens cannot suspend their own user.
+     *
+     * `POST /api/v2/users/{userId}/suspend` (`suspendUser`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `suspendUser`(`params`: SuspendUserParams) {
@@ -5816,6 +8614,24 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Test a webhook.
+     *
+     * Test a specific webhook by sending out a test event to the endpoint URL.
+     * This endpoint queues the event which is sent out asynchronously.
+     *
+     * If your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of "test".
+     *
+     * `POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Not idempotent: retried only after 429 or when the request certainly never left.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `testWebhook`(`params`: TestWebhookParams) {
@@ -5840,21 +8656,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
 
     
     /**
-     * OAuth token requests made so far.
-     */override fun `tokenFetches`(): kotlin.ULong {
-            return FfiConverterULong.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_token_fetches(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
+     * Update contact.
+     *
+     * Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).
+     * OAuth scopes (any one): `account_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateContact`(`params`: UpdateContactParams) {
@@ -5878,6 +8692,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update device key.
+     *
+     * When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
+     * If the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.
+     *
+     * `POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).
+     * OAuth scopes (any one): `devices:core`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateDeviceKey`(`params`: UpdateDeviceKeyParams) {
@@ -5901,6 +8730,23 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update OAuth app.
+     *
+     * Update a specific OAuth app.
+     *
+     * The client secret is not regenerated and is not returned in this response.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).
+     * OAuth scopes (any one): `oauth_apps`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): OAuth app not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateOauthApp`(`params`: UpdateOAuthAppParams) : OAuthApp {
@@ -5923,6 +8769,19 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update a posture integration.
+     *
+     * Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
+     *
+     * `PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).
+     * OAuth scopes (any one): `feature_settings`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access to update this posture integration.
+     * - 404 (NotFoundError): Posture integration not found.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updatePostureIntegration`(`params`: UpdatePostureIntegrationParams) : PostureIntegration {
@@ -5945,6 +8804,26 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update a Service.
+     *
+     * Update or create the specified Service. If the Service does not exist, it will
+     * create a Service with the provided details. When creating a new Service, the name
+     * in the request body must match the serviceName path parameter. When updating an existing
+     * Service, the path parameter is the current name of the Service, and the name in the request
+     * body can be used to rename the Service.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateService`(`params`: UpdateServiceParams) : VipServiceInfo {
@@ -5967,6 +8846,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update approval status of Service on a device.
+     *
+     * Update the approval status of the specified Service on a specific device.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): Invalid parameters or no permission to Services.
+     * - 403 (PermissionDeniedError): Access to the Service or device is forbidden.
+     * - 404 (NotFoundError): Service or device not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateServiceDeviceApproval`(`params`: UpdateServiceDeviceApprovalParams) : VipServiceApproval {
@@ -5989,6 +8884,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update split DNS.
+     *
+     * Performs partial updates of the split DNS settings for a given tailnet.
+     * Only domains specified in the request map will be modified.
+     * Setting the value of a mapping to `null` clears the nameservers for that domain.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).
+     * OAuth scopes (any one): `dns`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateSplitDns`(`params`: UpdateSplitDnsParams) : Map<kotlin.String, List<kotlin.String>?> {
@@ -6011,6 +8921,20 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update tailnet settings.
+     *
+     * Update the settings for a specific tailnet.
+     *
+     * `PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).
+     * OAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateTailnetSettings`(`params`: UpdateTailnetSettingsParams) : TailnetSettings {
@@ -6033,6 +8957,25 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update user role.
+     *
+     * Update the role for the specified user.
+     *
+     * Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     *
+     * > ⓘ User-based access tokens cannot update their own user's role.
+     *
+     * `POST /api/v2/users/{userId}/role` (`updateUserRole`).
+     * OAuth scopes (any one): `users`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): User not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateUserRole`(`params`: UpdateUserRoleParams) {
@@ -6056,6 +8999,22 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update a Service (legacy `/vip-services` path).
+     *
+     * Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
+     *
+     * `PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).
+     * OAuth scopes (any one): `services`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): Access to modify the Service is forbidden.
+     * - 404 (NotFoundError): Service not found.
+     * - 500 (ServerError): internal server error.
+     * - 504 (ServerError): the request took too long.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateVipService`(`params`: UpdateVipServiceParams) : VipServiceInfo {
@@ -6078,6 +9037,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Update webhook.
+     *
+     * Update a specific webhook.
+     *
+     * `PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).
+     * OAuth scopes (any one): `webhooks`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `updateWebhook`(`params`: UpdateWebhookParams) : Webhook {
@@ -6100,6 +9074,31 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Validate and test policy file.
+     *
+     * This endpoint works in one of two modes, neither of which modifies your current tailnet policy file:
+     *
+     * - Run ACL tests: When the request body contains ACL tests as a JSON array,
+     * Tailscale runs ACL tests against the tailnet's current policy file.
+     * Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).
+     * - Validate a new policy file: When the request body is a JSON object,
+     * Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,
+     * including any new rules and tests.
+     * It validates that the policy file is parsable and runs tests to validate the existing rules.
+     *
+     * In either case, this method does not modify the tailnet policy file in any way.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).
+     * OAuth scopes (any one): `policy_file:read`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 400 (ApiError): bad request.
+     * - 403 (PermissionDeniedError): the credentials lack permission.
+     * - 404 (NotFoundError): Tailnet not found.
+     * - 500 (ServerError): internal server error.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `validateAndTestPolicyFile`(`params`: ValidateAndTestPolicyFileParams) : PolicyValidation {
@@ -6122,6 +9121,21 @@ open class TailnetClient: Disposable, AutoCloseable, TailnetClientInterface
     }
 
     
+    /**
+     * Validate external ID integration with IAM role trust policy.
+     *
+     * Validate that Tailscale can assume your IAM role with (and only with)
+     * this external ID.
+     *
+     * `POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).
+     * OAuth scopes (any one): `log_streaming`.
+     * Idempotent: retried after 5xx and connection failures.
+     *
+     * Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.
+     * - 403 (PermissionDeniedError): User does not have sufficient access for this tailnet.
+     * - 404 (NotFoundError): Tailnet or external ID not found.
+     * - 422 (ApiError): Validation failed for this external ID and IAM role.
+     */
     @Throws(TailnetException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `validateAwsExternalId`(`params`: ValidateAwsExternalIdParams) {
@@ -6218,6 +9232,9 @@ public object FfiConverterTypeTailnetClient: FfiConverter<TailnetClient, Long> {
  * Parameters of `acceptDeviceInvite` (`POST /api/v2/device-invites/-/accept`).
  */
 data class AcceptDeviceInviteParams (
+    /**
+     * The request body.
+     */
     var `body`: AcceptDeviceInviteRequest
     
 ){
@@ -6251,9 +9268,12 @@ public object FfiConverterTypeAcceptDeviceInviteParams: FfiConverterRustBuffer<A
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteRequest`.
+ * The `AcceptDeviceInviteRequest` object of the Tailscale API.
  */
 data class AcceptDeviceInviteRequest (
+    /**
+     * The URL of the invite (in the form `https://login.tailscale.com/admin/invite/{code}`) or the `{code}` component of the URL.
+     */
     var `invite`: kotlin.String
     , 
     /**
@@ -6295,13 +9315,22 @@ public object FfiConverterTypeAcceptDeviceInviteRequest: FfiConverterRustBuffer<
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponse`.
+ * The `AcceptDeviceInviteResponse` object of the Tailscale API.
  */
 data class AcceptDeviceInviteResponse (
+    /**
+     * Information about the device being shared.
+     */
     var `device`: AcceptDeviceInviteResponseDevice? = null 
     , 
+    /**
+     * The user who create the device share invite.
+     */
     var `sharer`: AcceptDeviceInviteResponseSharer? = null 
     , 
+    /**
+     * The user accepting the device share invite.
+     */
     var `acceptedBy`: AcceptDeviceInviteResponseAcceptedBy? = null 
     , 
     /**
@@ -6349,15 +9378,27 @@ public object FfiConverterTypeAcceptDeviceInviteResponse: FfiConverterRustBuffer
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponseAcceptedBy`.
+ * The user accepting the device share invite.
  */
 data class AcceptDeviceInviteResponseAcceptedBy (
+    /**
+     * The ID of the user who accepted the share invite.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The display name of the user who accepted the share invite.
+     */
     var `displayName`: kotlin.String? = null 
     , 
+    /**
+     * The email address of the user who accepted the share invite.
+     */
     var `loginName`: kotlin.String? = null 
     , 
+    /**
+     * The profile pic URL for the user who accepted the share invite.
+     */
     var `profilePicUrl`: kotlin.String? = null 
     , 
     /**
@@ -6408,21 +9449,44 @@ public object FfiConverterTypeAcceptDeviceInviteResponseAcceptedBy: FfiConverter
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponseDevice`.
+ * Information about the device being shared.
  */
 data class AcceptDeviceInviteResponseDevice (
+    /**
+     * The `nodeId` for the device.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The operating system that the device is running.
+     */
     var `os`: kotlin.String? = null 
     , 
+    /**
+     * The name of the device.
+     */
     var `name`: kotlin.String? = null 
     , 
+    /**
+     * The MagicDNS name of the device.
+     * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+     */
     var `fqdn`: kotlin.String? = null 
     , 
+    /**
+     * The IPv4 address of the device.
+     */
     var `ipv4`: kotlin.String? = null 
     , 
+    /**
+     * The IPv6 address of the device.
+     */
     var `ipv6`: kotlin.String? = null 
     , 
+    /**
+     * Specifies whether the invited user is able to use the
+     * device as an exit node when the device is advertising as one.
+     */
     var `includeExitNode`: kotlin.Boolean? = null 
     , 
     /**
@@ -6482,15 +9546,27 @@ public object FfiConverterTypeAcceptDeviceInviteResponseDevice: FfiConverterRust
 
 
 /**
- * Mirror of `tailnet::models::AcceptDeviceInviteResponseSharer`.
+ * The user who create the device share invite.
  */
 data class AcceptDeviceInviteResponseSharer (
+    /**
+     * The ID of the user who created the share invite.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The display name of the user who created the share invite.
+     */
     var `displayName`: kotlin.String? = null 
     , 
+    /**
+     * The email address of the user who created the share invite.
+     */
     var `loginName`: kotlin.String? = null 
     , 
+    /**
+     * The profile pic URL for the user who created the share invite.
+     */
     var `profilePicUrl`: kotlin.String? = null 
     , 
     /**
@@ -6598,7 +9674,7 @@ public object FfiConverterTypeAclTestResult: FfiConverterRustBuffer<AclTestResul
 
 
 /**
- * Mirror of `tailnet::models::Error`.
+ * The `Error` object of the Tailscale API.
  */
 data class ApiErrorBody (
     var `message`: kotlin.String
@@ -6645,6 +9721,9 @@ public object FfiConverterTypeApiErrorBody: FfiConverterRustBuffer<ApiErrorBody>
  * Parameters of `approveUser` (`POST /api/v2/users/{userId}/approve`).
  */
 data class ApproveUserParams (
+    /**
+     * ID of the user.
+     */
     var `userId`: kotlin.String
     
 ){
@@ -6681,8 +9760,14 @@ public object FfiConverterTypeApproveUserParams: FfiConverterRustBuffer<ApproveU
  * Parameters of `authorizeDevice` (`POST /api/v2/device/{deviceId}/authorized`).
  */
 data class AuthorizeDeviceParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: AuthorizeDeviceRequest
     
 ){
@@ -6719,9 +9804,13 @@ public object FfiConverterTypeAuthorizeDeviceParams: FfiConverterRustBuffer<Auth
 
 
 /**
- * Mirror of `tailnet::models::AuthorizeDeviceRequest`.
+ * The `AuthorizeDeviceRequest` object of the Tailscale API.
  */
 data class AuthorizeDeviceRequest (
+    /**
+     * - If `true`, authorize a new device or re-authorize a previously deauthorized device.
+     * - If `false`, deauthorize an authorized device.
+     */
     var `authorized`: kotlin.Boolean
     , 
     /**
@@ -6763,11 +9852,17 @@ public object FfiConverterTypeAuthorizeDeviceRequest: FfiConverterRustBuffer<Aut
 
 
 /**
- * Mirror of `tailnet::models::AwsExternalId`.
+ * An external ID for use in authenticating to AWS using role-based authentication.
  */
 data class AwsExternalId (
+    /**
+     * The external id that Tailscale will supply to AWS when authenticating using role-based authentication.
+     */
     var `externalId`: kotlin.String? = null 
     , 
+    /**
+     * The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication.
+     */
     var `tailscaleAwsAccountId`: kotlin.String? = null 
     , 
     /**
@@ -6815,8 +9910,37 @@ public object FfiConverterTypeAwsExternalId: FfiConverterRustBuffer<AwsExternalI
  * Parameters of `batchUpdateCustomDevicePostureAttributes` (`PATCH /api/v2/tailnet/{tailnet}/device-attributes`).
  */
 data class BatchUpdateCustomDevicePostureAttributesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: BatchUpdateCustomDevicePostureAttributesRequest
     
 ){
@@ -6853,11 +9977,18 @@ public object FfiConverterTypeBatchUpdateCustomDevicePostureAttributesParams: Ff
 
 
 /**
- * Mirror of `tailnet::models::BatchUpdateCustomDevicePostureAttributesRequest`.
+ * The `BatchUpdateCustomDevicePostureAttributesRequest` object of the Tailscale API.
  */
 data class BatchUpdateCustomDevicePostureAttributesRequest (
+    /**
+     * A mapping of deviceId → posture attributes.
+     */
     var `nodes`: Map<kotlin.String, Map<kotlin.String, JsonValue>>? = null 
     , 
+    /**
+     * An optional comment indicating why attributes are being set,
+     * which will be added to the audit log.
+     */
     var `comment`: kotlin.String? = null 
     , 
     /**
@@ -7051,31 +10182,67 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
 
 
 /**
- * Mirror of `tailnet::models::ConfigurationAuditLog`.
+ * The `ConfigurationAuditLog` object of the Tailscale API.
  */
 data class ConfigurationAuditLog (
+    /**
+     * Timestamp of the audit log event, in RFC 3339 format.
+     */
     var `eventTime`: kotlin.String
     , 
+    /**
+     * The type of log (always "CONFIG").
+     */
     var `type`: ConfigurationAuditLogType? = null 
     , 
+    /**
+     * Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format.
+     */
     var `deferredAt`: kotlin.String? = null 
     , 
+    /**
+     * Identifier assigned to one or more audit log events, all of which are the result of a single operation.
+     */
     var `eventGroupId`: kotlin.String
     , 
+    /**
+     * The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
+     */
     var `origin`: ConfigurationAuditLogOrigin? = null 
     , 
+    /**
+     * The person who caused the action related to this event.
+     */
     var `actor`: ConfigurationAuditLogActor
     , 
+    /**
+     * The object of this event's action.
+     */
     var `target`: ConfigurationAuditLogTarget
     , 
+    /**
+     * The type of change attempted against the `target`.
+     */
     var `action`: ConfigurationAuditLogAction? = null 
     , 
+    /**
+     * The value of `target.property`` prior to the event.
+     */
     var `old`: JsonValue? = null 
     , 
+    /**
+     * The value of `target.property` after the event.
+     */
     var `new`: JsonValue? = null 
     , 
+    /**
+     * Additional information about the event, such as a client-provided reason, if it exists.
+     */
     var `actionDetails`: kotlin.String? = null 
     , 
+    /**
+     * Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
+     */
     var `error`: kotlin.String? = null 
     , 
     /**
@@ -7150,17 +10317,32 @@ public object FfiConverterTypeConfigurationAuditLog: FfiConverterRustBuffer<Conf
 
 
 /**
- * Mirror of `tailnet::models::ConfigurationAuditLogActor`.
+ * The person who caused the action related to this event.
  */
 data class ConfigurationAuditLogActor (
+    /**
+     * The ID (user ID or node ID) of the actor.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The entity type of the actor.
+     */
     var `type`: ConfigurationAuditLogActorType? = null 
     , 
+    /**
+     * The login name of the actor at time of the action.
+     */
     var `loginName`: kotlin.String? = null 
     , 
+    /**
+     * The display name of the actor at time of the action.
+     */
     var `displayName`: kotlin.String? = null 
     , 
+    /**
+     * Indicates the tags owning a node. Its value is only set if `type` is `NODE`.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
     /**
@@ -7214,17 +10396,32 @@ public object FfiConverterTypeConfigurationAuditLogActor: FfiConverterRustBuffer
 
 
 /**
- * Mirror of `tailnet::models::ConfigurationAuditLogTarget`.
+ * The object of this event's action.
  */
 data class ConfigurationAuditLogTarget (
+    /**
+     * The unique ID (user id, tailnet SID, or node id) of the target.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * Name of the entity at time of the action.
+     */
     var `name`: kotlin.String? = null 
     , 
+    /**
+     * The entity type of Target.
+     */
     var `type`: ConfigurationAuditLogTargetType? = null 
     , 
+    /**
+     * Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``.
+     */
     var `isEphemeral`: kotlin.Boolean? = null 
     , 
+    /**
+     * The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
+     */
     var `property`: ConfigurationAuditLogTargetProperty? = null 
     , 
     /**
@@ -7278,21 +10475,42 @@ public object FfiConverterTypeConfigurationAuditLogTarget: FfiConverterRustBuffe
 
 
 /**
- * Mirror of `tailnet::models::ConnectionCounts`.
+ * The `ConnectionCounts` object of the Tailscale API.
  */
 data class ConnectionCounts (
+    /**
+     * IP protocol name (or number if no name used).
+     */
     var `proto`: ConnectionCountsProto? = null 
     , 
+    /**
+     * Source addr:port.
+     */
     var `src`: kotlin.String? = null 
     , 
+    /**
+     * Destination addr:port.
+     */
     var `dst`: kotlin.String? = null 
     , 
+    /**
+     * Number of packets sent.
+     */
     var `txPkts`: kotlin.Long? = null 
     , 
+    /**
+     * Number of bytes sent.
+     */
     var `txBytes`: kotlin.Long? = null 
     , 
+    /**
+     * Number of packets received.
+     */
     var `rxPkts`: kotlin.Long? = null 
     , 
+    /**
+     * Number of bytes received.
+     */
     var `rxBytes`: kotlin.Long? = null 
     , 
     /**
@@ -7352,13 +10570,22 @@ public object FfiConverterTypeConnectionCounts: FfiConverterRustBuffer<Connectio
 
 
 /**
- * Mirror of `tailnet::models::Contact`.
+ * A tailnet contact.
  */
 data class Contact (
+    /**
+     * The contact's email address.
+     */
     var `email`: kotlin.String? = null 
     , 
+    /**
+     * The email address used when contact's email address has not been verified.
+     */
     var `fallbackEmail`: kotlin.String? = null 
     , 
+    /**
+     * Indicates whether the contact's email address still needs to be verified.
+     */
     var `needsVerification`: kotlin.Boolean? = null 
     , 
     /**
@@ -7409,8 +10636,14 @@ public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
  * Parameters of `createDeviceInvites` (`POST /api/v2/device/{deviceId}/device-invites`).
  */
 data class CreateDeviceInvitesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: List<DeviceInviteRequest> = listOf() 
     
 ){
@@ -7450,8 +10683,37 @@ public object FfiConverterTypeCreateDeviceInvitesParams: FfiConverterRustBuffer<
  * Parameters of `createKey` (`POST /api/v2/tailnet/{tailnet}/keys`).
  */
 data class CreateKeyParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: CreateKeyRequest
     
 ){
@@ -7488,27 +10750,79 @@ public object FfiConverterTypeCreateKeyParams: FfiConverterRustBuffer<CreateKeyP
 
 
 /**
- * Mirror of `tailnet::models::CreateKeyRequest`.
+ * The `CreateKeyRequest` object of the Tailscale API.
  */
 data class CreateKeyRequest (
+    /**
+     * The type of key to create. Defaults to "auth" if omitted.
+     */
     var `keyType`: KeyType? = null 
     , 
+    /**
+     * A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+     */
     var `description`: kotlin.String? = null 
     , 
+    /**
+     * `capabilities` is a mapping of resources to permissible actions.
+     */
     var `capabilities`: KeyCapabilities? = null 
     , 
+    /**
+     * Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
+     *
+     * Only applies to auth keys.
+     */
     var `expirySeconds`: kotlin.Long? = null 
     , 
+    /**
+     * A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
+     * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+     *
+     * Only applies to OAuth clients and federated identities.
+     */
     var `scopes`: List<kotlin.String>? = null 
     , 
+    /**
+     * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+     * Mandatory if the scopes include "devices:core" or "auth_keys".
+     *
+     * Only applies to OAuth clients and federated identities.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
+    /**
+     * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+     *
+     * Only applies to federated identities.
+     */
     var `issuer`: kotlin.String? = null 
     , 
+    /**
+     * The pattern used when matching against the `sub` claim from an OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     var `subject`: kotlin.String? = null 
     , 
+    /**
+     * The value used when matching against the `aud` claim from an OIDC identity token.
+     *
+     * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+     * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+     * requires a specific audience format.
+     *
+     * Only applies to federated identities.
+     */
     var `audience`: kotlin.String? = null 
     , 
+    /**
+     * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     var `customClaimRules`: Map<kotlin.String, kotlin.String>? = null 
     , 
     /**
@@ -7580,8 +10894,37 @@ public object FfiConverterTypeCreateKeyRequest: FfiConverterRustBuffer<CreateKey
  * Parameters of `createOAuthApp` (`POST /api/v2/tailnet/{tailnet}/oauth-apps`).
  */
 data class CreateOAuthAppParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: CreateOAuthAppRequest
     
 ){
@@ -7618,17 +10961,40 @@ public object FfiConverterTypeCreateOAuthAppParams: FfiConverterRustBuffer<Creat
 
 
 /**
- * Mirror of `tailnet::models::CreateOAuthAppRequest`.
+ * The `CreateOAuthAppRequest` object of the Tailscale API.
  */
 data class CreateOAuthAppRequest (
+    /**
+     * The name of the OAuth app.
+     * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+     */
     var `name`: kotlin.String
     , 
+    /**
+     * A human-readable description of the OAuth app.
+     * Must be at most 300 characters.
+     */
     var `description`: kotlin.String? = null 
     , 
+    /**
+     * The list of permitted redirect URIs for the OAuth authorization code flow.
+     * At least one redirect URI is required.
+     *
+     * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+     * which may use any scheme. Raw IP address hosts are not permitted.
+     */
     var `redirectUris`: List<kotlin.String> = listOf() 
     , 
+    /**
+     * The list of OAuth scopes granted to the app.
+     * Must be non-empty.
+     * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+     */
     var `scopes`: List<kotlin.String> = listOf() 
     , 
+    /**
+     * The list of custom node attributes that the OAuth app is allowed to set.
+     */
     var `allowedNodeAttributes`: List<kotlin.String>? = null 
     , 
     /**
@@ -7685,6 +11051,9 @@ public object FfiConverterTypeCreateOAuthAppRequest: FfiConverterRustBuffer<Crea
  * Parameters of `createOAuthToken` (`POST /api/v2/oauth/token`).
  */
 data class CreateOAuthTokenParams (
+    /**
+     * The request body.
+     */
     var `body`: OAuthTokenRequest
     
 ){
@@ -7721,8 +11090,37 @@ public object FfiConverterTypeCreateOAuthTokenParams: FfiConverterRustBuffer<Cre
  * Parameters of `createPostureIntegration` (`POST /api/v2/tailnet/{tailnet}/posture/integrations`).
  */
 data class CreatePostureIntegrationParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: PostureIntegration
     
 ){
@@ -7762,8 +11160,37 @@ public object FfiConverterTypeCreatePostureIntegrationParams: FfiConverterRustBu
  * Parameters of `createUserInvites` (`POST /api/v2/tailnet/{tailnet}/user-invites`).
  */
 data class CreateUserInvitesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: List<UserInviteRequest> = listOf() 
     
 ){
@@ -7803,8 +11230,37 @@ public object FfiConverterTypeCreateUserInvitesParams: FfiConverterRustBuffer<Cr
  * Parameters of `createWebhook` (`POST /api/v2/tailnet/{tailnet}/webhooks`).
  */
 data class CreateWebhookParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: CreateWebhookRequest
     
 ){
@@ -7841,13 +11297,24 @@ public object FfiConverterTypeCreateWebhookParams: FfiConverterRustBuffer<Create
 
 
 /**
- * Mirror of `tailnet::models::CreateWebhookRequest`.
+ * The `CreateWebhookRequest` object of the Tailscale API.
  */
 data class CreateWebhookRequest (
+    /**
+     * The endpoint that events are sent to from Tailscale via POST requests.
+     */
     var `endpointUrl`: kotlin.String
     , 
+    /**
+     * The provider type for the webhook destination, or an empty string if none are applicable.
+     * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+     */
     var `providerType`: ProviderType? = null 
     , 
+    /**
+     * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+     * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+     */
     var `subscriptions`: List<WebhookEventType> = listOf() 
     , 
     /**
@@ -7898,8 +11365,27 @@ public object FfiConverterTypeCreateWebhookRequest: FfiConverterRustBuffer<Creat
  * Parameters of `deleteCustomDevicePostureAttributes` (`DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}`).
  */
 data class DeleteCustomDevicePostureAttributesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The name of the posture attribute to set.
+     * This must be prefixed with `custom`:
+     *
+     * Keys have a maximum length of 128 characters including the namespace,
+     * and can only contain letters, numbers, underscores, and colon.
+     *
+     * Keys are case-sensitive. Keys must be unique,
+     * but are checked for uniqueness in a case-insensitive manner.
+     * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+     *
+     * All values for a given key need to be of the same type,
+     * which is determined when the first value is written for a given key.
+     * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+     * for another node within the same tailnet.
+     */
     var `attributeKey`: kotlin.String
     
 ){
@@ -7939,6 +11425,9 @@ public object FfiConverterTypeDeleteCustomDevicePostureAttributesParams: FfiConv
  * Parameters of `deleteDeviceInvite` (`DELETE /api/v2/device-invites/{deviceInviteId}`).
  */
 data class DeleteDeviceInviteParams (
+    /**
+     * ID of the device invite.
+     */
     var `deviceInviteId`: kotlin.String
     
 ){
@@ -7975,6 +11464,9 @@ public object FfiConverterTypeDeleteDeviceInviteParams: FfiConverterRustBuffer<D
  * Parameters of `deleteDevice` (`DELETE /api/v2/device/{deviceId}`).
  */
 data class DeleteDeviceParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     
 ){
@@ -8011,8 +11503,38 @@ public object FfiConverterTypeDeleteDeviceParams: FfiConverterRustBuffer<DeleteD
  * Parameters of `deleteKey` (`DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}`).
  */
 data class DeleteKeyParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The id of the key.
+     * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+     */
     var `keyId`: kotlin.String
     
 ){
@@ -8052,8 +11574,37 @@ public object FfiConverterTypeDeleteKeyParams: FfiConverterRustBuffer<DeleteKeyP
  * Parameters of `deleteOAuthApp` (`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
  */
 data class DeleteOAuthAppParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The ID of the OAuth app.
+     */
     var `appId`: kotlin.String
     
 ){
@@ -8093,6 +11644,9 @@ public object FfiConverterTypeDeleteOAuthAppParams: FfiConverterRustBuffer<Delet
  * Parameters of `deletePostureIntegration` (`DELETE /api/v2/posture/integrations/{id}`).
  */
 data class DeletePostureIntegrationParams (
+    /**
+     * Unique identifier for a posture integration.
+     */
     var `id`: kotlin.String
     
 ){
@@ -8129,8 +11683,38 @@ public object FfiConverterTypeDeletePostureIntegrationParams: FfiConverterRustBu
  * Parameters of `deleteService` (`DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}`).
  */
 data class DeleteServiceParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     
 ){
@@ -8170,6 +11754,9 @@ public object FfiConverterTypeDeleteServiceParams: FfiConverterRustBuffer<Delete
  * Parameters of `deleteUserInvite` (`DELETE /api/v2/user-invites/{userInviteId}`).
  */
 data class DeleteUserInviteParams (
+    /**
+     * ID of the user invite.
+     */
     var `userInviteId`: kotlin.String
     
 ){
@@ -8206,6 +11793,9 @@ public object FfiConverterTypeDeleteUserInviteParams: FfiConverterRustBuffer<Del
  * Parameters of `deleteUser` (`POST /api/v2/users/{userId}/delete`).
  */
 data class DeleteUserParams (
+    /**
+     * ID of the user.
+     */
     var `userId`: kotlin.String
     
 ){
@@ -8242,8 +11832,38 @@ public object FfiConverterTypeDeleteUserParams: FfiConverterRustBuffer<DeleteUse
  * Parameters of `deleteVipService` (`DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
  */
 data class DeleteVipServiceParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     
 ){
@@ -8283,6 +11903,9 @@ public object FfiConverterTypeDeleteVipServiceParams: FfiConverterRustBuffer<Del
  * Parameters of `deleteWebhook` (`DELETE /api/v2/webhooks/{endpointId}`).
  */
 data class DeleteWebhookParams (
+    /**
+     * ID for the webhook endpoint.
+     */
     var `endpointId`: kotlin.String
     
 ){
@@ -8316,67 +11939,197 @@ public object FfiConverterTypeDeleteWebhookParams: FfiConverterRustBuffer<Delete
 
 
 /**
- * Mirror of `tailnet::models::Device`.
+ * A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
+ *
+ * Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
+ * This ID can be found by going to the [Machines](https://login.tailscale.com/admin/machines) page in the admin console,
+ * selecting the relevant device, then finding the ID in the Machine Details section.
+ * You can also [list all devices](https://tailscale.com/api#tag/devices/get/tailnet/{tailnet}/devices) in the tailnet to get their `nodeId` values.
  */
 data class Device (
+    /**
+     * A list of Tailscale IP addresses for the device,
+     * including both IPv4 (formatted as 100.x.y.z)
+     * and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
+     */
     var `addresses`: List<kotlin.String>? = null 
     , 
+    /**
+     * The legacy identifier for a device; you
+     * can supply this value wherever {deviceId} is indicated in the
+     * endpoint. Note that although "id" is still accepted, "nodeId" is
+     * preferred.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The preferred identifier for a device;
+     * supply this value wherever {deviceId} is indicated in the endpoint.
+     */
     var `nodeId`: kotlin.String? = null 
     , 
+    /**
+     * The user who registered the node. For untagged nodes,
+     * this user is the device owner.
+     */
     var `user`: kotlin.String? = null 
     , 
+    /**
+     * The MagicDNS name of the device.
+     * Learn more about MagicDNS at https://tailscale.com/kb/1081/.
+     */
     var `name`: kotlin.String? = null 
     , 
+    /**
+     * The machine name in the admin console.
+     * Learn more about machine names at https://tailscale.com/kb/1098/.
+     */
     var `hostname`: kotlin.String? = null 
     , 
+    /**
+     * The version of the Tailscale client
+     * software; this is empty for external devices.
+     */
     var `clientVersion`: kotlin.String? = null 
     , 
+    /**
+     * 'true' if a Tailscale client version
+     * upgrade is available. This value is empty for external devices.
+     */
     var `updateAvailable`: kotlin.Boolean? = null 
     , 
+    /**
+     * The operating system that the device is running.
+     */
     var `os`: kotlin.String? = null 
     , 
+    /**
+     * The date on which the device was added
+     * to the tailnet; this is empty for external devices.
+     */
     var `created`: kotlin.String? = null 
     , 
+    /**
+     * Indicates if the device recently maintained a TCP connection to the Tailscale control server.
+     */
     var `connectedToControl`: kotlin.Boolean? = null 
     , 
+    /**
+     * When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
+     */
     var `lastSeen`: kotlin.String? = null 
     , 
+    /**
+     * 'true' if the keys for the device will not expire.
+     * Learn more at https://tailscale.com/kb/1028/.
+     */
     var `keyExpiryDisabled`: kotlin.Boolean? = null 
     , 
+    /**
+     * The expiration date of the device's auth key.
+     * Learn more about key expiry at https://tailscale.com/kb/1028/.
+     */
     var `expires`: kotlin.String? = null 
     , 
+    /**
+     * 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
+     * Learn more about device authorization at https://tailscale.com/kb/1099/.
+     */
     var `authorized`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
+     * if 'false', the device is a member of the tailnet.
+     * Learn more about node sharing at https://tailscale.com/kb/1084/.
+     */
     var `isExternal`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
+     * If only one device is connected using this node's key, the field is omitted.
+     * If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
+     */
     var `multipleConnections`: kotlin.Boolean? = null 
     , 
+    /**
+     * For internal use and is not required for any API operations.
+     * This value is empty for external devices.
+     */
     var `machineKey`: kotlin.String? = null 
     , 
+    /**
+     * Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
+     * Learn about tailnet locks at https://tailscale.com/kb/1226/.
+     */
     var `nodeKey`: kotlin.String? = null 
     , 
+    /**
+     * 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
+     * Learn more in the "Allow incoming connections" section of https://tailscale.com/kb/1072/.
+     */
     var `blocksIncomingConnections`: kotlin.Boolean? = null 
     , 
+    /**
+     * The subnet routes for this device that have been approved by a tailnet admin.
+     * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+     */
     var `enabledRoutes`: List<kotlin.String>? = null 
     , 
+    /**
+     * The subnets this device requests to expose.
+     * Learn more about subnet routes at https://tailscale.com/kb/1019/.
+     */
     var `advertisedRoutes`: List<kotlin.String>? = null 
     , 
+    /**
+     * clientConnectivity provides a report on the device's current physical network conditions.
+     */
     var `clientConnectivity`: DeviceClientConnectivity? = null 
     , 
+    /**
+     * Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
+     * Once a device is tagged, the tag is the owner of that device.
+     * A single node can have multiple tags assigned.
+     * This value is empty for external devices.
+     * Learn more about tags at https://tailscale.com/kb/1068/.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
+    /**
+     * Indicates an issue with the tailnet lock node-key signature on this device.
+     * This field is only populated when tailnet lock is enabled.
+     */
     var `tailnetLockError`: kotlin.String? = null 
     , 
+    /**
+     * The node's tailnet lock key.
+     * Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
+     * Learn more about tailnet lock at https://tailscale.com/kb/1226/.
+     */
     var `tailnetLockKey`: kotlin.String? = null 
     , 
+    /**
+     * 'true' if Tailscale SSH is enabled on this device.
+     * Learn more about Tailscale SSH at https://tailscale.com/kb/1193/.
+     */
     var `sshEnabled`: kotlin.Boolean? = null 
     , 
+    /**
+     * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+     * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+     * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
+     */
     var `postureIdentity`: DevicePostureIdentity? = null 
     , 
+    /**
+     * 'true' if the device is ephemeral.
+     * Learn more about ephemeral nodes at https://tailscale.com/kb/1111/ephemeral-nodes.
+     */
     var `isEphemeral`: kotlin.Boolean? = null 
     , 
+    /**
+     * distro provides details of the operating system distribution, if available.
+     */
     var `distro`: DeviceDistro? = null 
     , 
     /**
@@ -8505,15 +12258,27 @@ public object FfiConverterTypeDevice: FfiConverterRustBuffer<Device> {
 
 
 /**
- * Mirror of `tailnet::models::DeviceClientConnectivity`.
+ * clientConnectivity provides a report on the device's current physical network conditions.
  */
 data class DeviceClientConnectivity (
+    /**
+     * Client's magicsock UDP IP:port endpoints (IPv4 or IPv6).
+     */
     var `endpoints`: List<kotlin.String>? = null 
     , 
+    /**
+     * 'true' if the host's NAT mappings vary based on the destination IP.
+     */
     var `mappingVariesByDestIp`: kotlin.Boolean? = null 
     , 
+    /**
+     * Map of DERP server locations and their current latency.
+     */
     var `latency`: Map<kotlin.String, DeviceClientConnectivityLatencyValue>? = null 
     , 
+    /**
+     * Identifies features supported by the client.
+     */
     var `clientSupports`: DeviceClientConnectivityClientSupports? = null 
     , 
     /**
@@ -8564,19 +12329,39 @@ public object FfiConverterTypeDeviceClientConnectivity: FfiConverterRustBuffer<D
 
 
 /**
- * Mirror of `tailnet::models::DeviceClientConnectivityClientSupports`.
+ * Identifies features supported by the client.
  */
 data class DeviceClientConnectivityClientSupports (
+    /**
+     * This information is no longer tracked and will always be null.
+     */
     var `hairPinning`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true' if the device OS supports IPv6,
+     * regardless of whether IPv6 internet connectivity is available.
+     */
     var `ipv6`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true' if PCP port-mapping service exists on your router.
+     */
     var `pcp`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true' if NAT-PMP port-mapping service exists on your router.
+     */
     var `pmp`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true' if UDP traffic is enabled on the current network;
+     * if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
+     */
     var `udp`: kotlin.Boolean? = null 
     , 
+    /**
+     * 'true' if UPnP port-mapping service exists on your router.
+     */
     var `upnp`: kotlin.Boolean? = null 
     , 
     /**
@@ -8633,11 +12418,17 @@ public object FfiConverterTypeDeviceClientConnectivityClientSupports: FfiConvert
 
 
 /**
- * Mirror of `tailnet::models::DeviceClientConnectivityLatencyValue`.
+ * The `DeviceClientConnectivityLatencyValue` object of the Tailscale API.
  */
 data class DeviceClientConnectivityLatencyValue (
+    /**
+     * 'true' for the node's preferred DERP server for incoming traffic.
+     */
     var `preferred`: kotlin.Boolean? = null 
     , 
+    /**
+     * Current latency to DERP server.
+     */
     var `latencyMs`: kotlin.Double? = null 
     , 
     /**
@@ -8682,13 +12473,22 @@ public object FfiConverterTypeDeviceClientConnectivityLatencyValue: FfiConverter
 
 
 /**
- * Mirror of `tailnet::models::DeviceDistro`.
+ * distro provides details of the operating system distribution, if available.
  */
 data class DeviceDistro (
+    /**
+     * The operating system distribution that the device is running.
+     */
     var `name`: kotlin.String? = null 
     , 
+    /**
+     * The operating system distribution version that the device is running.
+     */
     var `version`: kotlin.String? = null 
     , 
+    /**
+     * The operating system distribution code name that the device is running.
+     */
     var `codeName`: kotlin.String? = null 
     , 
     /**
@@ -8736,31 +12536,82 @@ public object FfiConverterTypeDeviceDistro: FfiConverterRustBuffer<DeviceDistro>
 
 
 /**
- * Mirror of `tailnet::models::DeviceInvite`.
+ * A device invite is an invitation that shares a device with an external
+ * user (a user not in the device's tailnet).
+ *
+ * Each device invite has a unique ID that is used to identify the invite
+ * in API calls. You can find all device invite IDs for a particular device
+ * by [listing all device invites](https://tailscale.com/api#tag/deviceinvites/POST/device/{deviceId}/device-invites)
+ * for a device.
  */
 data class DeviceInvite (
+    /**
+     * The unique identifier for the invite.
+     * Supply this value wherever {deviceInviteId} is indicated in the endpoint.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The creation time of the invite.
+     */
     var `created`: kotlin.String? = null 
     , 
+    /**
+     * The ID of the tailnet to which the shared device belongs.
+     */
     var `tailnetId`: kotlin.Long? = null 
     , 
+    /**
+     * The ID of the device being shared.
+     */
     var `deviceId`: kotlin.Long? = null 
     , 
+    /**
+     * The ID of the user who created the share invite.
+     */
     var `sharerId`: kotlin.Long? = null 
     , 
+    /**
+     * Specifies whether this device invite can be accepted
+     * more than once.
+     */
     var `multiUse`: kotlin.Boolean? = null 
     , 
+    /**
+     * Specifies whether the invited user is able to use the
+     * device as an exit node when the device is advertising as one.
+     */
     var `allowExitNode`: kotlin.Boolean? = null 
     , 
+    /**
+     * The email to which the invite was sent.
+     * If empty, the invite was not emailed to anyone,
+     * but the inviteUrl can be shared manually.
+     */
     var `email`: kotlin.String? = null 
     , 
+    /**
+     * The last time the invite was attempted to be sent to Email.
+     * Only ever set if `email` is not empty.
+     */
     var `lastEmailSentAt`: kotlin.String? = null 
     , 
+    /**
+     * The link to accept the invite.
+     * Anyone with this link can accept the invite.
+     * It is not restricted to the person to which the invite was emailed.
+     */
     var `inviteUrl`: kotlin.String? = null 
     , 
+    /**
+     * `true` when the share invite has been accepted.
+     */
     var `accepted`: kotlin.Boolean? = null 
     , 
+    /**
+     * Set when the invite has been accepted.
+     * It holds information about the user who accepted the share invite.
+     */
     var `acceptedBy`: DeviceInviteAcceptedBy? = null 
     , 
     /**
@@ -8835,13 +12686,23 @@ public object FfiConverterTypeDeviceInvite: FfiConverterRustBuffer<DeviceInvite>
 
 
 /**
- * Mirror of `tailnet::models::DeviceInviteAcceptedBy`.
+ * Set when the invite has been accepted.
+ * It holds information about the user who accepted the share invite.
  */
 data class DeviceInviteAcceptedBy (
+    /**
+     * The ID of the user who accepted the share invite.
+     */
     var `id`: kotlin.Long? = null 
     , 
+    /**
+     * The login name of the user who accepted the share invite.
+     */
     var `loginName`: kotlin.String? = null 
     , 
+    /**
+     * The profile pic URL for the user who accepted the share invite.
+     */
     var `profilePicUrl`: kotlin.String? = null 
     , 
     /**
@@ -8889,13 +12750,24 @@ public object FfiConverterTypeDeviceInviteAcceptedBy: FfiConverterRustBuffer<Dev
 
 
 /**
- * Mirror of `tailnet::models::DeviceInviteRequest`.
+ * The `DeviceInviteRequest` object of the Tailscale API.
  */
 data class DeviceInviteRequest (
+    /**
+     * Whether the invite can be accepted more than once.
+     * When set to `true`, it results in an invite that can be accepted up to 1,000 times.
+     */
     var `multiUse`: kotlin.Boolean? = null 
     , 
+    /**
+     * Whether the invited user can use the device as an exit node when it advertises as one.
+     */
     var `allowExitNode`: kotlin.Boolean? = null 
     , 
+    /**
+     * The email to send the created invite to.
+     * If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
+     */
     var `email`: kotlin.String? = null 
     , 
     /**
@@ -8943,11 +12815,18 @@ public object FfiConverterTypeDeviceInviteRequest: FfiConverterRustBuffer<Device
 
 
 /**
- * Mirror of `tailnet::models::DevicePostureAttributes`.
+ * The `DevicePostureAttributes` object of the Tailscale API.
  */
 data class DevicePostureAttributes (
+    /**
+     * Contains all the posture attributes assigned to a node.
+     * Attribute values can be strings, numbers or booleans.
+     */
     var `attributes`: Map<kotlin.String, JsonValue>? = null 
     , 
+    /**
+     * Contains the expiry time for each posture attribute, if set.
+     */
     var `expiries`: Map<kotlin.String, kotlin.String>? = null 
     , 
     /**
@@ -8992,7 +12871,9 @@ public object FfiConverterTypeDevicePostureAttributes: FfiConverterRustBuffer<De
 
 
 /**
- * Mirror of `tailnet::models::DevicePostureIdentity`.
+ * Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
+ * If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
+ * Learn more about posture identity at https://tailscale.com/kb/1326/device-identity.
  */
 data class DevicePostureIdentity (
     var `serialNumbers`: List<kotlin.String>? = null 
@@ -9041,11 +12922,17 @@ public object FfiConverterTypeDevicePostureIdentity: FfiConverterRustBuffer<Devi
 
 
 /**
- * Mirror of `tailnet::models::DeviceRoutes`.
+ * The `DeviceRoutes` object of the Tailscale API.
  */
 data class DeviceRoutes (
+    /**
+     * The subnets this device requests to expose.
+     */
     var `advertisedRoutes`: List<kotlin.String>? = null 
     , 
+    /**
+     * The subnet routes for this device that have been approved by a tailnet admin.
+     */
     var `enabledRoutes`: List<kotlin.String>? = null 
     , 
     /**
@@ -9093,8 +12980,37 @@ public object FfiConverterTypeDeviceRoutes: FfiConverterRustBuffer<DeviceRoutes>
  * Parameters of `disableLogStreaming` (`DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
  */
 data class DisableLogStreamingParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The type of log.
+     */
     var `logType`: LogType
     
 ){
@@ -9131,13 +13047,22 @@ public object FfiConverterTypeDisableLogStreamingParams: FfiConverterRustBuffer<
 
 
 /**
- * Mirror of `tailnet::models::DnsConfiguration`.
+ * The `DnsConfiguration` object of the Tailscale API.
  */
 data class DnsConfiguration (
+    /**
+     * Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers.
+     */
     var `nameservers`: List<DnsConfigurationResolver>? = null 
     , 
+    /**
+     * Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays.
+     */
     var `splitDns`: Map<kotlin.String, List<DnsConfigurationResolver>?>? = null 
     , 
+    /**
+     * Search domain paths to apply.
+     */
     var `searchPaths`: List<kotlin.String>? = null 
     , 
     var `preferences`: DnsConfigurationPreferences? = null 
@@ -9190,11 +13115,17 @@ public object FfiConverterTypeDnsConfiguration: FfiConverterRustBuffer<DnsConfig
 
 
 /**
- * Mirror of `tailnet::models::DnsConfigurationPreferences`.
+ * The `DnsConfigurationPreferences` object of the Tailscale API.
  */
 data class DnsConfigurationPreferences (
+    /**
+     * If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used.
+     */
     var `overrideLocalDns`: kotlin.Boolean? = null 
     , 
+    /**
+     * Whether MagicDNS is enabled for this tailnet.
+     */
     var `magicDns`: kotlin.Boolean? = null 
     , 
     /**
@@ -9239,11 +13170,17 @@ public object FfiConverterTypeDnsConfigurationPreferences: FfiConverterRustBuffe
 
 
 /**
- * Mirror of `tailnet::models::DnsConfigurationResolver`.
+ * The `DnsConfigurationResolver` object of the Tailscale API.
  */
 data class DnsConfigurationResolver (
+    /**
+     * IPv4 or IPv6 address of the DNS resolver.
+     */
     var `address`: kotlin.String? = null 
     , 
+    /**
+     * If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later.
+     */
     var `useWithExitNode`: kotlin.Boolean? = null 
     , 
     /**
@@ -9288,9 +13225,12 @@ public object FfiConverterTypeDnsConfigurationResolver: FfiConverterRustBuffer<D
 
 
 /**
- * Mirror of `tailnet::models::DnsPreferences`.
+ * The `DnsPreferences` object of the Tailscale API.
  */
 data class DnsPreferences (
+    /**
+     * Whether MagicDNS is active for this tailnet.
+     */
     var `magicDns`: kotlin.Boolean
     , 
     /**
@@ -9332,9 +13272,12 @@ public object FfiConverterTypeDnsPreferences: FfiConverterRustBuffer<DnsPreferen
 
 
 /**
- * Mirror of `tailnet::models::DnsSearchPaths`.
+ * The `DnsSearchPaths` object of the Tailscale API.
  */
 data class DnsSearchPaths (
+    /**
+     * The search domains for the given tailnet.
+     */
     var `searchPaths`: List<kotlin.String> = listOf() 
     , 
     /**
@@ -9379,6 +13322,9 @@ public object FfiConverterTypeDnsSearchPaths: FfiConverterRustBuffer<DnsSearchPa
  * Parameters of `exchangeWorkloadIdentityToken` (`POST /api/v2/oauth/token-exchange`).
  */
 data class ExchangeWorkloadIdentityTokenParams (
+    /**
+     * The request body.
+     */
     var `body`: TokenExchangeRequest
     
 ){
@@ -9415,6 +13361,9 @@ public object FfiConverterTypeExchangeWorkloadIdentityTokenParams: FfiConverterR
  * Parameters of `expireDeviceKey` (`POST /api/v2/device/{deviceId}/expire`).
  */
 data class ExpireDeviceKeyParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     
 ){
@@ -9451,8 +13400,37 @@ public object FfiConverterTypeExpireDeviceKeyParams: FfiConverterRustBuffer<Expi
  * Parameters of `getAwsExternalId` (`POST /api/v2/tailnet/{tailnet}/aws-external-id`).
  */
 data class GetAwsExternalIdParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: GetAwsExternalIdRequest
     
 ){
@@ -9489,9 +13467,12 @@ public object FfiConverterTypeGetAwsExternalIdParams: FfiConverterRustBuffer<Get
 
 
 /**
- * Mirror of `tailnet::models::GetAwsExternalIdRequest`.
+ * The `GetAwsExternalIdRequest` object of the Tailscale API.
  */
 data class GetAwsExternalIdRequest (
+    /**
+     * If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account.
+     */
     var `reusable`: kotlin.Boolean? = null 
     , 
     /**
@@ -9536,6 +13517,32 @@ public object FfiConverterTypeGetAwsExternalIdRequest: FfiConverterRustBuffer<Ge
  * Parameters of `getContacts` (`GET /api/v2/tailnet/{tailnet}/contacts`).
  */
 data class GetContactsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -9569,13 +13576,22 @@ public object FfiConverterTypeGetContactsParams: FfiConverterRustBuffer<GetConta
 
 
 /**
- * Mirror of `tailnet::models::GetContactsResponse`.
+ * The `GetContactsResponse` object of the Tailscale API.
  */
 data class GetContactsResponse (
+    /**
+     * A tailnet contact.
+     */
     var `account`: Contact? = null 
     , 
+    /**
+     * A tailnet contact.
+     */
     var `support`: Contact? = null 
     , 
+    /**
+     * A tailnet contact.
+     */
     var `security`: Contact? = null 
     , 
     /**
@@ -9626,6 +13642,9 @@ public object FfiConverterTypeGetContactsResponse: FfiConverterRustBuffer<GetCon
  * Parameters of `getDeviceInvite` (`GET /api/v2/device-invites/{deviceInviteId}`).
  */
 data class GetDeviceInviteParams (
+    /**
+     * ID of the device invite.
+     */
     var `deviceInviteId`: kotlin.String
     
 ){
@@ -9662,8 +13681,43 @@ public object FfiConverterTypeGetDeviceInviteParams: FfiConverterRustBuffer<GetD
  * Parameters of `getDevice` (`GET /api/v2/device/{deviceId}`).
  */
 data class GetDeviceParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+     * Currently, there are two supported options:
+     *
+     * - **`all`:** return all fields in the response
+     * - **`default`:** return the following fields
+     * - `addresses`
+     * - `id`
+     * - `nodeId`
+     * - `user`
+     * - `name`
+     * - `hostname`
+     * - `clientVersion`
+     * - `updateAvailable`
+     * - `os`
+     * - `created`
+     * - `connectedToControl`
+     * - `lastSeen`
+     * - `keyExpiryDisabled`
+     * - `expires`
+     * - `authorized`
+     * - `isExternal`
+     * - `machineKey`
+     * - `nodeKey`
+     * - `blocksIncomingConnections`
+     * - `tailnetLockKey`
+     * - `tailnetLockError`
+     * - `tags`
+     * - `isEphemeral`
+     *
+     * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+     */
     var `fields`: DeviceFields? = null 
     
 ){
@@ -9703,6 +13757,9 @@ public object FfiConverterTypeGetDeviceParams: FfiConverterRustBuffer<GetDeviceP
  * Parameters of `getDevicePostureAttributes` (`GET /api/v2/device/{deviceId}/attributes`).
  */
 data class GetDevicePostureAttributesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     
 ){
@@ -9739,6 +13796,32 @@ public object FfiConverterTypeGetDevicePostureAttributesParams: FfiConverterRust
  * Parameters of `getDnsConfiguration` (`GET /api/v2/tailnet/{tailnet}/dns/configuration`).
  */
 data class GetDnsConfigurationParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -9775,6 +13858,32 @@ public object FfiConverterTypeGetDnsConfigurationParams: FfiConverterRustBuffer<
  * Parameters of `getDnsPreferences` (`GET /api/v2/tailnet/{tailnet}/dns/preferences`).
  */
 data class GetDnsPreferencesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -9811,8 +13920,38 @@ public object FfiConverterTypeGetDnsPreferencesParams: FfiConverterRustBuffer<Ge
  * Parameters of `getKey` (`GET /api/v2/tailnet/{tailnet}/keys/{keyId}`).
  */
 data class GetKeyParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The id of the key.
+     * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+     */
     var `keyId`: kotlin.String
     
 ){
@@ -9852,8 +13991,37 @@ public object FfiConverterTypeGetKeyParams: FfiConverterRustBuffer<GetKeyParams>
  * Parameters of `getLogStreamingConfiguration` (`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
  */
 data class GetLogStreamingConfigurationParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The type of log.
+     */
     var `logType`: LogType
     
 ){
@@ -9893,8 +14061,37 @@ public object FfiConverterTypeGetLogStreamingConfigurationParams: FfiConverterRu
  * Parameters of `getLogStreamingStatus` (`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status`).
  */
 data class GetLogStreamingStatusParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The type of log.
+     */
     var `logType`: LogType
     
 ){
@@ -9934,8 +14131,37 @@ public object FfiConverterTypeGetLogStreamingStatusParams: FfiConverterRustBuffe
  * Parameters of `getOAuthApp` (`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
  */
 data class GetOAuthAppParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The ID of the OAuth app.
+     */
     var `appId`: kotlin.String
     
 ){
@@ -9975,10 +14201,49 @@ public object FfiConverterTypeGetOAuthAppParams: FfiConverterRustBuffer<GetOAuth
  * Parameters of `getPolicyFile` (`GET /api/v2/tailnet/{tailnet}/acl`).
  */
 data class GetPolicyFileParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * `json` for JSON, `hujson` (the default) for HuJSON text with comments.
+     */
     var `accept`: PolicyFormat? = null 
     , 
+    /**
+     * Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
+     * Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
+     * If using this, do not supply an `Accept` parameter in the header.
+     *
+     * The response will contain a JSON object with the fields:
+     * - `acl`: a base64-encoded string representation of the huJSON format.
+     * - `warnings`: array of strings for syntactically valid but nonsensical entries.
+     * - `errors`: an array of strings for parsing failures.
+     */
     var `details`: kotlin.Boolean? = null 
     
 ){
@@ -10021,6 +14286,9 @@ public object FfiConverterTypeGetPolicyFileParams: FfiConverterRustBuffer<GetPol
  * Parameters of `getPostureIntegration` (`GET /api/v2/posture/integrations/{id}`).
  */
 data class GetPostureIntegrationParams (
+    /**
+     * Unique identifier for a posture integration.
+     */
     var `id`: kotlin.String
     
 ){
@@ -10057,6 +14325,32 @@ public object FfiConverterTypeGetPostureIntegrationParams: FfiConverterRustBuffe
  * Parameters of `getPostureIntegrations` (`GET /api/v2/tailnet/{tailnet}/posture/integrations`).
  */
 data class GetPostureIntegrationsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -10090,9 +14384,12 @@ public object FfiConverterTypeGetPostureIntegrationsParams: FfiConverterRustBuff
 
 
 /**
- * Mirror of `tailnet::models::GetPostureIntegrationsResponse`.
+ * The `GetPostureIntegrationsResponse` object of the Tailscale API.
  */
 data class GetPostureIntegrationsResponse (
+    /**
+     * List of PostureIntegrations.
+     */
     var `integrations`: List<PostureIntegration>? = null 
     , 
     /**
@@ -10137,10 +14434,43 @@ public object FfiConverterTypeGetPostureIntegrationsResponse: FfiConverterRustBu
  * Parameters of `getServiceDeviceApproval` (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`).
  */
 data class GetServiceDeviceApprovalParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     , 
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     
 ){
@@ -10183,8 +14513,38 @@ public object FfiConverterTypeGetServiceDeviceApprovalParams: FfiConverterRustBu
  * Parameters of `getService` (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}`).
  */
 data class GetServiceParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     
 ){
@@ -10224,6 +14584,32 @@ public object FfiConverterTypeGetServiceParams: FfiConverterRustBuffer<GetServic
  * Parameters of `getSplitDns` (`GET /api/v2/tailnet/{tailnet}/dns/split-dns`).
  */
 data class GetSplitDnsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -10260,6 +14646,32 @@ public object FfiConverterTypeGetSplitDnsParams: FfiConverterRustBuffer<GetSplit
  * Parameters of `getTailnetSettings` (`GET /api/v2/tailnet/{tailnet}/settings`).
  */
 data class GetTailnetSettingsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -10296,6 +14708,9 @@ public object FfiConverterTypeGetTailnetSettingsParams: FfiConverterRustBuffer<G
  * Parameters of `getUserInvite` (`GET /api/v2/user-invites/{userInviteId}`).
  */
 data class GetUserInviteParams (
+    /**
+     * ID of the user invite.
+     */
     var `userInviteId`: kotlin.String
     
 ){
@@ -10332,6 +14747,9 @@ public object FfiConverterTypeGetUserInviteParams: FfiConverterRustBuffer<GetUse
  * Parameters of `getUser` (`GET /api/v2/users/{userId}`).
  */
 data class GetUserParams (
+    /**
+     * ID of the user.
+     */
     var `userId`: kotlin.String
     
 ){
@@ -10368,8 +14786,38 @@ public object FfiConverterTypeGetUserParams: FfiConverterRustBuffer<GetUserParam
  * Parameters of `getVipService` (`GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
  */
 data class GetVipServiceParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     
 ){
@@ -10409,6 +14857,9 @@ public object FfiConverterTypeGetVipServiceParams: FfiConverterRustBuffer<GetVip
  * Parameters of `getWebhook` (`GET /api/v2/webhooks/{endpointId}`).
  */
 data class GetWebhookParams (
+    /**
+     * ID for the webhook endpoint.
+     */
     var `endpointId`: kotlin.String
     
 ){
@@ -10585,15 +15036,29 @@ public object FfiConverterTypeHttpResponse: FfiConverterRustBuffer<HttpResponse>
 
 
 /**
- * Mirror of `tailnet::models::Key`.
+ * An API access token or Auth Key.
  */
 data class Key (
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The secret key material (only populated at creation time).
+     */
     var `key`: kotlin.String? = null 
     , 
+    /**
+     * The type of key. Can be one of "auth", "client", "federated", or "api".
+     * - "auth" refers to machine auth keys.
+     * - "client" refers to OAuth clients.
+     * - "federated" refers to federated identities.
+     * - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+     */
     var `keyType`: KeyType? = null 
     , 
+    /**
+     * Duration in seconds until the key expires.
+     * Only applies to auth keys.
+     */
     var `expirySeconds`: kotlin.Long? = null 
     , 
     var `created`: kotlin.String? = null 
@@ -10604,24 +15069,71 @@ data class Key (
     , 
     var `revoked`: kotlin.String? = null 
     , 
+    /**
+     * `capabilities` is a mapping of resources to permissible actions.
+     */
     var `capabilities`: KeyCapabilities? = null 
     , 
+    /**
+     * A list of scopes granted to the key.
+     *
+     * Only applies to OAuth clients, API access tokens, and federated identities.
+     */
     var `scopes`: List<kotlin.String>? = null 
     , 
+    /**
+     * A list of tags associated to the trust credential.
+     * Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
+     * Mandatory if the scopes include "devices:core" or "auth_keys".
+     *
+     * Only applies to OAuth clients and federated identities.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
     var `description`: kotlin.String? = null 
     , 
+    /**
+     * Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
+     */
     var `invalid`: kotlin.Boolean? = null 
     , 
+    /**
+     * ID of the user who created this key, empty for keys created by trust credentials.
+     */
     var `userId`: kotlin.String? = null 
     , 
+    /**
+     * The value used when matching against the `aud` claim from an OIDC identity token.
+     *
+     * Specifying the audience is optional as Tailscale will generate a secure audience at creation time by default.
+     * It is recommended to let Tailscale generate the audience unless the identity provider you are integrating with
+     * requires a specific audience format.
+     *
+     * Only applies to federated identities.
+     */
     var `audience`: kotlin.String? = null 
     , 
+    /**
+     * The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
+     *
+     * Only applies to federated identities.
+     */
     var `issuer`: kotlin.String? = null 
     , 
+    /**
+     * The pattern used when matching against the `sub` claim from an OIDC identity token.
+     * This pattern can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     var `subject`: kotlin.String? = null 
     , 
+    /**
+     * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     var `customClaimRules`: Map<kotlin.String, kotlin.String>? = null 
     , 
     /**
@@ -10714,9 +15226,13 @@ public object FfiConverterTypeKey: FfiConverterRustBuffer<Key> {
 
 
 /**
- * Mirror of `tailnet::models::KeyCapabilities`.
+ * `capabilities` is a mapping of resources to permissible actions.
  */
 data class KeyCapabilities (
+    /**
+     * `devices` specifies the key's permissions over devices.
+     * This field is only populated for auth keys.
+     */
     var `devices`: KeyCapabilitiesDevices? = null 
     , 
     /**
@@ -10758,9 +15274,13 @@ public object FfiConverterTypeKeyCapabilities: FfiConverterRustBuffer<KeyCapabil
 
 
 /**
- * Mirror of `tailnet::models::KeyCapabilitiesDevices`.
+ * `devices` specifies the key's permissions over devices.
+ * This field is only populated for auth keys.
  */
 data class KeyCapabilitiesDevices (
+    /**
+     * `create` specifies the key's permissions when creating devices.
+     */
     var `create`: KeyCapabilitiesDevicesCreate? = null 
     , 
     /**
@@ -10802,15 +15322,36 @@ public object FfiConverterTypeKeyCapabilitiesDevices: FfiConverterRustBuffer<Key
 
 
 /**
- * Mirror of `tailnet::models::KeyCapabilitiesDevicesCreate`.
+ * `create` specifies the key's permissions when creating devices.
  */
 data class KeyCapabilitiesDevicesCreate (
+    /**
+     * reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
+     * Learn more about reusable auth keys at https://tailscale.com/kb/1085/#types-of-auth-keys.
+     */
     var `reusable`: kotlin.Boolean? = null 
     , 
+    /**
+     * ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
+     * Learn about ephemeral nodes at https://tailscale.com/kb/1111/.
+     */
     var `ephemeral`: kotlin.Boolean? = null 
     , 
+    /**
+     * preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
+     * registered with this key won't require additional approval from a tailnet admin.
+     * Learn about device approval at https://tailscale.com/kb/1099/.
+     */
     var `preauthorized`: kotlin.Boolean? = null 
     , 
+    /**
+     * tags are the tags that will be set on devices registered with this key.
+     * Learn about tags at https://tailscale.com/kb/1068/.
+     *
+     * Whether tags are required or optional depends on the owner of the auth key:
+     * - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
+     * - When creating an auth key owned by a user (using a user's access token), tags are optional.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
     /**
@@ -10864,16 +15405,57 @@ public object FfiConverterTypeKeyCapabilitiesDevicesCreate: FfiConverterRustBuff
  * Parameters of `listConfigurationAuditLogs` (`GET /api/v2/tailnet/{tailnet}/logging/configuration`).
  */
 data class ListConfigurationAuditLogsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The start of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     var `start`: kotlin.String
     , 
+    /**
+     * The end of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     var `end`: kotlin.String
     , 
+    /**
+     * List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`.
+     */
     var `actor`: List<kotlin.String>? = null 
     , 
+    /**
+     * List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings.
+     */
     var `target`: List<kotlin.String>? = null 
     , 
+    /**
+     * List of events for which to filter.
+     */
     var `event`: List<AuditLogEventType>? = null 
     
 ){
@@ -10922,13 +15504,22 @@ public object FfiConverterTypeListConfigurationAuditLogsParams: FfiConverterRust
 
 
 /**
- * Mirror of `tailnet::models::ListConfigurationAuditLogsResponse`.
+ * A structured response for all of a Tailnet's audit logs over a period of time.
  */
 data class ListConfigurationAuditLogsResponse (
+    /**
+     * Version of audit logs response.
+     */
     var `version`: kotlin.String? = null 
     , 
+    /**
+     * The tailnet on which the logged configuration changes were made.
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * Matching log entries, ordered chronologically.
+     */
     var `logs`: List<ConfigurationAuditLog>? = null 
     , 
     /**
@@ -10979,6 +15570,9 @@ public object FfiConverterTypeListConfigurationAuditLogsResponse: FfiConverterRu
  * Parameters of `listDeviceInvites` (`GET /api/v2/device/{deviceId}/device-invites`).
  */
 data class ListDeviceInvitesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     
 ){
@@ -11015,6 +15609,9 @@ public object FfiConverterTypeListDeviceInvitesParams: FfiConverterRustBuffer<Li
  * Parameters of `listDeviceRoutes` (`GET /api/v2/device/{deviceId}/routes`).
  */
 data class ListDeviceRoutesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     
 ){
@@ -11051,6 +15648,32 @@ public object FfiConverterTypeListDeviceRoutesParams: FfiConverterRustBuffer<Lis
  * Parameters of `listDnsNameservers` (`GET /api/v2/tailnet/{tailnet}/dns/nameservers`).
  */
 data class ListDnsNameserversParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11084,9 +15707,12 @@ public object FfiConverterTypeListDnsNameserversParams: FfiConverterRustBuffer<L
 
 
 /**
- * Mirror of `tailnet::models::ListDnsNameserversResponse`.
+ * The `ListDnsNameserversResponse` object of the Tailscale API.
  */
 data class ListDnsNameserversResponse (
+    /**
+     * DNS nameservers.
+     */
     var `dns`: List<kotlin.String>? = null 
     , 
     /**
@@ -11131,6 +15757,32 @@ public object FfiConverterTypeListDnsNameserversResponse: FfiConverterRustBuffer
  * Parameters of `listDnsSearchPaths` (`GET /api/v2/tailnet/{tailnet}/dns/searchpaths`).
  */
 data class ListDnsSearchPathsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11167,10 +15819,42 @@ public object FfiConverterTypeListDnsSearchPathsParams: FfiConverterRustBuffer<L
  * Parameters of `listNetworkFlowLogs` (`GET /api/v2/tailnet/{tailnet}/logging/network`).
  */
 data class ListNetworkFlowLogsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The start of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     var `start`: kotlin.String
     , 
+    /**
+     * The end of the time window for which to retrieve logs, in RFC 3339 format.
+     */
     var `end`: kotlin.String
     
 ){
@@ -11210,9 +15894,12 @@ public object FfiConverterTypeListNetworkFlowLogsParams: FfiConverterRustBuffer<
 
 
 /**
- * Mirror of `tailnet::models::ListNetworkFlowLogsResponse`.
+ * A structured response for all of a Tailnet's network flow logs over a period of time.
  */
 data class ListNetworkFlowLogsResponse (
+    /**
+     * Matching log entries, ordered chronologically.
+     */
     var `logs`: List<NetworkFlowLog>? = null 
     , 
     /**
@@ -11257,6 +15944,32 @@ public object FfiConverterTypeListNetworkFlowLogsResponse: FfiConverterRustBuffe
  * Parameters of `listOAuthApps` (`GET /api/v2/tailnet/{tailnet}/oauth-apps`).
  */
 data class ListOAuthAppsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11290,7 +16003,7 @@ public object FfiConverterTypeListOAuthAppsParams: FfiConverterRustBuffer<ListOA
 
 
 /**
- * Mirror of `tailnet::models::ListOAuthAppsResponse`.
+ * The `ListOAuthAppsResponse` object of the Tailscale API.
  */
 data class ListOAuthAppsResponse (
     var `oauthApps`: List<OAuthApp>? = null 
@@ -11337,8 +16050,38 @@ public object FfiConverterTypeListOAuthAppsResponse: FfiConverterRustBuffer<List
  * Parameters of `listServiceHosts` (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices`).
  */
 data class ListServiceHostsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     
 ){
@@ -11375,7 +16118,7 @@ public object FfiConverterTypeListServiceHostsParams: FfiConverterRustBuffer<Lis
 
 
 /**
- * Mirror of `tailnet::models::ListServiceHostsResponse`.
+ * The `ListServiceHostsResponse` object of the Tailscale API.
  */
 data class ListServiceHostsResponse (
     var `hosts`: List<ServiceHostInfo>? = null 
@@ -11422,6 +16165,32 @@ public object FfiConverterTypeListServiceHostsResponse: FfiConverterRustBuffer<L
  * Parameters of `listServices` (`GET /api/v2/tailnet/{tailnet}/services`).
  */
 data class ListServicesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11455,7 +16224,7 @@ public object FfiConverterTypeListServicesParams: FfiConverterRustBuffer<ListSer
 
 
 /**
- * Mirror of `tailnet::models::ListServicesResponse`.
+ * The `ListServicesResponse` object of the Tailscale API.
  */
 data class ListServicesResponse (
     var `vipServices`: List<VipServiceInfo>? = null 
@@ -11502,10 +16271,81 @@ public object FfiConverterTypeListServicesResponse: FfiConverterRustBuffer<ListS
  * Parameters of `listTailnetDevices` (`GET /api/v2/tailnet/{tailnet}/devices`).
  */
 data class ListTailnetDevicesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
+     * Currently, there are two supported options:
+     *
+     * - **`all`:** return all fields in the response
+     * - **`default`:** return the following fields
+     * - `addresses`
+     * - `id`
+     * - `nodeId`
+     * - `user`
+     * - `name`
+     * - `hostname`
+     * - `clientVersion`
+     * - `updateAvailable`
+     * - `os`
+     * - `created`
+     * - `connectedToControl`
+     * - `lastSeen`
+     * - `keyExpiryDisabled`
+     * - `expires`
+     * - `authorized`
+     * - `isExternal`
+     * - `machineKey`
+     * - `nodeKey`
+     * - `blocksIncomingConnections`
+     * - `tailnetLockKey`
+     * - `tailnetLockError`
+     * - `tags`
+     * - `isEphemeral`
+     *
+     * If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+     */
     var `fields`: DeviceFields? = null 
     , 
+    /**
+     * This endpoint supports server-side filtering of devices by specifying one
+     * or more filters in the form `<field>=<value>`. Fields must be a top-level
+     * device property - e.g. `isEphemeral`, `tags`, `hostname`, etc. Values are
+     * matched as _exact_ matches. Properties with simple types (strings, numbers,
+     * dates, etc) and lists are supported. Properties that are complex objects
+     * (e.g. `clientConnectivity`) are not supported. When multiple parameters are
+     * provided, the server performs a logical `AND` across all filter parameters
+     * before returning results. For example,
+     * `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices
+     * where `isEphemeral` is `true` and `tags` contains both `tag:prod` and
+     * `tag:subnetrouter`.
+     */
     var `filters`: Map<kotlin.String, List<kotlin.String>>? = null 
     
 ){
@@ -11545,7 +16385,7 @@ public object FfiConverterTypeListTailnetDevicesParams: FfiConverterRustBuffer<L
 
 
 /**
- * Mirror of `tailnet::models::ListTailnetDevicesResponse`.
+ * The `ListTailnetDevicesResponse` object of the Tailscale API.
  */
 data class ListTailnetDevicesResponse (
     var `devices`: List<Device>? = null 
@@ -11592,8 +16432,37 @@ public object FfiConverterTypeListTailnetDevicesResponse: FfiConverterRustBuffer
  * Parameters of `listTailnetKeys` (`GET /api/v2/tailnet/{tailnet}/keys`).
  */
 data class ListTailnetKeysParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet.
+     */
     var `all`: kotlin.Boolean? = null 
     
 ){
@@ -11630,9 +16499,12 @@ public object FfiConverterTypeListTailnetKeysParams: FfiConverterRustBuffer<List
 
 
 /**
- * Mirror of `tailnet::models::ListTailnetKeysResponse`.
+ * The `ListTailnetKeysResponse` object of the Tailscale API.
  */
 data class ListTailnetKeysResponse (
+    /**
+     * A list of the active keys.
+     */
     var `keys`: List<Key>? = null 
     , 
     /**
@@ -11677,6 +16549,32 @@ public object FfiConverterTypeListTailnetKeysResponse: FfiConverterRustBuffer<Li
  * Parameters of `listUserInvites` (`GET /api/v2/tailnet/{tailnet}/user-invites`).
  */
 data class ListUserInvitesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11713,10 +16611,42 @@ public object FfiConverterTypeListUserInvitesParams: FfiConverterRustBuffer<List
  * Parameters of `listUsers` (`GET /api/v2/tailnet/{tailnet}/users`).
  */
 data class ListUsersParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * Allows for filtering the output by user type.
+     */
     var `type`: ListUsersType? = null 
     , 
+    /**
+     * Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     */
     var `role`: ListUsersRole? = null 
     
 ){
@@ -11756,7 +16686,7 @@ public object FfiConverterTypeListUsersParams: FfiConverterRustBuffer<ListUsersP
 
 
 /**
- * Mirror of `tailnet::models::ListUsersResponse`.
+ * The `ListUsersResponse` object of the Tailscale API.
  */
 data class ListUsersResponse (
     var `users`: List<User>? = null 
@@ -11803,6 +16733,32 @@ public object FfiConverterTypeListUsersResponse: FfiConverterRustBuffer<ListUser
  * Parameters of `listVipServices` (`GET /api/v2/tailnet/{tailnet}/vip-services`).
  */
 data class ListVipServicesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11839,6 +16795,32 @@ public object FfiConverterTypeListVipServicesParams: FfiConverterRustBuffer<List
  * Parameters of `listWebhooks` (`GET /api/v2/tailnet/{tailnet}/webhooks`).
  */
 data class ListWebhooksParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     
 ){
@@ -11872,7 +16854,7 @@ public object FfiConverterTypeListWebhooksParams: FfiConverterRustBuffer<ListWeb
 
 
 /**
- * Mirror of `tailnet::models::ListWebhooksResponse`.
+ * The `ListWebhooksResponse` object of the Tailscale API.
  */
 data class ListWebhooksResponse (
     var `webhooks`: List<Webhook>? = null 
@@ -11916,45 +16898,102 @@ public object FfiConverterTypeListWebhooksResponse: FfiConverterRustBuffer<ListW
 
 
 /**
- * Mirror of `tailnet::models::LogstreamEndpointConfiguration`.
+ * The current configuration of a log streaming endpoint.
  */
 data class LogstreamEndpointConfiguration (
+    /**
+     * The type of log for logging endpoints.
+     */
     var `logType`: LogType? = null 
     , 
+    /**
+     * The type of system to which logs are being streamed.
+     */
     var `destinationType`: LogstreamEndpointConfigurationDestinationType? = null 
     , 
+    /**
+     * The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint.
+     */
     var `url`: kotlin.String? = null 
     , 
+    /**
+     * The username with which log streams to this endpoint are authenticated.
+     */
     var `user`: kotlin.String? = null 
     , 
+    /**
+     * An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made.
+     */
     var `uploadPeriodMinutes`: kotlin.Long? = null 
     , 
+    /**
+     * The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
+     */
     var `compressionFormat`: LogstreamEndpointConfigurationCompressionFormat? = null 
     , 
+    /**
+     * The token/password with which log streams to this endpoint should be authenticated.
+     */
     var `token`: kotlin.String? = null 
     , 
+    /**
+     * The S3 bucket name. Required if the destinationType is `s3`.
+     */
     var `s3Bucket`: kotlin.String? = null 
     , 
+    /**
+     * The region in which the S3 bucket is located. Required if the destinationType is `s3`.
+     */
     var `s3Region`: kotlin.String? = null 
     , 
+    /**
+     * An optional S3 key prefix to prepend to the auto-generated S3 key name.
+     */
     var `s3KeyPrefix`: kotlin.String? = null 
     , 
+    /**
+     * What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+     */
     var `s3AuthenticationType`: LogstreamEndpointConfigurationS3AuthenticationType? = null 
     , 
+    /**
+     * The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+     */
     var `s3AccessKeyId`: kotlin.String? = null 
     , 
+    /**
+     * The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+     */
     var `s3SecretAccessKey`: kotlin.String? = null 
     , 
+    /**
+     * The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
+     */
     var `s3RoleArn`: kotlin.String? = null 
     , 
+    /**
+     * The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
+     */
     var `s3ExternalId`: kotlin.String? = null 
     , 
+    /**
+     * The GCS bucket name. Required if the destinationType is `gcs`.
+     */
     var `gcsBucket`: kotlin.String? = null 
     , 
+    /**
+     * An optional GCS key prefix to append to the GCS bucket name.
+     */
     var `gcsKeyPrefix`: kotlin.String? = null 
     , 
+    /**
+     * The GCS scopes needed to be able to write to the GCS bucket.
+     */
     var `gcsScopes`: List<kotlin.String>? = null 
     , 
+    /**
+     * The JSON workload identity credentials from GCS needed for accessing the GCS account.
+     */
     var `gcsCredentials`: kotlin.String? = null 
     , 
     /**
@@ -12050,31 +17089,67 @@ public object FfiConverterTypeLogstreamEndpointConfiguration: FfiConverterRustBu
 
 
 /**
- * Mirror of `tailnet::models::LogstreamEndpointPublishingStatus`.
+ * Latest status of log stream publishing for a specific type of log.
  */
 data class LogstreamEndpointPublishingStatus (
+    /**
+     * Timestamp of the most recent publishing activity, in RFC 3339 format.
+     */
     var `lastActivity`: kotlin.String
     , 
+    /**
+     * The most recent error (if any).
+     */
     var `lastError`: kotlin.String
     , 
+    /**
+     * The size of the largest single request body.
+     */
     var `maxBodySize`: kotlin.Long
     , 
+    /**
+     * Total bytes published across all requests.
+     */
     var `numBytesSent`: kotlin.Long
     , 
+    /**
+     * The total number of entries published.
+     */
     var `numEntriesSent`: kotlin.Long
     , 
+    /**
+     * The number of spoofed entries published. A spoofed entry is one that failed to validate because we did not see receive a matching flow log from the other side of the connection.
+     */
     var `numSpoofedEntries`: kotlin.Long
     , 
+    /**
+     * The total number of requests made to the streaming endpoint.
+     */
     var `numTotalRequests`: kotlin.Long
     , 
+    /**
+     * The total number of requests to the streaming endpoint that have failed.
+     */
     var `numFailedRequests`: kotlin.Long
     , 
+    /**
+     * The exponentially weighted moving average rate at which data is being streamed to the endpoint, in bytes per second.
+     */
     var `rateBytesSent`: kotlin.Double
     , 
+    /**
+     * The exponentially weighted moving average rate at which entries are being sent to the endpoint, in entries per second.
+     */
     var `rateEntriesSent`: kotlin.Double
     , 
+    /**
+     * The exponentially weighted moving average rate at which requests are being made to the endpoint, in requests per second.
+     */
     var `rateTotalRequests`: kotlin.Double
     , 
+    /**
+     * The exponentially weighted moving average rate at which requests are failing, in requests per second.
+     */
     var `rateFailedRequests`: kotlin.Double
     , 
     /**
@@ -12149,15 +17224,27 @@ public object FfiConverterTypeLogstreamEndpointPublishingStatus: FfiConverterRus
 
 
 /**
- * Mirror of `tailnet::models::NetworkFlowLog`.
+ * The `NetworkFlowLog` object of the Tailscale API.
  */
 data class NetworkFlowLog (
+    /**
+     * Timestamp of the flow log, in RFC 3339 format.
+     */
     var `logged`: kotlin.String? = null 
     , 
+    /**
+     * Identifier of the node.
+     */
     var `nodeId`: kotlin.String? = null 
     , 
+    /**
+     * Time at which flow started, in RFC 3339 format.
+     */
     var `start`: kotlin.String? = null 
     , 
+    /**
+     * Time at which flow ended, in RFC 3339 format.
+     */
     var `end`: kotlin.String? = null 
     , 
     var `virtualTraffic`: List<ConnectionCounts>? = null 
@@ -12228,25 +17315,61 @@ public object FfiConverterTypeNetworkFlowLog: FfiConverterRustBuffer<NetworkFlow
 
 
 /**
- * Mirror of `tailnet::models::OAuthApp`.
+ * The `OAuthApp` object of the Tailscale API.
  */
 data class OAuthApp (
+    /**
+     * The unique identifier for the OAuth app.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The name of the OAuth app.
+     * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+     */
     var `name`: kotlin.String? = null 
     , 
+    /**
+     * A human-readable description of the OAuth app.
+     * Must be at most 300 characters.
+     */
     var `description`: kotlin.String? = null 
     , 
+    /**
+     * The list of permitted redirect URIs for the OAuth authorization code flow.
+     * At least one redirect URI is required.
+     *
+     * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+     * which may use any scheme. Raw IP address hosts are not permitted.
+     */
     var `redirectUris`: List<kotlin.String>? = null 
     , 
+    /**
+     * The list of OAuth scopes granted to the app.
+     * Must be non-empty.
+     * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+     */
     var `scopes`: List<kotlin.String>? = null 
     , 
+    /**
+     * The list of custom node attributes that the OAuth app is allowed to set.
+     */
     var `allowedNodeAttributes`: List<kotlin.String>? = null 
     , 
+    /**
+     * The client secret for the OAuth app.
+     * Only populated when the app is created and cannot be retrieved afterwards.
+     */
     var `clientSecret`: kotlin.String? = null 
     , 
+    /**
+     * The time the OAuth app was created.
+     */
     var `created`: kotlin.String? = null 
     , 
+    /**
+     * The time the OAuth app was last updated.
+     */
     var `updated`: kotlin.String? = null 
     , 
     /**
@@ -12312,15 +17435,27 @@ public object FfiConverterTypeOAuthApp: FfiConverterRustBuffer<OAuthApp> {
 
 
 /**
- * Mirror of `tailnet::models::OAuthToken`.
+ * An OAuth access token; it lives about an hour.
  */
 data class OAuthToken (
+    /**
+     * The bearer token.
+     */
     var `accessToken`: kotlin.String? = null 
     , 
+    /**
+     * Always `Bearer`.
+     */
     var `tokenType`: kotlin.String? = null 
     , 
+    /**
+     * Lifetime in seconds.
+     */
     var `expiresIn`: kotlin.Long? = null 
     , 
+    /**
+     * Space-separated scopes granted.
+     */
     var `scope`: kotlin.String? = null 
     , 
     /**
@@ -12371,13 +17506,22 @@ public object FfiConverterTypeOAuthToken: FfiConverterRustBuffer<OAuthToken> {
 
 
 /**
- * Mirror of `tailnet::models::OAuthTokenRequest`.
+ * OAuth 2.0 client-credentials grant.
  */
 data class OAuthTokenRequest (
+    /**
+     * The OAuth client's ID.
+     */
     var `clientId`: kotlin.String
     , 
+    /**
+     * The OAuth client secret (`tskey-client-…`).
+     */
     var `clientSecret`: kotlin.String
     , 
+    /**
+     * Space-separated scopes to request; all of the client's scopes when absent.
+     */
     var `scope`: kotlin.String? = null 
     , 
     /**
@@ -12637,23 +17781,60 @@ public object FfiConverterTypePolicyValidation: FfiConverterRustBuffer<PolicyVal
 
 
 /**
- * Mirror of `tailnet::models::PostureIntegration`.
+ * A configured PostureIntegration.
  */
 data class PostureIntegration (
+    /**
+     * The device posture provider.
+     *
+     * Required on POST requests, ignored on PATCH requests.
+     */
     var `provider`: PostureIntegrationProvider? = null 
     , 
+    /**
+     * Identifies which of the provider's clouds to integrate with.
+     *
+     * - For CrowdStrike Falcon, it will be one of `us-1`, `us-2`, `eu-1` or `us-gov`.
+     * - For Microsoft Intune, it will be one of `global` or `us-gov`.
+     * - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
+     * - For Kolide, this is left blank.
+     */
     var `cloudId`: kotlin.String? = null 
     , 
+    /**
+     * Unique identifier for your client.
+     *
+     * - For Microsoft Intune, it will be your application's UUID.
+     * - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
+     * - For Kandji, Kolide and Sentinel One, this is left blank.
+     */
     var `clientId`: kotlin.String? = null 
     , 
+    /**
+     * The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
+     */
     var `tenantId`: kotlin.String? = null 
     , 
+    /**
+     * The secret (auth key, token, etc.) used to authenticate with the provider.
+     *
+     * Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
+     */
     var `clientSecret`: kotlin.String? = null 
     , 
+    /**
+     * A unique identifier for the integration (generated by the system).
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * Timestamp of the last time this configuration was updated, in RFC 3339 format.
+     */
     var `configUpdated`: kotlin.String? = null 
     , 
+    /**
+     * Most recent status for this integration.
+     */
     var `status`: PostureIntegrationStatus? = null 
     , 
     /**
@@ -12716,17 +17897,32 @@ public object FfiConverterTypePostureIntegration: FfiConverterRustBuffer<Posture
 
 
 /**
- * Mirror of `tailnet::models::PostureIntegrationStatus`.
+ * Most recent status for this integration.
  */
 data class PostureIntegrationStatus (
+    /**
+     * Timestamp of the last synchronization with the device posture provider, in RFC 3339 format.
+     */
     var `lastSync`: kotlin.String? = null 
     , 
+    /**
+     * If the last synchronization failed, this shows the error message associated with the failed synchronization.
+     */
     var `error`: kotlin.String? = null 
     , 
+    /**
+     * The number of devices known to the provider.
+     */
     var `providerHostCount`: kotlin.Long? = null 
     , 
+    /**
+     * The number of Tailscale nodes that were matched with provider.
+     */
     var `matchedCount`: kotlin.Long? = null 
     , 
+    /**
+     * The number of Tailscale nodes with identifiers for matching.
+     */
     var `possibleMatchedCount`: kotlin.Long? = null 
     , 
     /**
@@ -12783,10 +17979,48 @@ public object FfiConverterTypePostureIntegrationStatus: FfiConverterRustBuffer<P
  * Parameters of `previewRuleMatches` (`POST /api/v2/tailnet/{tailnet}/acl/preview`).
  */
 data class PreviewRuleMatchesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * Specify for which type of resource (user or IP port) matching rules are to be fetched.
+     * Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
+     *
+     * OAuth Scope: `policy_file:read`.
+     */
     var `type`: PreviewRuleMatchesType
     , 
+    /**
+     * - If `type` is `user`, provide the email of a valid user with registered machines.
+     * - If `type` is `ipport`, provide an IP address + port: `10.0.0.1:80`.
+     *
+     * The supplied policy file is queried with this parameter to determine which rules match.
+     */
     var `previewFor`: kotlin.String
     , 
     var `policy`: kotlin.String
@@ -12831,13 +18065,19 @@ public object FfiConverterTypePreviewRuleMatchesParams: FfiConverterRustBuffer<P
 
 
 /**
- * Mirror of `tailnet::models::PreviewRuleMatchesResponse`.
+ * The `PreviewRuleMatchesResponse` object of the Tailscale API.
  */
 data class PreviewRuleMatchesResponse (
     var `matches`: List<PreviewRuleMatchesResponseMatchesItem> = listOf() 
     , 
+    /**
+     * Echoes the `type` provided in the request.
+     */
     var `type`: kotlin.String
     , 
+    /**
+     * Echoes the `previewFor` provided in the request.
+     */
     var `previewFor`: kotlin.String
     , 
     /**
@@ -12885,13 +18125,22 @@ public object FfiConverterTypePreviewRuleMatchesResponse: FfiConverterRustBuffer
 
 
 /**
- * Mirror of `tailnet::models::PreviewRuleMatchesResponseMatchesItem`.
+ * The `PreviewRuleMatchesResponseMatchesItem` object of the Tailscale API.
  */
 data class PreviewRuleMatchesResponseMatchesItem (
+    /**
+     * Source entities affected by the rule.
+     */
     var `users`: List<kotlin.String> = listOf() 
     , 
+    /**
+     * Destinations that can be accessed.
+     */
     var `ports`: List<kotlin.String> = listOf() 
     , 
+    /**
+     * The rule's location in the policy file.
+     */
     var `lineNumber`: kotlin.Long
     , 
     /**
@@ -12942,8 +18191,37 @@ public object FfiConverterTypePreviewRuleMatchesResponseMatchesItem: FfiConverte
  * Parameters of `resendContactVerificationEmail` (`POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email`).
  */
 data class ResendContactVerificationEmailParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * Type of contact.
+     */
     var `contactType`: ContactType
     
 ){
@@ -12983,6 +18261,9 @@ public object FfiConverterTypeResendContactVerificationEmailParams: FfiConverter
  * Parameters of `resendDeviceInvite` (`POST /api/v2/device-invites/{deviceInviteId}/resend`).
  */
 data class ResendDeviceInviteParams (
+    /**
+     * ID of the device invite.
+     */
     var `deviceInviteId`: kotlin.String
     
 ){
@@ -13019,6 +18300,9 @@ public object FfiConverterTypeResendDeviceInviteParams: FfiConverterRustBuffer<R
  * Parameters of `resendUserInvite` (`POST /api/v2/user-invites/{userInviteId}/resend`).
  */
 data class ResendUserInviteParams (
+    /**
+     * ID of the user invite.
+     */
     var `userInviteId`: kotlin.String
     
 ){
@@ -13055,6 +18339,9 @@ public object FfiConverterTypeResendUserInviteParams: FfiConverterRustBuffer<Res
  * Parameters of `restoreUser` (`POST /api/v2/users/{userId}/restore`).
  */
 data class RestoreUserParams (
+    /**
+     * ID of the user.
+     */
     var `userId`: kotlin.String
     
 ){
@@ -13091,6 +18378,9 @@ public object FfiConverterTypeRestoreUserParams: FfiConverterRustBuffer<RestoreU
  * Parameters of `rotateWebhookSecret` (`POST /api/v2/webhooks/{endpointId}/rotate`).
  */
 data class RotateWebhookSecretParams (
+    /**
+     * ID for the webhook endpoint.
+     */
     var `endpointId`: kotlin.String
     
 ){
@@ -13124,13 +18414,22 @@ public object FfiConverterTypeRotateWebhookSecretParams: FfiConverterRustBuffer<
 
 
 /**
- * Mirror of `tailnet::models::ServiceHostInfo`.
+ * An information summary for a device hosting a Service.
  */
 data class ServiceHostInfo (
+    /**
+     * The preferred identifier for a device.
+     */
     var `stableNodeId`: kotlin.String? = null 
     , 
+    /**
+     * The approval level of the device hosting the Service.
+     */
     var `approvalLevel`: ServiceHostInfoApprovalLevel? = null 
     , 
+    /**
+     * The configuration status of the device hosting the Service.
+     */
     var `configured`: kotlin.String? = null 
     , 
     /**
@@ -13181,10 +18480,32 @@ public object FfiConverterTypeServiceHostInfo: FfiConverterRustBuffer<ServiceHos
  * Parameters of `setCustomDevicePostureAttributes` (`POST /api/v2/device/{deviceId}/attributes/{attributeKey}`).
  */
 data class SetCustomDevicePostureAttributesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The name of the posture attribute to set.
+     * This must be prefixed with `custom`:
+     *
+     * Keys have a maximum length of 128 characters including the namespace,
+     * and can only contain letters, numbers, underscores, and colon.
+     *
+     * Keys are case-sensitive. Keys must be unique,
+     * but are checked for uniqueness in a case-insensitive manner.
+     * For example, `custom:MyAttribute` and `custom:myattribute` cannot both be set within a single tailnet.
+     *
+     * All values for a given key need to be of the same type,
+     * which is determined when the first value is written for a given key.
+     * For example, `custom:myattribute` cannot have a numeric value (`87`) for one node and a string value (`"78"`)
+     * for another node within the same tailnet.
+     */
     var `attributeKey`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetCustomDevicePostureAttributesRequest
     
 ){
@@ -13224,13 +18545,30 @@ public object FfiConverterTypeSetCustomDevicePostureAttributesParams: FfiConvert
 
 
 /**
- * Mirror of `tailnet::models::SetCustomDevicePostureAttributesRequest`.
+ * The `SetCustomDevicePostureAttributesRequest` object of the Tailscale API.
  */
 data class SetCustomDevicePostureAttributesRequest (
+    /**
+     * A value can be either a string, number or boolean.
+     *
+     * A string value can have a maximum length of 50 characters,
+     * and can only contain letters, numbers, underscores, and periods.
+     *
+     * A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
+     */
     var `value`: JsonValue? = null 
     , 
+    /**
+     * An optional expiry time for a given posture attribute. If set, Tailscale
+     * will automatically remove the attribute within a few minutes after the specified
+     * time.
+     */
     var `expiry`: kotlin.String? = null 
     , 
+    /**
+     * An optional comment indicating a reason why an attribute is set,
+     * which will be added to the audit log.
+     */
     var `comment`: kotlin.String? = null 
     , 
     /**
@@ -13281,8 +18619,14 @@ public object FfiConverterTypeSetCustomDevicePostureAttributesRequest: FfiConver
  * Parameters of `setDeviceIp` (`POST /api/v2/device/{deviceId}/ip`).
  */
 data class SetDeviceIpParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetDeviceIpRequest
     
 ){
@@ -13319,9 +18663,12 @@ public object FfiConverterTypeSetDeviceIpParams: FfiConverterRustBuffer<SetDevic
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceIpRequest`.
+ * The `SetDeviceIpRequest` object of the Tailscale API.
  */
 data class SetDeviceIpRequest (
+    /**
+     * The new IPv4 address for the device.
+     */
     var `ipv4`: kotlin.String
     , 
     /**
@@ -13366,8 +18713,14 @@ public object FfiConverterTypeSetDeviceIpRequest: FfiConverterRustBuffer<SetDevi
  * Parameters of `setDeviceName` (`POST /api/v2/device/{deviceId}/name`).
  */
 data class SetDeviceNameParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetDeviceNameRequest
     
 ){
@@ -13404,9 +18757,18 @@ public object FfiConverterTypeSetDeviceNameParams: FfiConverterRustBuffer<SetDev
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceNameRequest`.
+ * The `SetDeviceNameRequest` object of the Tailscale API.
  */
 data class SetDeviceNameRequest (
+    /**
+     * The new name for the device.
+     *
+     * This can be provided as either the fully qualified domain name for the device (e.g. "nodename.your-domain.ts.net")
+     * or just the base name (e.g. "nodename").
+     *
+     * If `name` is unset or provided empty, the device's name is reset to be
+     * generated from its OS hostname.
+     */
     var `name`: kotlin.String
     , 
     /**
@@ -13451,8 +18813,14 @@ public object FfiConverterTypeSetDeviceNameRequest: FfiConverterRustBuffer<SetDe
  * Parameters of `setDeviceRoutes` (`POST /api/v2/device/{deviceId}/routes`).
  */
 data class SetDeviceRoutesParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetDeviceRoutesRequest
     
 ){
@@ -13489,9 +18857,12 @@ public object FfiConverterTypeSetDeviceRoutesParams: FfiConverterRustBuffer<SetD
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceRoutesRequest`.
+ * The `SetDeviceRoutesRequest` object of the Tailscale API.
  */
 data class SetDeviceRoutesRequest (
+    /**
+     * The new list of enabled subnet routes.
+     */
     var `routes`: List<kotlin.String>? = null 
     , 
     /**
@@ -13536,8 +18907,14 @@ public object FfiConverterTypeSetDeviceRoutesRequest: FfiConverterRustBuffer<Set
  * Parameters of `setDeviceTags` (`POST /api/v2/device/{deviceId}/tags`).
  */
 data class SetDeviceTagsParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetDeviceTagsRequest
     
 ){
@@ -13574,9 +18951,12 @@ public object FfiConverterTypeSetDeviceTagsParams: FfiConverterRustBuffer<SetDev
 
 
 /**
- * Mirror of `tailnet::models::SetDeviceTagsRequest`.
+ * The `SetDeviceTagsRequest` object of the Tailscale API.
  */
 data class SetDeviceTagsRequest (
+    /**
+     * The new list of tags for the device.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
     /**
@@ -13621,8 +19001,37 @@ public object FfiConverterTypeSetDeviceTagsRequest: FfiConverterRustBuffer<SetDe
  * Parameters of `setDnsConfiguration` (`POST /api/v2/tailnet/{tailnet}/dns/configuration`).
  */
 data class SetDnsConfigurationParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: DnsConfiguration
     
 ){
@@ -13662,8 +19071,37 @@ public object FfiConverterTypeSetDnsConfigurationParams: FfiConverterRustBuffer<
  * Parameters of `setDnsNameservers` (`POST /api/v2/tailnet/{tailnet}/dns/nameservers`).
  */
 data class SetDnsNameserversParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetDnsNameserversRequest
     
 ){
@@ -13700,9 +19138,12 @@ public object FfiConverterTypeSetDnsNameserversParams: FfiConverterRustBuffer<Se
 
 
 /**
- * Mirror of `tailnet::models::SetDnsNameserversRequest`.
+ * The `SetDnsNameserversRequest` object of the Tailscale API.
  */
 data class SetDnsNameserversRequest (
+    /**
+     * DNS nameservers.
+     */
     var `dns`: List<kotlin.String>? = null 
     , 
     /**
@@ -13744,11 +19185,17 @@ public object FfiConverterTypeSetDnsNameserversRequest: FfiConverterRustBuffer<S
 
 
 /**
- * Mirror of `tailnet::models::SetDnsNameserversResponse`.
+ * The `SetDnsNameserversResponse` object of the Tailscale API.
  */
 data class SetDnsNameserversResponse (
+    /**
+     * DNS nameservers.
+     */
     var `dns`: List<kotlin.String>? = null 
     , 
+    /**
+     * Whether MagicDNS is active for this tailnet.
+     */
     var `magicDns`: kotlin.Boolean? = null 
     , 
     /**
@@ -13796,8 +19243,37 @@ public object FfiConverterTypeSetDnsNameserversResponse: FfiConverterRustBuffer<
  * Parameters of `setDnsPreferences` (`POST /api/v2/tailnet/{tailnet}/dns/preferences`).
  */
 data class SetDnsPreferencesParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: DnsPreferences
     
 ){
@@ -13837,8 +19313,37 @@ public object FfiConverterTypeSetDnsPreferencesParams: FfiConverterRustBuffer<Se
  * Parameters of `setDnsSearchPaths` (`POST /api/v2/tailnet/{tailnet}/dns/searchpaths`).
  */
 data class SetDnsSearchPathsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: DnsSearchPaths
     
 ){
@@ -13878,10 +19383,43 @@ public object FfiConverterTypeSetDnsSearchPathsParams: FfiConverterRustBuffer<Se
  * Parameters of `setKey` (`PUT /api/v2/tailnet/{tailnet}/keys/{keyId}`).
  */
 data class SetKeyParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The id of the key.
+     * The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
+     */
     var `keyId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: SetKeyRequest
     
 ){
@@ -13921,23 +19459,59 @@ public object FfiConverterTypeSetKeyParams: FfiConverterRustBuffer<SetKeyParams>
 
 
 /**
- * Mirror of `tailnet::models::SetKeyRequest`.
+ * The `SetKeyRequest` object of the Tailscale API.
  */
 data class SetKeyRequest (
+    /**
+     * The type of the key being updated.
+     */
     var `keyType`: KeyType? = null 
     , 
+    /**
+     * A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+     */
     var `description`: kotlin.String? = null 
     , 
+    /**
+     * A list of scopes to grant to the key. At least one scope is required.
+     * See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+     */
     var `scopes`: List<kotlin.String>? = null 
     , 
+    /**
+     * A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
+     * Mandatory if the scopes include "devices:core" or "auth_keys".
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
+    /**
+     * The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
+     *
+     * Only applies to federated identities.
+     */
     var `issuer`: kotlin.String? = null 
     , 
+    /**
+     * The pattern used when matching against the `sub` claim from an OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     var `subject`: kotlin.String? = null 
     , 
+    /**
+     * The value used when matching against the `aud` claim from an OIDC identity token.
+     *
+     * Only applies to federated identities.
+     */
     var `audience`: kotlin.String? = null 
     , 
+    /**
+     * A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
+     * Patterns can include `*` characters to match against any character.
+     *
+     * Only applies to federated identities.
+     */
     var `customClaimRules`: Map<kotlin.String, kotlin.String>? = null 
     , 
     /**
@@ -14003,10 +19577,42 @@ public object FfiConverterTypeSetKeyRequest: FfiConverterRustBuffer<SetKeyReques
  * Parameters of `setLogStreamingConfiguration` (`PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
  */
 data class SetLogStreamingConfigurationParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The type of log.
+     */
     var `logType`: LogType
     , 
+    /**
+     * The request body.
+     */
     var `body`: LogstreamEndpointConfiguration
     
 ){
@@ -14049,10 +19655,48 @@ public object FfiConverterTypeSetLogStreamingConfigurationParams: FfiConverterRu
  * Parameters of `setPolicyFile` (`POST /api/v2/tailnet/{tailnet}/acl`).
  */
 data class SetPolicyFileParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * `json` for JSON, `hujson` (the default) for HuJSON text with comments.
+     */
     var `accept`: PolicyFormat? = null 
     , 
+    /**
+     * This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
+     *
+     * - Set the `If-Match` value to that of the `ETag` header returned in a `GET` request to `/api/v2/tailnet/{tailnet}/acl`.
+     * Tailscale compares the `ETag` value in your request to that of the current tailnet file and only replaces the file if there's a match.
+     * (A mismatch indicates that another update has been made to the file.) For example: `-H "If-Match: \"e0b2816b418\""`.
+     * - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
+     * For example: `-H "If-Match: \"ts-default\""`.
+     */
     var `ifMatch`: kotlin.String? = null 
     , 
     var `policy`: kotlin.String
@@ -14100,8 +19744,37 @@ public object FfiConverterTypeSetPolicyFileParams: FfiConverterRustBuffer<SetPol
  * Parameters of `setSplitDns` (`PUT /api/v2/tailnet/{tailnet}/dns/split-dns`).
  */
 data class SetSplitDnsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: Map<kotlin.String, List<kotlin.String>?> = mapOf() 
     
 ){
@@ -14141,6 +19814,9 @@ public object FfiConverterTypeSetSplitDnsParams: FfiConverterRustBuffer<SetSplit
  * Parameters of `suspendUser` (`POST /api/v2/users/{userId}/suspend`).
  */
 data class SuspendUserParams (
+    /**
+     * ID of the user.
+     */
     var `userId`: kotlin.String
     
 ){
@@ -14174,29 +19850,62 @@ public object FfiConverterTypeSuspendUserParams: FfiConverterRustBuffer<SuspendU
 
 
 /**
- * Mirror of `tailnet::models::TailnetSettings`.
+ * Settings for a tailnet.
  */
 data class TailnetSettings (
+    /**
+     * Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform.
+     */
     var `aclsExternallyManagedOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * Link to the external tailnet policy definition or management solution for this tailnet.
+     */
     var `aclsExternalLink`: kotlin.String? = null 
     , 
+    /**
+     * Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
+     */
     var `devicesApprovalOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
+     */
     var `devicesAutoUpdatesOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
+     */
     var `devicesKeyDurationDays`: kotlin.Long? = null 
     , 
+    /**
+     * Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
+     */
     var `usersApprovalOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
+     */
     var `usersRoleAllowedToJoinExternalTailnets`: TailnetSettingsUsersRoleAllowedToJoinExternalTailnets? = null 
     , 
+    /**
+     * Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
+     */
     var `networkFlowLoggingOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
+     */
     var `regionalRoutingOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
+     */
     var `postureIdentityCollectionOn`: kotlin.Boolean? = null 
     , 
+    /**
+     * Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
+     */
     var `httpsEnabled`: kotlin.Boolean? = null 
     , 
     /**
@@ -14271,6 +19980,9 @@ public object FfiConverterTypeTailnetSettings: FfiConverterRustBuffer<TailnetSet
  * Parameters of `testWebhook` (`POST /api/v2/webhooks/{endpointId}/test`).
  */
 data class TestWebhookParams (
+    /**
+     * ID for the webhook endpoint.
+     */
     var `endpointId`: kotlin.String
     
 ){
@@ -14304,11 +20016,17 @@ public object FfiConverterTypeTestWebhookParams: FfiConverterRustBuffer<TestWebh
 
 
 /**
- * Mirror of `tailnet::models::TokenExchangeRequest`.
+ * Workload identity federation: an OIDC ID token exchanged for an access token.
  */
 data class TokenExchangeRequest (
+    /**
+     * The federated identity's client ID.
+     */
     var `clientId`: kotlin.String
     , 
+    /**
+     * The OIDC ID token issued by the workload's identity provider.
+     */
     var `jwt`: kotlin.String
     , 
     /**
@@ -14356,10 +20074,42 @@ public object FfiConverterTypeTokenExchangeRequest: FfiConverterRustBuffer<Token
  * Parameters of `updateContact` (`PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}`).
  */
 data class UpdateContactParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * Type of contact.
+     */
     var `contactType`: ContactType
     , 
+    /**
+     * The request body.
+     */
     var `body`: UpdateContactRequest
     
 ){
@@ -14399,9 +20149,12 @@ public object FfiConverterTypeUpdateContactParams: FfiConverterRustBuffer<Update
 
 
 /**
- * Mirror of `tailnet::models::UpdateContactRequest`.
+ * The `UpdateContactRequest` object of the Tailscale API.
  */
 data class UpdateContactRequest (
+    /**
+     * The contact's email address.
+     */
     var `email`: kotlin.String
     , 
     /**
@@ -14446,8 +20199,14 @@ public object FfiConverterTypeUpdateContactRequest: FfiConverterRustBuffer<Updat
  * Parameters of `updateDeviceKey` (`POST /api/v2/device/{deviceId}/key`).
  */
 data class UpdateDeviceKeyParams (
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: UpdateDeviceKeyRequest
     
 ){
@@ -14484,9 +20243,13 @@ public object FfiConverterTypeUpdateDeviceKeyParams: FfiConverterRustBuffer<Upda
 
 
 /**
- * Mirror of `tailnet::models::UpdateDeviceKeyRequest`.
+ * The `UpdateDeviceKeyRequest` object of the Tailscale API.
  */
 data class UpdateDeviceKeyRequest (
+    /**
+     * - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
+     * - If `false`, enable the device's key expiry. Sets the key to expire at the original expiry time prior to disabling. The key may already have expired. In that case, the device must be re-authenticated.
+     */
     var `keyExpiryDisabled`: kotlin.Boolean
     , 
     /**
@@ -14531,10 +20294,42 @@ public object FfiConverterTypeUpdateDeviceKeyRequest: FfiConverterRustBuffer<Upd
  * Parameters of `updateOAuthApp` (`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
  */
 data class UpdateOAuthAppParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The ID of the OAuth app.
+     */
     var `appId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: UpdateOAuthAppRequest
     
 ){
@@ -14574,17 +20369,40 @@ public object FfiConverterTypeUpdateOAuthAppParams: FfiConverterRustBuffer<Updat
 
 
 /**
- * Mirror of `tailnet::models::UpdateOAuthAppRequest`.
+ * The `UpdateOAuthAppRequest` object of the Tailscale API.
  */
 data class UpdateOAuthAppRequest (
+    /**
+     * The name of the OAuth app.
+     * Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+     */
     var `name`: kotlin.String
     , 
+    /**
+     * A human-readable description of the OAuth app.
+     * Must be at most 300 characters.
+     */
     var `description`: kotlin.String? = null 
     , 
+    /**
+     * The list of permitted redirect URIs for the OAuth authorization code flow.
+     * At least one redirect URI is required.
+     *
+     * Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
+     * which may use any scheme. Raw IP address hosts are not permitted.
+     */
     var `redirectUris`: List<kotlin.String> = listOf() 
     , 
+    /**
+     * The list of OAuth scopes granted to the app.
+     * Must be non-empty.
+     * Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+     */
     var `scopes`: List<kotlin.String> = listOf() 
     , 
+    /**
+     * The list of custom node attributes that the OAuth app is allowed to set.
+     */
     var `allowedNodeAttributes`: List<kotlin.String>? = null 
     , 
     /**
@@ -14641,8 +20459,14 @@ public object FfiConverterTypeUpdateOAuthAppRequest: FfiConverterRustBuffer<Upda
  * Parameters of `updatePostureIntegration` (`PATCH /api/v2/posture/integrations/{id}`).
  */
 data class UpdatePostureIntegrationParams (
+    /**
+     * Unique identifier for a posture integration.
+     */
     var `id`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: PostureIntegration
     
 ){
@@ -14682,12 +20506,48 @@ public object FfiConverterTypeUpdatePostureIntegrationParams: FfiConverterRustBu
  * Parameters of `updateServiceDeviceApproval` (`POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`).
  */
 data class UpdateServiceDeviceApprovalParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     , 
+    /**
+     * ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
+     */
     var `deviceId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: UpdateServiceDeviceApprovalRequest
     
 ){
@@ -14730,9 +20590,12 @@ public object FfiConverterTypeUpdateServiceDeviceApprovalParams: FfiConverterRus
 
 
 /**
- * Mirror of `tailnet::models::UpdateServiceDeviceApprovalRequest`.
+ * The `UpdateServiceDeviceApprovalRequest` object of the Tailscale API.
  */
 data class UpdateServiceDeviceApprovalRequest (
+    /**
+     * Indicates whether to approve or revoke approval for the Service on the device.
+     */
     var `approved`: kotlin.Boolean? = null 
     , 
     /**
@@ -14777,10 +20640,43 @@ public object FfiConverterTypeUpdateServiceDeviceApprovalRequest: FfiConverterRu
  * Parameters of `updateService` (`PUT /api/v2/tailnet/{tailnet}/services/{serviceName}`).
  */
 data class UpdateServiceParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: VipServiceInfo
     
 ){
@@ -14823,8 +20719,37 @@ public object FfiConverterTypeUpdateServiceParams: FfiConverterRustBuffer<Update
  * Parameters of `updateSplitDns` (`PATCH /api/v2/tailnet/{tailnet}/dns/split-dns`).
  */
 data class UpdateSplitDnsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: Map<kotlin.String, List<kotlin.String>?> = mapOf() 
     
 ){
@@ -14864,8 +20789,37 @@ public object FfiConverterTypeUpdateSplitDnsParams: FfiConverterRustBuffer<Updat
  * Parameters of `updateTailnetSettings` (`PATCH /api/v2/tailnet/{tailnet}/settings`).
  */
 data class UpdateTailnetSettingsParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The request body.
+     */
     var `body`: TailnetSettings
     
 ){
@@ -14905,8 +20859,14 @@ public object FfiConverterTypeUpdateTailnetSettingsParams: FfiConverterRustBuffe
  * Parameters of `updateUserRole` (`POST /api/v2/users/{userId}/role`).
  */
 data class UpdateUserRoleParams (
+    /**
+     * ID of the user.
+     */
     var `userId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: UpdateUserRoleRequest
     
 ){
@@ -14943,9 +20903,12 @@ public object FfiConverterTypeUpdateUserRoleParams: FfiConverterRustBuffer<Updat
 
 
 /**
- * Mirror of `tailnet::models::UpdateUserRoleRequest`.
+ * The `UpdateUserRoleRequest` object of the Tailscale API.
  */
 data class UpdateUserRoleRequest (
+    /**
+     * The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     */
     var `role`: UserRole? = null 
     , 
     /**
@@ -14990,10 +20953,43 @@ public object FfiConverterTypeUpdateUserRoleRequest: FfiConverterRustBuffer<Upda
  * Parameters of `updateVipService` (`PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
  */
 data class UpdateVipServiceParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The unique name of a Service. The name should be prefixed with "svc:". It should be unique
+     * across the tailnet, so names already used for a machine cannot be reused for a Service.
+     */
     var `serviceName`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: VipServiceInfo
     
 ){
@@ -15036,8 +21032,14 @@ public object FfiConverterTypeUpdateVipServiceParams: FfiConverterRustBuffer<Upd
  * Parameters of `updateWebhook` (`PATCH /api/v2/webhooks/{endpointId}`).
  */
 data class UpdateWebhookParams (
+    /**
+     * ID for the webhook endpoint.
+     */
     var `endpointId`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: UpdateWebhookRequest
     
 ){
@@ -15074,9 +21076,13 @@ public object FfiConverterTypeUpdateWebhookParams: FfiConverterRustBuffer<Update
 
 
 /**
- * Mirror of `tailnet::models::UpdateWebhookRequest`.
+ * The `UpdateWebhookRequest` object of the Tailscale API.
  */
 data class UpdateWebhookRequest (
+    /**
+     * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+     * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+     */
     var `subscriptions`: List<WebhookEventType>? = null 
     , 
     /**
@@ -15118,31 +21124,70 @@ public object FfiConverterTypeUpdateWebhookRequest: FfiConverterRustBuffer<Updat
 
 
 /**
- * Mirror of `tailnet::models::User`.
+ * Representation of a user within a tailnet.
  */
 data class User (
+    /**
+     * The unique identifier for the user.
+     * Supply this value wherever {userId} is indicated in an endpoint.
+     */
     var `id`: kotlin.String? = null 
     , 
+    /**
+     * The name of the user.
+     */
     var `displayName`: kotlin.String? = null 
     , 
+    /**
+     * The emailish login name of the user.
+     */
     var `loginName`: kotlin.String? = null 
     , 
+    /**
+     * The profile pic URL for the user.
+     */
     var `profilePicUrl`: kotlin.String? = null 
     , 
+    /**
+     * The tailnet that owns the user.
+     */
     var `tailnetId`: kotlin.String? = null 
     , 
+    /**
+     * The time the user joined their tailnet.
+     */
     var `created`: kotlin.String? = null 
     , 
+    /**
+     * The type of relation this user has to the tailnet associated with the request.
+     */
     var `type`: UserType? = null 
     , 
+    /**
+     * The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+     */
     var `role`: UserRole? = null 
     , 
+    /**
+     * The status of the user.
+     */
     var `status`: UserStatus? = null 
     , 
+    /**
+     * Number of devices the user owns.
+     */
     var `deviceCount`: kotlin.Long? = null 
     , 
+    /**
+     * The later of either:
+     * - The last time any of the user's nodes were connected to the network.
+     * - The last time the user authenticated to any tailscale service, including the admin panel.
+     */
     var `lastSeen`: kotlin.String? = null 
     , 
+    /**
+     * `true` when the user has a node currently connected to the control server.
+     */
     var `currentlyConnected`: kotlin.Boolean? = null 
     , 
     /**
@@ -15217,21 +21262,61 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
 
 
 /**
- * Mirror of `tailnet::models::UserInvite`.
+ * A user invite is an active invitation that lets a user join a tailnet
+ * with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
+ *
+ * Each user invite has a unique ID that is used to identify the invite
+ * in API calls. You can find all user invite IDs for a particular tailnet
+ * by [listing user invites](https://tailscale.com/api#tag/userinvites/get/tailnet/{tailnet}/user-invites).
  */
 data class UserInvite (
+    /**
+     * The unique identifier for the invite.
+     * Supply this value wherever `userInviteId` is indicated in the endpoint.
+     */
     var `id`: kotlin.String
     , 
+    /**
+     * The tailnet user role to assign to the invited user upon accepting the invite.
+     */
     var `role`: UserInviteRole? = null 
     , 
+    /**
+     * The ID of the tailnet to which the user was invited.
+     */
     var `tailnetId`: kotlin.Long
     , 
+    /**
+     * The ID of the user who created the invite.
+     */
     var `inviterId`: kotlin.Long
     , 
+    /**
+     * The email to which the invite was sent.
+     * If empty, the invite was not emailed to anyone,
+     * but the inviteUrl can be shared manually.
+     */
     var `email`: kotlin.String? = null 
     , 
+    /**
+     * The last time the invite was attempted to be sent to Email.
+     * Only ever set if `email` is not empty.
+     */
     var `lastEmailSentAt`: kotlin.String? = null 
     , 
+    /**
+     * Included when `email` is not part of the tailnet's domain,
+     * or when `email` is empty. It is the link to accept the invite.
+     *
+     * When included, anyone with this link can accept the invite.
+     * It is not restricted to the person to which the invite was emailed.
+     *
+     * When `email` is part of the tailnet's domain (has the same @domain.com
+     * suffix as the tailnet), the user can join the tailnet automatically by
+     * logging in with their domain email at https://login.tailscale.com/start.
+     * They'll be assigned the specified `role` upon signing in for the first
+     * time.
+     */
     var `inviteUrl`: kotlin.String? = null 
     , 
     /**
@@ -15291,11 +21376,18 @@ public object FfiConverterTypeUserInvite: FfiConverterRustBuffer<UserInvite> {
 
 
 /**
- * Mirror of `tailnet::models::UserInviteRequest`.
+ * The `UserInviteRequest` object of the Tailscale API.
  */
 data class UserInviteRequest (
+    /**
+     * Optionally specifies a user role to assign the invited user.
+     */
     var `role`: UserInviteRole? = null 
     , 
+    /**
+     * Optionally specifies the email to send the created invite.
+     * If not set, the endpoint generates and returns an invite URL, but does not email it out.
+     */
     var `email`: kotlin.String? = null 
     , 
     /**
@@ -15340,11 +21432,17 @@ public object FfiConverterTypeUserInviteRequest: FfiConverterRustBuffer<UserInvi
 
 
 /**
- * Mirror of `tailnet::models::VIPServiceApproval`.
+ * The approval status of a Service on a specific device.
  */
 data class VipServiceApproval (
+    /**
+     * Indicates whether the Service is approved on the device.
+     */
     var `approved`: kotlin.Boolean? = null 
     , 
+    /**
+     * Indicates whether the Service was auto-approved by an auto-approver.
+     */
     var `autoApproved`: kotlin.Boolean? = null 
     , 
     /**
@@ -15389,17 +21487,37 @@ public object FfiConverterTypeVIPServiceApproval: FfiConverterRustBuffer<VipServ
 
 
 /**
- * Mirror of `tailnet::models::VIPServiceInfo`.
+ * An information summary for a Service.
+ *
+ * Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
+ * and optional tags.
  */
 data class VipServiceInfo (
+    /**
+     * The unique name of the Service.
+     */
     var `name`: kotlin.String? = null 
     , 
+    /**
+     * The IP addresses assigned to the Service: the IPv4 followed by the IPv6.
+     */
     var `addrs`: List<kotlin.String>? = null 
     , 
+    /**
+     * An optional comment for the Service.
+     */
     var `comment`: kotlin.String? = null 
     , 
+    /**
+     * A list of protocol:port pairs to be exposed by the Service.
+     *
+     * The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
+     */
     var `ports`: List<kotlin.String>? = null 
     , 
+    /**
+     * A list of optional tags associated with the Service.
+     */
     var `tags`: List<kotlin.String>? = null 
     , 
     /**
@@ -15456,6 +21574,32 @@ public object FfiConverterTypeVIPServiceInfo: FfiConverterRustBuffer<VipServiceI
  * Parameters of `validateAndTestPolicyFile` (`POST /api/v2/tailnet/{tailnet}/acl/validate`).
  */
 data class ValidateAndTestPolicyFileParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
     var `policy`: kotlin.String? = null 
@@ -15502,10 +21646,42 @@ public object FfiConverterTypeValidateAndTestPolicyFileParams: FfiConverterRustB
  * Parameters of `validateAwsExternalId` (`POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy`).
  */
 data class ValidateAwsExternalIdParams (
+    /**
+     * The tailnet ID.
+     *
+     * Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
+     *
+     * When specifying a tailnet in the API, you can:
+     *
+     * - Provide a dash (`-`) to reference the default tailnet of the access token being used to make the API call.
+     * This is the best option for most users.
+     * Your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/-/..."
+     * ```
+     *
+     * - Provide the **tailnet ID** found on the **[General Settings](https://login.tailscale.com/admin/settings/general)**
+     * page of the Tailscale admin console.
+     *
+     * For example, if your tailnet ID name is `T1234CNTRL`, your API calls would start:
+     *
+     * ```sh
+     * curl "https://api.tailscale.com/api/v2/tailnet/T1234CNTRL/..."
+     * ```
+     *
+     * Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+     */
     var `tailnet`: kotlin.String? = null 
     , 
+    /**
+     * The AWS external ID to validate.
+     */
     var `id`: kotlin.String
     , 
+    /**
+     * The request body.
+     */
     var `body`: ValidateAwsExternalIdRequest
     
 ){
@@ -15545,9 +21721,12 @@ public object FfiConverterTypeValidateAwsExternalIdParams: FfiConverterRustBuffe
 
 
 /**
- * Mirror of `tailnet::models::ValidateAwsExternalIdRequest`.
+ * The `ValidateAwsExternalIdRequest` object of the Tailscale API.
  */
 data class ValidateAwsExternalIdRequest (
+    /**
+     * ARN of the AWS IAM role to validate with this external ID.
+     */
     var `roleArn`: kotlin.String? = null 
     , 
     /**
@@ -15589,23 +21768,54 @@ public object FfiConverterTypeValidateAwsExternalIdRequest: FfiConverterRustBuff
 
 
 /**
- * Mirror of `tailnet::models::Webhook`.
+ * The `Webhook` object of the Tailscale API.
  */
 data class Webhook (
+    /**
+     * ID of the webhook endpoint.
+     */
     var `endpointId`: kotlin.String? = null 
     , 
+    /**
+     * The endpoint that events are sent to from Tailscale via POST requests.
+     */
     var `endpointUrl`: kotlin.String? = null 
     , 
+    /**
+     * The provider type for the webhook destination, or an empty string if none are applicable.
+     * Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+     */
     var `providerType`: ProviderType? = null 
     , 
+    /**
+     * The login name for the creator of the webhook endpoint.
+     * In some cases, such as webhooks created with an OAuth client, this can be blank.
+     */
     var `creatorLoginName`: kotlin.String? = null 
     , 
+    /**
+     * The time the webhook endpoint was created.
+     */
     var `created`: kotlin.String? = null 
     , 
+    /**
+     * The time the webhook endpoint was last modified.
+     */
     var `lastModified`: kotlin.String? = null 
     , 
+    /**
+     * The list of subscribed events that trigger POST requests to the configured endpoint URL.
+     * Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+     */
     var `subscriptions`: List<WebhookEventType>? = null 
     , 
+    /**
+     * The webhook secret associated with the endpoint.
+     * Only populated on creation or when the secret is rotated.
+     *
+     * This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
+     * Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+     */
     var `secret`: kotlin.String? = null 
     , 
     /**
