@@ -396,6 +396,7 @@ class Generator:
                     variant = pascal(v) or "Empty"
                     assert variant not in seen, (name, v)
                     seen.add(variant)
+                    out.append(f"        /// `{v}` on the wire.\n" if v else "        /// The empty string on the wire.\n")
                     out.append(f"        {variant} = {v!r},\n".replace("'", '"'))
                 out.append("    }\n}\n\n")
             else:
@@ -404,7 +405,7 @@ class Generator:
                 out.append(doc_lines(doc, "    ") or f"    /// The `{name}` object.\n")
                 out.append(f"    pub struct {name} {{\n")
                 for wire, rust, ty, fdoc in fields:
-                    out.append(doc_lines(fdoc, "        "))
+                    out.append(doc_lines(fdoc, "        ") or f"        /// `{wire}` (the API reference does not describe it).\n")
                     out.append(f'        "{wire}" => {rust}: {ty},\n')
                 out.append("    }\n}\n\n")
         out.append("/// Every model and its fields, for conformance checks and binding generators.\n")

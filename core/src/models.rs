@@ -53,7 +53,9 @@ model! {
     /// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
     /// Learn more about posture identity at <https://tailscale.com/kb/1326/device-identity>.
     pub struct DevicePostureIdentity {
+        /// `serialNumbers` (the API reference does not describe it).
         "serialNumbers" => serial_numbers: Option<Vec<String>>,
+        /// `disabled` (the API reference does not describe it).
         "disabled" => disabled: Option<bool>,
     }
 }
@@ -179,6 +181,7 @@ model! {
 model! {
     /// The `Error` object.
     pub struct Error {
+        /// `message` (the API reference does not describe it).
         "message" => message: String,
     }
 }
@@ -265,11 +268,17 @@ model! {
 string_enum! {
     /// The tailnet user role to assign to the invited user upon accepting the invite.
     pub enum UserInviteRole {
+        /// `member` on the wire.
         Member = "member",
+        /// `admin` on the wire.
         Admin = "admin",
+        /// `it-admin` on the wire.
         ItAdmin = "it-admin",
+        /// `network-admin` on the wire.
         NetworkAdmin = "network-admin",
+        /// `billing-admin` on the wire.
         BillingAdmin = "billing-admin",
+        /// `auditor` on the wire.
         Auditor = "auditor",
     }
 }
@@ -316,6 +325,7 @@ model! {
 string_enum! {
     /// The type of log (always "CONFIG").
     pub enum ConfigurationAuditLogType {
+        /// `CONFIG` on the wire.
         Config = "CONFIG",
     }
 }
@@ -323,14 +333,23 @@ string_enum! {
 string_enum! {
     /// The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
     pub enum ConfigurationAuditLogOrigin {
+        /// `ADMIN_CONSOLE` on the wire.
         AdminConsole = "ADMIN_CONSOLE",
+        /// `CONFIG_API` on the wire.
         ConfigApi = "CONFIG_API",
+        /// `CONTROL` on the wire.
         Control = "CONTROL",
+        /// `IDENTITY_PROVIDER` on the wire.
         IdentityProvider = "IDENTITY_PROVIDER",
+        /// `NODE` on the wire.
         Node = "NODE",
+        /// `SUPPORT_REQUEST` on the wire.
         SupportRequest = "SUPPORT_REQUEST",
+        /// `STRIPE` on the wire.
         Stripe = "STRIPE",
+        /// `SECURITY_NOTIFICATION` on the wire.
         SecurityNotification = "SECURITY_NOTIFICATION",
+        /// `LEGAL_NOTIFICATION` on the wire.
         LegalNotification = "LEGAL_NOTIFICATION",
     }
 }
@@ -338,13 +357,21 @@ string_enum! {
 string_enum! {
     /// The entity type of the actor.
     pub enum ConfigurationAuditLogActorType {
+        /// `USER` on the wire.
         User = "USER",
+        /// `NODE` on the wire.
         Node = "NODE",
+        /// `AUTOMATED_WORKER` on the wire.
         AutomatedWorker = "AUTOMATED_WORKER",
+        /// `OAUTH_CLIENT` on the wire.
         OauthClient = "OAUTH_CLIENT",
+        /// `SCIM` on the wire.
         Scim = "SCIM",
+        /// `MULLVAD` on the wire.
         Mullvad = "MULLVAD",
+        /// `LOGSTREAM` on the wire.
         Logstream = "LOGSTREAM",
+        /// `SECRET_SCANNER` on the wire.
         SecretScanner = "SECRET_SCANNER",
     }
 }
@@ -368,17 +395,29 @@ model! {
 string_enum! {
     /// The entity type of Target.
     pub enum ConfigurationAuditLogTargetType {
+        /// `TAILNET` on the wire.
         Tailnet = "TAILNET",
+        /// `USER` on the wire.
         User = "USER",
+        /// `GROUP` on the wire.
         Group = "GROUP",
+        /// `NODE` on the wire.
         Node = "NODE",
+        /// `API_KEY` on the wire.
         ApiKey = "API_KEY",
+        /// `INVITE` on the wire.
         Invite = "INVITE",
+        /// `SHARE` on the wire.
         Share = "SHARE",
+        /// `BILLING` on the wire.
         Billing = "BILLING",
+        /// `ADMIN_CONSOLE` on the wire.
         AdminConsole = "ADMIN_CONSOLE",
+        /// `WEB_INTERFACE` on the wire.
         WebInterface = "WEB_INTERFACE",
+        /// `WEBHOOK_ENDPOINT` on the wire.
         WebhookEndpoint = "WEBHOOK_ENDPOINT",
+        /// `FAILED_REQUEST` on the wire.
         FailedRequest = "FAILED_REQUEST",
     }
 }
@@ -386,50 +425,95 @@ string_enum! {
 string_enum! {
     /// The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
     pub enum ConfigurationAuditLogTargetProperty {
+        /// `ACL` on the wire.
         Acl = "ACL",
+        /// `ACL_TAGS` on the wire.
         AclTags = "ACL_TAGS",
+        /// `ACCOUNT_EMAIL` on the wire.
         AccountEmail = "ACCOUNT_EMAIL",
+        /// `ADDRESS` on the wire.
         Address = "ADDRESS",
+        /// `ALLOWED_IPS` on the wire.
         AllowedIps = "ALLOWED_IPS",
+        /// `AUTO_APPROVED_ROUTES` on the wire.
         AutoApprovedRoutes = "AUTO_APPROVED_ROUTES",
+        /// `ATTRIBUTES` on the wire.
         Attributes = "ATTRIBUTES",
+        /// `BILLING_OWNER` on the wire.
         BillingOwner = "BILLING_OWNER",
+        /// `COLLECT_SERVICES` on the wire.
         CollectServices = "COLLECT_SERVICES",
+        /// `COLLECT_POSTURE_IDENTITY` on the wire.
         CollectPostureIdentity = "COLLECT_POSTURE_IDENTITY",
+        /// `MULLVAD_VPN` on the wire.
         MullvadVpn = "MULLVAD_VPN",
+        /// `DNS_CONFIG` on the wire.
         DnsConfig = "DNS_CONFIG",
+        /// `EMAIL` on the wire.
         Email = "EMAIL",
+        /// `EXIT_NODE` on the wire.
         ExitNode = "EXIT_NODE",
+        /// `FEATURE` on the wire.
         Feature = "FEATURE",
+        /// `FILE_SHARING` on the wire.
         FileSharing = "FILE_SHARING",
+        /// `HTTPS` on the wire.
         Https = "HTTPS",
+        /// `KEY_EXPIRY_TIME` on the wire.
         KeyExpiryTime = "KEY_EXPIRY_TIME",
+        /// `KEY_EXPIRY` on the wire.
         KeyExpiry = "KEY_EXPIRY",
+        /// `LOG_EXIT_FLOWS` on the wire.
         LogExitFlows = "LOG_EXIT_FLOWS",
+        /// `LOGSTREAM_ENDPOINT` on the wire.
         LogstreamEndpoint = "LOGSTREAM_ENDPOINT",
+        /// `MAGIC_DNS` on the wire.
         MagicDns = "MAGIC_DNS",
+        /// `MACHINE_AUTH_NEEDED` on the wire.
         MachineAuthNeeded = "MACHINE_AUTH_NEEDED",
+        /// `MACHINE_APPROVAL_NEEDED` on the wire.
         MachineApprovalNeeded = "MACHINE_APPROVAL_NEEDED",
+        /// `USER_APPROVAL_REQUIRED` on the wire.
         UserApprovalRequired = "USER_APPROVAL_REQUIRED",
+        /// `MACHINE_NAME` on the wire.
         MachineName = "MACHINE_NAME",
+        /// `MAX_KEY_DURATION` on the wire.
         MaxKeyDuration = "MAX_KEY_DURATION",
+        /// `NETWORK_FLOW_LOGGING` on the wire.
         NetworkFlowLogging = "NETWORK_FLOW_LOGGING",
+        /// `GEOSTEERING` on the wire.
         Geosteering = "GEOSTEERING",
+        /// `NODE_SHARE` on the wire.
         NodeShare = "NODE_SHARE",
+        /// `TAILNET_INVITE` on the wire.
         TailnetInvite = "TAILNET_INVITE",
+        /// `PAYMENT_INFO` on the wire.
         PaymentInfo = "PAYMENT_INFO",
+        /// `POSTURE_IDENTITY` on the wire.
         PostureIdentity = "POSTURE_IDENTITY",
+        /// `POSTURE_INTEGRATION` on the wire.
         PostureIntegration = "POSTURE_INTEGRATION",
+        /// `USER_ROLE` on the wire.
         UserRole = "USER_ROLE",
+        /// `SCIM` on the wire.
         Scim = "SCIM",
+        /// `SECURITY_EMAIL` on the wire.
         SecurityEmail = "SECURITY_EMAIL",
+        /// `STRIPE_CUSTOMER_ID` on the wire.
         StripeCustomerId = "STRIPE_CUSTOMER_ID",
+        /// `SUBSCRIPTION` on the wire.
         Subscription = "SUBSCRIPTION",
+        /// `SUBSCRIBED_EVENTS` on the wire.
         SubscribedEvents = "SUBSCRIBED_EVENTS",
+        /// `SUPPORT_EMAIL` on the wire.
         SupportEmail = "SUPPORT_EMAIL",
+        /// `SECRET` on the wire.
         Secret = "SECRET",
+        /// `TCD` on the wire.
         Tcd = "TCD",
+        /// `TKA` on the wire.
         Tka = "TKA",
+        /// `AUTH_PROVIDER` on the wire.
         AuthProvider = "AUTH_PROVIDER",
     }
 }
@@ -453,28 +537,51 @@ model! {
 string_enum! {
     /// The type of change attempted against the `target`.
     pub enum ConfigurationAuditLogAction {
+        /// `LOGIN` on the wire.
         Login = "LOGIN",
+        /// `LOGOUT` on the wire.
         Logout = "LOGOUT",
+        /// `CREATE` on the wire.
         Create = "CREATE",
+        /// `UPDATE` on the wire.
         Update = "UPDATE",
+        /// `DELETE` on the wire.
         Delete = "DELETE",
+        /// `CANCEL` on the wire.
         Cancel = "CANCEL",
+        /// `REVOKE` on the wire.
         Revoke = "REVOKE",
+        /// `APPROVE` on the wire.
         Approve = "APPROVE",
+        /// `SUSPEND` on the wire.
         Suspend = "SUSPEND",
+        /// `RESTORE` on the wire.
         Restore = "RESTORE",
+        /// `ENABLE` on the wire.
         Enable = "ENABLE",
+        /// `DISABLE` on the wire.
         Disable = "DISABLE",
+        /// `ACCEPT` on the wire.
         Accept = "ACCEPT",
+        /// `EXPIRED` on the wire.
         Expired = "EXPIRED",
+        /// `PUSH_USER` on the wire.
         PushUser = "PUSH_USER",
+        /// `PUSH_GROUP` on the wire.
         PushGroup = "PUSH_GROUP",
+        /// `VERIFY` on the wire.
         Verify = "VERIFY",
+        /// `JOIN_WAITLIST` on the wire.
         JoinWaitlist = "JOIN_WAITLIST",
+        /// `INVITE` on the wire.
         Invite = "INVITE",
+        /// `JOIN` on the wire.
         Join = "JOIN",
+        /// `LEAVE` on the wire.
         Leave = "LEAVE",
+        /// `RESEND` on the wire.
         Resend = "RESEND",
+        /// `MIGRATE_AUTH_PROVIDER` on the wire.
         MigrateAuthProvider = "MIGRATE_AUTH_PROVIDER",
     }
 }
@@ -512,18 +619,31 @@ model! {
 string_enum! {
     /// IP protocol name (or number if no name used).
     pub enum ConnectionCountsProto {
+        /// `ah` on the wire.
         Ah = "ah",
+        /// `dccp` on the wire.
         Dccp = "dccp",
+        /// `egp` on the wire.
         Egp = "egp",
+        /// `esp` on the wire.
         Esp = "esp",
+        /// `gre` on the wire.
         Gre = "gre",
+        /// `icmp` on the wire.
         Icmp = "icmp",
+        /// `igmp` on the wire.
         Igmp = "igmp",
+        /// `igp` on the wire.
         Igp = "igp",
+        /// `ipv4` on the wire.
         Ipv4 = "ipv4",
+        /// `ipv6-icmp` on the wire.
         Ipv6Icmp = "ipv6-icmp",
+        /// `sctp` on the wire.
         Sctp = "sctp",
+        /// `tcp` on the wire.
         Tcp = "tcp",
+        /// `udp` on the wire.
         Udp = "udp",
     }
 }
@@ -559,9 +679,13 @@ model! {
         "start" => start: Option<String>,
         /// Time at which flow ended, in RFC 3339 format.
         "end" => end: Option<String>,
+        /// `virtualTraffic` (the API reference does not describe it).
         "virtualTraffic" => virtual_traffic: Option<Vec<ConnectionCounts>>,
+        /// `subnetTraffic` (the API reference does not describe it).
         "subnetTraffic" => subnet_traffic: Option<Vec<ConnectionCounts>>,
+        /// `exitTraffic` (the API reference does not describe it).
         "exitTraffic" => exit_traffic: Option<Vec<ConnectionCounts>>,
+        /// `physicalTraffic` (the API reference does not describe it).
         "physicalTraffic" => physical_traffic: Option<Vec<ConnectionCounts>>,
     }
 }
@@ -599,7 +723,9 @@ model! {
 string_enum! {
     /// The type of log for logging endpoints.
     pub enum LogType {
+        /// `configuration` on the wire.
         Configuration = "configuration",
+        /// `network` on the wire.
         Network = "network",
     }
 }
@@ -607,12 +733,19 @@ string_enum! {
 string_enum! {
     /// The type of system to which logs are being streamed.
     pub enum LogstreamEndpointConfigurationDestinationType {
+        /// `splunk` on the wire.
         Splunk = "splunk",
+        /// `elastic` on the wire.
         Elastic = "elastic",
+        /// `panther` on the wire.
         Panther = "panther",
+        /// `cribl` on the wire.
         Cribl = "cribl",
+        /// `datadog` on the wire.
         Datadog = "datadog",
+        /// `axiom` on the wire.
         Axiom = "axiom",
+        /// `s3` on the wire.
         S3 = "s3",
     }
 }
@@ -620,8 +753,11 @@ string_enum! {
 string_enum! {
     /// The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
     pub enum LogstreamEndpointConfigurationCompressionFormat {
+        /// `zstd` on the wire.
         Zstd = "zstd",
+        /// `gzip` on the wire.
         Gzip = "gzip",
+        /// `none` on the wire.
         None = "none",
     }
 }
@@ -629,7 +765,9 @@ string_enum! {
 string_enum! {
     /// What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
     pub enum LogstreamEndpointConfigurationS3AuthenticationType {
+        /// `accesskey` on the wire.
         Accesskey = "accesskey",
+        /// `rolearn` on the wire.
         Rolearn = "rolearn",
     }
 }
@@ -733,6 +871,7 @@ model! {
         "splitDNS" => split_dns: Option<::std::collections::BTreeMap<String, Option<Vec<DnsConfigurationResolver>>>>,
         /// Search domain paths to apply.
         "searchPaths" => search_paths: Option<Vec<String>>,
+        /// `preferences` (the API reference does not describe it).
         "preferences" => preferences: Option<DnsConfigurationPreferences>,
     }
 }
@@ -785,9 +924,13 @@ string_enum! {
     /// - "federated" refers to federated identities.
     /// - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
     pub enum KeyType {
+        /// `auth` on the wire.
         Auth = "auth",
+        /// `client` on the wire.
         Client = "client",
+        /// `api` on the wire.
         Api = "api",
+        /// `federated` on the wire.
         Federated = "federated",
     }
 }
@@ -795,6 +938,7 @@ string_enum! {
 model! {
     /// An API access token or Auth Key.
     pub struct Key {
+        /// `id` (the API reference does not describe it).
         "id" => id: Option<String>,
         /// The secret key material (only populated at creation time).
         "key" => key: Option<Secret>,
@@ -807,9 +951,13 @@ model! {
         /// Duration in seconds until the key expires.
         /// Only applies to auth keys.
         "expirySeconds" => expiry_seconds: Option<i64>,
+        /// `created` (the API reference does not describe it).
         "created" => created: Option<Timestamp>,
+        /// `updated` (the API reference does not describe it).
         "updated" => updated: Option<Timestamp>,
+        /// `expires` (the API reference does not describe it).
         "expires" => expires: Option<Timestamp>,
+        /// `revoked` (the API reference does not describe it).
         "revoked" => revoked: Option<Timestamp>,
         /// `capabilities` is a mapping of resources to permissible actions.
         "capabilities" => capabilities: Option<KeyCapabilities>,
@@ -823,6 +971,7 @@ model! {
         ///
         /// Only applies to OAuth clients and federated identities.
         "tags" => tags: Option<Vec<String>>,
+        /// `description` (the API reference does not describe it).
         "description" => description: Option<String>,
         /// Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
         "invalid" => invalid: Option<bool>,
@@ -858,11 +1007,17 @@ string_enum! {
     ///
     /// Required on POST requests, ignored on PATCH requests.
     pub enum PostureIntegrationProvider {
+        /// `falcon` on the wire.
         Falcon = "falcon",
+        /// `intune` on the wire.
         Intune = "intune",
+        /// `jamfpro` on the wire.
         Jamfpro = "jamfpro",
+        /// `kandji` on the wire.
         Kandji = "kandji",
+        /// `kolide` on the wire.
         Kolide = "kolide",
+        /// `sentinelone` on the wire.
         Sentinelone = "sentinelone",
     }
 }
@@ -921,7 +1076,9 @@ model! {
 string_enum! {
     /// The type of relation this user has to the tailnet associated with the request.
     pub enum UserType {
+        /// `member` on the wire.
         Member = "member",
+        /// `shared` on the wire.
         Shared = "shared",
     }
 }
@@ -929,12 +1086,19 @@ string_enum! {
 string_enum! {
     /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
     pub enum UserRole {
+        /// `owner` on the wire.
         Owner = "owner",
+        /// `member` on the wire.
         Member = "member",
+        /// `admin` on the wire.
         Admin = "admin",
+        /// `it-admin` on the wire.
         ItAdmin = "it-admin",
+        /// `network-admin` on the wire.
         NetworkAdmin = "network-admin",
+        /// `billing-admin` on the wire.
         BillingAdmin = "billing-admin",
+        /// `auditor` on the wire.
         Auditor = "auditor",
     }
 }
@@ -942,10 +1106,15 @@ string_enum! {
 string_enum! {
     /// The status of the user.
     pub enum UserStatus {
+        /// `active` on the wire.
         Active = "active",
+        /// `idle` on the wire.
         Idle = "idle",
+        /// `suspended` on the wire.
         Suspended = "suspended",
+        /// `needs-approval` on the wire.
         NeedsApproval = "needs-approval",
+        /// `over-billing-limit` on the wire.
         OverBillingLimit = "over-billing-limit",
     }
 }
@@ -999,9 +1168,13 @@ string_enum! {
     /// The provider type for the webhook destination, or an empty string if none are applicable.
     /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
     pub enum ProviderType {
+        /// `slack` on the wire.
         Slack = "slack",
+        /// `mattermost` on the wire.
         Mattermost = "mattermost",
+        /// `googlechat` on the wire.
         Googlechat = "googlechat",
+        /// `discord` on the wire.
         Discord = "discord",
     }
 }
@@ -1009,23 +1182,41 @@ string_enum! {
 string_enum! {
     /// Values of `WebhookEventType`.
     pub enum WebhookEventType {
+        /// `nodeCreated` on the wire.
         NodeCreated = "nodeCreated",
+        /// `nodeNeedsApproval` on the wire.
         NodeNeedsApproval = "nodeNeedsApproval",
+        /// `nodeApproved` on the wire.
         NodeApproved = "nodeApproved",
+        /// `nodeKeyExpiringInOneDay` on the wire.
         NodeKeyExpiringInOneDay = "nodeKeyExpiringInOneDay",
+        /// `nodeKeyExpired` on the wire.
         NodeKeyExpired = "nodeKeyExpired",
+        /// `nodeDeleted` on the wire.
         NodeDeleted = "nodeDeleted",
+        /// `nodeSigned` on the wire.
         NodeSigned = "nodeSigned",
+        /// `nodeNeedsSignature` on the wire.
         NodeNeedsSignature = "nodeNeedsSignature",
+        /// `policyUpdate` on the wire.
         PolicyUpdate = "policyUpdate",
+        /// `userCreated` on the wire.
         UserCreated = "userCreated",
+        /// `userNeedsApproval` on the wire.
         UserNeedsApproval = "userNeedsApproval",
+        /// `userSuspended` on the wire.
         UserSuspended = "userSuspended",
+        /// `userRestored` on the wire.
         UserRestored = "userRestored",
+        /// `userDeleted` on the wire.
         UserDeleted = "userDeleted",
+        /// `userApproved` on the wire.
         UserApproved = "userApproved",
+        /// `userRoleUpdated` on the wire.
         UserRoleUpdated = "userRoleUpdated",
+        /// `subnetIPForwardingNotEnabled` on the wire.
         SubnetIPForwardingNotEnabled = "subnetIPForwardingNotEnabled",
+        /// `exitNodeIPForwardingNotEnabled` on the wire.
         ExitNodeIPForwardingNotEnabled = "exitNodeIPForwardingNotEnabled",
     }
 }
@@ -1062,8 +1253,11 @@ model! {
 string_enum! {
     /// Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
     pub enum TailnetSettingsUsersRoleAllowedToJoinExternalTailnets {
+        /// `none` on the wire.
         None = "none",
+        /// `admin` on the wire.
         Admin = "admin",
+        /// `member` on the wire.
         Member = "member",
     }
 }
@@ -1120,8 +1314,11 @@ model! {
 string_enum! {
     /// The approval level of the device hosting the Service.
     pub enum ServiceHostInfoApprovalLevel {
+        /// `not-approved` on the wire.
         NotApproved = "not-approved",
+        /// `approved:auto` on the wire.
         ApprovedAuto = "approved:auto",
+        /// `approved:manual` on the wire.
         ApprovedManual = "approved:manual",
     }
 }
@@ -1184,7 +1381,9 @@ model! {
 string_enum! {
     /// Values of `DeviceFields`.
     pub enum DeviceFields {
+        /// `all` on the wire.
         All = "all",
+        /// `default` on the wire.
         Default = "default",
     }
 }
@@ -1192,6 +1391,7 @@ string_enum! {
 model! {
     /// The `ListTailnetDevicesResponse` object.
     pub struct ListTailnetDevicesResponse {
+        /// `devices` (the API reference does not describe it).
         "devices" => devices: Option<Vec<Device>>,
     }
 }
@@ -1381,121 +1581,237 @@ model! {
 string_enum! {
     /// Values of `AuditLogEventType`.
     pub enum AuditLogEventType {
+        /// `ADMIN_CONSOLE.LOGIN` on the wire.
         AdminConsoleLogin = "ADMIN_CONSOLE.LOGIN",
+        /// `ADMIN_CONSOLE.LOGOUT` on the wire.
         AdminConsoleLogout = "ADMIN_CONSOLE.LOGOUT",
+        /// `API_KEY.CREATE` on the wire.
         ApiKeyCreate = "API_KEY.CREATE",
+        /// `API_KEY.EXPIRED` on the wire.
         ApiKeyExpired = "API_KEY.EXPIRED",
+        /// `API_KEY.REVOKE` on the wire.
         ApiKeyRevoke = "API_KEY.REVOKE",
+        /// `BILLING.CANCEL.SUBSCRIPTION` on the wire.
         BillingCancelSubscription = "BILLING.CANCEL.SUBSCRIPTION",
+        /// `BILLING.CREATE.SUBSCRIPTION` on the wire.
         BillingCreateSubscription = "BILLING.CREATE.SUBSCRIPTION",
+        /// `BILLING.UPDATE.ADDRESS` on the wire.
         BillingUpdateAddress = "BILLING.UPDATE.ADDRESS",
+        /// `BILLING.UPDATE.BILLING_OWNER` on the wire.
         BillingUpdateBillingOwner = "BILLING.UPDATE.BILLING_OWNER",
+        /// `BILLING.UPDATE.EMAIL` on the wire.
         BillingUpdateEmail = "BILLING.UPDATE.EMAIL",
+        /// `BILLING.UPDATE.PAYMENT_INFO` on the wire.
         BillingUpdatePaymentInfo = "BILLING.UPDATE.PAYMENT_INFO",
+        /// `BILLING.UPDATE.STRIPE_CUSTOMER_ID` on the wire.
         BillingUpdateStripeCustomerId = "BILLING.UPDATE.STRIPE_CUSTOMER_ID",
+        /// `BILLING.UPDATE.SUBSCRIPTION` on the wire.
         BillingUpdateSubscription = "BILLING.UPDATE.SUBSCRIPTION",
+        /// `FAILED_REQUEST.UPDATE` on the wire.
         FailedRequestUpdate = "FAILED_REQUEST.UPDATE",
+        /// `GROUP.PUSH_GROUP.ATTRIBUTES` on the wire.
         GroupPushGroupAttributes = "GROUP.PUSH_GROUP.ATTRIBUTES",
+        /// `INVITE.ACCEPT.FEATURE` on the wire.
         InviteAcceptFeature = "INVITE.ACCEPT.FEATURE",
+        /// `INVITE.ACCEPT.NODE_SHARE` on the wire.
         InviteAcceptNodeShare = "INVITE.ACCEPT.NODE_SHARE",
+        /// `INVITE.ACCEPT.TAILNET_INVITE` on the wire.
         InviteAcceptTailnetInvite = "INVITE.ACCEPT.TAILNET_INVITE",
+        /// `INVITE.CREATE.FEATURE` on the wire.
         InviteCreateFeature = "INVITE.CREATE.FEATURE",
+        /// `INVITE.CREATE.NODE_SHARE` on the wire.
         InviteCreateNodeShare = "INVITE.CREATE.NODE_SHARE",
+        /// `INVITE.CREATE.TAILNET_INVITE` on the wire.
         InviteCreateTailnetInvite = "INVITE.CREATE.TAILNET_INVITE",
+        /// `INVITE.DELETE.NODE_SHARE` on the wire.
         InviteDeleteNodeShare = "INVITE.DELETE.NODE_SHARE",
+        /// `INVITE.DELETE.TAILNET_INVITE` on the wire.
         InviteDeleteTailnetInvite = "INVITE.DELETE.TAILNET_INVITE",
+        /// `INVITE.RESEND.NODE_SHARE` on the wire.
         InviteResendNodeShare = "INVITE.RESEND.NODE_SHARE",
+        /// `INVITE.RESEND.TAILNET_INVITE` on the wire.
         InviteResendTailnetInvite = "INVITE.RESEND.TAILNET_INVITE",
+        /// `NODE.APPROVE` on the wire.
         NodeApprove = "NODE.APPROVE",
+        /// `NODE.CREATE` on the wire.
         NodeCreate = "NODE.CREATE",
+        /// `NODE.CREATE.ATTRIBUTES` on the wire.
         NodeCreateAttributes = "NODE.CREATE.ATTRIBUTES",
+        /// `NODE.DELETE` on the wire.
         NodeDelete = "NODE.DELETE",
+        /// `NODE.DELETE.ATTRIBUTES` on the wire.
         NodeDeleteAttributes = "NODE.DELETE.ATTRIBUTES",
+        /// `NODE.DISABLE.KEY_EXPIRY` on the wire.
         NodeDisableKeyExpiry = "NODE.DISABLE.KEY_EXPIRY",
+        /// `NODE.DISCONNECT_NODE.CLIENT_LOG` on the wire.
         NodeDisconnectNodeClientLog = "NODE.DISCONNECT_NODE.CLIENT_LOG",
+        /// `NODE.ENABLE.KEY_EXPIRY` on the wire.
         NodeEnableKeyExpiry = "NODE.ENABLE.KEY_EXPIRY",
+        /// `NODE.EXPIRED.KEY_EXPIRY_TIME` on the wire.
         NodeExpiredKeyExpiryTime = "NODE.EXPIRED.KEY_EXPIRY_TIME",
+        /// `NODE.LOGIN` on the wire.
         NodeLogin = "NODE.LOGIN",
+        /// `NODE.LOGOUT` on the wire.
         NodeLogout = "NODE.LOGOUT",
+        /// `NODE.REVOKE` on the wire.
         NodeRevoke = "NODE.REVOKE",
+        /// `NODE.UPDATE.ACL_TAGS` on the wire.
         NodeUpdateAclTags = "NODE.UPDATE.ACL_TAGS",
+        /// `NODE.UPDATE.ALLOWED_IPS` on the wire.
         NodeUpdateAllowedIps = "NODE.UPDATE.ALLOWED_IPS",
+        /// `NODE.UPDATE.ATTRIBUTES` on the wire.
         NodeUpdateAttributes = "NODE.UPDATE.ATTRIBUTES",
+        /// `NODE.UPDATE.AUTO_APPROVED_ROUTES` on the wire.
         NodeUpdateAutoApprovedRoutes = "NODE.UPDATE.AUTO_APPROVED_ROUTES",
+        /// `NODE.UPDATE.EXIT_NODE` on the wire.
         NodeUpdateExitNode = "NODE.UPDATE.EXIT_NODE",
+        /// `NODE.UPDATE.KEY_EXPIRY_TIME` on the wire.
         NodeUpdateKeyExpiryTime = "NODE.UPDATE.KEY_EXPIRY_TIME",
+        /// `NODE.UPDATE.MACHINE_NAME` on the wire.
         NodeUpdateMachineName = "NODE.UPDATE.MACHINE_NAME",
+        /// `NODE.UPDATE.POSTURE_IDENTITY` on the wire.
         NodeUpdatePostureIdentity = "NODE.UPDATE.POSTURE_IDENTITY",
+        /// `NODE.UPDATE.TKA` on the wire.
         NodeUpdateTka = "NODE.UPDATE.TKA",
+        /// `SHARE.CREATE` on the wire.
         ShareCreate = "SHARE.CREATE",
+        /// `SHARE.DELETE` on the wire.
         ShareDelete = "SHARE.DELETE",
+        /// `SHARE.UPDATE` on the wire.
         ShareUpdate = "SHARE.UPDATE",
+        /// `TAILNET.ACCEPT.FEATURE` on the wire.
         TailnetAcceptFeature = "TAILNET.ACCEPT.FEATURE",
+        /// `TAILNET.CREATE` on the wire.
         TailnetCreate = "TAILNET.CREATE",
+        /// `TAILNET.CREATE.LOGSTREAM_ENDPOINT` on the wire.
         TailnetCreateLogstreamEndpoint = "TAILNET.CREATE.LOGSTREAM_ENDPOINT",
+        /// `TAILNET.CREATE.POSTURE_INTEGRATION` on the wire.
         TailnetCreatePostureIntegration = "TAILNET.CREATE.POSTURE_INTEGRATION",
+        /// `TAILNET.CREATE.TKA` on the wire.
         TailnetCreateTka = "TAILNET.CREATE.TKA",
+        /// `TAILNET.DELETE.LOGSTREAM_ENDPOINT` on the wire.
         TailnetDeleteLogstreamEndpoint = "TAILNET.DELETE.LOGSTREAM_ENDPOINT",
+        /// `TAILNET.DELETE.POSTURE_INTEGRATION` on the wire.
         TailnetDeletePostureIntegration = "TAILNET.DELETE.POSTURE_INTEGRATION",
+        /// `TAILNET.DELETE.TKA` on the wire.
         TailnetDeleteTka = "TAILNET.DELETE.TKA",
+        /// `TAILNET.DISABLE.COLLECT_POSTURE_IDENTITY` on the wire.
         TailnetDisableCollectPostureIdentity = "TAILNET.DISABLE.COLLECT_POSTURE_IDENTITY",
+        /// `TAILNET.DISABLE.COLLECT_SERVICES` on the wire.
         TailnetDisableCollectServices = "TAILNET.DISABLE.COLLECT_SERVICES",
+        /// `TAILNET.DISABLE.FILE_SHARING` on the wire.
         TailnetDisableFileSharing = "TAILNET.DISABLE.FILE_SHARING",
+        /// `TAILNET.DISABLE.GEOSTEERING` on the wire.
         TailnetDisableGeosteering = "TAILNET.DISABLE.GEOSTEERING",
+        /// `TAILNET.DISABLE.HTTPS` on the wire.
         TailnetDisableHttps = "TAILNET.DISABLE.HTTPS",
+        /// `TAILNET.DISABLE.LOG_EXIT_FLOWS` on the wire.
         TailnetDisableLogExitFlows = "TAILNET.DISABLE.LOG_EXIT_FLOWS",
+        /// `TAILNET.DISABLE.MACHINE_APPROVAL_NEEDED` on the wire.
         TailnetDisableMachineApprovalNeeded = "TAILNET.DISABLE.MACHINE_APPROVAL_NEEDED",
+        /// `TAILNET.DISABLE.MAGIC_DNS` on the wire.
         TailnetDisableMagicDns = "TAILNET.DISABLE.MAGIC_DNS",
+        /// `TAILNET.DISABLE.MULLVAD_VPN` on the wire.
         TailnetDisableMullvadVpn = "TAILNET.DISABLE.MULLVAD_VPN",
+        /// `TAILNET.DISABLE.NETWORK_FLOW_LOGGING` on the wire.
         TailnetDisableNetworkFlowLogging = "TAILNET.DISABLE.NETWORK_FLOW_LOGGING",
+        /// `TAILNET.DISABLE.SCIM` on the wire.
         TailnetDisableScim = "TAILNET.DISABLE.SCIM",
+        /// `TAILNET.DISABLE.TKA` on the wire.
         TailnetDisableTka = "TAILNET.DISABLE.TKA",
+        /// `TAILNET.DISABLE.USER_APPROVAL_REQUIRED` on the wire.
         TailnetDisableUserApprovalRequired = "TAILNET.DISABLE.USER_APPROVAL_REQUIRED",
+        /// `TAILNET.ENABLE.COLLECT_POSTURE_IDENTITY` on the wire.
         TailnetEnableCollectPostureIdentity = "TAILNET.ENABLE.COLLECT_POSTURE_IDENTITY",
+        /// `TAILNET.ENABLE.COLLECT_SERVICES` on the wire.
         TailnetEnableCollectServices = "TAILNET.ENABLE.COLLECT_SERVICES",
+        /// `TAILNET.ENABLE.FILE_SHARING` on the wire.
         TailnetEnableFileSharing = "TAILNET.ENABLE.FILE_SHARING",
+        /// `TAILNET.ENABLE.GEOSTEERING` on the wire.
         TailnetEnableGeosteering = "TAILNET.ENABLE.GEOSTEERING",
+        /// `TAILNET.ENABLE.HTTPS` on the wire.
         TailnetEnableHttps = "TAILNET.ENABLE.HTTPS",
+        /// `TAILNET.ENABLE.LOG_EXIT_FLOWS` on the wire.
         TailnetEnableLogExitFlows = "TAILNET.ENABLE.LOG_EXIT_FLOWS",
+        /// `TAILNET.ENABLE.MACHINE_APPROVAL_NEEDED` on the wire.
         TailnetEnableMachineApprovalNeeded = "TAILNET.ENABLE.MACHINE_APPROVAL_NEEDED",
+        /// `TAILNET.ENABLE.MAGIC_DNS` on the wire.
         TailnetEnableMagicDns = "TAILNET.ENABLE.MAGIC_DNS",
+        /// `TAILNET.ENABLE.MULLVAD_VPN` on the wire.
         TailnetEnableMullvadVpn = "TAILNET.ENABLE.MULLVAD_VPN",
+        /// `TAILNET.ENABLE.NETWORK_FLOW_LOGGING` on the wire.
         TailnetEnableNetworkFlowLogging = "TAILNET.ENABLE.NETWORK_FLOW_LOGGING",
+        /// `TAILNET.ENABLE.SCIM` on the wire.
         TailnetEnableScim = "TAILNET.ENABLE.SCIM",
+        /// `TAILNET.ENABLE.TKA` on the wire.
         TailnetEnableTka = "TAILNET.ENABLE.TKA",
+        /// `TAILNET.ENABLE.USER_APPROVAL_REQUIRED` on the wire.
         TailnetEnableUserApprovalRequired = "TAILNET.ENABLE.USER_APPROVAL_REQUIRED",
+        /// `TAILNET.JOIN` on the wire.
         TailnetJoin = "TAILNET.JOIN",
+        /// `TAILNET.JOIN_WAITLIST.FEATURE` on the wire.
         TailnetJoinWaitlistFeature = "TAILNET.JOIN_WAITLIST.FEATURE",
+        /// `TAILNET.LEAVE` on the wire.
         TailnetLeave = "TAILNET.LEAVE",
+        /// `TAILNET.UPDATE.ACCOUNT_EMAIL` on the wire.
         TailnetUpdateAccountEmail = "TAILNET.UPDATE.ACCOUNT_EMAIL",
+        /// `TAILNET.UPDATE.ACL` on the wire.
         TailnetUpdateAcl = "TAILNET.UPDATE.ACL",
+        /// `TAILNET.UPDATE.DNS_CONFIG` on the wire.
         TailnetUpdateDnsConfig = "TAILNET.UPDATE.DNS_CONFIG",
+        /// `TAILNET.UPDATE.LOGSTREAM_ENDPOINT` on the wire.
         TailnetUpdateLogstreamEndpoint = "TAILNET.UPDATE.LOGSTREAM_ENDPOINT",
+        /// `TAILNET.UPDATE.MAX_KEY_DURATION` on the wire.
         TailnetUpdateMaxKeyDuration = "TAILNET.UPDATE.MAX_KEY_DURATION",
+        /// `TAILNET.UPDATE.POSTURE_INTEGRATION` on the wire.
         TailnetUpdatePostureIntegration = "TAILNET.UPDATE.POSTURE_INTEGRATION",
+        /// `TAILNET.UPDATE.SECURITY_EMAIL` on the wire.
         TailnetUpdateSecurityEmail = "TAILNET.UPDATE.SECURITY_EMAIL",
+        /// `TAILNET.UPDATE.SUPPORT_EMAIL` on the wire.
         TailnetUpdateSupportEmail = "TAILNET.UPDATE.SUPPORT_EMAIL",
+        /// `TAILNET.UPDATE.TCD` on the wire.
         TailnetUpdateTcd = "TAILNET.UPDATE.TCD",
+        /// `TAILNET.UPDATE.TKA` on the wire.
         TailnetUpdateTka = "TAILNET.UPDATE.TKA",
+        /// `TAILNET.VERIFY.ACCOUNT_EMAIL` on the wire.
         TailnetVerifyAccountEmail = "TAILNET.VERIFY.ACCOUNT_EMAIL",
+        /// `TAILNET.VERIFY.SECURITY_EMAIL` on the wire.
         TailnetVerifySecurityEmail = "TAILNET.VERIFY.SECURITY_EMAIL",
+        /// `TAILNET.VERIFY.SUPPORT_EMAIL` on the wire.
         TailnetVerifySupportEmail = "TAILNET.VERIFY.SUPPORT_EMAIL",
+        /// `USER.APPROVE` on the wire.
         UserApprove = "USER.APPROVE",
+        /// `USER.CREATE` on the wire.
         UserCreate = "USER.CREATE",
+        /// `USER.DELETE` on the wire.
         UserDelete = "USER.DELETE",
+        /// `USER.INVITE` on the wire.
         UserInvite = "USER.INVITE",
+        /// `USER.PUSH_USER.ATTRIBUTES` on the wire.
         UserPushUserAttributes = "USER.PUSH_USER.ATTRIBUTES",
+        /// `USER.RESEND.TAILNET_INVITE` on the wire.
         UserResendTailnetInvite = "USER.RESEND.TAILNET_INVITE",
+        /// `USER.RESTORE` on the wire.
         UserRestore = "USER.RESTORE",
+        /// `USER.RESTORE_GLOBAL` on the wire.
         UserRestoreGlobal = "USER.RESTORE_GLOBAL",
+        /// `USER.SUSPEND` on the wire.
         UserSuspend = "USER.SUSPEND",
+        /// `USER.SUSPEND_GLOBAL` on the wire.
         UserSuspendGlobal = "USER.SUSPEND_GLOBAL",
+        /// `USER.UPDATE.USER_ROLE` on the wire.
         UserUpdateUserRole = "USER.UPDATE.USER_ROLE",
+        /// `WEBHOOK_ENDPOINT.CREATE` on the wire.
         WebhookEndpointCreate = "WEBHOOK_ENDPOINT.CREATE",
+        /// `WEBHOOK_ENDPOINT.DELETE` on the wire.
         WebhookEndpointDelete = "WEBHOOK_ENDPOINT.DELETE",
+        /// `WEBHOOK_ENDPOINT.UPDATE.SECRET` on the wire.
         WebhookEndpointUpdateSecret = "WEBHOOK_ENDPOINT.UPDATE.SECRET",
+        /// `WEBHOOK_ENDPOINT.UPDATE.SUBSCRIBED_EVENTS` on the wire.
         WebhookEndpointUpdateSubscribedEvents = "WEBHOOK_ENDPOINT.UPDATE.SUBSCRIBED_EVENTS",
+        /// `WEB_INTERFACE.LOGIN` on the wire.
         WebInterfaceLogin = "WEB_INTERFACE.LOGIN",
+        /// `WEB_INTERFACE.LOGOUT` on the wire.
         WebInterfaceLogout = "WEB_INTERFACE.LOGOUT",
     }
 }
@@ -1655,7 +1971,9 @@ model! {
 string_enum! {
     /// Values of `PreviewRuleMatchesType`.
     pub enum PreviewRuleMatchesType {
+        /// `user` on the wire.
         User = "user",
+        /// `ipport` on the wire.
         Ipport = "ipport",
     }
 }
@@ -1675,6 +1993,7 @@ model! {
 model! {
     /// The `PreviewRuleMatchesResponse` object.
     pub struct PreviewRuleMatchesResponse {
+        /// `matches` (the API reference does not describe it).
         "matches" => matches: Vec<PreviewRuleMatchesResponseMatchesItem>,
         /// Echoes the `type` provided in the request.
         "type" => r#type: String,
@@ -1694,8 +2013,11 @@ model! {
 string_enum! {
     /// Values of `ListUsersType`.
     pub enum ListUsersType {
+        /// `member` on the wire.
         Member = "member",
+        /// `shared` on the wire.
         Shared = "shared",
+        /// `all` on the wire.
         All = "all",
     }
 }
@@ -1703,13 +2025,21 @@ string_enum! {
 string_enum! {
     /// Values of `ListUsersRole`.
     pub enum ListUsersRole {
+        /// `owner` on the wire.
         Owner = "owner",
+        /// `member` on the wire.
         Member = "member",
+        /// `admin` on the wire.
         Admin = "admin",
+        /// `it-admin` on the wire.
         ItAdmin = "it-admin",
+        /// `network-admin` on the wire.
         NetworkAdmin = "network-admin",
+        /// `billing-admin` on the wire.
         BillingAdmin = "billing-admin",
+        /// `auditor` on the wire.
         Auditor = "auditor",
+        /// `all` on the wire.
         All = "all",
     }
 }
@@ -1717,6 +2047,7 @@ string_enum! {
 model! {
     /// The `ListUsersResponse` object.
     pub struct ListUsersResponse {
+        /// `users` (the API reference does not describe it).
         "users" => users: Option<Vec<User>>,
     }
 }
@@ -1744,8 +2075,11 @@ model! {
 string_enum! {
     /// Values of `ContactType`.
     pub enum ContactType {
+        /// `account` on the wire.
         Account = "account",
+        /// `support` on the wire.
         Support = "support",
+        /// `security` on the wire.
         Security = "security",
     }
 }
@@ -1761,6 +2095,7 @@ model! {
 model! {
     /// The `ListWebhooksResponse` object.
     pub struct ListWebhooksResponse {
+        /// `webhooks` (the API reference does not describe it).
         "webhooks" => webhooks: Option<Vec<Webhook>>,
     }
 }
@@ -1791,6 +2126,7 @@ model! {
 model! {
     /// The `ListServicesResponse` object.
     pub struct ListServicesResponse {
+        /// `vipServices` (the API reference does not describe it).
         "vipServices" => vip_services: Option<Vec<VIPServiceInfo>>,
     }
 }
@@ -1798,6 +2134,7 @@ model! {
 model! {
     /// The `ListServiceHostsResponse` object.
     pub struct ListServiceHostsResponse {
+        /// `hosts` (the API reference does not describe it).
         "hosts" => hosts: Option<Vec<ServiceHostInfo>>,
     }
 }
@@ -1813,6 +2150,7 @@ model! {
 model! {
     /// The `ListOAuthAppsResponse` object.
     pub struct ListOAuthAppsResponse {
+        /// `oauthApps` (the API reference does not describe it).
         "oauthApps" => oauth_apps: Option<Vec<OAuthApp>>,
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! loop {
-//!     match call.poll(&mut session, now, unix_now) {
+//!     match call.poll(&mut session, now) {
 //!         Step::Send(request) => match transport.send(request) {
 //!             Ok(response) => call.on_response(&mut session, response, now, unix_now),
 //!             Err(failure) => call.on_transport_error(&mut session, failure, now, unix_now),

@@ -144,3 +144,9 @@ pub fn response_of(response: &Value) -> Result<HttpResponse, String> {
     }
     Ok(http)
 }
+
+/// The README's Rust examples, compiled (and, where they need no network, run) as doctests of
+/// this crate (`cargo test --doc`), so the documentation cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
