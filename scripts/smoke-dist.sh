@@ -4,7 +4,8 @@
 #
 #   python  the wheel in a fresh venv of the oldest Python >= 3.9 found here (pyenv's 3.9 on these
 #           machines), with no Rust toolchain on PATH; `pip install --no-index <wheel>`
-#   npm     `npm i ./tailnet-X.Y.Z.tgz` in an empty npm project; a node script imports "tailnet"
+#   npm     `npm i ./tailnet-X.Y.Z.tgz` in an empty npm project; one script imports "tailnet" and
+#           runs in Node, Deno (npm `deno` 2.9.6) and Bun (npm `bun` 1.4.4)
 #   maven   a sample Maven project (Kotlin) depending on io.github.tailnet-rs:tailnet-kotlin:X.Y.Z
 #           from dist/maven as a file:// repository; run with only its class path (JNA extracts
 #           the native library from the jar)
@@ -128,11 +129,30 @@ if (devices.length !== 5) throw new Error(`${devices.length} devices`);
 let error;
 try { await client.getDevice({ deviceId: "nNOSUCHDEVICE" }); } catch (e) { error = e; }
 if (!(error instanceof NotFoundError && error instanceof ApiError && error.status === 404)) throw new Error(`expected a NotFoundError, got ${error}`);
-console.log(`node ${process.version}: tailnet ${pkg.version}: ${devices.length} devices (${devices[0].name}), typed 404 (${error.constructor.name})`);
+const runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
+console.log(`${runtime}: tailnet ${pkg.version}: ${devices.length} devices (${devices[0].name}), typed 404 (${error.constructor.name})`);
 JS
   (cd "$proj" && node smoke.mjs "$URL" "$VERSION")
   check_user_agent tailnet-js
-  part_done "npm (tarball)"
+  # The same script in Deno and Bun, resolving "tailnet" from the same node_modules. Their npm
+  # packages carry the binaries as platform optionalDependencies (nothing downloads at install);
+  # installed once into a cache outside the repository.
+  RUNTIMES="${XDG_CACHE_HOME:-$HOME/.cache}/tailnet/js-runtimes"
+  RUNTIME_PINS="deno@2.9.6 bun@1.4.4"
+  if [ "$(cat "$RUNTIMES/.pins" 2>/dev/null)" != "$RUNTIME_PINS" ]; then
+    rm -rf "$RUNTIMES" && mkdir -p "$RUNTIMES"
+    printf '{ "name": "tailnet-js-runtimes", "private": true }\n' >"$RUNTIMES/package.json"
+    # shellcheck disable=SC2086
+    (cd "$RUNTIMES" && npm i --silent --no-audit --no-fund $RUNTIME_PINS)
+    echo "$RUNTIME_PINS" >"$RUNTIMES/.pins"
+  fi
+  fake_reset
+  (cd "$proj" && DENO_NO_UPDATE_CHECK=1 "$RUNTIMES/node_modules/.bin/deno" run --quiet --allow-read --allow-net --allow-env smoke.mjs "$URL" "$VERSION")
+  check_user_agent tailnet-js
+  fake_reset
+  (cd "$proj" && "$RUNTIMES/node_modules/.bin/bun" run smoke.mjs "$URL" "$VERSION")
+  check_user_agent tailnet-js
+  part_done "npm (tarball: Node, Deno, Bun)"
   ;;
 
 # ---- Maven ---------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 # needs (idempotent: present tools are skipped). Works on a fresh machine of this workplace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# CI runs this alone on a 2-core machine: both cores for every cargo build (the per-language
+# scripts default to one job for when they run beside other work).
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
 # Each stage's duration is printed when the next one starts, and all of them at the end, so the
 # slow ones are visible in CI's log.

@@ -188,8 +188,10 @@ function aborted(signal: AbortSignal): TransportError {
 
 // ----- the client -------------------------------------------------------------------------------------
 
-type ParamsOf<K extends OperationId> = OperationTypes[K]["params"];
-type ResultOf<K extends OperationId> = OperationTypes[K]["result"];
+/** The parameters object of an operation, by `operationId` (wire names). */
+export type ParamsOf<K extends OperationId> = OperationTypes[K]["params"];
+/** The result of an operation, by `operationId`. */
+export type ResultOf<K extends OperationId> = OperationTypes[K]["result"];
 
 /**
  * The Tailscale API v2: one async method per operation, named by its `operationId`

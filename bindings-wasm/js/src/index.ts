@@ -1,6 +1,6 @@
 // The npm package `tailnet`: the Tailscale API v2 through the tailnet core compiled to WebAssembly.
 export { Client, buildRequest, parseResponse, operations, redact, userAgent, __testPanic } from "./client.js";
-export type { BuildOptions } from "./client.js";
+export type { BuildOptions, ParamsOf, ResultOf } from "./client.js";
 export {
   TailnetError,
   BuildError,

@@ -94,11 +94,11 @@ model! {
 model! {
     /// Who may approve routes and exit nodes without an admin.
     pub struct AutoApprovers {
-        /// Subnet route (CIDR) to who may advertise it without approval.
+        /// Per subnet route (CIDR), who may advertise it without approval.
         "routes" => routes: Option<BTreeMap<String, Vec<String>>>,
         /// Who may advertise an exit node without approval.
         "exitNode" => exit_node: Option<Vec<String>>,
-        /// Service to who may host it without approval.
+        /// Per service name, who may host that service without approval.
         "services" => services: Option<BTreeMap<String, Vec<String>>>,
     }
 }
