@@ -19,6 +19,7 @@
 # Environment: CARGO_BUILD_JOBS (default 1), CARGO_TARGET_DIR (default <repo>/target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 ROOT="$(pwd -P)"
 OUT="${1:?usage: build-dist.sh OUT_DIR}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
@@ -38,8 +39,7 @@ if ! "$VENV/bin/python" -c 'import maturin, ziglang, auditwheel' 2>/dev/null \
 fi
 export PATH="$VENV/bin:$PATH"
 
-VERSION="$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p' Cargo.toml)"
-[ -n "$VERSION" ] || { echo "no [workspace.package] version in Cargo.toml" >&2; exit 1; }
+VERSION="$(workspace_version)"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd -P)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/tailnet-pydist.XXXXXX")"

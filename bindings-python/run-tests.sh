@@ -6,6 +6,7 @@
 # Idempotent; set-up is skipped when present. Uses one build job (2-core machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 ROOT=$PWD
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 VENV="${XDG_CACHE_HOME:-$HOME/.cache}/tailnet/py-venv"
@@ -31,7 +32,7 @@ cargo build -q -j1 -p fake-tailnet
 
 step "the release artifacts: sdist, then the manylinux2014 abi3 wheel built from it (build-dist.sh); pip install the wheel"
 # The tests run against the wheel users get (scripts/package.sh ships these same two files).
-DIST_DIR="$(cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/python-dist"
+DIST_DIR="$(cargo_target_dir)/python-dist"
 bash bindings-python/build-dist.sh "$DIST_DIR"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$DIST_DIR"/tailnet-*-manylinux2014_x86_64*.whl
 (cd /tmp && "$VENV/bin/python" -c 'import tailnet; print("tailnet", tailnet.__version__, "from", tailnet.__file__, "-", len(tailnet.OPERATIONS), "operations")')

@@ -6,6 +6,7 @@
 # The Python bindings are generated at test time (not committed): see run-tests.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 mode="${1:-write}"
 
@@ -16,7 +17,7 @@ else
 fi
 cargo build -q -j"$CARGO_BUILD_JOBS" -p tailnet-uniffi
 cargo build -q -j"$CARGO_BUILD_JOBS" -p tailnet-uniffi-bindgen --bin uniffi-bindgen
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(cargo_target_dir)"
 lib="$target_dir/debug/libtailnet_uniffi.so"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

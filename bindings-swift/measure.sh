@@ -6,10 +6,11 @@
 # compiled by Maven with the tests (bindings-swift/kotlin/pom.xml, test-compile; incremental).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 M2_REPO="${TAILNET_M2_REPO:-$HOME/.m2/repository}"
 export MAVEN_OPTS="${MAVEN_OPTS:--Xmx1g}"
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+TARGET_DIR="$(cargo_target_dir)"
 OUT="$TARGET_DIR/tailnet-kotlin"
 [ -f "$OUT/tailnet-kotlin.jar" ] || bash bindings-swift/run-tests.sh
 

@@ -14,6 +14,7 @@
 #      URLSession against the fake tailnet, policy documents and updates, webhooks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 # Maven's local repository: ~/.m2 (never inside the repository). Kotlin compiles in Maven's JVM.
 M2_REPO="${TAILNET_M2_REPO:-$HOME/.m2/repository}"
@@ -48,7 +49,7 @@ bash bindings-swift/generate.sh --check
 step "Rust: tailnet-uniffi unit tests"
 cargo test -q -p tailnet-uniffi
 
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+TARGET_DIR="$(cargo_target_dir)"
 LIB="$TARGET_DIR/debug/libtailnet_uniffi.so"
 cargo build -q -p fake-tailnet
 FAKE="$TARGET_DIR/debug/fake-tailnet"

@@ -25,6 +25,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 cd "$repo"
+. scripts/workspace.sh
 
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 opt_level="${WASM_OPT_LEVEL:-z}"
@@ -82,7 +83,7 @@ pkg="$here/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg/dist/browser" "$pkg/dist/node" "$pkg/dist/types"
 # The version is the Cargo workspace version (one place for every artifact), stamped here.
-version="$(cargo metadata --format-version 1 --no-deps --offline | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).packages.find(p=>p.name==="tailnet-wasm").version))')"
+version="$(workspace_version)"
 node -e 'const fs=require("fs"); const [src,dst,v]=process.argv.slice(1); const p=JSON.parse(fs.readFileSync(src,"utf8")); p.version=v; fs.writeFileSync(dst, JSON.stringify(p,null,2)+"\n")' \
   "$here/package/package.json" "$pkg/package.json" "$version"
 cp "$here/README.md" "$pkg/README.md"

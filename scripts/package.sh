@@ -23,6 +23,7 @@
 # Environment: CARGO_BUILD_JOBS (default 1), TAILNET_PACKAGE_REUSE, TAILNET_M2_REPO (default ~/.m2/repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 REPO="$(pwd -P)"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 REUSE="${TAILNET_PACKAGE_REUSE:-0}"
@@ -31,9 +32,8 @@ say() { printf '\n--- package: %s ---\n' "$*"; }
 die() { echo "package.sh: $*" >&2; exit 1; }
 START=$SECONDS
 
-VERSION="$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p' Cargo.toml)"
-[ -n "$VERSION" ] || die "no [workspace.package] version in Cargo.toml"
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+VERSION="$(workspace_version)"
+TARGET_DIR="$(cargo_target_dir)"
 DIST="$REPO/dist"
 rm -rf "$DIST"
 mkdir -p "$DIST/python" "$DIST/npm" "$DIST/maven" "$DIST/swift"

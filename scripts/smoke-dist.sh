@@ -18,11 +18,12 @@
 #   bash scripts/smoke-dist.sh [python|npm|maven|swift]...   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/workspace.sh
 REPO="$(pwd -P)"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 M2_REPO="${TAILNET_M2_REPO:-$HOME/.m2/repository}"
 DIST="$REPO/dist"
-VERSION="$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"$/\1/p' Cargo.toml)"
+VERSION="$(workspace_version)"
 PARTS=("$@")
 [ "${#PARTS[@]}" -gt 0 ] || PARTS=(python npm maven swift)
 [ -d "$DIST" ] || { echo "no dist/: run scripts/package.sh first" >&2; exit 1; }
@@ -32,7 +33,7 @@ part() { printf '\n--- smoke: %s ---\n' "$*"; PART_START=$SECONDS; }
 part_done() { TIMES+=("$((SECONDS - PART_START))s  $1"); echo "($1: $((SECONDS - PART_START))s)"; }
 
 cargo build -q -p fake-tailnet
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+TARGET_DIR="$(cargo_target_dir)"
 FAKE_BIN="$TARGET_DIR/debug/fake-tailnet"
 work="$(mktemp -d "${TMPDIR:-/tmp}/tailnet-smoke.XXXXXX")"
 FAKE_PID=""

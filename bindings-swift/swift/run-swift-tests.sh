@@ -17,6 +17,7 @@
 #   bash bindings-swift/swift/run-swift-tests.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/workspace.sh
 REPO="$(pwd -P)"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 # The chroot and its mounts (shared with scripts/smoke-dist.sh): step, timed, bind, in_chroot, …
@@ -30,7 +31,7 @@ step "host: cargo build -p tailnet-uniffi -p fake-tailnet (debug)"
 start=$(now)
 cargo build -q -p tailnet-uniffi
 cargo build -q -p fake-tailnet
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+TARGET_DIR="$(cargo_target_dir)"
 TARGET_DIR="$(cd "$TARGET_DIR" && pwd -P)"
 # Only the .a in the -L directory, so the linker cannot pick the .so (no LD_LIBRARY_PATH needed).
 LIBDIR="$TARGET_DIR/swift-lib"

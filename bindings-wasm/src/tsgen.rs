@@ -231,7 +231,7 @@ fn spec_doc(text: Option<&str>) -> Vec<String> {
 /// An operation's TSDoc: the spec's summary and description, the endpoint and its scopes, how it
 /// is retried, and the errors the API documents (the class each status raises).
 fn op_doc(op: &OperationInfo) -> Vec<String> {
-    let mut lines: Vec<String> = op.doc_overview().into_iter().map(|l| l.replace("*/", "*\\/")).collect();
+    let mut lines = text_lines(&op.doc_overview().join("\n"));
     lines.push(String::new());
     lines.push("@param params - the spec's parameters by wire name (see the parameter type for each one's description)".into());
     lines.push("@param options - an `AbortSignal` and per-call overrides".into());
