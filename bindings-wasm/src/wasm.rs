@@ -212,11 +212,28 @@ pub fn response_of(status: u16, headers: &[String], body: Vec<u8>) -> HttpRespon
     response
 }
 
-fn duration_of_millis(ms: f64) -> Duration {
+/// The send step: `[0, method, url, headers, body]`.
+pub(crate) fn send_step(request: &HttpRequest) -> Array {
+    let parts = request_parts(request);
+    parts.unshift(&JsValue::from_f64(0.0));
+    parts
+}
+
+/// The sleep step: `[1, ms]`.
+pub(crate) fn wait_step(delay: Duration) -> Array {
+    Array::of2(&JsValue::from_f64(1.0), &JsValue::from_f64(delay.as_secs_f64() * 1000.0))
+}
+
+/// A transport's report, secrets masked.
+pub(crate) fn transport_failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
+    TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
+}
+
+pub(crate) fn duration_of_millis(ms: f64) -> Duration {
     Duration::try_from_secs_f64(ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO)
 }
 
-fn unix_seconds(unix_ms: f64) -> u64 {
+pub(crate) fn unix_seconds(unix_ms: f64) -> u64 {
     if unix_ms.is_finite() && unix_ms > 0.0 {
         (unix_ms / 1000.0) as u64
     } else {
@@ -284,7 +301,7 @@ pub fn start() {
 /// any number of concurrent calls), retry policy, rate limiter.
 #[wasm_bindgen(js_name = Session)]
 pub struct WasmSession {
-    inner: Session,
+    pub(crate) inner: Session,
 }
 
 #[wasm_bindgen(js_class = Session)]
@@ -348,12 +365,8 @@ impl WasmCall {
     /// with the parsed result. An error that ends the call is thrown.
     pub fn poll(&mut self, session: &mut WasmSession, now_ms: f64) -> Result<Array, JsValue> {
         match self.call.poll(&mut session.inner, duration_of_millis(now_ms)) {
-            Step::Send(request) => {
-                let parts = request_parts(&request);
-                parts.unshift(&JsValue::from_f64(0.0));
-                Ok(parts)
-            }
-            Step::Wait(delay) => Ok(Array::of2(&JsValue::from_f64(1.0), &JsValue::from_f64(delay.as_secs_f64() * 1000.0))),
+            Step::Send(request) => Ok(send_step(&request)),
+            Step::Wait(delay) => Ok(wait_step(delay)),
             Step::Done(Ok(response)) => {
                 let json = crate::parse_to_json(self.call.operation().id, &response).map_err(|e| js_error(&e))?;
                 Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json)))
@@ -373,7 +386,6 @@ impl WasmCall {
     /// when the request certainly never left (connection refused).
     #[wasm_bindgen(js_name = onTransportError)]
     pub fn on_transport_error(&mut self, session: &mut WasmSession, message: &str, maybe_sent: bool, timed_out: bool, now_ms: f64, unix_ms: f64) {
-        let failure = TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out };
-        self.call.on_transport_error(&mut session.inner, failure, duration_of_millis(now_ms), unix_seconds(unix_ms));
+        self.call.on_transport_error(&mut session.inner, transport_failure(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
     }
 }

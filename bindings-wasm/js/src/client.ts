@@ -5,8 +5,8 @@
 import { native, sendUserAgent } from "./native.js";
 import { OPERATION_IDS, type OperationId, type OperationMethods, type OperationTypes, type PolicyFile } from "./generated.js";
 import { BuildError, TransportError } from "./errors.js";
-import { checkGeneration, currentGeneration, guard, isLostRace } from "./guard.js";
-import { PolicyDocument, policyReadParams, preparePolicyWrite } from "./policy.js";
+import { checkGeneration, currentGeneration, guard } from "./guard.js";
+import { PolicyDocument } from "./policy.js";
 import type {
   BaseClientOptions,
   CallOptions,
@@ -24,7 +24,8 @@ import type {
 } from "./types.js";
 
 type NativeSession = InstanceType<typeof native.Session>;
-type NativeCall = InstanceType<typeof native.Call>;
+type NativePolicyUpdate = InstanceType<typeof native.PolicyUpdate>;
+type NativeMachine = InstanceType<typeof native.Call> | NativePolicyUpdate;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const encoder = new TextEncoder();
@@ -272,36 +273,7 @@ export class Client {
   /** Calls any operation by `operationId` (the methods do exactly this). */
   async call<K extends OperationId>(operationId: K, params?: ParamsOf<K>, options: CallOptions = {}): Promise<ResultOf<K>> {
     const json = paramsJson(params);
-    const session = this.#currentSession();
-    const created = currentGeneration();
-    const call: NativeCall = guard(() => new native.Call(operationId, json));
-    try {
-      for (;;) {
-        checkGeneration(created);
-        if (options.signal?.aborted) throw aborted(options.signal);
-        const step = guard(() => call.poll(session, performance.now())) as unknown[];
-        if (step[0] === 2) return resultOf(step[1] as string) as ResultOf<K>;
-        if (step[0] === 1) {
-          await sleep(step[1] as number, options.signal);
-          continue;
-        }
-        const outcome = await this.#send(step, options.signal);
-        checkGeneration(created);
-        if (outcome.ok) {
-          guard(() => call.onResponse(session, outcome.status, outcome.headers, outcome.body, performance.now(), Date.now()));
-        } else {
-          guard(() => call.onTransportError(session, outcome.message, outcome.maybeSent, outcome.timedOut, performance.now(), Date.now()));
-        }
-      }
-    } finally {
-      if (created === currentGeneration()) {
-        try {
-          call.free();
-        } catch {
-          // already freed
-        }
-      }
-    }
+    return (await this.#drive(() => new native.Call(operationId, json), options.signal)) as ResultOf<K>;
   }
 
   /**
@@ -319,21 +291,54 @@ export class Client {
    * ```
    */
   async updatePolicyFile(edit: (document: PolicyDocument) => unknown, options: UpdatePolicyFileOptions = {}): Promise<PolicyFile> {
-    const maxAttempts = options.maxAttempts ?? 5;
-    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new BuildError("maxAttempts", "must be a whole number of at least 1");
     if (typeof edit !== "function") throw new BuildError("edit", "must be a function that edits the PolicyDocument");
-    const callOptions: CallOptions = { signal: options.signal };
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.call("getPolicyFile", policyReadParams(), callOptions);
-      const document = new PolicyDocument(current.policy);
+    const { maxAttempts, allowAllowAll, replaceDefaultOnly } = options;
+    const json = JSON.stringify({ maxAttempts, allowAllowAll, replaceDefaultOnly });
+    const onEdit = async (text: string) => {
+      const document = new PolicyDocument(text);
       await edit(document);
-      const write = preparePolicyWrite(current, document, options);
-      if (write.kind === "unchanged") return current;
-      try {
-        return await this.call("setPolicyFile", write.params, callOptions);
-      } catch (error) {
-        if (isLostRace(error) && attempt < maxAttempts) continue;
-        throw error;
+      return document.text;
+    };
+    return (await this.#drive(() => new native.PolicyUpdate(json), options.signal, onEdit)) as PolicyFile;
+  }
+
+  /** The client loop, for a core `Call` or `PolicyUpdate`: send what it asks, sleep as long as it
+   * says, hand a document to `onEdit` when it asks for the edit (`PolicyUpdate` only). */
+  async #drive(start: () => NativeMachine, signal: AbortSignal | undefined, onEdit?: (text: string) => Promise<string>): Promise<unknown> {
+    const session = this.#currentSession();
+    const created = currentGeneration();
+    const machine = guard(start);
+    try {
+      for (;;) {
+        checkGeneration(created);
+        if (signal?.aborted) throw aborted(signal);
+        const step = guard(() => machine.poll(session, performance.now())) as unknown[];
+        if (step[0] === 2) return resultOf(step[1] as string);
+        if (step[0] === 1) {
+          await sleep(step[1] as number, signal);
+          continue;
+        }
+        if (step[0] === 3 && onEdit) {
+          const edited = await onEdit(step[1] as string);
+          checkGeneration(created);
+          guard(() => (machine as NativePolicyUpdate).edited(edited));
+          continue;
+        }
+        const outcome = await this.#send(step, signal);
+        checkGeneration(created);
+        if (outcome.ok) {
+          guard(() => machine.onResponse(session, outcome.status, outcome.headers, outcome.body, performance.now(), Date.now()));
+        } else {
+          guard(() => machine.onTransportError(session, outcome.message, outcome.maybeSent, outcome.timedOut, performance.now(), Date.now()));
+        }
+      }
+    } finally {
+      if (created === currentGeneration()) {
+        try {
+          machine.free();
+        } catch {
+          // already freed
+        }
       }
     }
   }
