@@ -411,14 +411,16 @@ fn operation_doc(operation_id: &str) -> PyResult<String> {
     Ok(crate::stubgen::operation_docstring(op))
 }
 
-/// Every operation: `(id, name, method, path, authenticated, idempotent, scopes, result_spec, params, body_fields)`.
+/// Every operation: `(id, name, method, path, authenticated, idempotent, scopes, result_spec, params,
+/// positional, body_fields)`; `params`, `positional` and `body_fields` are `(wire, name)` pairs.
 #[pyfunction]
 fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
     for op in registry::OPERATIONS {
         let params: Vec<(&str, &str)> = op.params.iter().map(|p| (p.wire, p.name)).collect();
+        let positional: Vec<(&str, &str)> = crate::stubgen::positional_params(op).iter().map(|p| (p.wire, p.name)).collect();
         let body: Vec<(&str, &str)> = op.body.map(|b| b.fields.iter().map(|f| (f.wire, f.name)).collect()).unwrap_or_default();
-        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), typespec::result_spec(op.response), params, body);
+        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), typespec::result_spec(op.response), params, positional, body);
         list.append(item)?;
     }
     Ok(list)

@@ -125,15 +125,37 @@ struct Param {
     name: String,
     annotation: String,
     required: bool,
+    /// May be given positionally (a path parameter other than `tailnet`).
+    positional: bool,
     doc: String,
 }
 
+/// The parameters a client method takes positionally: the path parameters in path-template order,
+/// except `tailnet` (an optional keyword defaulting to the client's). Everything else is keyword-only.
+pub fn positional_params(op: &tailnet::OperationInfo) -> Vec<&'static tailnet::operation::ParamInfo> {
+    op.path
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(wire, _)| wire))
+        .filter_map(|wire| op.params.iter().find(|p| p.wire == wire && p.location == tailnet::operation::ParamLocation::Path))
+        .filter(|p| p.name != "tailnet")
+        .collect()
+}
+
 fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
+    let positional = positional_params(op);
     let mut params: Vec<Param> = Vec::new();
-    for p in op.params {
+    for p in positional.iter().copied().chain(op.params.iter().filter(|p| !positional.iter().any(|q| q.wire == p.wire))) {
         let ty = parse(p.ty);
         let required = !ty.is_optional();
-        params.push(Param { name: py_name(p.name), annotation: ty.input(), required, doc: described(op, p.wire, &format!("{} `{}`", location(p.location), p.wire)) });
+        let is_positional = positional.iter().any(|q| q.wire == p.wire);
+        params.push(Param {
+            name: py_name(p.name),
+            annotation: ty.input(),
+            required,
+            positional: is_positional,
+            doc: described(op, p.wire, &format!("{} `{}`", location(p.location), p.wire)),
+        });
     }
     if let Some(body) = op.body {
         let policy_text = body.ty == "PolicyBody";
@@ -145,17 +167,24 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
             let ty = parse(f.ty);
             let required = policy_text && !ty.is_optional();
             let annotation = if required { ty.input() } else { Ty::Optional(Box::new(strip_optional(ty))).input() };
-            params.push(Param { name, annotation, required, doc: described(op, f.wire, &format!("body field `{}`", f.wire)) });
+            params.push(Param { name, annotation, required, positional: false, doc: described(op, f.wire, &format!("body field `{}`", f.wire)) });
         }
         if !policy_text && body.ty != "ValidationBody" {
             let ty = parse(body.ty);
             let keyword_fields = !body.fields.is_empty();
             let annotation = if keyword_fields { Ty::Optional(Box::new(ty)).input() } else { ty.input() };
-            params.push(Param { name: "body".into(), annotation, required: !keyword_fields, doc: "The whole request body (instead of its fields as keywords).".into() });
+            params.push(Param {
+                name: "body".into(),
+                annotation,
+                required: !keyword_fields,
+                positional: false,
+                doc: "The whole request body (instead of its fields as keywords).".into(),
+            });
         }
     }
-    // Required keywords first (keyword-only, so order is only cosmetic).
-    params.sort_by_key(|p| !p.required);
+    // Positional parameters first, in path order; then required keywords (keyword-only, so their
+    // order is only cosmetic). The sort is stable.
+    params.sort_by_key(|p| (!p.positional, !p.required));
     params
 }
 
@@ -236,6 +265,7 @@ class Operation:
     scopes: Tuple[str, ...]
     result_spec: str
     params: Tuple[Tuple[str, str], ...]
+    positional: Tuple[Tuple[str, str], ...]
     body_fields: Tuple[Tuple[str, str], ...]
     wrap: Callable[[Any], Any]
 
@@ -303,7 +333,7 @@ fn render_client_stub() -> String {
     for (class, is_async, transport) in [("Client", false, "Transport"), ("AsyncClient", true, "AsyncTransport")] {
         let _ = write!(
             s,
-            "\nclass {class}(_Base):\n    \"\"\"The Tailscale API{}: one method per operation, keyword arguments, typed results.\"\"\"\n\n",
+            "\nclass {class}(_Base):\n    \"\"\"The Tailscale API{}: one method per operation, path parameters positional, typed results.\"\"\"\n\n",
             if is_async { " for asyncio" } else { "" }
         );
         let _ = writeln!(
@@ -320,13 +350,13 @@ fn render_client_stub() -> String {
             );
         }
         if is_async {
-            s.push_str("    async def call(self, operation_id: str, **params: Any) -> Any: ...\n");
+            s.push_str("    async def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...\n");
             s.push_str("    async def aclose(self) -> None: ...\n");
             s.push_str("    async def __aenter__(self) -> AsyncClient: ...\n");
             s.push_str("    async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
             s.push_str(UPDATE_POLICY_ASYNC);
         } else {
-            s.push_str("    def call(self, operation_id: str, **params: Any) -> Any: ...\n");
+            s.push_str("    def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...\n");
             s.push_str("    def close(self) -> None: ...\n");
             s.push_str("    def __enter__(self) -> Client: ...\n");
             s.push_str("    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
@@ -336,18 +366,22 @@ fn render_client_stub() -> String {
             let params = operation_params(op);
             let result = parse(op.response).output();
             let mut sig = String::new();
+            let mut keyword_only = false;
             for p in &params {
+                if !p.positional && !keyword_only {
+                    sig.push_str(", *");
+                    keyword_only = true;
+                }
                 if p.required {
                     let _ = write!(sig, ", {}: {}", p.name, p.annotation);
                 } else {
                     let _ = write!(sig, ", {}: {} = None", p.name, p.annotation);
                 }
             }
-            let star = if params.is_empty() { "" } else { ", *" };
             let kw = if is_async { "async def" } else { "def" };
             let _ = write!(
                 s,
-                "    {kw} {}(self{star}{sig}) -> {result}:\n        \"\"\"{}\n        \"\"\"\n",
+                "    {kw} {}(self{sig}) -> {result}:\n        \"\"\"{}\n        \"\"\"\n",
                 op.name,
                 docstring_body(&operation_docstring(op), "        ").trim_start()
             );

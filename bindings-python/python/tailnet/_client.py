@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _native
 from ._native import PolicyDocument
-from ._errors import ApiError, BuildError, TransportError, from_native
+from ._errors import ApiError, BuildError, MissingArgumentError, TransportError, from_native
 from ._model import Secret, convert
 from ._transport import AsyncTransport, Request, Response, Transport, UrllibTransport, default_async_transport
 
@@ -26,12 +26,15 @@ _NativeError = _native.NativeError
 class Operation:
     """One API operation from the registry."""
 
-    __slots__ = ("id", "name", "method", "path", "authenticated", "idempotent", "scopes", "result_spec", "params", "body_fields", "wrap")
+    __slots__ = ("id", "name", "method", "path", "authenticated", "idempotent", "scopes", "result_spec", "params", "positional", "body_fields", "wrap")
 
     def __init__(self, row: Tuple[Any, ...]) -> None:
-        (self.id, self.name, self.method, self.path, self.authenticated, self.idempotent, scopes, self.result_spec, params, body) = row
+        (self.id, self.name, self.method, self.path, self.authenticated, self.idempotent, scopes, self.result_spec, params, positional, body) = row
         self.scopes: Tuple[str, ...] = tuple(scopes)
         self.params: Tuple[Tuple[str, str], ...] = tuple(params)
+        #: `(wire, name)` of the parameters a method takes positionally: the path parameters in
+        #: path order, except `tailnet` (a keyword defaulting to the client's).
+        self.positional: Tuple[Tuple[str, str], ...] = tuple(positional)
         self.body_fields: Tuple[Tuple[str, str], ...] = tuple(body)
         spec = self.result_spec
         if spec == "n":
@@ -42,6 +45,22 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"Operation({self.id!r}, {self.method} {self.path})"
+
+    def bind(self, args: Tuple[Any, ...], params: Dict[str, Any]) -> Dict[str, Any]:
+        """Puts positional arguments under their parameter names, as Python would (`TypeError`
+        for too many, a duplicate or a missing path parameter)."""
+        positional = self.positional
+        if len(args) > len(positional):
+            expected = f"{len(positional)} positional argument{'' if len(positional) == 1 else 's'}"
+            raise TypeError(f"{self.name}() takes {expected} but {len(args)} {'was' if len(args) == 1 else 'were'} given")
+        for (wire, name), value in zip(positional, args):
+            if name in params or wire in params:
+                raise TypeError(f"{self.name}() got multiple values for argument '{name}'")
+            params[name] = value
+        for wire, name in positional[len(args):]:
+            if name not in params and wire not in params:
+                raise MissingArgumentError(wire, "is required", f"{self.name}() missing required argument: '{name}'")
+        return params
 
 
 #: Every operation, in registry order.
@@ -158,8 +177,9 @@ class _BaseClient:
 class Client(_BaseClient):
     """The Tailscale API, synchronously: `Client(api_key=...)`, `Client.from_oauth(...)`.
 
-    One method per operation (`list_tailnet_devices`, `set_device_tags`, …) with keyword
-    arguments for path, query and body fields; results are typed `tailnet.models` objects."""
+    One method per operation (`list_tailnet_devices`, `set_device_tags`, …): path parameters
+    positional or by keyword (`get_device("n123")`), query, header and body fields as keywords;
+    results are typed `tailnet.models` objects."""
 
     def __init__(self, api_key: Union[str, Secret, None] = None, *, transport: Optional[Transport] = None, **kwargs: Any) -> None:
         super().__init__(api_key, **kwargs)
@@ -175,9 +195,10 @@ class Client(_BaseClient):
         """Workload identity federation: an OIDC ID token exchanged for access tokens."""
         return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
 
-    def call(self, operation_id: str, **params: Any) -> Any:
-        """Calls any operation by `operationId` or snake_case name."""
-        return self._call(_operation(operation_id), params)
+    def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
+        """Calls any operation by `operationId` or snake_case name (path parameters may be positional)."""
+        op = _operation(operation_id)
+        return self._call(op, op.bind(args, params))
 
     def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
         try:
@@ -270,8 +291,9 @@ class AsyncClient(_BaseClient):
     def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "AsyncClient":
         return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
 
-    async def call(self, operation_id: str, **params: Any) -> Any:
-        return await self._call(_operation(operation_id), params)
+    async def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
+        op = _operation(operation_id)
+        return await self._call(op, op.bind(args, params))
 
     async def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
         try:
@@ -373,11 +395,11 @@ def _stamp(op: Operation) -> None:
     # The same text as the stubs' docstring: the spec's reference, formatted by the core binding.
     doc = _native.operation_doc(op.id)
 
-    def sync_method(self: Client, **params: Any) -> Any:
-        return self._call(op, params)
+    def sync_method(self: Client, *args: Any, **params: Any) -> Any:
+        return self._call(op, op.bind(args, params))
 
-    async def async_method(self: AsyncClient, **params: Any) -> Any:
-        return await self._call(op, params)
+    async def async_method(self: AsyncClient, *args: Any, **params: Any) -> Any:
+        return await self._call(op, op.bind(args, params))
 
     for cls, fn in ((Client, sync_method), (AsyncClient, async_method)):
         fn.__name__ = op.name

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Type
 __all__ = [
     "TailnetError",
     "BuildError",
+    "MissingArgumentError",
     "ApiError",
     "AuthenticationError",
     "PermissionDeniedError",
@@ -52,6 +53,11 @@ class BuildError(TailnetError, ValueError):
         super().__init__(message or f"invalid parameter `{parameter}`: {reason}")
         self.parameter = parameter
         self.reason = reason
+
+
+class MissingArgumentError(BuildError, TypeError):
+    """A client method was called without a required path parameter: a `TypeError`, as Python
+    raises for a missing argument, and a `BuildError` naming it (nothing was sent)."""
 
 
 class ApiError(TailnetError):
