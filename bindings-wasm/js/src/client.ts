@@ -19,6 +19,7 @@ import type {
   OAuthOptions,
   OperationInfo,
   ResponseLike,
+  RetryOptions,
   UpdatePolicyFileOptions,
   WorkloadIdentityOptions,
 } from "./types.js";
@@ -73,51 +74,34 @@ function bytesOf(body: string | Uint8Array | ArrayBuffer | undefined): Uint8Arra
 
 // ----- options ----------------------------------------------------------------------------------------
 
+/** The core's `ClientOptions` as JSON (camelCase); what is left out takes the core's default. */
+type NativeAuth =
+  | { kind: "none" }
+  | { kind: "apiKey"; apiKey: string; basic: boolean }
+  | { kind: "accessToken"; accessToken: string }
+  | { kind: "oauth"; clientId: string; clientSecret: string; scopes: string[] }
+  | { kind: "workloadIdentity"; clientId: string; idToken: string };
+
 interface NativeOptions {
   baseUrl?: string;
   tailnet?: string;
   userAgent?: string;
-  auth: "none" | "apiKey" | "basic" | "accessToken" | "oauth" | "workload";
-  secret?: string;
-  clientId?: string;
-  scopes?: string[];
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  budgetMs?: number;
-  rateLimitPerSecond?: number;
-  rateLimitBurst?: number;
+  auth: NativeAuth;
+  retry?: RetryOptions;
+  rateLimit?: { perSecond: number; burst?: number };
   maxResponseBytes?: number;
-  jitterSeed?: number;
 }
 
-function baseOptions(options: BaseClientOptions): Omit<NativeOptions, "auth"> {
-  const out: Omit<NativeOptions, "auth"> = {
-    baseUrl: options.baseUrl,
-    tailnet: options.tailnet,
-    userAgent: options.userAgent,
-    maxResponseBytes: options.maxResponseBytes,
-    jitterSeed: Math.floor(Math.random() * 2 ** 52),
-  };
-  if (options.retry === false) {
-    out.maxAttempts = 1;
-  } else if (options.retry) {
-    out.maxAttempts = options.retry.maxAttempts;
-    out.baseDelayMs = options.retry.baseDelayMs;
-    out.maxDelayMs = options.retry.maxDelayMs;
-    out.budgetMs = options.retry.budgetMs;
-  }
-  if (options.rateLimit) {
-    out.rateLimitPerSecond = options.rateLimit.perSecond;
-    out.rateLimitBurst = options.rateLimit.burst;
-  }
-  return out;
+function nativeOptions(options: BaseClientOptions, auth: NativeAuth): NativeOptions {
+  const { baseUrl, tailnet, userAgent, rateLimit, maxResponseBytes } = options;
+  const retry = options.retry === false ? { maxAttempts: 1 } : options.retry;
+  return { baseUrl, tailnet, userAgent, auth, retry, rateLimit, maxResponseBytes };
 }
 
-function staticAuth(options: ClientOptions): Pick<NativeOptions, "auth" | "secret"> {
-  if (options.accessToken !== undefined) return { auth: "accessToken", secret: options.accessToken };
-  if (options.apiKey !== undefined) return { auth: options.basicAuth ? "basic" : "apiKey", secret: options.apiKey };
-  return { auth: "none" };
+function staticAuth(options: ClientOptions): NativeAuth {
+  if (options.accessToken !== undefined) return { kind: "accessToken", accessToken: options.accessToken };
+  if (options.apiKey !== undefined) return { kind: "apiKey", apiKey: options.apiKey, basic: options.basicAuth === true };
+  return { kind: "none" };
 }
 
 // ----- the transport ----------------------------------------------------------------------------------
@@ -212,8 +196,13 @@ export class Client {
   #sessionGeneration = -1;
   #maxResponseBytes = 0;
 
+  /** The credentials of the client `fromOAuth`/`fromWorkloadIdentity` is constructing. */
+  static #factoryAuth: NativeAuth | undefined;
+
   constructor(options: ClientOptions = {}) {
-    this.#options = { ...baseOptions(options), ...staticAuth(options) };
+    const auth = Client.#factoryAuth ?? staticAuth(options);
+    Client.#factoryAuth = undefined;
+    this.#options = nativeOptions(options, auth);
     const fetchImpl = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
     if (typeof fetchImpl !== "function") {
       throw new BuildError("fetch", "no fetch function: pass one as `fetch`");
@@ -227,25 +216,21 @@ export class Client {
 
   /** A client with OAuth client credentials (tokens fetched, shared and refreshed automatically). */
   static fromOAuth(options: OAuthOptions): Client {
-    const client = new Client({ ...options, apiKey: undefined, accessToken: undefined });
-    client.#options.auth = "oauth";
-    client.#options.clientId = options.clientId;
-    client.#options.secret = options.clientSecret;
-    client.#options.scopes = options.scopes ?? [];
-    client.#session = undefined;
-    client.#currentSession();
-    return client;
+    return Client.#withAuth(options, { kind: "oauth", clientId: options.clientId, clientSecret: options.clientSecret, scopes: options.scopes ?? [] });
   }
 
   /** A client with workload identity federation (an OIDC ID token exchanged for access tokens). */
   static fromWorkloadIdentity(options: WorkloadIdentityOptions): Client {
-    const client = new Client({ ...options });
-    client.#options.auth = "workload";
-    client.#options.clientId = options.clientId;
-    client.#options.secret = options.idToken;
-    client.#session = undefined;
-    client.#currentSession();
-    return client;
+    return Client.#withAuth(options, { kind: "workloadIdentity", clientId: options.clientId, idToken: options.idToken });
+  }
+
+  static #withAuth(options: BaseClientOptions, auth: NativeAuth): Client {
+    Client.#factoryAuth = auth;
+    try {
+      return new Client(options);
+    } finally {
+      Client.#factoryAuth = undefined;
+    }
   }
 
   /** OAuth token requests made so far. */
@@ -255,14 +240,14 @@ export class Client {
 
   /** Replaces the OIDC ID token of a workload-identity client (tokens expire). */
   setIdToken(idToken: string): void {
-    this.#options.secret = idToken;
+    if (this.#options.auth.kind === "workloadIdentity") this.#options.auth.idToken = idToken;
     guard(() => this.#currentSession().setIdToken(idToken));
   }
 
   #currentSession(): NativeSession {
     if (!this.#session || this.#sessionGeneration !== currentGeneration()) {
       const options = JSON.stringify(this.#options);
-      const session = guard(() => new native.Session(options));
+      const session = guard(() => new native.Session(options, Math.floor(Math.random() * 2 ** 52)));
       this.#session = session;
       this.#sessionGeneration = currentGeneration();
       this.#maxResponseBytes = guard(() => session.maxResponseBytes);
@@ -429,13 +414,9 @@ export interface BuildOptions {
 /** Builds the HTTP request of any operation without sending it. */
 export function buildRequest<K extends OperationId>(operationId: K, params?: ParamsOf<K>, options: BuildOptions = {}): HttpRequestParts {
   const json = paramsJson(params);
-  const nativeOptions: NativeOptions = {
-    baseUrl: options.baseUrl,
-    tailnet: options.tailnet,
-    userAgent: options.userAgent,
-    ...staticAuth(options),
-  };
-  const parts = guard(() => native.buildRequest(operationId, json, JSON.stringify(nativeOptions))) as unknown[];
+  const { baseUrl, tailnet, userAgent } = options;
+  const built = { baseUrl, tailnet, userAgent, auth: staticAuth(options) };
+  const parts = guard(() => native.buildRequest(operationId, json, JSON.stringify(built))) as unknown[];
   const flat = parts[2] as string[];
   const headers: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) {
