@@ -24,17 +24,6 @@ use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpRespo
 
 // ----- errors --------------------------------------------------------------------------------
 
-/// The core error as JSON (the payload the wrapper builds its error classes from).
-pub fn error_detail(error: &Error) -> Value {
-    match error {
-        Error::Build(e) => serde_json::to_value(e),
-        Error::Api(e) => Ok(e.to_json()),
-        Error::Decode(e) => serde_json::to_value(e),
-        Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
-    }
-    .unwrap_or(Value::Null)
-}
-
 pub(crate) fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
     let error = js_sys::Error::new(message);
     error.set_name("TailnetNativeError");
@@ -46,7 +35,7 @@ pub(crate) fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue
 /// The core error as a `TailnetNativeError`; `lostRace` is the core's verdict
 /// (`tailnet::policy::is_lost_race`: another writer won, re-read and re-apply).
 pub(crate) fn js_error(error: &Error) -> JsValue {
-    let thrown = native_error(error.kind(), &error_detail(error), &error.to_string());
+    let thrown = native_error(error.kind(), &error.detail(), &error.to_string());
     let _ = js_sys::Reflect::set(&thrown, &JsValue::from_str("lostRace"), &JsValue::from_bool(tailnet::policy::is_lost_race(error)));
     thrown
 }
