@@ -10,7 +10,6 @@
 //! an `InternalError` instead of a `PanicException` (or worse).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,10 +20,12 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use serde_json::{Map, Number, Value};
 
 use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::policy::{PolicyStep, PolicyUpdate, PolicyUpdateOptions};
 use tailnet::registry::ParsedView;
 use tailnet::view::{JsonView, Serialized, View};
 use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
 
+use crate::py_policy::PyPolicyDocument;
 use crate::typespec;
 
 create_exception!(_native, NativeError, PyException, "An error from the tailnet core: args are (kind, payload JSON, message).");
@@ -571,26 +572,25 @@ impl NativeSession {
     }
 }
 
+fn send_step<'py>(py: Python<'py>, request: &HttpRequest) -> PyResult<Bound<'py, PyTuple>> {
+    let mut parts = vec![0i64.into_pyobject(py)?.into_any()];
+    parts.extend(request_parts(py, request)?);
+    PyTuple::new(py, parts)
+}
+
+fn tagged<'py>(py: Python<'py>, tag: i64, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(py, [tag.into_pyobject(py)?.into_any(), value])
+}
+
+fn failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
+    TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
+}
+
 /// One invocation of one operation across its attempts (the core's `Call`).
 #[pyclass(frozen, module = "tailnet._native", name = "Call")]
 pub struct NativeCall {
     call: Mutex<Call>,
     operation: &'static str,
-    /// Set when the call ended with an error the core calls a lost race (412 on a conditional
-    /// write): the policy read-modify-write re-reads and re-applies.
-    lost_race: AtomicBool,
-}
-
-impl NativeCall {
-    /// A call of a typed operation with typed parameters (no JSON round trip).
-    pub(crate) fn typed<O: tailnet::Operation + 'static>(params: O::Params) -> PyResult<Self>
-    where
-        O::Params: Send + Sync + 'static,
-    {
-        let info = registry::find(O::INFO.id).ok_or_else(|| internal(format!("operation {} is not in the registry", O::INFO.id)))?;
-        let call = Call::new(info, move |config| O::build(config, &params));
-        Ok(NativeCall { call: Mutex::new(call), operation: info.id, lost_race: AtomicBool::new(false) })
-    }
 }
 
 #[pymethods]
@@ -602,18 +602,13 @@ impl NativeCall {
             let params = params_to_json(params)?;
             let call = Call::by_id(operation_id, params).map_err(|e| native_error(&e))?;
             let operation = call.operation().id;
-            Ok(NativeCall { call: Mutex::new(call), operation, lost_race: AtomicBool::new(false) })
+            Ok(NativeCall { call: Mutex::new(call), operation })
         })
     }
 
     #[getter]
     fn operation(&self) -> &'static str {
         self.operation
-    }
-
-    /// Whether the call failed because another writer won (`tailnet::policy::is_lost_race`).
-    fn lost_race(&self) -> bool {
-        self.lost_race.load(Ordering::Relaxed)
     }
 
     /// What to do next: `(0, method, url, headers, body)` send; `(1, seconds)` sleep;
@@ -626,30 +621,18 @@ impl NativeCall {
                 call.poll(&mut state, session.origin.elapsed())
             };
             match step {
-                Step::Send(request) => {
-                    let mut parts = vec![0i64.into_pyobject(py)?.into_any()];
-                    parts.extend(request_parts(py, &request)?);
-                    PyTuple::new(py, parts)
-                }
-                Step::Wait(delay) => PyTuple::new(py, [1i64.into_pyobject(py)?.into_any(), delay.as_secs_f64().into_pyobject(py)?.into_any()]),
+                Step::Send(request) => send_step(py, &request),
+                Step::Wait(delay) => tagged(py, 1, delay.as_secs_f64().into_pyobject(py)?.into_any()),
                 Step::Done(Ok(response)) => {
                     let operation = self.operation;
                     let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse_view(operation, &response))));
-                    let value = match parsed {
-                        Ok(Ok(value)) => value,
-                        Ok(Err(e)) => {
-                            // API errors (412 included) come from parsing the final response.
-                            self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);
-                            return Err(native_error(&e));
-                        }
-                        Err(_) => return Err(internal("internal error (a Rust panic was caught while parsing)")),
-                    };
-                    PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_view(py, value)?])
+                    match parsed {
+                        Ok(Ok(value)) => tagged(py, 2, wrap_view(py, value)?),
+                        Ok(Err(e)) => Err(native_error(&e)),
+                        Err(_) => Err(internal("internal error (a Rust panic was caught while parsing)")),
+                    }
                 }
-                Step::Done(Err(e)) => {
-                    self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);
-                    Err(native_error(&e))
-                }
+                Step::Done(Err(e)) => Err(native_error(&e)),
             }
         })
     }
@@ -658,9 +641,8 @@ impl NativeCall {
     fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
         guard(|| {
             let response = response_of(status, headers, body);
-            let mut call = lock(&self.call)?;
             let mut state = lock(&session.inner)?;
-            call.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
+            lock(&self.call)?.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
             Ok(())
         })
     }
@@ -668,10 +650,80 @@ impl NativeCall {
     /// Reports that the request of the last `Send` got no response.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
         guard(|| {
-            let failure = TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out };
-            let mut call = lock(&self.call)?;
             let mut state = lock(&session.inner)?;
-            call.on_transport_error(&mut state, failure, session.origin.elapsed(), unix_seconds());
+            lock(&self.call)?.on_transport_error(&mut state, failure(message, maybe_sent, timed_out), session.origin.elapsed(), unix_seconds());
+            Ok(())
+        })
+    }
+}
+
+/// A safe read-modify-write of the policy file (the core's `PolicyUpdate`), driven like a
+/// [`NativeCall`] plus one step: `(3, document)` asks the caller to edit the `PolicyDocument` in
+/// place and hand it back with `edited(document)`.
+#[pyclass(frozen, module = "tailnet._native", name = "PolicyUpdate")]
+pub struct NativePolicyUpdate {
+    update: Mutex<PolicyUpdate>,
+}
+
+#[pymethods]
+impl NativePolicyUpdate {
+    #[new]
+    #[pyo3(signature = (*, max_attempts, allow_allow_all, replace_default_only))]
+    fn new(max_attempts: &Bound<'_, PyAny>, allow_allow_all: bool, replace_default_only: bool) -> PyResult<Self> {
+        guard(|| {
+            // A negative count is "less than 1" to the core; anything but an int is refused here.
+            let max_attempts = match max_attempts.extract::<i64>() {
+                Ok(n) if !max_attempts.is_instance_of::<PyBool>() => u32::try_from(n.max(0)).unwrap_or(u32::MAX),
+                _ => return Err(build_error("max_attempts", "must be an integer")),
+            };
+            let options = PolicyUpdateOptions { max_attempts, allow_allow_all, replace_default_only };
+            let update = PolicyUpdate::new(options).map_err(|e| native_error(&e))?;
+            Ok(NativePolicyUpdate { update: Mutex::new(update) })
+        })
+    }
+
+    /// As `Call.poll`, plus `(3, document)`: edit it, then `edited(document)`. The result is the
+    /// policy file written (or read, when the edit changed nothing).
+    fn poll<'py>(&self, py: Python<'py>, session: &NativeSession) -> PyResult<Bound<'py, PyTuple>> {
+        guard(|| {
+            let step = {
+                let mut update = lock(&self.update)?;
+                let mut state = lock(&session.inner)?;
+                update.poll(&mut state, session.origin.elapsed())
+            };
+            match step {
+                PolicyStep::Send(request) => send_step(py, &request),
+                PolicyStep::Wait(delay) => tagged(py, 1, delay.as_secs_f64().into_pyobject(py)?.into_any()),
+                PolicyStep::Done(Ok(file)) => tagged(py, 2, wrap_view(py, Arc::new(file))?),
+                PolicyStep::Done(Err(e)) => Err(native_error(&e)),
+                PolicyStep::Edit(doc) => tagged(py, 3, Bound::new(py, PyPolicyDocument { doc })?.into_any()),
+            }
+        })
+    }
+
+    /// Hands back the document of the last `(3, document)` step, as the edit left it.
+    fn edited(&self, document: PyRef<'_, PyPolicyDocument>) -> PyResult<()> {
+        guard(|| {
+            lock(&self.update)?.edited(document.doc.clone());
+            Ok(())
+        })
+    }
+
+    /// As `Call.on_response`.
+    fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
+        guard(|| {
+            let response = response_of(status, headers, body);
+            let mut state = lock(&session.inner)?;
+            lock(&self.update)?.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
+            Ok(())
+        })
+    }
+
+    /// As `Call.on_transport_error`.
+    fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
+        guard(|| {
+            let mut state = lock(&session.inner)?;
+            lock(&self.update)?.on_transport_error(&mut state, failure(message, maybe_sent, timed_out), session.origin.elapsed(), unix_seconds());
             Ok(())
         })
     }
@@ -686,6 +738,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<JsonNode>()?;
     m.add_class::<NativeSession>()?;
     m.add_class::<NativeCall>()?;
+    m.add_class::<NativePolicyUpdate>()?;
     m.add_function(wrap_pyfunction!(build_request, m)?)?;
     m.add_function(wrap_pyfunction!(parse_response, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;

@@ -1,19 +1,20 @@
 """`Client` and `AsyncClient`: one method per registry operation, stamped at import time.
 
-The loop is the core's (`_native.Call`): it decides credentials (OAuth tokens fetched once for
-all concurrent calls), retries and their delays, rate limiting. This module only sends what the
-core asks for and sleeps as long as the core says. Typed results (`tailnet.models`) and the
+The loop is the core's (`_native.Call`, and `_native.PolicyUpdate` for the policy
+read-modify-write): it decides credentials (OAuth tokens fetched once for all concurrent calls),
+retries and their delays, rate limiting, the conditional write and its re-reads. This module only
+sends what the core asks for, sleeps as long as the core says and runs the caller's policy edit. Typed results (`tailnet.models`) and the
 exception hierarchy (`tailnet._errors`) are applied on the way out.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import PolicyDocument
-from ._errors import ApiError, BuildError, MissingArgumentError, TransportError, from_native
+from ._errors import BuildError, MissingArgumentError, TransportError, from_native
 from ._model import Secret, convert
 from ._transport import AsyncTransport, Request, Response, Transport, UrllibTransport, default_async_transport
 
@@ -21,6 +22,7 @@ __all__ = ["Client", "AsyncClient", "RetryPolicy", "Operation", "OPERATIONS", "b
 
 DEFAULT_BASE_URL = "https://api.tailscale.com"
 _NativeError = _native.NativeError
+_Machine = Union[_native.Call, _native.PolicyUpdate]
 
 
 class Operation:
@@ -74,8 +76,6 @@ for _op in OPERATIONS:
 def _operation(operation_id: str) -> Operation:
     op = _BY_KEY.get(operation_id)
     if op is None:
-        from ._errors import BuildError
-
         raise BuildError("operationId", f"unknown operation {operation_id!r}")
     return op
 
@@ -173,6 +173,36 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._session.auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
 
+    def _steps(self, new: "Callable[[], _Machine]") -> Generator[Any, Any, Any]:
+        """The loop of both clients over a core state machine (`_native.Call` or
+        `_native.PolicyUpdate`): yields a `Request` to send (and takes back the `Response`, or the
+        exception the transport raised), seconds to sleep, or a `PolicyDocument` to edit in place;
+        returns the raw result. The core decides everything else."""
+        session = self._session
+        try:
+            machine = new()
+            while True:
+                step = machine.poll(session)
+                tag = step[0]
+                if tag == 0:
+                    outcome = yield Request(step[1], step[2], step[3], step[4], self._timeout)
+                    if isinstance(outcome, TransportError):
+                        machine.on_transport_error(session, outcome.message, outcome.maybe_sent, outcome.timed_out)
+                    elif isinstance(outcome, BaseException):  # a third-party transport's own exception
+                        timed_out = isinstance(outcome, TimeoutError) or type(outcome).__name__ == "TimeoutError"
+                        machine.on_transport_error(session, f"{type(outcome).__name__}: {outcome}", True, timed_out)
+                    else:
+                        machine.on_response(session, outcome.status, outcome.headers, outcome.body)
+                elif tag == 1:
+                    yield float(step[1])
+                elif tag == 3:
+                    yield step[1]
+                    machine.edited(step[1])
+                else:
+                    return step[1]
+        except _NativeError as exc:
+            raise from_native(exc) from None
+
 
 class Client(_BaseClient):
     """The Tailscale API, synchronously: `Client(api_key=...)`, `Client.from_oauth(...)`.
@@ -198,39 +228,26 @@ class Client(_BaseClient):
     def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
         """Calls any operation by `operationId` or snake_case name (path parameters may be positional)."""
         op = _operation(operation_id)
-        return self._call(op, op.bind(args, params))
+        return self._run(op, _call_of(op, args, params))
 
-    def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
-        try:
-            call = _native.Call(op.id, params)
-        except _NativeError as exc:
-            raise from_native(exc) from None
-        return self._run(op, call)
-
-    def _run(self, op: Operation, call: "_native.Call") -> Any:
-        session = self._session
-        transport = self._transport
-        try:
-            while True:
-                step = call.poll(session)
-                tag = step[0]
-                if tag == 0:
-                    request = Request(step[1], step[2], step[3], step[4], self._timeout)
-                    try:
-                        response = transport.send(request)
-                    except TransportError as exc:
-                        call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
-                        continue
-                    except Exception as exc:  # a third-party transport's own exception
-                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, TimeoutError))
-                        continue
-                    call.on_response(session, response.status, response.headers, response.body)
-                elif tag == 1:
-                    time.sleep(step[1])
-                else:
-                    return op.wrap(step[1])
-        except _NativeError as exc:
-            raise from_native(exc) from None
+    def _run(self, op: Operation, new: "Callable[[], _Machine]", edit: Optional[Callable[[PolicyDocument], object]] = None) -> Any:
+        steps = self._steps(new)
+        outcome: Any = None
+        while True:
+            try:
+                action = steps.send(outcome)
+            except StopIteration as done:
+                return op.wrap(done.value)
+            outcome = None
+            if isinstance(action, Request):
+                try:
+                    outcome = self._transport.send(action)
+                except Exception as exc:  # reported to the core (a BaseException propagates)
+                    outcome = exc
+            elif isinstance(action, float):
+                time.sleep(action)
+            elif edit is not None:
+                edit(action)
 
     def update_policy_file(
         self,
@@ -246,22 +263,8 @@ class Client(_BaseClient):
         write: nothing when the edit changed nothing, `If-Match` with the ETag read (or
         `"ts-default"` with `replace_default_only`), and a refusal (`BuildError`) of a policy with
         neither `acls` nor `grants` — allow-all — unless `allow_allow_all`."""
-        attempts = _check_attempts(max_attempts)
-        attempt = 0
-        while True:
-            attempt += 1
-            current = self._run(_GET_POLICY, _native.policy_read_call())
-            document = PolicyDocument(current.policy)
-            edit(document)
-            call = _prepare_write(current, document, allow_allow_all, replace_default_only)
-            if call is None:
-                return current
-            try:
-                return self._run(_SET_POLICY, call)
-            except ApiError:
-                if call.lost_race() and attempt < attempts:
-                    continue
-                raise
+        new = lambda: _native.PolicyUpdate(max_attempts=max_attempts, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)  # noqa: E731
+        return self._run(_POLICY, new, edit)
 
     def close(self) -> None:
         close = getattr(self._transport, "close", None)
@@ -293,41 +296,31 @@ class AsyncClient(_BaseClient):
 
     async def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
         op = _operation(operation_id)
-        return await self._call(op, op.bind(args, params))
+        return await self._run(op, _call_of(op, args, params))
 
-    async def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
-        try:
-            call = _native.Call(op.id, params)
-        except _NativeError as exc:
-            raise from_native(exc) from None
-        return await self._run(op, call)
+    async def _run(self, op: Operation, new: "Callable[[], _Machine]", edit: Optional[Callable[[PolicyDocument], object]] = None) -> Any:
+        import asyncio
+        import inspect
 
-    async def _run(self, op: Operation, call: "_native.Call") -> Any:
-        session = self._session
-        transport = self._transport
-        try:
-            while True:
-                step = call.poll(session)
-                tag = step[0]
-                if tag == 0:
-                    request = Request(step[1], step[2], step[3], step[4], self._timeout)
-                    try:
-                        response = await transport.send(request)
-                    except TransportError as exc:
-                        call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
-                        continue
-                    except Exception as exc:  # (CancelledError is a BaseException: it propagates)
-                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError")
-                        continue
-                    call.on_response(session, response.status, response.headers, response.body)
-                elif tag == 1:
-                    import asyncio
-
-                    await asyncio.sleep(step[1])
-                else:
-                    return op.wrap(step[1])
-        except _NativeError as exc:
-            raise from_native(exc) from None
+        steps = self._steps(new)
+        outcome: Any = None
+        while True:
+            try:
+                action = steps.send(outcome)
+            except StopIteration as done:
+                return op.wrap(done.value)
+            outcome = None
+            if isinstance(action, Request):
+                try:
+                    outcome = await self._transport.send(action)
+                except Exception as exc:  # reported to the core (CancelledError is a BaseException: it propagates)
+                    outcome = exc
+            elif isinstance(action, float):
+                await asyncio.sleep(action)
+            elif edit is not None:
+                edited = edit(action)
+                if inspect.isawaitable(edited):
+                    await edited
 
     async def update_policy_file(
         self,
@@ -338,26 +331,8 @@ class AsyncClient(_BaseClient):
         replace_default_only: bool = False,
     ) -> Any:
         """As `Client.update_policy_file`; `edit` may be a plain function or a coroutine function."""
-        import inspect
-
-        attempts = _check_attempts(max_attempts)
-        attempt = 0
-        while True:
-            attempt += 1
-            current = await self._run(_GET_POLICY, _native.policy_read_call())
-            document = PolicyDocument(current.policy)
-            outcome = edit(document)
-            if inspect.isawaitable(outcome):
-                await outcome
-            call = _prepare_write(current, document, allow_allow_all, replace_default_only)
-            if call is None:
-                return current
-            try:
-                return await self._run(_SET_POLICY, call)
-            except ApiError:
-                if call.lost_race() and attempt < attempts:
-                    continue
-                raise
+        new = lambda: _native.PolicyUpdate(max_attempts=max_attempts, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)  # noqa: E731
+        return await self._run(_POLICY, new, edit)
 
     async def aclose(self) -> None:
         close = getattr(self._transport, "aclose", None)
@@ -371,24 +346,12 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
 
-_GET_POLICY = _operation("getPolicyFile")
-_SET_POLICY = _operation("setPolicyFile")
+_POLICY = _operation("getPolicyFile")  # how a policy update's result is typed (a PolicyFile)
 
 
-def _check_attempts(max_attempts: int) -> int:
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise BuildError("max_attempts", "must be an integer of at least 1")
-    return max_attempts
-
-
-def _prepare_write(current: Any, document: PolicyDocument, allow_allow_all: bool, replace_default_only: bool) -> "Optional[_native.Call]":
-    """The core's decision (`tailnet::policy::prepare_write`): None, or the conditional write."""
-    if not isinstance(document, PolicyDocument):
-        raise TypeError("update_policy_file edits a tailnet.PolicyDocument")
-    try:
-        return _native.prepare_write(current.policy, current.etag, document, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)
-    except _NativeError as exc:
-        raise from_native(exc) from None
+def _call_of(op: Operation, args: Tuple[Any, ...], params: Dict[str, Any]) -> "Callable[[], _Machine]":
+    params = op.bind(args, params)
+    return lambda: _native.Call(op.id, params)
 
 
 def _stamp(op: Operation) -> None:
@@ -396,10 +359,10 @@ def _stamp(op: Operation) -> None:
     doc = _native.operation_doc(op.id)
 
     def sync_method(self: Client, *args: Any, **params: Any) -> Any:
-        return self._call(op, op.bind(args, params))
+        return self._run(op, _call_of(op, args, params))
 
     async def async_method(self: AsyncClient, *args: Any, **params: Any) -> Any:
-        return await self._call(op, op.bind(args, params))
+        return await self._run(op, _call_of(op, args, params))
 
     for cls, fn in ((Client, sync_method), (AsyncClient, async_method)):
         fn.__name__ = op.name
