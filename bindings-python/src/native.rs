@@ -11,7 +11,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -19,11 +19,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::resilience::{Auth, Call, RetryPolicy, Session, Step, TransportFailure};
 use tailnet::policy::{PolicyStep, PolicyUpdate, PolicyUpdateOptions};
 use tailnet::registry::ParsedView;
 use tailnet::view::{JsonView, Serialized, View};
-use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
+use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpResponse};
 
 use crate::py_policy::PyPolicyDocument;
 use crate::typespec;
@@ -335,15 +335,12 @@ impl JsonNode {
 
 // ----- sans-IO functions -------------------------------------------------------------------
 
-fn config(base_url: Option<&str>, tailnet: Option<&str>, user_agent: Option<&str>, credentials: Option<Credentials>) -> Result<Config, Error> {
-    let mut config = Config::new().credentials(credentials).user_agent(user_agent.unwrap_or(USER_AGENT))?;
-    if let Some(url) = base_url {
-        config = config.base_url(url)?;
-    }
-    if let Some(tailnet) = tailnet {
-        config = config.tailnet(tailnet)?;
-    }
-    Ok(config)
+/// `tailnet::ClientOptions` from its JSON form (camelCase names, secrets as text), as the Python
+/// clients fill it: the core's names, defaults and checks.
+fn client_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClientOptions> {
+    let Some(options) = options else { return Ok(ClientOptions::default()) };
+    let value = to_json(options.as_any(), 0).map_err(|reason| build_error("options", reason))?;
+    serde_json::from_value(value).map_err(|e| build_error("options", e.to_string()))
 }
 
 fn request_parts<'py>(py: Python<'py>, request: &HttpRequest) -> PyResult<Vec<Bound<'py, PyAny>>> {
@@ -367,23 +364,13 @@ fn response_of(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> Http
     response
 }
 
-/// Builds the request of an operation: `(method, url, [(header, value)], body)`.
+/// Builds the request of an operation: `(method, url, [(header, value)], body)`; `options` are the
+/// client options (only the base URL, tailnet, user agent and static credentials matter here).
 #[pyfunction]
-#[pyo3(signature = (operation_id, params=None, *, base_url=None, tailnet=None, api_key=None, basic=false, user_agent=None))]
-#[allow(clippy::too_many_arguments)]
-fn build_request<'py>(
-    py: Python<'py>,
-    operation_id: &str,
-    params: Option<&Bound<'py, PyDict>>,
-    base_url: Option<&str>,
-    tailnet: Option<&str>,
-    api_key: Option<String>,
-    basic: bool,
-    user_agent: Option<&str>,
-) -> PyResult<Bound<'py, PyTuple>> {
+#[pyo3(signature = (operation_id, params=None, options=None))]
+fn build_request<'py>(py: Python<'py>, operation_id: &str, params: Option<&Bound<'py, PyDict>>, options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
     guard(|| {
-        let credentials = api_key.map(|k| if basic { Credentials::ApiKeyBasic(Secret::new(k)) } else { Credentials::ApiKey(Secret::new(k)) });
-        let config = config(base_url, tailnet, user_agent, credentials).map_err(|e| native_error(&e))?;
+        let config = client_options(options)?.config_with_credentials(USER_AGENT).map_err(|e| native_error(&e))?;
         let params = params_to_json(params)?;
         let request = registry::build(operation_id, &config, params).map_err(|e| native_error(&e))?;
         PyTuple::new(py, request_parts(py, &request)?)
@@ -467,74 +454,31 @@ fn unix_seconds() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn seconds(name: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| build_error(name, "must be a non-negative number of seconds"))
-}
-
 /// State shared by every call of one client: config, credentials and OAuth token, retry policy,
 /// rate limiter. Held behind a lock that is never held while Python does IO.
 #[pyclass(frozen, module = "tailnet._native", name = "Session")]
 pub struct NativeSession {
     inner: Mutex<Session>,
     origin: Instant,
-    auth_kind: String,
     base_url: String,
     tailnet: String,
 }
 
 #[pymethods]
 impl NativeSession {
+    /// The session of `tailnet::ClientOptions` in its JSON form (the core fills in its defaults and
+    /// checks every option, naming it).
     #[new]
-    #[pyo3(signature = (*, base_url, tailnet, auth_kind, secret=None, client_id=None, scopes=Vec::new(), user_agent=None, max_attempts=4, base_delay=0.5, max_delay=30.0, budget=120.0, rate_per_second=None, rate_burst=1))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        base_url: &str,
-        tailnet: &str,
-        auth_kind: &str,
-        secret: Option<String>,
-        client_id: Option<String>,
-        scopes: Vec<String>,
-        user_agent: Option<&str>,
-        max_attempts: u32,
-        base_delay: f64,
-        max_delay: f64,
-        budget: f64,
-        rate_per_second: Option<f64>,
-        rate_burst: u32,
-    ) -> PyResult<Self> {
+    #[pyo3(signature = (options=None))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         guard(|| {
-            let config = config(Some(base_url), Some(tailnet), user_agent, None).map_err(|e| native_error(&e))?;
-            let need = |what: &str, v: Option<String>| v.ok_or_else(|| build_error(what, "is required"));
-            let auth = match auth_kind {
-                "none" => Auth::None,
-                "api_key" => Auth::Static(Credentials::ApiKey(Secret::new(need("api_key", secret)?))),
-                "basic" => Auth::Static(Credentials::ApiKeyBasic(Secret::new(need("api_key", secret)?))),
-                "access_token" => Auth::Static(Credentials::AccessToken(Secret::new(need("access_token", secret)?))),
-                "oauth" => Auth::OAuth(OAuthClient::client_credentials(need("client_id", client_id)?, Secret::new(need("client_secret", secret)?), scopes)),
-                "workload" => Auth::OAuth(OAuthClient::workload_identity(need("client_id", client_id)?, Secret::new(need("id_token", secret)?))),
-                other => return Err(build_error("auth", format!("unknown kind {other:?}"))),
-            };
-            if max_attempts == 0 {
-                return Err(build_error("max_attempts", "must be at least 1"));
-            }
-            let retry = RetryPolicy {
-                max_attempts,
-                base_delay: seconds("base_delay", base_delay)?,
-                max_delay: seconds("max_delay", max_delay)?,
-                budget: seconds("budget", budget)?,
-            };
-            let limiter = match rate_per_second {
-                Some(rate) => Some(RateLimiter::new(rate, rate_burst).map_err(|e| native_error(&e.into()))?),
-                None => None,
-            };
             let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
-            let session = Session::new(config.clone(), auth).with_retry(retry).with_rate_limiter(limiter).with_jitter_seed(seed);
+            let session = client_options(options)?.session(USER_AGENT, seed).map_err(|e| native_error(&e))?;
             Ok(NativeSession {
+                base_url: session.config.get_base_url().to_owned(),
+                tailnet: session.config.get_tailnet().to_owned(),
                 inner: Mutex::new(session),
                 origin: Instant::now(),
-                auth_kind: auth_kind.to_owned(),
-                base_url: config.get_base_url().to_owned(),
-                tailnet: config.get_tailnet().to_owned(),
             })
         })
     }
@@ -562,13 +506,8 @@ impl NativeSession {
         &self.tailnet
     }
 
-    #[getter]
-    fn auth_kind(&self) -> &str {
-        &self.auth_kind
-    }
-
     fn __repr__(&self) -> String {
-        format!("Session(base_url={:?}, tailnet={:?}, auth={:?})", self.base_url, self.tailnet, self.auth_kind)
+        format!("Session(base_url={:?}, tailnet={:?})", self.base_url, self.tailnet)
     }
 }
 
@@ -735,6 +674,12 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("USER_AGENT", USER_AGENT)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The core's defaults, for the Python signatures (`RetryPolicy()`, `Client(...)`, `update_policy_file`).
+    let retry = RetryPolicy::default();
+    m.add("RETRY_DEFAULT", (retry.max_attempts, retry.base_delay.as_secs_f64(), retry.max_delay.as_secs_f64(), retry.budget.as_secs_f64()))?;
+    m.add("DEFAULT_BASE_URL", tailnet::config::DEFAULT_BASE_URL)?;
+    m.add("DEFAULT_TAILNET", tailnet::config::DEFAULT_TAILNET)?;
+    m.add("POLICY_MAX_ATTEMPTS", PolicyUpdateOptions::default().max_attempts)?;
     m.add_class::<JsonNode>()?;
     m.add_class::<NativeSession>()?;
     m.add_class::<NativeCall>()?;

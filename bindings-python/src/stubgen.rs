@@ -241,6 +241,16 @@ fn location(location: tailnet::operation::ParamLocation) -> &'static str {
     }
 }
 
+/// The stub's prelude, with the core's defaults written in (`RetryPolicy`, base URL, tailnet).
+fn client_stub_prelude() -> String {
+    let retry = tailnet::resilience::RetryPolicy::default();
+    CLIENT_STUB_PRELUDE
+        .replace("{max_attempts}", &retry.max_attempts.to_string())
+        .replace("{base_delay}", &format!("{:?}", retry.base_delay.as_secs_f64()))
+        .replace("{max_delay}", &format!("{:?}", retry.max_delay.as_secs_f64()))
+        .replace("{budget}", &format!("{:?}", retry.budget.as_secs_f64()))
+}
+
 const CLIENT_STUB_PRELUDE: &str = r#"
 from __future__ import annotations
 
@@ -252,8 +262,6 @@ from ._model import Secret
 from ._native import PolicyDocument
 from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
-
-DEFAULT_BASE_URL: str
 
 class Operation:
     id: str
@@ -276,7 +284,7 @@ class RetryPolicy:
     base_delay: float
     max_delay: float
     budget: float
-    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None: ...
+    def __init__(self, max_attempts: int = {max_attempts}, base_delay: float = {base_delay}, max_delay: float = {max_delay}, budget: float = {budget}) -> None: ...
     @classmethod
     def none(cls) -> RetryPolicy: ...
 
@@ -304,7 +312,7 @@ const UPDATE_POLICY_SYNC: &str = r#"    def update_policy_file(
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = {policy_attempts},
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> PolicyFile:
@@ -319,7 +327,7 @@ const UPDATE_POLICY_ASYNC: &str = r#"    async def update_policy_file(
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = {policy_attempts},
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> PolicyFile:
@@ -329,7 +337,9 @@ const UPDATE_POLICY_ASYNC: &str = r#"    async def update_policy_file(
 fn render_client_stub() -> String {
     let mut s = String::new();
     s.push_str(HEADER);
-    s.push_str(CLIENT_STUB_PRELUDE);
+    s.push_str(&client_stub_prelude());
+    let policy_attempts = tailnet::policy::PolicyUpdateOptions::default().max_attempts.to_string();
+    let (base_url, default_tailnet) = (tailnet::config::DEFAULT_BASE_URL, tailnet::config::DEFAULT_TAILNET);
     for (class, is_async, transport) in [("Client", false, "Transport"), ("AsyncClient", true, "AsyncTransport")] {
         let _ = write!(
             s,
@@ -338,7 +348,7 @@ fn render_client_stub() -> String {
         );
         let _ = writeln!(
             s,
-            "    def __init__(\n        self,\n        api_key: Optional[Union[str, Secret]] = None,\n        *,\n        tailnet: str = \"-\",\n        base_url: str = \"https://api.tailscale.com\",\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        access_token: Optional[Union[str, Secret]] = None,\n        basic_auth: bool = False,\n    ) -> None: ..."
+            "    def __init__(\n        self,\n        api_key: Optional[Union[str, Secret]] = None,\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        access_token: Optional[Union[str, Secret]] = None,\n        basic_auth: bool = False,\n    ) -> None: ..."
         );
         for (ctor, args) in [
             ("from_oauth", "client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = ()"),
@@ -346,7 +356,7 @@ fn render_client_stub() -> String {
         ] {
             let _ = writeln!(
                 s,
-                "    @classmethod\n    def {ctor}(\n        cls,\n        {args},\n        *,\n        tailnet: str = \"-\",\n        base_url: str = \"https://api.tailscale.com\",\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n    ) -> {class}: ..."
+                "    @classmethod\n    def {ctor}(\n        cls,\n        {args},\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n    ) -> {class}: ..."
             );
         }
         if is_async {
@@ -354,13 +364,13 @@ fn render_client_stub() -> String {
             s.push_str("    async def aclose(self) -> None: ...\n");
             s.push_str("    async def __aenter__(self) -> AsyncClient: ...\n");
             s.push_str("    async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
-            s.push_str(UPDATE_POLICY_ASYNC);
+            s.push_str(&UPDATE_POLICY_ASYNC.replace("{policy_attempts}", &policy_attempts));
         } else {
             s.push_str("    def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...\n");
             s.push_str("    def close(self) -> None: ...\n");
             s.push_str("    def __enter__(self) -> Client: ...\n");
             s.push_str("    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
-            s.push_str(UPDATE_POLICY_SYNC);
+            s.push_str(&UPDATE_POLICY_SYNC.replace("{policy_attempts}", &policy_attempts));
         }
         for op in OPERATIONS {
             let params = operation_params(op);

@@ -20,8 +20,8 @@ from ._transport import AsyncTransport, Request, Response, Transport, UrllibTran
 
 __all__ = ["Client", "AsyncClient", "RetryPolicy", "Operation", "OPERATIONS", "build_request", "parse_response"]
 
-DEFAULT_BASE_URL = "https://api.tailscale.com"
 _NativeError = _native.NativeError
+_RETRY = _native.RETRY_DEFAULT  # the core's retry defaults: (max_attempts, base_delay, max_delay, budget)
 _Machine = Union[_native.Call, _native.PolicyUpdate]
 
 
@@ -86,7 +86,7 @@ class RetryPolicy:
 
     __slots__ = ("max_attempts", "base_delay", "max_delay", "budget")
 
-    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None:
+    def __init__(self, max_attempts: int = _RETRY[0], base_delay: float = _RETRY[1], max_delay: float = _RETRY[2], budget: float = _RETRY[3]) -> None:
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -106,48 +106,45 @@ def _reveal(value: Union[str, Secret, None]) -> Optional[str]:
     return value.reveal() if isinstance(value, Secret) else str(value)
 
 
+def _secret(kind: str, name: str, value: Union[str, Secret], **more: Any) -> Dict[str, Any]:
+    """A `tailnet::ClientAuth` in its JSON form."""
+    return {"kind": kind, name: _reveal(value), **more}
+
+
 class _BaseClient:
     def __init__(
         self,
         api_key: Union[str, Secret, None] = None,
         *,
-        tailnet: str = "-",
-        base_url: str = DEFAULT_BASE_URL,
+        tailnet: str = _native.DEFAULT_TAILNET,
+        base_url: str = _native.DEFAULT_BASE_URL,
         timeout: Optional[float] = 30.0,
         retry: Optional[RetryPolicy] = None,
         rate_limit: Optional[Tuple[float, int]] = None,
         user_agent: Optional[str] = None,
         access_token: Union[str, Secret, None] = None,
         basic_auth: bool = False,
-        _auth: Optional[Tuple[str, Optional[str], Optional[str], List[str]]] = None,
+        _auth: Optional[Dict[str, Any]] = None,
     ) -> None:
-        if _auth is not None:
-            kind, secret, client_id, scopes = _auth
-        elif access_token is not None:
-            kind, secret, client_id, scopes = "access_token", _reveal(access_token), None, []
-        elif api_key is not None:
-            kind, secret, client_id, scopes = ("basic" if basic_auth else "api_key"), _reveal(api_key), None, []
-        else:
-            kind, secret, client_id, scopes = "none", None, None, []
+        if _auth is None and access_token is not None:
+            _auth = _secret("accessToken", "accessToken", access_token)
+        elif _auth is None and api_key is not None:
+            _auth = _secret("apiKey", "apiKey", api_key, basic=basic_auth)
         retry = retry or RetryPolicy()
+        # `tailnet::ClientOptions`: the core checks each option (naming it) and builds the session.
+        options: Dict[str, Any] = {
+            "baseUrl": base_url,
+            "tailnet": tailnet,
+            "userAgent": user_agent,
+            "auth": _auth or {"kind": "none"},
+            "retry": {"maxAttempts": retry.max_attempts, "baseDelayMs": retry.base_delay * 1000, "maxDelayMs": retry.max_delay * 1000, "budgetMs": retry.budget * 1000},
+            "rateLimit": {"perSecond": rate_limit[0], "burst": rate_limit[1]} if rate_limit else None,
+        }
         try:
-            self._session = _native.Session(
-                base_url=base_url,
-                tailnet=tailnet,
-                auth_kind=kind,
-                secret=secret,
-                client_id=client_id,
-                scopes=list(scopes),
-                user_agent=user_agent,
-                max_attempts=retry.max_attempts,
-                base_delay=retry.base_delay,
-                max_delay=retry.max_delay,
-                budget=retry.budget,
-                rate_per_second=rate_limit[0] if rate_limit else None,
-                rate_burst=rate_limit[1] if rate_limit else 1,
-            )
+            self._session = _native.Session(options)
         except _NativeError as exc:
             raise from_native(exc) from None
+        self._auth_kind: str = options["auth"]["kind"]
         self._timeout = timeout
 
     @property
@@ -171,7 +168,7 @@ class _BaseClient:
         self._session.set_id_token(_reveal(id_token))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._session.auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
 
     def _steps(self, new: "Callable[[], _Machine]") -> Generator[Any, Any, Any]:
         """The loop of both clients over a core state machine (`_native.Call` or
@@ -218,12 +215,12 @@ class Client(_BaseClient):
     @classmethod
     def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "Client":
         """OAuth client credentials: tokens are fetched once, cached and refreshed before expiry."""
-        return cls(_auth=("oauth", _reveal(client_secret), client_id, list(scopes)), **kwargs)
+        return cls(_auth=_secret("oauth", "clientSecret", client_secret, clientId=client_id, scopes=list(scopes)), **kwargs)
 
     @classmethod
     def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "Client":
         """Workload identity federation: an OIDC ID token exchanged for access tokens."""
-        return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
+        return cls(_auth=_secret("workloadIdentity", "idToken", id_token, clientId=client_id), **kwargs)
 
     def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
         """Calls any operation by `operationId` or snake_case name (path parameters may be positional)."""
@@ -253,7 +250,7 @@ class Client(_BaseClient):
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = _native.POLICY_MAX_ATTEMPTS,
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> Any:
@@ -288,11 +285,11 @@ class AsyncClient(_BaseClient):
 
     @classmethod
     def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "AsyncClient":
-        return cls(_auth=("oauth", _reveal(client_secret), client_id, list(scopes)), **kwargs)
+        return cls(_auth=_secret("oauth", "clientSecret", client_secret, clientId=client_id, scopes=list(scopes)), **kwargs)
 
     @classmethod
     def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "AsyncClient":
-        return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
+        return cls(_auth=_secret("workloadIdentity", "idToken", id_token, clientId=client_id), **kwargs)
 
     async def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
         op = _operation(operation_id)
@@ -326,7 +323,7 @@ class AsyncClient(_BaseClient):
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = _native.POLICY_MAX_ATTEMPTS,
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> Any:
@@ -389,11 +386,11 @@ def build_request(
     `params` are the operation's keyword arguments (path, query, header and body fields, snake_case
     or wire names); `tailnet` defaults to `-` (the credential's tailnet)."""
     op = _operation(operation_id)
-    tailnet = params.pop("tailnet", None)
+    options = {"baseUrl": base_url, "tailnet": params.pop("tailnet", None), "userAgent": user_agent}
+    if api_key is not None:
+        options["auth"] = _secret("apiKey", "apiKey", api_key, basic=basic_auth)
     try:
-        method, url, headers, body = _native.build_request(
-            op.id, params, base_url=base_url, tailnet=tailnet, api_key=_reveal(api_key), basic=basic_auth, user_agent=user_agent
-        )
+        method, url, headers, body = _native.build_request(op.id, params, options)
     except _NativeError as exc:
         raise from_native(exc) from None
     return Request(method, url, headers, body)

@@ -12,8 +12,6 @@ from ._native import PolicyDocument
 from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
 
-DEFAULT_BASE_URL: str
-
 class Operation:
     id: str
     name: str

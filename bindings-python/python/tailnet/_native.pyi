@@ -5,6 +5,10 @@ from .models import PolicyView
 
 USER_AGENT: str
 __version__: str
+RETRY_DEFAULT: Tuple[int, float, float, float]
+DEFAULT_BASE_URL: str
+DEFAULT_TAILNET: str
+POLICY_MAX_ATTEMPTS: int
 TS_DEFAULT_ETAG: str
 WEBHOOK_SIGNATURE_HEADER: str
 WEBHOOK_DEFAULT_TOLERANCE: int
@@ -51,31 +55,13 @@ class JsonNode:
     def __len__(self) -> int: ...
 
 class Session:
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        tailnet: str,
-        auth_kind: str,
-        secret: Optional[str] = None,
-        client_id: Optional[str] = None,
-        scopes: Sequence[str] = ...,
-        user_agent: Optional[str] = None,
-        max_attempts: int = 4,
-        base_delay: float = 0.5,
-        max_delay: float = 30.0,
-        budget: float = 120.0,
-        rate_per_second: Optional[float] = None,
-        rate_burst: int = 1,
-    ) -> None: ...
+    def __init__(self, options: Optional[Dict[str, Any]] = None) -> None: ...
     def token_fetches(self) -> int: ...
     def set_id_token(self, id_token: Optional[str]) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def tailnet(self) -> str: ...
-    @property
-    def auth_kind(self) -> str: ...
 
 class Call:
     def __init__(self, operation_id: str, params: Optional[dict[str, Any]] = None) -> None: ...
@@ -93,14 +79,7 @@ class PolicyUpdate:
     def on_transport_error(self, session: Session, message: str, maybe_sent: bool, timed_out: bool) -> None: ...
 
 def build_request(
-    operation_id: str,
-    params: Optional[dict[str, Any]] = None,
-    *,
-    base_url: Optional[str] = None,
-    tailnet: Optional[str] = None,
-    api_key: Optional[str] = None,
-    basic: bool = False,
-    user_agent: Optional[str] = None,
+    operation_id: str, params: Optional[Dict[str, Any]] = None, options: Optional[Dict[str, Any]] = None
 ) -> Tuple[str, str, List[Tuple[str, str]], bytes]: ...
 def parse_response(operation_id: str, status: int, headers: Sequence[Tuple[str, str]], body: bytes) -> Any: ...
 def operations() -> List[Tuple[Any, ...]]: ...
