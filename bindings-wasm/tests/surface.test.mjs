@@ -155,12 +155,13 @@ test("secrets are masked by redact()", () => {
   assert.ok(!masked.includes("SECRET0001"), masked);
 });
 
-test("package: ESM, exports map for node/browser, types, sideEffects false", () => {
+test("package: ESM, exports map for node/browser/workerd, types, sideEffects false", () => {
   const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
   assert.equal(pkg.type, "module");
   assert.equal(pkg.sideEffects, false);
   assert.equal(pkg.exports["."].node, "./dist/node/index.js");
   assert.equal(pkg.exports["."].browser, "./dist/browser/index.js");
+  assert.equal(pkg.exports["."].workerd, "./dist/workerd/index.js");
   assert.equal(pkg.exports["."].default, "./dist/browser/index.js");
   assert.ok(existsSync(join(pkgDir, pkg.exports["."].types)));
   assert.ok(existsSync(join(pkgDir, "dist", "tailnet_wasm_bg.wasm")));
@@ -168,8 +169,8 @@ test("package: ESM, exports map for node/browser, types, sideEffects false", () 
   assert.equal(typeof tailnet.Client, "function");
 });
 
-test("the browser build uses no Node-only API", () => {
-  const dir = join(pkgDir, "dist", "browser");
+for (const variant of ["browser", "workerd"]) test(`the ${variant} build uses no Node-only API`, () => {
+  const dir = join(pkgDir, "dist", variant);
   const files = readdirSync(dir).filter((f) => f.endsWith(".js"));
   assert.ok(files.includes("index.js") && files.includes("native.js"));
   for (const file of files) {
