@@ -11,7 +11,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -521,6 +521,15 @@ fn tagged<'py>(py: Python<'py>, tag: i64, value: Bound<'py, PyAny>) -> PyResult<
     PyTuple::new(py, [tag.into_pyobject(py)?.into_any(), value])
 }
 
+/// Reports an outcome to a state machine (a call or a policy update) at the session's clock.
+fn report<M>(machine: &Mutex<M>, session: &NativeSession, f: impl FnOnce(&mut M, &mut Session, Duration, u64)) -> PyResult<()> {
+    guard(|| {
+        let mut state = lock(&session.inner)?;
+        f(&mut *lock(machine)?, &mut state, session.origin.elapsed(), unix_seconds());
+        Ok(())
+    })
+}
+
 fn failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
     TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
 }
@@ -578,21 +587,12 @@ impl NativeCall {
 
     /// Reports the response to the request of the last `Send`.
     fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
-        guard(|| {
-            let response = response_of(status, headers, body);
-            let mut state = lock(&session.inner)?;
-            lock(&self.call)?.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
-            Ok(())
-        })
+        report(&self.call, session, |call, state, now, unix| call.on_response(state, response_of(status, headers, body), now, unix))
     }
 
     /// Reports that the request of the last `Send` got no response.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
-        guard(|| {
-            let mut state = lock(&session.inner)?;
-            lock(&self.call)?.on_transport_error(&mut state, failure(message, maybe_sent, timed_out), session.origin.elapsed(), unix_seconds());
-            Ok(())
-        })
+        report(&self.call, session, |call, state, now, unix| call.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
     }
 }
 
@@ -650,21 +650,12 @@ impl NativePolicyUpdate {
 
     /// As `Call.on_response`.
     fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
-        guard(|| {
-            let response = response_of(status, headers, body);
-            let mut state = lock(&session.inner)?;
-            lock(&self.update)?.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
-            Ok(())
-        })
+        report(&self.update, session, |update, state, now, unix| update.on_response(state, response_of(status, headers, body), now, unix))
     }
 
     /// As `Call.on_transport_error`.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
-        guard(|| {
-            let mut state = lock(&session.inner)?;
-            lock(&self.update)?.on_transport_error(&mut state, failure(message, maybe_sent, timed_out), session.origin.elapsed(), unix_seconds());
-            Ok(())
-        })
+        report(&self.update, session, |update, state, now, unix| update.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
     }
 }
 
@@ -680,6 +671,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_BASE_URL", tailnet::config::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_TAILNET", tailnet::config::DEFAULT_TAILNET)?;
     m.add("POLICY_MAX_ATTEMPTS", PolicyUpdateOptions::default().max_attempts)?;
+    m.add("DEFAULT_MAX_RESPONSE_BYTES", tailnet::resilience::call::DEFAULT_MAX_RESPONSE_BYTES)?;
     m.add_class::<JsonNode>()?;
     m.add_class::<NativeSession>()?;
     m.add_class::<NativeCall>()?;

@@ -10,7 +10,7 @@ exception hierarchy (`tailnet._errors`) are applied on the way out.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from . import _native
 from ._native import PolicyDocument
@@ -111,6 +111,9 @@ def _secret(kind: str, name: str, value: Union[str, Secret], **more: Any) -> Dic
     return {"kind": kind, name: _reveal(value), **more}
 
 
+_C = TypeVar("_C", bound="_BaseClient")
+
+
 class _BaseClient:
     def __init__(
         self,
@@ -146,6 +149,16 @@ class _BaseClient:
             raise from_native(exc) from None
         self._auth_kind: str = options["auth"]["kind"]
         self._timeout = timeout
+
+    @classmethod
+    def from_oauth(cls: Type[_C], client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> _C:
+        """OAuth client credentials: tokens are fetched once, cached and refreshed before expiry."""
+        return cls(_auth=_secret("oauth", "clientSecret", client_secret, clientId=client_id, scopes=list(scopes)), **kwargs)
+
+    @classmethod
+    def from_workload_identity(cls: Type[_C], client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> _C:
+        """Workload identity federation: an OIDC ID token exchanged for access tokens."""
+        return cls(_auth=_secret("workloadIdentity", "idToken", id_token, clientId=client_id), **kwargs)
 
     @property
     def base_url(self) -> str:
@@ -212,16 +225,6 @@ class Client(_BaseClient):
         super().__init__(api_key, **kwargs)
         self._transport: Transport = transport if transport is not None else UrllibTransport()
 
-    @classmethod
-    def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "Client":
-        """OAuth client credentials: tokens are fetched once, cached and refreshed before expiry."""
-        return cls(_auth=_secret("oauth", "clientSecret", client_secret, clientId=client_id, scopes=list(scopes)), **kwargs)
-
-    @classmethod
-    def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "Client":
-        """Workload identity federation: an OIDC ID token exchanged for access tokens."""
-        return cls(_auth=_secret("workloadIdentity", "idToken", id_token, clientId=client_id), **kwargs)
-
     def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
         """Calls any operation by `operationId` or snake_case name (path parameters may be positional)."""
         op = _operation(operation_id)
@@ -282,14 +285,6 @@ class AsyncClient(_BaseClient):
     def __init__(self, api_key: Union[str, Secret, None] = None, *, transport: Optional[AsyncTransport] = None, **kwargs: Any) -> None:
         super().__init__(api_key, **kwargs)
         self._transport: AsyncTransport = transport if transport is not None else default_async_transport()
-
-    @classmethod
-    def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "AsyncClient":
-        return cls(_auth=_secret("oauth", "clientSecret", client_secret, clientId=client_id, scopes=list(scopes)), **kwargs)
-
-    @classmethod
-    def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "AsyncClient":
-        return cls(_auth=_secret("workloadIdentity", "idToken", id_token, clientId=client_id), **kwargs)
 
     async def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
         op = _operation(operation_id)
