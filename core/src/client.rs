@@ -125,7 +125,8 @@ impl ClientBuilder {
         let session = Session::new(self.config, auth)
             .with_retry(self.retry)
             .with_rate_limiter(self.rate_limit)
-            .with_jitter_seed(clock.seed());
+            .with_jitter_seed(clock.seed())
+            .with_observations(self.observer.is_some());
         Ok(Client {
             session: Arc::new(Mutex::new(session)),
             http,
@@ -190,39 +191,32 @@ impl Client {
     async fn drive(&self, mut call: Call) -> Result<HttpResponse, Error> {
         loop {
             let step = call.poll(&mut *self.lock_session()?, self.clock.now());
+            self.report(call.take_observations());
             match step {
                 Step::Done(result) => return result,
                 Step::Wait(delay) => sleep(delay).await,
                 Step::Send(request) => {
-                    let (outcome, now, unix) = self.exchange(call.operation().id, call.attempts(), *request).await;
+                    let outcome = self.send(*request).await;
+                    let (now, unix) = (self.clock.now(), unix_seconds());
                     let mut session = self.lock_session()?;
                     match outcome {
                         Ok(response) => call.on_response(&mut session, response, now, unix),
                         Err(failure) => call.on_transport_error(&mut session, failure, now, unix),
                     }
+                    drop(session);
+                    self.report(call.take_observations());
                 }
             }
         }
     }
 
-    /// Sends one attempt's request, telling the observer, and returns the outcome with the
-    /// monotonic and Unix times it arrived at.
-    async fn exchange(&self, operation: &str, attempt: u32, request: HttpRequest) -> (Result<HttpResponse, TransportFailure>, Duration, u64) {
+    /// Hands the core's observations (secrets masked) to the observer.
+    fn report(&self, observations: Vec<Observation>) {
         if let Some(observer) = &self.observer {
-            observer.observe(&Observation::request(operation, &request, attempt));
+            for observation in &observations {
+                observer.observe(observation);
+            }
         }
-        let sent_at = self.clock.now();
-        let observed = self.observer.as_ref().map(|_| request.clone());
-        let outcome = self.send(request).await;
-        let (now, unix) = (self.clock.now(), unix_seconds());
-        if let (Some(observer), Some(request)) = (&self.observer, &observed) {
-            let took = now.saturating_sub(sent_at);
-            observer.observe(&match &outcome {
-                Ok(response) => Observation::response(operation, request, response, attempt, took),
-                Err(failure) => Observation::transport_failure(operation, request, &failure.message, attempt, took),
-            });
-        }
-        (outcome, now, unix)
     }
 
     /// Read-modify-write of the policy file that never loses a write: reads the HuJSON (comments
@@ -238,6 +232,7 @@ impl Client {
         let mut update = PolicyUpdate::new(options)?;
         loop {
             let step = update.poll(&mut *self.lock_session()?, self.clock.now());
+            self.report(update.take_observations());
             match step {
                 PolicyStep::Done(result) => return result,
                 PolicyStep::Wait(delay) => sleep(delay).await,
@@ -246,13 +241,15 @@ impl Client {
                     update.edited(document);
                 }
                 PolicyStep::Send(request) => {
-                    let (operation, attempt) = update.call().map_or(("updatePolicyFile", 0), |call| (call.operation().id, call.attempts()));
-                    let (outcome, now, unix) = self.exchange(operation, attempt, *request).await;
+                    let outcome = self.send(*request).await;
+                    let (now, unix) = (self.clock.now(), unix_seconds());
                     let mut session = self.lock_session()?;
                     match outcome {
                         Ok(response) => update.on_response(&mut session, response, now, unix),
                         Err(failure) => update.on_transport_error(&mut session, failure, now, unix),
                     }
+                    drop(session);
+                    self.report(update.take_observations());
                 }
             }
         }

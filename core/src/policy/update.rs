@@ -9,7 +9,7 @@ use crate::error::{BuildError, Error};
 use crate::operation::{Operation, OperationInfo};
 use crate::operations::{GetPolicyFile, GetPolicyFileParams, SetPolicyFile, SetPolicyFileParams};
 use crate::request::{HttpRequest, PolicyFormat, PolicySource};
-use crate::resilience::{Call, Session, Step, TransportFailure};
+use crate::resilience::{Call, Observation, Session, Step, TransportFailure};
 use crate::response::{HttpResponse, PolicyFile};
 
 use super::document::PolicyDocument;
@@ -124,6 +124,8 @@ pub struct PolicyUpdate {
     options: PolicyUpdateOptions,
     reads: u32,
     stage: Stage,
+    /// Observations of calls that have finished, until taken.
+    observations: Vec<Observation>,
 }
 
 impl std::fmt::Debug for PolicyUpdate {
@@ -135,7 +137,7 @@ impl std::fmt::Debug for PolicyUpdate {
             Stage::Writing(_) => "writing",
             Stage::Finished => "finished",
         };
-        f.debug_struct("PolicyUpdate").field("options", &self.options).field("reads", &self.reads).field("stage", &stage).finish()
+        f.debug_struct("PolicyUpdate").field("options", &self.options).field("reads", &self.reads).field("stage", &stage).finish_non_exhaustive()
     }
 }
 
@@ -154,7 +156,7 @@ impl PolicyUpdate {
         if options.max_attempts == 0 {
             return Err(BuildError::new("max_attempts", "must be at least 1").into());
         }
-        Ok(PolicyUpdate { options, reads: 1, stage: Stage::Reading(typed_call::<GetPolicyFile>(read_params())?) })
+        Ok(PolicyUpdate { options, reads: 1, stage: Stage::Reading(typed_call::<GetPolicyFile>(read_params())?), observations: Vec::new() })
     }
 
     /// The options this update runs with.
@@ -176,6 +178,7 @@ impl PolicyUpdate {
                     Step::Send(request) => return self.resume(Stage::Reading(call), PolicyStep::Send(request)),
                     Step::Wait(delay) => return self.resume(Stage::Reading(call), PolicyStep::Wait(delay)),
                     Step::Done(response) => {
+                        self.observations.extend(call.take_observations());
                         let current = match response.and_then(|response| GetPolicyFile::parse(&response)) {
                             Ok(current) => current,
                             Err(error) => return PolicyStep::Done(Err(error)),
@@ -204,16 +207,19 @@ impl PolicyUpdate {
                 Stage::Writing(mut call) => match call.poll(session, now) {
                     Step::Send(request) => return self.resume(Stage::Writing(call), PolicyStep::Send(request)),
                     Step::Wait(delay) => return self.resume(Stage::Writing(call), PolicyStep::Wait(delay)),
-                    Step::Done(response) => match response.and_then(|response| SetPolicyFile::parse(&response)) {
-                        Err(error) if is_lost_race(&error) && self.reads < self.options.max_attempts => {
-                            self.reads += 1;
-                            match typed_call::<GetPolicyFile>(read_params()) {
-                                Ok(call) => self.stage = Stage::Reading(call),
-                                Err(error) => return PolicyStep::Done(Err(error)),
+                    Step::Done(response) => {
+                        self.observations.extend(call.take_observations());
+                        match response.and_then(|response| SetPolicyFile::parse(&response)) {
+                            Err(error) if is_lost_race(&error) && self.reads < self.options.max_attempts => {
+                                self.reads += 1;
+                                match typed_call::<GetPolicyFile>(read_params()) {
+                                    Ok(call) => self.stage = Stage::Reading(call),
+                                    Err(error) => return PolicyStep::Done(Err(error)),
+                                }
                             }
+                            outcome => return PolicyStep::Done(outcome),
                         }
-                        outcome => return PolicyStep::Done(outcome),
-                    },
+                    }
                 },
                 Stage::Finished => {
                     return PolicyStep::Done(Err(BuildError::new("update", "the policy update has already finished").into()));
@@ -248,12 +254,14 @@ impl PolicyUpdate {
         }
     }
 
-    /// The call in flight (the read or the write), for the observer of a client.
-    pub fn call(&self) -> Option<&Call> {
-        match &self.stage {
-            Stage::Reading(call) | Stage::Writing(call) => Some(call),
-            _ => None,
+    /// Observations of the reads and writes so far, since the last take (the session must
+    /// observe, see [`Session::observe`]).
+    pub fn take_observations(&mut self) -> Vec<Observation> {
+        let mut observations = std::mem::take(&mut self.observations);
+        if let Some(call) = self.call_mut() {
+            observations.extend(call.take_observations());
         }
+        observations
     }
 
     fn call_mut(&mut self) -> Option<&mut Call> {
@@ -383,6 +391,48 @@ mod tests {
         let (result, sent) = drive(PolicyUpdate::new(options).unwrap(), vec![policy_response(200, POLICY, "\"e1\""), policy_response(200, "{}", "\"e2\"")], remove_rules);
         assert!(result.is_ok());
         assert_eq!(sent[1].header("if-match"), Some(TS_DEFAULT_ETAG));
+    }
+
+    #[test]
+    fn observations_cover_the_read_and_the_write_with_secrets_masked() {
+        let mut session = session().with_observations(true);
+        let mut update = PolicyUpdate::new(PolicyUpdateOptions::default()).unwrap();
+        let mut responses = vec![policy_response(200, POLICY, "\"e2\""), policy_response(200, POLICY, "\"e1\"")];
+        let (mut observed, mut at) = (Vec::new(), Duration::from_secs(10));
+        loop {
+            let step = update.poll(&mut session, at);
+            observed.extend(update.take_observations());
+            match step {
+                PolicyStep::Send(_) => {
+                    at += Duration::from_millis(25);
+                    update.on_response(&mut session, responses.pop().unwrap(), at, 0);
+                }
+                PolicyStep::Edit(mut document) => {
+                    tag_ci(&mut document).unwrap();
+                    update.edited(document);
+                }
+                PolicyStep::Wait(_) => panic!("no waits expected"),
+                PolicyStep::Done(result) => break assert!(result.is_ok()),
+            }
+        }
+        observed.extend(update.take_observations());
+        let summary: Vec<(String, Option<u16>, u64)> = observed
+            .iter()
+            .map(|o| match o {
+                Observation::Request { operation, method, .. } => (format!("{operation} {method}"), None, 0),
+                Observation::Response { operation, status, duration_ms, .. } => (operation.clone(), *status, *duration_ms),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [("getPolicyFile GET".into(), None, 0), ("getPolicyFile".into(), Some(200), 25), ("setPolicyFile POST".into(), None, 0), ("setPolicyFile".into(), Some(200), 25)]
+        );
+        assert!(!format!("{observed:?}").contains("tskey-api-test"), "the API key is masked");
+        // Off by default: nothing recorded.
+        let (mut quiet, mut plain) = (PolicyUpdate::new(PolicyUpdateOptions::default()).unwrap(), self::session());
+        assert!(matches!(quiet.poll(&mut plain, at), PolicyStep::Send(_)));
+        quiet.on_response(&mut plain, policy_response(200, POLICY, "\"e1\""), at, 0);
+        assert!(quiet.take_observations().is_empty());
     }
 
     #[test]

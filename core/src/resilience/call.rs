@@ -25,6 +25,7 @@ use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 
 use super::auth::{Auth, TokenPoll, TokenTicket};
+use super::hooks::Observation;
 use super::rate_limit::RateLimiter;
 use super::retry::{AttemptOutcome, RetryDecision, RetryPolicy};
 
@@ -48,6 +49,9 @@ pub struct Session {
     pub rate_limiter: Option<RateLimiter>,
     /// Transports refuse response bodies larger than this (a hostile server cannot exhaust memory).
     pub max_response_bytes: usize,
+    /// Calls record an [`Observation`] of every request and its outcome (secrets masked), taken
+    /// with [`Call::take_observations`]; off by default (nothing is recorded).
+    pub observe: bool,
     /// xorshift state for backoff jitter (seeded by the caller; the core has no randomness).
     jitter_state: u64,
 }
@@ -61,6 +65,7 @@ impl Session {
             retry: RetryPolicy::default(),
             rate_limiter: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            observe: false,
             jitter_state: 0x9E37_79B9_7F4A_7C15,
         }
     }
@@ -80,6 +85,12 @@ impl Session {
     /// Sets the response body cap in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB).
     pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
+        self
+    }
+
+    /// Turns observations on or off (see [`Session::observe`]).
+    pub fn with_observations(mut self, observe: bool) -> Self {
+        self.observe = observe;
         self
     }
 
@@ -153,6 +164,19 @@ pub struct Call {
     retried_unauthorized: bool,
     wait_first: Option<Duration>,
     pending_done: Option<Result<HttpResponse, Error>>,
+    /// Recorded when the session observes; see [`Call::take_observations`].
+    observations: Vec<Observation>,
+    /// The request in flight, for its outcome's observation.
+    in_flight: Option<InFlight>,
+}
+
+/// What the observation of an attempt's outcome repeats from its request.
+#[derive(Debug)]
+struct InFlight {
+    method: String,
+    url: String,
+    attempt: u32,
+    sent_at: Duration,
 }
 
 impl std::fmt::Debug for Call {
@@ -172,7 +196,18 @@ impl Call {
     }
 
     fn with_builder(operation: &'static OperationInfo, build: RequestBuilder) -> Self {
-        Call { operation, build, state: State::Start, attempt: 0, started: None, retried_unauthorized: false, wait_first: None, pending_done: None }
+        Call {
+            operation,
+            build,
+            state: State::Start,
+            attempt: 0,
+            started: None,
+            retried_unauthorized: false,
+            wait_first: None,
+            pending_done: None,
+            observations: Vec::new(),
+            in_flight: None,
+        }
     }
 
     /// A call of any operation by id with JSON parameters (what the bindings use). The parameters
@@ -230,7 +265,7 @@ impl Call {
                                 Ok(TokenPoll::Ready(credentials)) => Some(credentials),
                                 Ok(TokenPoll::Fetch(ticket, request)) => {
                                     self.state = State::AwaitingToken(ticket);
-                                    return Step::Send(request);
+                                    return self.send(session, request, now);
                                 }
                                 Ok(TokenPoll::Wait) => {
                                     if now.saturating_sub(started) > session.retry.budget {
@@ -247,7 +282,7 @@ impl Call {
                         Ok(request) => {
                             self.attempt += 1;
                             self.state = State::AwaitingResponse { credentials };
-                            Step::Send(Box::new(request))
+                            self.send(session, Box::new(request), now)
                         }
                         Err(e) => self.finish(Err(e)),
                     };
@@ -263,6 +298,7 @@ impl Call {
     /// Decides whether to retry (a 401 on an OAuth token is retried once with a fresh token); the next
     /// [`Call::poll`] waits, sends again or finishes.
     pub fn on_response(&mut self, session: &mut Session, response: HttpResponse, now: Duration, now_unix_seconds: u64) {
+        self.observe_outcome(now, Some(&response), None);
         let started = self.started.unwrap_or(now);
         match std::mem::replace(&mut self.state, State::Start) {
             State::AwaitingToken(ticket) => {
@@ -301,6 +337,7 @@ impl Call {
     /// Reports that the last [`Step::Send`] got no response. Retried when safe (see
     /// [`RetryPolicy::decide`]); otherwise the next [`Call::poll`] finishes with [`Error::Transport`].
     pub fn on_transport_error(&mut self, session: &mut Session, failure: TransportFailure, now: Duration, now_unix_seconds: u64) {
+        self.observe_outcome(now, None, Some(&failure.message));
         let started = self.started.unwrap_or(now);
         match std::mem::replace(&mut self.state, State::Start) {
             State::AwaitingToken(ticket) => {
@@ -335,6 +372,38 @@ impl Call {
                 };
                 self.pending_done = Some(Err(Error::transport(message, failure.timed_out)));
             }
+        }
+    }
+
+    /// Observations recorded since the last take (the session must observe, see
+    /// [`Session::observe`]): each request as it is handed out, each outcome as it is reported.
+    pub fn take_observations(&mut self) -> Vec<Observation> {
+        std::mem::take(&mut self.observations)
+    }
+
+    fn send(&mut self, session: &Session, request: Box<HttpRequest>, now: Duration) -> Step {
+        if session.observe {
+            let observation = Observation::request(self.operation.id, &request, self.attempt);
+            if let Observation::Request { method, url, .. } = &observation {
+                self.in_flight = Some(InFlight { method: method.clone(), url: url.clone(), attempt: self.attempt, sent_at: now });
+            }
+            self.observations.push(observation);
+        }
+        Step::Send(request)
+    }
+
+    fn observe_outcome(&mut self, now: Duration, response: Option<&HttpResponse>, failure: Option<&str>) {
+        if let Some(sent) = self.in_flight.take() {
+            self.observations.push(Observation::Response {
+                operation: self.operation.id.to_owned(),
+                method: sent.method,
+                url: sent.url,
+                status: response.map(|r| r.status),
+                duration_ms: now.saturating_sub(sent.sent_at).as_millis().min(u128::from(u64::MAX)) as u64,
+                attempt: sent.attempt,
+                body_bytes: response.map_or(0, |r| r.body.len()),
+                error: failure.map(crate::secret::redact_secrets),
+            });
         }
     }
 
