@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyStep, PolicyUpdate, PolicyUpdateOptions, PolicyWrite};
 
-use crate::wasm::{build_error, duration_of_millis, js_error, native_error, response_of, send_step, transport_failure, unix_seconds, wait_step, WasmSession};
+use crate::wasm::{build_error, duration_of_millis, js_error, native_error, observations_json, response_of, send_step, transport_failure, unix_seconds, wait_step, WasmSession};
 
 fn show_path(path: &[String]) -> String {
     serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
@@ -213,6 +213,12 @@ impl WasmPolicyUpdate {
     pub fn edited(&mut self, text: String) -> Result<(), JsValue> {
         self.update.edited(document(text)?);
         Ok(())
+    }
+
+    /// The observations of the reads and writes recorded since the last take, as a JSON array.
+    #[wasm_bindgen(js_name = takeObservations)]
+    pub fn take_observations(&mut self) -> String {
+        observations_json(self.update.take_observations())
     }
 
     /// Reports the response to the request of the last send step.

@@ -104,6 +104,14 @@ pub(crate) fn wait_step(delay: Duration) -> Array {
     Array::of2(&JsValue::from_f64(1.0), &JsValue::from_f64(delay.as_secs_f64() * 1000.0))
 }
 
+/// Observations as a JSON array (the core's `Observation` shape: `event`, camelCase fields).
+pub(crate) fn observations_json(observations: Vec<tailnet::resilience::Observation>) -> String {
+    if observations.is_empty() {
+        return "[]".to_owned();
+    }
+    serde_json::to_string(&observations).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// A transport's report, secrets masked.
 pub(crate) fn transport_failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
     TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
@@ -252,6 +260,13 @@ impl WasmCall {
             }
             Step::Done(Err(e)) => Err(js_error(&e)),
         }
+    }
+
+    /// The observations recorded since the last take, as a JSON array (`[]` unless the session
+    /// observes).
+    #[wasm_bindgen(js_name = takeObservations)]
+    pub fn take_observations(&mut self) -> String {
+        observations_json(self.call.take_observations())
     }
 
     /// Reports the response to the request of the last send step.

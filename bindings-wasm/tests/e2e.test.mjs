@@ -252,3 +252,40 @@ test("the client-side rate limit paces calls", async () => {
   await Promise.all(Array.from({ length: 5 }, () => paced.listTailnetDevices()));
   assert.ok(performance.now() - started >= 350, "5 calls at 10/s with burst 1 take at least 0.4 s");
 });
+
+test("observer: every request and outcome from the core, secrets masked, retries and policy writes included", async () => {
+  const seen = [];
+  const observed = new Client({ apiKey: API_KEY, baseUrl: fake.url, observer: (o) => seen.push(o), retry: { baseDelayMs: 1 } });
+  await observed.listTailnetDevices();
+  assert.deepEqual(seen.map((o) => [o.event, o.operation, o.method, o.status ?? null, o.attempt]), [
+    ["request", "listTailnetDevices", "GET", null, 1],
+    ["response", "listTailnetDevices", "GET", 200, 1],
+  ]);
+  const [request, response] = seen;
+  assert.equal(new Map(request.headers).get("authorization"), "[redacted]");
+  assert.ok(response.durationMs >= 0 && response.bodyBytes > 0 && response.error === null);
+
+  // A 503 then a success: both attempts observed, numbered.
+  seen.length = 0;
+  await fake.fault({ kind: "status", status: 503, count: 1, method: "GET" });
+  await observed.listTailnetDevices();
+  assert.deepEqual(seen.filter((o) => o.event === "response").map((o) => [o.status, o.attempt]), [[503, 1], [200, 2]]);
+
+  // The policy read-modify-write: its read and its write.
+  seen.length = 0;
+  await observed.updatePolicyFile((doc) => doc.set(["tagOwners", "tag:observed"], ["autogroup:admin"]));
+  assert.deepEqual(seen.filter((o) => o.event === "request").map((o) => `${o.operation} ${o.method}`), ["getPolicyFile GET", "setPolicyFile POST"]);
+
+  // OAuth: the token request is observed too, and no secret shows anywhere.
+  seen.length = 0;
+  const oauth = Client.fromOAuth({ clientId: OAUTH_ID, clientSecret: OAUTH_SECRET, baseUrl: fake.url, observer: (o) => seen.push(o) });
+  await oauth.listTailnetDevices();
+  assert.ok(seen.some((o) => o.event === "request" && o.url.endsWith("/api/v2/oauth/token")));
+  const text = JSON.stringify(seen);
+  for (const secret of [API_KEY, OAUTH_SECRET]) assert.ok(!text.includes(secret), `an observation shows ${secret}`);
+
+  // An observer that throws breaks nothing; a non-function is refused.
+  const throwing = new Client({ apiKey: API_KEY, baseUrl: fake.url, observer: () => { throw new Error("observer bug"); } });
+  assert.equal((await throwing.listTailnetDevices()).devices.length, 20);
+  assert.throws(() => new Client({ observer: "log" }), (e) => e instanceof BuildError && e.parameter === "observer");
+});

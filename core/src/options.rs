@@ -101,6 +101,9 @@ pub struct ClientOptions {
     pub rate_limit: Option<RateLimitOptions>,
     /// Response bodies larger than this many bytes are refused (default 64 MiB).
     pub max_response_bytes: Option<u64>,
+    /// Record an observation of every request and its outcome, secrets masked, for the binding
+    /// to hand to its observer (logging, metrics). Default false: nothing is recorded.
+    pub observe: bool,
 }
 
 fn millis(parameter: &str, value: Option<f64>, default: Duration) -> Result<Duration, Error> {
@@ -193,7 +196,8 @@ impl ClientOptions {
         let mut session = Session::new(self.config(default_user_agent)?, self.auth()?)
             .with_retry(self.retry_policy()?)
             .with_rate_limiter(limiter)
-            .with_jitter_seed(jitter_seed);
+            .with_jitter_seed(jitter_seed)
+            .with_observations(self.observe);
         if let Some(limit) = self.max_response_bytes {
             if limit == 0 {
                 return Err(BuildError::new("maxResponseBytes", "must be at least 1").into());

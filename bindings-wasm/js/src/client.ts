@@ -17,6 +17,7 @@ import type {
   HttpRequestParts,
   HttpResponseParts,
   OAuthOptions,
+  Observation,
   OperationInfo,
   ResponseLike,
   RetryOptions,
@@ -90,12 +91,13 @@ interface NativeOptions {
   retry?: RetryOptions;
   rateLimit?: { perSecond: number; burst?: number };
   maxResponseBytes?: number;
+  observe?: boolean;
 }
 
 function nativeOptions(options: BaseClientOptions, auth: NativeAuth): NativeOptions {
   const { baseUrl, tailnet, userAgent, rateLimit, maxResponseBytes } = options;
   const retry = options.retry === false ? { maxAttempts: 1 } : options.retry;
-  return { baseUrl, tailnet, userAgent, auth, retry, rateLimit, maxResponseBytes };
+  return { baseUrl, tailnet, userAgent, auth, retry, rateLimit, maxResponseBytes, observe: options.observer !== undefined };
 }
 
 function staticAuth(options: ClientOptions): NativeAuth {
@@ -192,6 +194,7 @@ export class Client {
   readonly #options: NativeOptions;
   readonly #fetch: FetchLike;
   readonly #timeoutMs: number;
+  readonly #observer: ((observation: Observation) => void) | undefined;
   #session: NativeSession | undefined;
   #sessionGeneration = -1;
   #maxResponseBytes = 0;
@@ -211,6 +214,8 @@ export class Client {
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(typeof timeout === "number" && timeout >= 0)) throw new BuildError("timeoutMs", "must be a non-negative number");
     this.#timeoutMs = timeout;
+    if (options.observer !== undefined && typeof options.observer !== "function") throw new BuildError("observer", "must be a function");
+    this.#observer = options.observer;
     this.#currentSession(); // validates the options now
   }
 
@@ -298,6 +303,7 @@ export class Client {
         checkGeneration(created);
         if (signal?.aborted) throw aborted(signal);
         const step = guard(() => machine.poll(session, performance.now())) as unknown[];
+        this.#report(machine);
         if (step[0] === 2) return resultOf(step[1] as string);
         if (step[0] === 1) {
           await sleep(step[1] as number, signal);
@@ -316,6 +322,7 @@ export class Client {
         } else {
           guard(() => machine.onTransportError(session, outcome.message, outcome.maybeSent, outcome.timedOut, performance.now(), Date.now()));
         }
+        this.#report(machine);
       }
     } finally {
       if (created === currentGeneration()) {
@@ -324,6 +331,19 @@ export class Client {
         } catch {
           // already freed
         }
+      }
+    }
+  }
+
+  /** Hands the core's observations (secrets masked) to the observer; what it throws is ignored. */
+  #report(machine: NativeMachine): void {
+    if (!this.#observer) return;
+    const observations = JSON.parse(guard(() => machine.takeObservations())) as Observation[];
+    for (const observation of observations) {
+      try {
+        this.#observer(observation);
+      } catch {
+        // an observer must not break the call
       }
     }
   }

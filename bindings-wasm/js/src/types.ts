@@ -48,7 +48,42 @@ export interface BaseClientOptions {
   maxResponseBytes?: number;
   /** Replaces the `User-Agent` (`tailnet-js/x.y.z`), where the platform lets a script set it. */
   userAgent?: string;
+  /** Called with an `Observation` of every request and of its outcome (secrets masked by the
+   * core), for logging and metrics. Keep it quick; what it throws is ignored. */
+  observer?: (observation: Observation) => void;
 }
+
+/** One event in the life of a call, as the core records it; every secret is masked
+ * (`Authorization` and sensitive headers show `[redacted]`, `tskey-…` in URLs and bodies). */
+export type Observation =
+  | {
+      event: "request";
+      /** The call's `operationId`. */
+      operation: string;
+      method: string;
+      url: string;
+      /** `[name, value]` pairs, lower-case names. */
+      headers: [string, string][];
+      /** The first 4096 bytes of the body as text. */
+      body: string;
+      /** The call's attempt number, from 1 (0 for an OAuth token request before the first). */
+      attempt: number;
+    }
+  | {
+      event: "response";
+      operation: string;
+      method: string;
+      url: string;
+      /** The HTTP status; `null` after a transport failure. */
+      status: number | null;
+      /** From sending to the response or failure. */
+      durationMs: number;
+      attempt: number;
+      /** Size of the response body (0 after a transport failure). */
+      bodyBytes: number;
+      /** The transport failure's message; `null` when a response arrived. */
+      error: string | null;
+    };
 
 /** `new Client(options)`: an API access token, an access token you manage, or no credentials. */
 export interface ClientOptions extends BaseClientOptions {
