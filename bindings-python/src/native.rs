@@ -414,23 +414,13 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     Ok(list)
 }
 
-/// Every model with its fields as `(name, wire, spec)`, including the policy result models.
+/// Every model with its fields as `(name, wire, spec)`, the same list the stubs are written from.
 #[pyfunction]
 fn models(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
-    for (name, fields) in tailnet::models::MODELS {
-        let fields: Vec<(String, &str, String)> =
-            fields.iter().map(|f| (crate::stubgen::py_name(f.name), f.wire, typespec::parse(f.ty).spec())).collect();
-        list.append((*name, fields))?;
-    }
-    for (name, _, fields) in typespec::EXTRA_MODELS {
-        let fields: Vec<(&str, &str, String)> = fields.iter().map(|(n, w, t)| (*n, *w, typespec::parse(t).spec())).collect();
-        list.append((*name, fields))?;
-    }
-    for (name, _, fields) in typespec::core_models() {
-        let fields: Vec<(String, &str, String)> =
-            fields.iter().map(|f| (crate::stubgen::py_name(f.name), f.wire, typespec::parse(f.ty).spec())).collect();
-        list.append((name, fields))?;
+    for model in crate::stubgen::all_models() {
+        let fields: Vec<(String, String, String)> = model.fields.into_iter().map(|(name, wire, ty)| (name, wire, typespec::parse(&ty).spec())).collect();
+        list.append((model.name, fields))?;
     }
     Ok(list)
 }

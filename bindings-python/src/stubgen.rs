@@ -22,13 +22,15 @@ pub fn py_name(name: &str) -> String {
     name.trim_start_matches("r#").to_owned()
 }
 
-struct ModelDef {
-    name: String,
-    doc: String,
-    fields: Vec<(String, String, String)>,
+/// A model class: name, docstring, fields as `(python name, wire name, Rust type)`.
+pub struct ModelDef {
+    pub name: String,
+    pub doc: String,
+    pub fields: Vec<(String, String, String)>,
 }
 
-fn all_models() -> Vec<ModelDef> {
+/// Every model: the registry's, the policy results and the core's policy and webhook models.
+pub fn all_models() -> Vec<ModelDef> {
     let mut out: Vec<ModelDef> = MODELS
         .iter()
         .map(|(name, fields)| ModelDef {
