@@ -511,11 +511,13 @@ fn tagged<'py>(py: Python<'py>, tag: i64, value: Bound<'py, PyAny>) -> PyResult<
     PyTuple::new(py, [tag.into_pyobject(py)?.into_any(), value])
 }
 
-/// Reports an outcome to a state machine (a call or a policy update) at the session's clock.
+/// Reports an outcome to a state machine (a call or a policy update) at the session's clock. Locks
+/// in the order `poll` does: the machine, then the session.
 fn report<M>(machine: &Mutex<M>, session: &NativeSession, f: impl FnOnce(&mut M, &mut Session, Duration, u64)) -> PyResult<()> {
     guard(|| {
+        let mut machine = lock(machine)?;
         let mut state = lock(&session.inner)?;
-        f(&mut *lock(machine)?, &mut state, session.origin.elapsed(), unix_seconds());
+        f(&mut machine, &mut state, session.origin.elapsed(), unix_seconds());
         Ok(())
     })
 }

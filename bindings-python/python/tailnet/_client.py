@@ -3,8 +3,9 @@
 The loop is the core's (`_native.Call`, and `_native.PolicyUpdate` for the policy
 read-modify-write): it decides credentials (OAuth tokens fetched once for all concurrent calls),
 retries and their delays, rate limiting, the conditional write and its re-reads. This module only
-sends what the core asks for, sleeps as long as the core says and runs the caller's policy edit. Typed results (`tailnet.models`) and the
-exception hierarchy (`tailnet._errors`) are applied on the way out.
+sends what the core asks for, sleeps as long as the core says and runs the caller's policy edit.
+Typed results (`tailnet.models`) and the exception hierarchy (`tailnet._errors`) are applied on
+the way out.
 """
 
 from __future__ import annotations
