@@ -26,7 +26,7 @@ use tailnet::view::{JsonView, Serialized, View};
 use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpResponse};
 
 use crate::py_policy::PyPolicyDocument;
-use crate::typespec;
+use crate::typespec::{self, PyTy};
 
 create_exception!(_native, NativeError, PyException, "An error from the tailnet core: args are (kind, payload JSON, message).");
 

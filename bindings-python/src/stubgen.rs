@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use tailnet::models::{ENUMS, MODELS};
 use tailnet::registry::OPERATIONS;
 
-use crate::typespec::{core_models, enum_values, parse, Ty, EXTRA_MODELS, PY_ENUMS};
+use crate::typespec::{core_models, enum_values, parse, PyTy, Ty, EXTRA_MODELS, PY_ENUMS};
 
 /// Generated files, relative to `bindings-python/`.
 pub fn render() -> Vec<(&'static str, String)> {

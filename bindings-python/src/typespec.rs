@@ -4,30 +4,30 @@
 
 use tailnet::model::TypeRef;
 
-/// A type as the Python package sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ty {
-    Str,
-    Int,
-    Float,
-    Bool,
-    /// Free-form JSON.
-    Any,
-    /// A secret string (`tailnet.Secret`, repr `[redacted]`).
-    Secret,
-    /// RFC 3339 text on the wire, a timezone-aware `datetime` in Python.
-    Timestamp,
+/// A registry type as the Python package sees it: the core's reading ([`TypeRef`]); a name is a
+/// model, a string enum, or free-form JSON when the package knows neither ([`named`]).
+pub type Ty = TypeRef;
+
+/// What a type name is to the Python package.
+enum Named {
+    Model,
     /// A string enum (unknown values are kept, so it is a `str` in Python).
-    Enum(String),
-    Model(String),
-    List(Box<Ty>),
-    /// A JSON object with arbitrary string keys.
-    Map(Box<Ty>),
-    Optional(Box<Ty>),
-    /// No result (`Empty`).
-    Nothing,
-    /// Device-list filters: `{field: value | [values]}`.
-    Filters,
+    Enum,
+    /// A string enum with its own Python `enum` class ([`PY_ENUMS`]).
+    PyEnum,
+    Unknown,
+}
+
+fn named(name: &str) -> Named {
+    if PY_ENUMS.contains(&name) {
+        Named::PyEnum
+    } else if is_enum(name) {
+        Named::Enum
+    } else if is_model(name) {
+        Named::Model
+    } else {
+        Named::Unknown
+    }
 }
 
 /// Models the core serializes without declaring them with `model!` (results of the policy
@@ -87,36 +87,26 @@ fn is_enum(name: &str) -> bool {
 
 /// Reads a Rust type string from the registry.
 pub fn parse(ty: &str) -> Ty {
-    from_core(TypeRef::parse(ty))
+    TypeRef::parse(ty)
 }
 
-fn from_core(ty: TypeRef) -> Ty {
-    match ty {
-        TypeRef::Str => Ty::Str,
-        TypeRef::Int => Ty::Int,
-        TypeRef::Float => Ty::Float,
-        TypeRef::Bool => Ty::Bool,
-        TypeRef::Any => Ty::Any,
-        TypeRef::Secret => Ty::Secret,
-        TypeRef::Timestamp => Ty::Timestamp,
-        TypeRef::Nothing => Ty::Nothing,
-        TypeRef::Filters => Ty::Filters,
-        TypeRef::Named(name) if is_enum(&name) => Ty::Enum(name),
-        TypeRef::Named(name) if is_model(&name) => Ty::Model(name),
-        TypeRef::Named(_) => Ty::Any,
-        TypeRef::List(inner) => Ty::List(Box::new(from_core(*inner))),
-        TypeRef::Map(inner) => Ty::Map(Box::new(from_core(*inner))),
-        TypeRef::Optional(inner) => Ty::Optional(Box::new(from_core(*inner))),
-    }
-}
-
-impl Ty {
+/// The Python views of a registry type.
+pub trait PyTy {
     /// The compact spec the Python runtime converts values with: `s i f b a k t`, `M:Name`,
-    /// `[x]` (list), `{x}` (map). Optionality is implicit (every value may be absent).
-    pub fn spec(&self) -> String {
+    /// `E:Name`, `[x]` (list), `{x}` (map). Optionality is implicit (every value may be absent).
+    fn spec(&self) -> String;
+    /// The Python annotation of a value read from the API.
+    fn output(&self) -> String;
+    /// The Python annotation of a value the caller passes in (models also as mappings).
+    fn input(&self) -> String;
+    /// Whether the value may be absent.
+    fn is_optional(&self) -> bool;
+}
+
+impl PyTy for Ty {
+    fn spec(&self) -> String {
         match self {
-            Ty::Enum(name) if PY_ENUMS.contains(&name.as_str()) => format!("E:{name}"),
-            Ty::Str | Ty::Enum(_) => "s".into(),
+            Ty::Str => "s".into(),
             Ty::Int => "i".into(),
             Ty::Float => "f".into(),
             Ty::Bool => "b".into(),
@@ -124,18 +114,21 @@ impl Ty {
             Ty::Secret => "k".into(),
             Ty::Timestamp => "t".into(),
             Ty::Nothing => "n".into(),
-            Ty::Model(name) => format!("M:{name}"),
+            Ty::Named(name) => match named(name) {
+                Named::PyEnum => format!("E:{name}"),
+                Named::Enum => "s".into(),
+                Named::Model => format!("M:{name}"),
+                Named::Unknown => "a".into(),
+            },
             Ty::List(inner) => format!("[{}]", inner.spec()),
             Ty::Map(inner) => format!("{{{}}}", inner.spec()),
             Ty::Optional(inner) => inner.spec(),
         }
     }
 
-    /// The Python annotation of a value read from the API.
-    pub fn output(&self) -> String {
+    fn output(&self) -> String {
         match self {
-            Ty::Enum(name) if PY_ENUMS.contains(&name.as_str()) => format!("Union[{name}, str]"),
-            Ty::Str | Ty::Enum(_) => "str".into(),
+            Ty::Str => "str".into(),
             Ty::Int => "int".into(),
             Ty::Float => "float".into(),
             Ty::Bool => "bool".into(),
@@ -143,7 +136,12 @@ impl Ty {
             Ty::Secret => "Secret".into(),
             Ty::Timestamp => "datetime".into(),
             Ty::Nothing => "None".into(),
-            Ty::Model(name) => name.clone(),
+            Ty::Named(name) => match named(name) {
+                Named::PyEnum => format!("Union[{name}, str]"),
+                Named::Enum => "str".into(),
+                Named::Model => name.clone(),
+                Named::Unknown => "Any".into(),
+            },
             Ty::List(inner) => format!("List[{}]", inner.output()),
             Ty::Map(inner) => format!("Dict[str, {}]", inner.output()),
             Ty::Optional(inner) => match inner.output().as_str() {
@@ -153,36 +151,33 @@ impl Ty {
         }
     }
 
-    /// The Python annotation of a value the caller passes in (models also as mappings).
-    pub fn input(&self) -> String {
+    fn input(&self) -> String {
         match self {
-            Ty::Str => "str".into(),
-            Ty::Enum(name) => match enum_values(name) {
-                Some(values) if !values.is_empty() => {
-                    let literals: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
-                    format!("Union[Literal[{}], str]", literals.join(", "))
-                }
-                _ => "str".into(),
+            Ty::Named(name) => match named(name) {
+                Named::Enum | Named::PyEnum => match enum_values(name) {
+                    Some(values) if !values.is_empty() => {
+                        let literals: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+                        format!("Union[Literal[{}], str]", literals.join(", "))
+                    }
+                    _ => "str".into(),
+                },
+                Named::Model => format!("Union[{name}, Mapping[str, Any]]"),
+                Named::Unknown => "Any".into(),
             },
-            Ty::Int => "int".into(),
-            Ty::Float => "float".into(),
-            Ty::Bool => "bool".into(),
-            Ty::Any => "Any".into(),
             Ty::Secret => "Union[str, Secret]".into(),
             Ty::Timestamp => "Union[datetime, str]".into(),
-            Ty::Nothing => "None".into(),
             Ty::Filters => "Mapping[str, Union[str, Sequence[str]]]".into(),
-            Ty::Model(name) => format!("Union[{name}, Mapping[str, Any]]"),
             Ty::List(inner) => format!("Sequence[{}]", inner.input()),
             Ty::Map(inner) => format!("Mapping[str, {}]", inner.input()),
             Ty::Optional(inner) => match inner.input().as_str() {
                 "Any" => "Any".into(),
                 other => format!("Optional[{other}]"),
             },
+            other => other.output(),
         }
     }
 
-    pub fn is_optional(&self) -> bool {
+    fn is_optional(&self) -> bool {
         matches!(self, Ty::Optional(_))
     }
 }
@@ -226,6 +221,7 @@ mod tests {
             fn walk(t: &Ty) -> bool {
                 match t {
                     Ty::Any => false,
+                    Ty::Named(name) => !matches!(named(name), Named::Unknown),
                     Ty::List(i) | Ty::Map(i) | Ty::Optional(i) => walk(i),
                     _ => true,
                 }
