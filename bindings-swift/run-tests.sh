@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of tailnet-uniffi (Swift + Kotlin bindings), after installing what it needs
 # (idempotent: present tools are skipped; caches live outside the repository):
-#   1. drift check: gen-records + uniffi-bindgen regenerate the committed Rust/Kotlin/Swift sources
+#   1. drift check of src/generated.rs (gen-records), and uniffi-bindgen writes the Kotlin/Swift
+#      sources into the cargo target directory (build outputs, not committed: generate.sh)
 #   2. Rust unit tests of the crate
 #   3. Kotlin: Maven (bindings-swift/kotlin/pom.xml: kotlin-maven-plugin, kotlinx-coroutines, JNA,
 #      JUnit 5 from Maven Central, cached in ~/.m2): compile (incremental, state in
@@ -43,7 +44,7 @@ case "$(realpath -m "$M2_REPO")/" in
   "$(pwd -P)"/*) echo "the Maven repository ($M2_REPO) must live outside the repository" >&2; exit 1 ;;
 esac
 
-step "drift check: generated Rust records, Kotlin and Swift sources (bindings-swift/generate.sh --check)"
+step "drift check of the generated Rust records; Kotlin and Swift sources into the target directory (bindings-swift/generate.sh --check)"
 bash bindings-swift/generate.sh --check
 
 step "Rust: tailnet-uniffi unit tests"
@@ -68,7 +69,7 @@ fi
 rm -rf "$OUT/pkg" "$OUT/tests.jar"
 find "$OUT" -maxdepth 1 -name 'tailnet-????????????????.jar' -delete 2>/dev/null || true
 MVN=(mvn -B -ntp -f "$POM" "-Dmaven.repo.local=$M2_REPO" "-Dtailnet.buildDir=$OUT"
-     "-Dtailnet.nativeDir=$TARGET_DIR/debug" "-Dtailnet.fakeTailnet=$FAKE" "-Dtailnet.fixtures=$PWD/tests/fixtures"
+     "-Dtailnet.nativeDir=$TARGET_DIR/debug" "-Dtailnet.generatedKotlin=$TARGET_DIR/uniffi/kotlin" "-Dtailnet.fakeTailnet=$FAKE" "-Dtailnet.fixtures=$PWD/tests/fixtures"
      "-Dtailnet.policies=$PWD/core/tests/policies")
 # Offline once this pom's plugins and dependencies are all in ~/.m2 (the marker is written after
 # a successful run); online again if the cache turns out to lack something.
