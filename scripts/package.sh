@@ -87,7 +87,7 @@ STATIC="$TARGET_DIR/release/libtailnet_uniffi.a"
 # ---- the uniffi-generated Kotlin and Swift sources (build outputs: <target>/uniffi, and copies in
 # the Swift package's Sources/) ---------------------------------------------------------------------
 say "uniffi-bindgen: Kotlin and Swift sources (bindings-swift/generate.sh)"
-bash bindings-swift/generate.sh --check
+bash bindings-swift/generate.sh
 GEN="$TARGET_DIR/uniffi"
 
 # ---- Kotlin / Maven ------------------------------------------------------------------------------
@@ -113,7 +113,10 @@ python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.arg
   | cmp -s - "$SO" || die "the jar does not carry the release library"
 jar tf "$JAR" | grep -q '^tailnet/TailnetClient.class$' || die "the jar lacks tailnet/TailnetClient.class"
 jar --create --file "$MVN_DIR/tailnet-kotlin-$VERSION-sources.jar" -C bindings-swift/kotlin/src/main/kotlin . -C "$GEN/kotlin" .
-jar tf "$MVN_DIR/tailnet-kotlin-$VERSION-sources.jar" | grep -qx 'tailnet/tailnet.kt' || die "the sources jar lacks the generated tailnet/tailnet.kt"
+for generated in tailnet/tailnet.kt tailnet/core/tailnet_core.kt; do
+  jar tf "$MVN_DIR/tailnet-kotlin-$VERSION-sources.jar" | grep -qx "$generated" || die "the sources jar lacks the generated $generated"
+done
+jar tf "$JAR" | grep -q '^tailnet/core/DeviceFields.class$' || die "the jar lacks the core's records (tailnet/core/)"
 # The published POM: coordinates, metadata and run-time dependencies; the build section, the
 # test dependency and the build-only properties are for this repository's build only.
 python3 - "$POM" "$MVN_DIR/tailnet-kotlin-$VERSION.pom" <<'PY'
@@ -164,7 +167,8 @@ SW="$DIST/swift/tailnet-swift"
 mkdir -p "$SW/lib/linux-x86_64"
 cp bindings-swift/swift/Package.swift "$SW/"
 cp -R bindings-swift/swift/Sources bindings-swift/swift/Tests "$SW/"
-for generated in Tailnet/Tailnet.swift TailnetFFI/include/TailnetFFI.h TailnetFFI/include/module.modulemap; do
+for generated in Tailnet/Tailnet.swift Tailnet/TailnetCore.swift TailnetFFI/include/TailnetFFI.h TailnetFFI/include/TailnetCoreFFI.h \
+                 TailnetFFI/include/module.modulemap; do
   cmp -s "$SW/Sources/$generated" "$GEN/swift/$(basename "$generated")" || die "the Swift package lacks the generated Sources/$generated"
 done
 cp "$STATIC" "$SW/lib/linux-x86_64/libtailnet_uniffi.a"

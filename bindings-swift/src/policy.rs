@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tailnet::policy::{self as core_policy, PolicyEditError, PolicyWrite};
 
-use crate::{PolicyFile, SetPolicyFileParams, TailnetClient, TailnetError};
+use tailnet::operations::{GetPolicyFile, SetPolicyFile};
+use tailnet::{Operation, PolicyFile};
+
+use crate::{TailnetClient, TailnetError};
 
 /// What went wrong with a policy document (`TailnetError.PolicyEdit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -185,19 +188,17 @@ impl TailnetClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let current: PolicyFile = self.call_typed("getPolicyFile", &tailnet::policy::read_params()).await?;
+            let current: PolicyFile = self.call_operation::<GetPolicyFile>(&GetPolicyFile::INFO, tailnet::policy::read_params()).await?;
             let document = PolicyDocument::new(current.policy.clone())?;
             editor.edit(Arc::clone(&document)).await?;
-            let read = tailnet::PolicyFile { policy: current.policy.clone(), etag: current.etag.clone(), ..Default::default() };
-            let write = match core_policy::prepare_write(&read, &document.snapshot(), &rules)? {
+            let write = match core_policy::prepare_write(&current, &document.snapshot(), &rules)? {
                 PolicyWrite::Unchanged => return Ok(current),
-                PolicyWrite::Write(write) => write,
+                PolicyWrite::Write(write) => *write,
             };
-            let params = SetPolicyFileParams { if_match: write.if_match, policy: write.body.policy, ..Default::default() };
-            match self.call_typed_core("setPolicyFile", &params).await {
+            match self.call_operation::<SetPolicyFile>(&SetPolicyFile::INFO, write).await {
                 Err(error) if core_policy::is_lost_race(&error) && attempt < rules.max_attempts => continue,
                 Err(error) => return Err(error.into()),
-                Ok((json, status)) => return crate::from_json(&json, status),
+                Ok(written) => return Ok(written),
             }
         }
     }
