@@ -17,6 +17,7 @@
 #   pkg/dist/tailnet_wasm_bg.wasm     the core (shared by both builds)
 #   pkg/dist/browser/*.js             browser/default build: fetches the .wasm via import.meta.url
 #   pkg/dist/node/*.js                Node build: reads the .wasm with node:fs (the only difference)
+#   pkg/dist/workerd/*.js             Workers build (`workerd` condition): imports the .wasm as a module
 #   pkg/dist/types/*.d.ts             declarations (one set for both)
 #
 # Environment: WASM_OPT_LEVEL (z, s or 3; default z), CARGO_TARGET_DIR (default: <repo>/target),
@@ -81,18 +82,19 @@ cp "$here/js/tsconfig.json" "$build/ts/tsconfig.json"
 # --- the package -----------------------------------------------------------------------------------
 pkg="$here/pkg"
 rm -rf "$pkg"
-mkdir -p "$pkg/dist/browser" "$pkg/dist/node" "$pkg/dist/types"
+mkdir -p "$pkg/dist/browser" "$pkg/dist/node" "$pkg/dist/workerd" "$pkg/dist/types"
 # The version is the Cargo workspace version (one place for every artifact), stamped here.
 version="$(workspace_version)"
 node -e 'const fs=require("fs"); const [src,dst,v]=process.argv.slice(1); const p=JSON.parse(fs.readFileSync(src,"utf8")); p.version=v; fs.writeFileSync(dst, JSON.stringify(p,null,2)+"\n")' \
   "$here/package/package.json" "$pkg/package.json" "$version"
 cp "$here/README.md" "$pkg/README.md"
 cp "$build/tailnet_wasm_bg.wasm" "$pkg/dist/tailnet_wasm_bg.wasm"
-for variant in browser node; do
+for variant in browser node workerd; do
   cp "$build"/out/*.js "$pkg/dist/$variant/"
   cp "$build/glue/tailnet_wasm.js" "$pkg/dist/$variant/"
 done
 cp "$here/js/node/native.js" "$pkg/dist/node/native.js"
+cp "$here/js/workerd/native.js" "$pkg/dist/workerd/native.js"
 cp "$build"/out/*.d.ts "$pkg/dist/types/"
 rm -f "$pkg/dist/types/native.d.ts"  # internal; the public declarations do not reference the glue
 

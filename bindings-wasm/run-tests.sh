@@ -52,7 +52,7 @@ printf '{ "name": "tailnet-consumer", "private": true, "type": "module" }\n' > "
 (cd "$proj" && npm install --silent --no-audit --no-fund "$tarball")
 mkdir -p "$proj/tests" "$proj/browser" "$proj/app" "$proj/example"
 cp "$here"/tests/*.mjs "$proj/tests/"
-cp "$here/tests/browser/index.html" "$proj/browser/"
+cp "$here/tests/browser/index.html" "$here/tests/browser/smoke.html" "$here/tests/runtimes/smoke.mjs" "$proj/browser/"
 cp "$here/examples/app/index.html" "$here/examples/app/main.ts" "$proj/app/"
 cp "$here/examples/example.ts" "$here/examples/tsconfig.json" "$proj/example/"
 tools="$here/tools/node_modules/.bin"

@@ -4,8 +4,10 @@
 #
 #   python  the wheel in a fresh venv of the oldest Python >= 3.9 found here (pyenv's 3.9 on these
 #           machines), with no Rust toolchain on PATH; `pip install --no-index <wheel>`
-#   npm     `npm i ./tailnet-X.Y.Z.tgz` in an empty npm project; one script imports "tailnet" and
-#           runs in Node, Deno (npm `deno` 2.9.6) and Bun (npm `bun` 1.4.4)
+#   npm     `npm i ./tailnet-X.Y.Z.tgz` in an empty npm project; one smoke test
+#           (bindings-wasm/tests/runtimes: also a policy edit and a webhook verification) runs in
+#           Node, Deno (npm `deno` 2.9.6), Bun (npm `bun` 1.4.4) and workerd (npm `workerd`
+#           1.20261123.1, the Worker bundled by esbuild with the `workerd` condition)
 #   maven   a sample Maven project (Kotlin) depending on io.github.tailnet-rs:tailnet-kotlin:X.Y.Z
 #           from dist/maven as a file:// repository; run with only its class path (JNA extracts
 #           the native library from the jar)
@@ -118,28 +120,16 @@ npm)
   cp "$DIST/npm/tailnet-$VERSION.tgz" "$proj/"
   printf '{ "name": "tailnet-smoke", "private": true, "type": "module" }\n' >"$proj/package.json"
   (cd "$proj" && npm i --silent --no-audit --no-fund "./tailnet-$VERSION.tgz")
-  cat >"$proj/smoke.mjs" <<'JS'
-import { createRequire } from "node:module";
-import { Client, NotFoundError, ApiError } from "tailnet";
-const [url, version] = process.argv.slice(2);
-const pkg = createRequire(import.meta.url)("tailnet/package.json");
-if (pkg.version !== version) throw new Error(`package.json version ${pkg.version}, expected ${version}`);
-const client = new Client({ apiKey: "tskey-api-fake", baseUrl: url });
-const { devices = [] } = await client.listTailnetDevices({ fields: "all" });
-if (devices.length !== 5) throw new Error(`${devices.length} devices`);
-let error;
-try { await client.getDevice({ deviceId: "nNOSUCHDEVICE" }); } catch (e) { error = e; }
-if (!(error instanceof NotFoundError && error instanceof ApiError && error.status === 404)) throw new Error(`expected a NotFoundError, got ${error}`);
-const runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
-console.log(`${runtime}: tailnet ${pkg.version}: ${devices.length} devices (${devices[0].name}), typed 404 (${error.constructor.name})`);
-JS
-  (cd "$proj" && node smoke.mjs "$URL" "$VERSION")
+  # One smoke test (bindings-wasm/tests/runtimes/smoke.mjs: devices, a typed 404, a policy edit, a
+  # webhook verification) in every runtime the package claims, each resolving "tailnet" from the
+  # same node_modules by its own export condition.
+  cp bindings-wasm/tests/runtimes/smoke.mjs bindings-wasm/tests/runtimes/run.mjs "$proj/"
+  (cd "$proj" && node run.mjs "$URL" "$VERSION")
   check_user_agent tailnet-js
-  # The same script in Deno and Bun, resolving "tailnet" from the same node_modules. Their npm
-  # packages carry the binaries as platform optionalDependencies (nothing downloads at install);
-  # installed once into a cache outside the repository.
+  # Deno, Bun and workerd: their npm packages carry the binaries as platform optionalDependencies
+  # (nothing downloads at install); installed once into a cache outside the repository.
   RUNTIMES="${XDG_CACHE_HOME:-$HOME/.cache}/tailnet/js-runtimes"
-  RUNTIME_PINS="deno@2.9.6 bun@1.4.4"
+  RUNTIME_PINS="deno@2.9.6 bun@1.4.4 workerd@1.20261123.1"
   if [ "$(cat "$RUNTIMES/.pins" 2>/dev/null)" != "$RUNTIME_PINS" ]; then
     rm -rf "$RUNTIMES" && mkdir -p "$RUNTIMES"
     printf '{ "name": "tailnet-js-runtimes", "private": true }\n' >"$RUNTIMES/package.json"
@@ -148,12 +138,37 @@ JS
     echo "$RUNTIME_PINS" >"$RUNTIMES/.pins"
   fi
   fake_reset
-  (cd "$proj" && DENO_NO_UPDATE_CHECK=1 "$RUNTIMES/node_modules/.bin/deno" run --quiet --allow-read --allow-net --allow-env smoke.mjs "$URL" "$VERSION")
+  (cd "$proj" && DENO_NO_UPDATE_CHECK=1 "$RUNTIMES/node_modules/.bin/deno" run --quiet --allow-read --allow-net --allow-env run.mjs "$URL" "$VERSION")
   check_user_agent tailnet-js
   fake_reset
-  (cd "$proj" && "$RUNTIMES/node_modules/.bin/bun" run smoke.mjs "$URL" "$VERSION")
+  (cd "$proj" && "$RUNTIMES/node_modules/.bin/bun" run run.mjs "$URL" "$VERSION")
   check_user_agent tailnet-js
-  part_done "npm (tarball: Node, Deno, Bun)"
+  # workerd: the Worker bundled as wrangler bundles it (esbuild, `workerd` condition, the .wasm
+  # left a module of its own), served on a free port, asked once over HTTP.
+  fake_reset
+  esbuild="bindings-wasm/tools/node_modules/.bin/esbuild"
+  [ -x "$esbuild" ] || (cd bindings-wasm/tools && npm ci --silent --no-audit --no-fund)
+  worker="$proj/worker"
+  mkdir -p "$worker"
+  cp bindings-wasm/tests/runtimes/worker.mjs bindings-wasm/tests/runtimes/smoke.mjs "$proj/"
+  "$esbuild" "$proj/worker.mjs" --bundle --format=esm --platform=neutral --conditions=workerd,worker \
+    --main-fields=module,main --external:'*.wasm' --outfile="$worker/worker.js" --log-level=warning
+  cp "$proj/node_modules/tailnet/dist/tailnet_wasm_bg.wasm" "$worker/"
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  sed "s/PORT/$port/" bindings-wasm/tests/runtimes/workerd.capnp >"$worker/workerd.capnp"
+  (cd "$worker" && exec "$RUNTIMES/node_modules/.bin/workerd" serve workerd.capnp >"$work/workerd.log" 2>&1) &
+  WORKERD_PID=$!
+  answer=""
+  for _ in $(seq 100); do
+    answer="$(curl -sS "http://127.0.0.1:$port/?api=$URL" 2>/dev/null)" && break
+    sleep 0.1
+  done
+  kill "$WORKERD_PID" 2>/dev/null || true
+  wait "$WORKERD_PID" 2>/dev/null || true
+  echo "$answer ($("$RUNTIMES/node_modules/.bin/workerd" --version))"
+  case "$answer" in "workerd: "*" devices "*"webhook verified") ;; *) cat "$work/workerd.log" >&2; echo "the smoke test failed in workerd" >&2; exit 1 ;; esac
+  check_user_agent tailnet-js
+  part_done "npm (tarball: Node, Deno, Bun, workerd)"
   ;;
 
 # ---- Maven ---------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ def main(base_url: str, api_key: str) -> None:
             print(device.node_id, device.name, ", ".join(tags))
         newest = newest_device(devices)
         if newest is not None and newest.node_id is not None:
-            client.set_device_tags(device_id=newest.node_id, tags=["tag:example"])
+            print("newest", client.get_device(newest.node_id, fields="all").name)
+            client.set_device_tags(newest.node_id, tags=["tag:example"])
         key: Key = client.create_key(capabilities={"devices": {"create": {"reusable": False}}}, expiry_seconds=600, description="example")
         secret: Optional[tailnet.Secret] = key.key
         print("created key", key.id, secret)  # prints [redacted]

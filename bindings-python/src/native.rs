@@ -10,7 +10,6 @@
 //! an `InternalError` instead of a `PanicException` (or worse).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,11 +19,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::resilience::{Auth, Call, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::policy::{PolicyStep, PolicyUpdate, PolicyUpdateOptions};
 use tailnet::registry::ParsedView;
 use tailnet::view::{JsonView, Serialized, View};
-use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
+use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpResponse};
 
+use crate::py_policy::PyPolicyDocument;
 use crate::typespec;
 
 create_exception!(_native, NativeError, PyException, "An error from the tailnet core: args are (kind, payload JSON, message).");
@@ -334,15 +335,12 @@ impl JsonNode {
 
 // ----- sans-IO functions -------------------------------------------------------------------
 
-fn config(base_url: Option<&str>, tailnet: Option<&str>, user_agent: Option<&str>, credentials: Option<Credentials>) -> Result<Config, Error> {
-    let mut config = Config::new().credentials(credentials).user_agent(user_agent.unwrap_or(USER_AGENT))?;
-    if let Some(url) = base_url {
-        config = config.base_url(url)?;
-    }
-    if let Some(tailnet) = tailnet {
-        config = config.tailnet(tailnet)?;
-    }
-    Ok(config)
+/// `tailnet::ClientOptions` from its JSON form (camelCase names, secrets as text), as the Python
+/// clients fill it: the core's names, defaults and checks.
+fn client_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClientOptions> {
+    let Some(options) = options else { return Ok(ClientOptions::default()) };
+    let value = to_json(options.as_any(), 0).map_err(|reason| build_error("options", reason))?;
+    serde_json::from_value(value).map_err(|e| build_error("options", e.to_string()))
 }
 
 fn request_parts<'py>(py: Python<'py>, request: &HttpRequest) -> PyResult<Vec<Bound<'py, PyAny>>> {
@@ -366,23 +364,13 @@ fn response_of(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> Http
     response
 }
 
-/// Builds the request of an operation: `(method, url, [(header, value)], body)`.
+/// Builds the request of an operation: `(method, url, [(header, value)], body)`; `options` are the
+/// client options (only the base URL, tailnet, user agent and static credentials matter here).
 #[pyfunction]
-#[pyo3(signature = (operation_id, params=None, *, base_url=None, tailnet=None, api_key=None, basic=false, user_agent=None))]
-#[allow(clippy::too_many_arguments)]
-fn build_request<'py>(
-    py: Python<'py>,
-    operation_id: &str,
-    params: Option<&Bound<'py, PyDict>>,
-    base_url: Option<&str>,
-    tailnet: Option<&str>,
-    api_key: Option<String>,
-    basic: bool,
-    user_agent: Option<&str>,
-) -> PyResult<Bound<'py, PyTuple>> {
+#[pyo3(signature = (operation_id, params=None, options=None))]
+fn build_request<'py>(py: Python<'py>, operation_id: &str, params: Option<&Bound<'py, PyDict>>, options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
     guard(|| {
-        let credentials = api_key.map(|k| if basic { Credentials::ApiKeyBasic(Secret::new(k)) } else { Credentials::ApiKey(Secret::new(k)) });
-        let config = config(base_url, tailnet, user_agent, credentials).map_err(|e| native_error(&e))?;
+        let config = client_options(options)?.config_with_credentials(USER_AGENT).map_err(|e| native_error(&e))?;
         let params = params_to_json(params)?;
         let request = registry::build(operation_id, &config, params).map_err(|e| native_error(&e))?;
         PyTuple::new(py, request_parts(py, &request)?)
@@ -411,14 +399,16 @@ fn operation_doc(operation_id: &str) -> PyResult<String> {
     Ok(crate::stubgen::operation_docstring(op))
 }
 
-/// Every operation: `(id, name, method, path, authenticated, idempotent, scopes, result_spec, params, body_fields)`.
+/// Every operation: `(id, name, method, path, authenticated, idempotent, scopes, result_spec, params,
+/// positional, body_fields)`; `params`, `positional` and `body_fields` are `(wire, name)` pairs.
 #[pyfunction]
 fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
     for op in registry::OPERATIONS {
         let params: Vec<(&str, &str)> = op.params.iter().map(|p| (p.wire, p.name)).collect();
+        let positional: Vec<(&str, &str)> = crate::stubgen::positional_params(op).iter().map(|p| (p.wire, p.name)).collect();
         let body: Vec<(&str, &str)> = op.body.map(|b| b.fields.iter().map(|f| (f.wire, f.name)).collect()).unwrap_or_default();
-        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), typespec::result_spec(op.response), params, body);
+        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), typespec::result_spec(op.response), params, positional, body);
         list.append(item)?;
     }
     Ok(list)
@@ -464,74 +454,31 @@ fn unix_seconds() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn seconds(name: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| build_error(name, "must be a non-negative number of seconds"))
-}
-
 /// State shared by every call of one client: config, credentials and OAuth token, retry policy,
 /// rate limiter. Held behind a lock that is never held while Python does IO.
 #[pyclass(frozen, module = "tailnet._native", name = "Session")]
 pub struct NativeSession {
     inner: Mutex<Session>,
     origin: Instant,
-    auth_kind: String,
     base_url: String,
     tailnet: String,
 }
 
 #[pymethods]
 impl NativeSession {
+    /// The session of `tailnet::ClientOptions` in its JSON form (the core fills in its defaults and
+    /// checks every option, naming it).
     #[new]
-    #[pyo3(signature = (*, base_url, tailnet, auth_kind, secret=None, client_id=None, scopes=Vec::new(), user_agent=None, max_attempts=4, base_delay=0.5, max_delay=30.0, budget=120.0, rate_per_second=None, rate_burst=1))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        base_url: &str,
-        tailnet: &str,
-        auth_kind: &str,
-        secret: Option<String>,
-        client_id: Option<String>,
-        scopes: Vec<String>,
-        user_agent: Option<&str>,
-        max_attempts: u32,
-        base_delay: f64,
-        max_delay: f64,
-        budget: f64,
-        rate_per_second: Option<f64>,
-        rate_burst: u32,
-    ) -> PyResult<Self> {
+    #[pyo3(signature = (options=None))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         guard(|| {
-            let config = config(Some(base_url), Some(tailnet), user_agent, None).map_err(|e| native_error(&e))?;
-            let need = |what: &str, v: Option<String>| v.ok_or_else(|| build_error(what, "is required"));
-            let auth = match auth_kind {
-                "none" => Auth::None,
-                "api_key" => Auth::Static(Credentials::ApiKey(Secret::new(need("api_key", secret)?))),
-                "basic" => Auth::Static(Credentials::ApiKeyBasic(Secret::new(need("api_key", secret)?))),
-                "access_token" => Auth::Static(Credentials::AccessToken(Secret::new(need("access_token", secret)?))),
-                "oauth" => Auth::OAuth(OAuthClient::client_credentials(need("client_id", client_id)?, Secret::new(need("client_secret", secret)?), scopes)),
-                "workload" => Auth::OAuth(OAuthClient::workload_identity(need("client_id", client_id)?, Secret::new(need("id_token", secret)?))),
-                other => return Err(build_error("auth", format!("unknown kind {other:?}"))),
-            };
-            if max_attempts == 0 {
-                return Err(build_error("max_attempts", "must be at least 1"));
-            }
-            let retry = RetryPolicy {
-                max_attempts,
-                base_delay: seconds("base_delay", base_delay)?,
-                max_delay: seconds("max_delay", max_delay)?,
-                budget: seconds("budget", budget)?,
-            };
-            let limiter = match rate_per_second {
-                Some(rate) => Some(RateLimiter::new(rate, rate_burst).map_err(|e| native_error(&e.into()))?),
-                None => None,
-            };
             let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
-            let session = Session::new(config.clone(), auth).with_retry(retry).with_rate_limiter(limiter).with_jitter_seed(seed);
+            let session = client_options(options)?.session(USER_AGENT, seed).map_err(|e| native_error(&e))?;
             Ok(NativeSession {
+                base_url: session.config.get_base_url().to_owned(),
+                tailnet: session.config.get_tailnet().to_owned(),
                 inner: Mutex::new(session),
                 origin: Instant::now(),
-                auth_kind: auth_kind.to_owned(),
-                base_url: config.get_base_url().to_owned(),
-                tailnet: config.get_tailnet().to_owned(),
             })
         })
     }
@@ -559,14 +506,32 @@ impl NativeSession {
         &self.tailnet
     }
 
-    #[getter]
-    fn auth_kind(&self) -> &str {
-        &self.auth_kind
-    }
-
     fn __repr__(&self) -> String {
-        format!("Session(base_url={:?}, tailnet={:?}, auth={:?})", self.base_url, self.tailnet, self.auth_kind)
+        format!("Session(base_url={:?}, tailnet={:?})", self.base_url, self.tailnet)
     }
+}
+
+fn send_step<'py>(py: Python<'py>, request: &HttpRequest) -> PyResult<Bound<'py, PyTuple>> {
+    let mut parts = vec![0i64.into_pyobject(py)?.into_any()];
+    parts.extend(request_parts(py, request)?);
+    PyTuple::new(py, parts)
+}
+
+fn tagged<'py>(py: Python<'py>, tag: i64, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(py, [tag.into_pyobject(py)?.into_any(), value])
+}
+
+/// Reports an outcome to a state machine (a call or a policy update) at the session's clock.
+fn report<M>(machine: &Mutex<M>, session: &NativeSession, f: impl FnOnce(&mut M, &mut Session, Duration, u64)) -> PyResult<()> {
+    guard(|| {
+        let mut state = lock(&session.inner)?;
+        f(&mut *lock(machine)?, &mut state, session.origin.elapsed(), unix_seconds());
+        Ok(())
+    })
+}
+
+fn failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
+    TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
 }
 
 /// One invocation of one operation across its attempts (the core's `Call`).
@@ -574,21 +539,6 @@ impl NativeSession {
 pub struct NativeCall {
     call: Mutex<Call>,
     operation: &'static str,
-    /// Set when the call ended with an error the core calls a lost race (412 on a conditional
-    /// write): the policy read-modify-write re-reads and re-applies.
-    lost_race: AtomicBool,
-}
-
-impl NativeCall {
-    /// A call of a typed operation with typed parameters (no JSON round trip).
-    pub(crate) fn typed<O: tailnet::Operation + 'static>(params: O::Params) -> PyResult<Self>
-    where
-        O::Params: Send + Sync + 'static,
-    {
-        let info = registry::find(O::INFO.id).ok_or_else(|| internal(format!("operation {} is not in the registry", O::INFO.id)))?;
-        let call = Call::new(info, move |config| O::build(config, &params));
-        Ok(NativeCall { call: Mutex::new(call), operation: info.id, lost_race: AtomicBool::new(false) })
-    }
 }
 
 #[pymethods]
@@ -600,18 +550,13 @@ impl NativeCall {
             let params = params_to_json(params)?;
             let call = Call::by_id(operation_id, params).map_err(|e| native_error(&e))?;
             let operation = call.operation().id;
-            Ok(NativeCall { call: Mutex::new(call), operation, lost_race: AtomicBool::new(false) })
+            Ok(NativeCall { call: Mutex::new(call), operation })
         })
     }
 
     #[getter]
     fn operation(&self) -> &'static str {
         self.operation
-    }
-
-    /// Whether the call failed because another writer won (`tailnet::policy::is_lost_race`).
-    fn lost_race(&self) -> bool {
-        self.lost_race.load(Ordering::Relaxed)
     }
 
     /// What to do next: `(0, method, url, headers, body)` send; `(1, seconds)` sleep;
@@ -624,54 +569,93 @@ impl NativeCall {
                 call.poll(&mut state, session.origin.elapsed())
             };
             match step {
-                Step::Send(request) => {
-                    let mut parts = vec![0i64.into_pyobject(py)?.into_any()];
-                    parts.extend(request_parts(py, &request)?);
-                    PyTuple::new(py, parts)
-                }
-                Step::Wait(delay) => PyTuple::new(py, [1i64.into_pyobject(py)?.into_any(), delay.as_secs_f64().into_pyobject(py)?.into_any()]),
+                Step::Send(request) => send_step(py, &request),
+                Step::Wait(delay) => tagged(py, 1, delay.as_secs_f64().into_pyobject(py)?.into_any()),
                 Step::Done(Ok(response)) => {
                     let operation = self.operation;
                     let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse_view(operation, &response))));
-                    let value = match parsed {
-                        Ok(Ok(value)) => value,
-                        Ok(Err(e)) => {
-                            // API errors (412 included) come from parsing the final response.
-                            self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);
-                            return Err(native_error(&e));
-                        }
-                        Err(_) => return Err(internal("internal error (a Rust panic was caught while parsing)")),
-                    };
-                    PyTuple::new(py, [2i64.into_pyobject(py)?.into_any(), wrap_view(py, value)?])
+                    match parsed {
+                        Ok(Ok(value)) => tagged(py, 2, wrap_view(py, value)?),
+                        Ok(Err(e)) => Err(native_error(&e)),
+                        Err(_) => Err(internal("internal error (a Rust panic was caught while parsing)")),
+                    }
                 }
-                Step::Done(Err(e)) => {
-                    self.lost_race.store(tailnet::policy::is_lost_race(&e), Ordering::Relaxed);
-                    Err(native_error(&e))
-                }
+                Step::Done(Err(e)) => Err(native_error(&e)),
             }
         })
     }
 
     /// Reports the response to the request of the last `Send`.
     fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
-        guard(|| {
-            let response = response_of(status, headers, body);
-            let mut call = lock(&self.call)?;
-            let mut state = lock(&session.inner)?;
-            call.on_response(&mut state, response, session.origin.elapsed(), unix_seconds());
-            Ok(())
-        })
+        report(&self.call, session, |call, state, now, unix| call.on_response(state, response_of(status, headers, body), now, unix))
     }
 
     /// Reports that the request of the last `Send` got no response.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
+        report(&self.call, session, |call, state, now, unix| call.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
+    }
+}
+
+/// A safe read-modify-write of the policy file (the core's `PolicyUpdate`), driven like a
+/// [`NativeCall`] plus one step: `(3, document)` asks the caller to edit the `PolicyDocument` in
+/// place and hand it back with `edited(document)`.
+#[pyclass(frozen, module = "tailnet._native", name = "PolicyUpdate")]
+pub struct NativePolicyUpdate {
+    update: Mutex<PolicyUpdate>,
+}
+
+#[pymethods]
+impl NativePolicyUpdate {
+    #[new]
+    #[pyo3(signature = (*, max_attempts, allow_allow_all, replace_default_only))]
+    fn new(max_attempts: &Bound<'_, PyAny>, allow_allow_all: bool, replace_default_only: bool) -> PyResult<Self> {
         guard(|| {
-            let failure = TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out };
-            let mut call = lock(&self.call)?;
-            let mut state = lock(&session.inner)?;
-            call.on_transport_error(&mut state, failure, session.origin.elapsed(), unix_seconds());
+            // A negative count is "less than 1" to the core; anything but an int is refused here.
+            let max_attempts = match max_attempts.extract::<i64>() {
+                Ok(n) if !max_attempts.is_instance_of::<PyBool>() => u32::try_from(n.max(0)).unwrap_or(u32::MAX),
+                _ => return Err(build_error("max_attempts", "must be an integer")),
+            };
+            let options = PolicyUpdateOptions { max_attempts, allow_allow_all, replace_default_only };
+            let update = PolicyUpdate::new(options).map_err(|e| native_error(&e))?;
+            Ok(NativePolicyUpdate { update: Mutex::new(update) })
+        })
+    }
+
+    /// As `Call.poll`, plus `(3, document)`: edit it, then `edited(document)`. The result is the
+    /// policy file written (or read, when the edit changed nothing).
+    fn poll<'py>(&self, py: Python<'py>, session: &NativeSession) -> PyResult<Bound<'py, PyTuple>> {
+        guard(|| {
+            let step = {
+                let mut update = lock(&self.update)?;
+                let mut state = lock(&session.inner)?;
+                update.poll(&mut state, session.origin.elapsed())
+            };
+            match step {
+                PolicyStep::Send(request) => send_step(py, &request),
+                PolicyStep::Wait(delay) => tagged(py, 1, delay.as_secs_f64().into_pyobject(py)?.into_any()),
+                PolicyStep::Done(Ok(file)) => tagged(py, 2, wrap_view(py, Arc::new(file))?),
+                PolicyStep::Done(Err(e)) => Err(native_error(&e)),
+                PolicyStep::Edit(doc) => tagged(py, 3, Bound::new(py, PyPolicyDocument { doc })?.into_any()),
+            }
+        })
+    }
+
+    /// Hands back the document of the last `(3, document)` step, as the edit left it.
+    fn edited(&self, document: PyRef<'_, PyPolicyDocument>) -> PyResult<()> {
+        guard(|| {
+            lock(&self.update)?.edited(document.doc.clone());
             Ok(())
         })
+    }
+
+    /// As `Call.on_response`.
+    fn on_response(&self, session: &NativeSession, status: u16, headers: Vec<(String, String)>, body: &[u8]) -> PyResult<()> {
+        report(&self.update, session, |update, state, now, unix| update.on_response(state, response_of(status, headers, body), now, unix))
+    }
+
+    /// As `Call.on_transport_error`.
+    fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
+        report(&self.update, session, |update, state, now, unix| update.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
     }
 }
 
@@ -681,9 +665,17 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("USER_AGENT", USER_AGENT)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The core's defaults, for the Python signatures (`RetryPolicy()`, `Client(...)`, `update_policy_file`).
+    let retry = RetryPolicy::default();
+    m.add("RETRY_DEFAULT", (retry.max_attempts, retry.base_delay.as_secs_f64(), retry.max_delay.as_secs_f64(), retry.budget.as_secs_f64()))?;
+    m.add("DEFAULT_BASE_URL", tailnet::config::DEFAULT_BASE_URL)?;
+    m.add("DEFAULT_TAILNET", tailnet::config::DEFAULT_TAILNET)?;
+    m.add("POLICY_MAX_ATTEMPTS", PolicyUpdateOptions::default().max_attempts)?;
+    m.add("DEFAULT_MAX_RESPONSE_BYTES", tailnet::resilience::call::DEFAULT_MAX_RESPONSE_BYTES)?;
     m.add_class::<JsonNode>()?;
     m.add_class::<NativeSession>()?;
     m.add_class::<NativeCall>()?;
+    m.add_class::<NativePolicyUpdate>()?;
     m.add_function(wrap_pyfunction!(build_request, m)?)?;
     m.add_function(wrap_pyfunction!(parse_response, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;

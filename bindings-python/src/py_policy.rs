@@ -1,5 +1,5 @@
-//! `tailnet.PolicyDocument` (the core's lossless HuJSON document) and `prepare_write`, the core's
-//! decision of a policy read-modify-write, for the Python clients' `update_policy_file` loop.
+//! `tailnet.PolicyDocument`, the core's lossless HuJSON document (the read-modify-write that edits
+//! it is the core's `PolicyUpdate`, driven as `_native.PolicyUpdate`).
 //!
 //! Paths are lists of keys (array indices as decimal strings or ints), never dotted strings: keys
 //! such as `tag:ci` or `host.example` contain dots and colons.
@@ -9,10 +9,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::Value;
 
-use tailnet::operations::{GetPolicyFile, SetPolicyFile};
-use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyUpdateOptions, PolicyWrite};
+use tailnet::policy::{self, PolicyDocument, PolicyEditError};
 
-use crate::native::{guard, internal, native_error, public, to_json, to_py, wrap_result, NativeCall, NativeError};
+use crate::native::{guard, internal, public, to_json, to_py, wrap_result, NativeError};
 
 fn show_path(path: &[String]) -> String {
     serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
@@ -187,33 +186,8 @@ impl PyPolicyDocument {
     }
 }
 
-/// The core's decision after an edit (`tailnet::policy::prepare_write`): None when the edit changed
-/// nothing, otherwise the conditional `setPolicyFile` call to send (`If-Match` with the ETag read,
-/// or `"ts-default"`). Refuses an allow-all policy unless `allow_allow_all`.
-#[pyfunction]
-#[pyo3(signature = (policy, etag, edited, *, allow_allow_all=false, replace_default_only=false))]
-fn prepare_write(policy: String, etag: Option<String>, edited: PyRef<'_, PyPolicyDocument>, allow_allow_all: bool, replace_default_only: bool) -> PyResult<Option<NativeCall>> {
-    guard(|| {
-        let current = tailnet::PolicyFile { policy, etag, ..Default::default() };
-        let options = PolicyUpdateOptions { allow_allow_all, replace_default_only, ..Default::default() };
-        match policy::prepare_write(&current, &edited.doc, &options) {
-            Ok(PolicyWrite::Unchanged) => Ok(None),
-            Ok(PolicyWrite::Write(params)) => NativeCall::typed::<SetPolicyFile>(*params).map(Some),
-            Err(e) => Err(native_error(&e)),
-        }
-    })
-}
-
-/// The read of a read-modify-write, as the core chooses it (`tailnet::policy::read_params`).
-#[pyfunction]
-fn policy_read_call() -> PyResult<NativeCall> {
-    guard(|| NativeCall::typed::<GetPolicyFile>(policy::read_params()))
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPolicyDocument>()?;
-    m.add_function(wrap_pyfunction!(prepare_write, m)?)?;
-    m.add_function(wrap_pyfunction!(policy_read_call, m)?)?;
     m.add("TS_DEFAULT_ETAG", policy::TS_DEFAULT_ETAG)?;
     Ok(())
 }

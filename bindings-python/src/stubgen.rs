@@ -125,15 +125,37 @@ struct Param {
     name: String,
     annotation: String,
     required: bool,
+    /// May be given positionally (a path parameter other than `tailnet`).
+    positional: bool,
     doc: String,
 }
 
+/// The parameters a client method takes positionally: the path parameters in path-template order,
+/// except `tailnet` (an optional keyword defaulting to the client's). Everything else is keyword-only.
+pub fn positional_params(op: &tailnet::OperationInfo) -> Vec<&'static tailnet::operation::ParamInfo> {
+    op.path
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(wire, _)| wire))
+        .filter_map(|wire| op.params.iter().find(|p| p.wire == wire && p.location == tailnet::operation::ParamLocation::Path))
+        .filter(|p| p.name != "tailnet")
+        .collect()
+}
+
 fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
+    let positional = positional_params(op);
     let mut params: Vec<Param> = Vec::new();
-    for p in op.params {
+    for p in positional.iter().copied().chain(op.params.iter().filter(|p| !positional.iter().any(|q| q.wire == p.wire))) {
         let ty = parse(p.ty);
         let required = !ty.is_optional();
-        params.push(Param { name: py_name(p.name), annotation: ty.input(), required, doc: described(op, p.wire, &format!("{} `{}`", location(p.location), p.wire)) });
+        let is_positional = positional.iter().any(|q| q.wire == p.wire);
+        params.push(Param {
+            name: py_name(p.name),
+            annotation: ty.input(),
+            required,
+            positional: is_positional,
+            doc: described(op, p.wire, &format!("{} `{}`", location(p.location), p.wire)),
+        });
     }
     if let Some(body) = op.body {
         let policy_text = body.ty == "PolicyBody";
@@ -145,17 +167,24 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
             let ty = parse(f.ty);
             let required = policy_text && !ty.is_optional();
             let annotation = if required { ty.input() } else { Ty::Optional(Box::new(strip_optional(ty))).input() };
-            params.push(Param { name, annotation, required, doc: described(op, f.wire, &format!("body field `{}`", f.wire)) });
+            params.push(Param { name, annotation, required, positional: false, doc: described(op, f.wire, &format!("body field `{}`", f.wire)) });
         }
         if !policy_text && body.ty != "ValidationBody" {
             let ty = parse(body.ty);
             let keyword_fields = !body.fields.is_empty();
             let annotation = if keyword_fields { Ty::Optional(Box::new(ty)).input() } else { ty.input() };
-            params.push(Param { name: "body".into(), annotation, required: !keyword_fields, doc: "The whole request body (instead of its fields as keywords).".into() });
+            params.push(Param {
+                name: "body".into(),
+                annotation,
+                required: !keyword_fields,
+                positional: false,
+                doc: "The whole request body (instead of its fields as keywords).".into(),
+            });
         }
     }
-    // Required keywords first (keyword-only, so order is only cosmetic).
-    params.sort_by_key(|p| !p.required);
+    // Positional parameters first, in path order; then required keywords (keyword-only, so their
+    // order is only cosmetic). The sort is stable.
+    params.sort_by_key(|p| (!p.positional, !p.required));
     params
 }
 
@@ -212,6 +241,16 @@ fn location(location: tailnet::operation::ParamLocation) -> &'static str {
     }
 }
 
+/// The stub's prelude, with the core's defaults written in (`RetryPolicy`, base URL, tailnet).
+fn client_stub_prelude() -> String {
+    let retry = tailnet::resilience::RetryPolicy::default();
+    CLIENT_STUB_PRELUDE
+        .replace("{max_attempts}", &retry.max_attempts.to_string())
+        .replace("{base_delay}", &format!("{:?}", retry.base_delay.as_secs_f64()))
+        .replace("{max_delay}", &format!("{:?}", retry.max_delay.as_secs_f64()))
+        .replace("{budget}", &format!("{:?}", retry.budget.as_secs_f64()))
+}
+
 const CLIENT_STUB_PRELUDE: &str = r#"
 from __future__ import annotations
 
@@ -224,8 +263,6 @@ from ._native import PolicyDocument
 from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
 
-DEFAULT_BASE_URL: str
-
 class Operation:
     id: str
     name: str
@@ -236,6 +273,7 @@ class Operation:
     scopes: Tuple[str, ...]
     result_spec: str
     params: Tuple[Tuple[str, str], ...]
+    positional: Tuple[Tuple[str, str], ...]
     body_fields: Tuple[Tuple[str, str], ...]
     wrap: Callable[[Any], Any]
 
@@ -246,7 +284,7 @@ class RetryPolicy:
     base_delay: float
     max_delay: float
     budget: float
-    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None: ...
+    def __init__(self, max_attempts: int = {max_attempts}, base_delay: float = {base_delay}, max_delay: float = {max_delay}, budget: float = {budget}) -> None: ...
     @classmethod
     def none(cls) -> RetryPolicy: ...
 
@@ -274,7 +312,7 @@ const UPDATE_POLICY_SYNC: &str = r#"    def update_policy_file(
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = {policy_attempts},
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> PolicyFile:
@@ -289,7 +327,7 @@ const UPDATE_POLICY_ASYNC: &str = r#"    async def update_policy_file(
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = {policy_attempts},
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> PolicyFile:
@@ -299,16 +337,18 @@ const UPDATE_POLICY_ASYNC: &str = r#"    async def update_policy_file(
 fn render_client_stub() -> String {
     let mut s = String::new();
     s.push_str(HEADER);
-    s.push_str(CLIENT_STUB_PRELUDE);
+    s.push_str(&client_stub_prelude());
+    let policy_attempts = tailnet::policy::PolicyUpdateOptions::default().max_attempts.to_string();
+    let (base_url, default_tailnet) = (tailnet::config::DEFAULT_BASE_URL, tailnet::config::DEFAULT_TAILNET);
     for (class, is_async, transport) in [("Client", false, "Transport"), ("AsyncClient", true, "AsyncTransport")] {
         let _ = write!(
             s,
-            "\nclass {class}(_Base):\n    \"\"\"The Tailscale API{}: one method per operation, keyword arguments, typed results.\"\"\"\n\n",
+            "\nclass {class}(_Base):\n    \"\"\"The Tailscale API{}: one method per operation, path parameters positional, typed results.\"\"\"\n\n",
             if is_async { " for asyncio" } else { "" }
         );
         let _ = writeln!(
             s,
-            "    def __init__(\n        self,\n        api_key: Optional[Union[str, Secret]] = None,\n        *,\n        tailnet: str = \"-\",\n        base_url: str = \"https://api.tailscale.com\",\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        access_token: Optional[Union[str, Secret]] = None,\n        basic_auth: bool = False,\n    ) -> None: ..."
+            "    def __init__(\n        self,\n        api_key: Optional[Union[str, Secret]] = None,\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        access_token: Optional[Union[str, Secret]] = None,\n        basic_auth: bool = False,\n    ) -> None: ..."
         );
         for (ctor, args) in [
             ("from_oauth", "client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = ()"),
@@ -316,38 +356,42 @@ fn render_client_stub() -> String {
         ] {
             let _ = writeln!(
                 s,
-                "    @classmethod\n    def {ctor}(\n        cls,\n        {args},\n        *,\n        tailnet: str = \"-\",\n        base_url: str = \"https://api.tailscale.com\",\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n    ) -> {class}: ..."
+                "    @classmethod\n    def {ctor}(\n        cls,\n        {args},\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n    ) -> {class}: ..."
             );
         }
         if is_async {
-            s.push_str("    async def call(self, operation_id: str, **params: Any) -> Any: ...\n");
+            s.push_str("    async def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...\n");
             s.push_str("    async def aclose(self) -> None: ...\n");
             s.push_str("    async def __aenter__(self) -> AsyncClient: ...\n");
             s.push_str("    async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
-            s.push_str(UPDATE_POLICY_ASYNC);
+            s.push_str(&UPDATE_POLICY_ASYNC.replace("{policy_attempts}", &policy_attempts));
         } else {
-            s.push_str("    def call(self, operation_id: str, **params: Any) -> Any: ...\n");
+            s.push_str("    def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...\n");
             s.push_str("    def close(self) -> None: ...\n");
             s.push_str("    def __enter__(self) -> Client: ...\n");
             s.push_str("    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...\n");
-            s.push_str(UPDATE_POLICY_SYNC);
+            s.push_str(&UPDATE_POLICY_SYNC.replace("{policy_attempts}", &policy_attempts));
         }
         for op in OPERATIONS {
             let params = operation_params(op);
             let result = parse(op.response).output();
             let mut sig = String::new();
+            let mut keyword_only = false;
             for p in &params {
+                if !p.positional && !keyword_only {
+                    sig.push_str(", *");
+                    keyword_only = true;
+                }
                 if p.required {
                     let _ = write!(sig, ", {}: {}", p.name, p.annotation);
                 } else {
                     let _ = write!(sig, ", {}: {} = None", p.name, p.annotation);
                 }
             }
-            let star = if params.is_empty() { "" } else { ", *" };
             let kw = if is_async { "async def" } else { "def" };
             let _ = write!(
                 s,
-                "    {kw} {}(self{star}{sig}) -> {result}:\n        \"\"\"{}\n        \"\"\"\n",
+                "    {kw} {}(self{sig}) -> {result}:\n        \"\"\"{}\n        \"\"\"\n",
                 op.name,
                 docstring_body(&operation_docstring(op), "        ").trim_start()
             );

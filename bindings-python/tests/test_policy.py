@@ -325,3 +325,15 @@ def test_replace_default_only(fake: Fake) -> None:
         with pytest.raises(tailnet.PreconditionFailedError):
             client.update_policy_file(lambda doc: doc.set(["tagOwners", "tag:second"], ["autogroup:admin"]), replace_default_only=True, max_attempts=2)
         assert len(acl_writes(fake)) == 3
+
+
+def test_max_attempts_must_be_a_positive_integer() -> None:
+    class NeverCalled:
+        def send(self, request: Any) -> Any:
+            raise AssertionError("nothing is sent when the options are refused")
+
+    with Client(API_KEY, base_url="https://api.example", transport=NeverCalled()) as client:
+        for bad in (0, -1, True, 2.0, "3"):
+            with pytest.raises(tailnet.BuildError) as info:
+                client.update_policy_file(lambda doc: None, max_attempts=bad)  # type: ignore[arg-type]
+            assert info.value.parameter == "max_attempts"

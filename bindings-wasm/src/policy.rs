@@ -9,12 +9,13 @@
 //! strings: keys such as `tag:ci` or `db.example.com` contain colons and dots.
 //! Errors are `TailnetNativeError`s of kind `policy` with `{variant, path, reason}`.
 
+use js_sys::Array;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
-use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyUpdateOptions, PolicyWrite};
+use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyStep, PolicyUpdate, PolicyUpdateOptions, PolicyWrite};
 
-use crate::wasm::{build_error, js_error, native_error};
+use crate::wasm::{build_error, duration_of_millis, js_error, native_error, response_of, send_step, transport_failure, unix_seconds, wait_step, WasmSession};
 
 fn show_path(path: &[String]) -> String {
     serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
@@ -153,21 +154,79 @@ pub fn policy_prepare_write(
     }
 }
 
-/// The `getPolicyFile` parameters of a read-modify-write's read, as JSON text (the core chooses
-/// the `Accept`).
-#[wasm_bindgen(js_name = policyReadParams)]
-pub fn policy_read_params() -> Result<String, JsValue> {
-    let mut value = serde_json::to_value(policy::read_params()).map_err(|e| build_error("policy", format!("cannot serialize: {e}")))?;
-    if let Value::Object(map) = &mut value {
-        map.retain(|_, v| !v.is_null());
-    }
-    json_text(&value, "policy")
-}
-
 /// `"ts-default"` (quoted): the `If-Match` that only replaces an untouched default policy.
 #[wasm_bindgen(js_name = policyDefaultEtag)]
 pub fn policy_default_etag() -> String {
     policy::TS_DEFAULT_ETAG.to_owned()
+}
+
+/// The options of `Client.updatePolicyFile` as JSON (`maxAttempts`, `allowAllowAll`,
+/// `replaceDefaultOnly`); what is left out takes the core's default.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct UpdateOptions {
+    max_attempts: Option<Value>,
+    allow_allow_all: Option<bool>,
+    replace_default_only: Option<bool>,
+}
+
+/// The core's policy read-modify-write (`tailnet::policy::PolicyUpdate`), driven by the wrapper's
+/// client loop like a `Call`, with one more step: `[3, text]` asks for the caller's edit of that
+/// document, handed back with `edited(text)`.
+#[wasm_bindgen(js_name = PolicyUpdate)]
+pub struct WasmPolicyUpdate {
+    update: PolicyUpdate,
+}
+
+#[wasm_bindgen(js_class = PolicyUpdate)]
+impl WasmPolicyUpdate {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options_json: &str) -> Result<WasmPolicyUpdate, JsValue> {
+        let given: UpdateOptions = serde_json::from_str(options_json).map_err(|e| build_error("options", e.to_string()))?;
+        let defaults = PolicyUpdateOptions::default();
+        let max_attempts = match given.max_attempts {
+            None => defaults.max_attempts,
+            Some(n) if n.as_u64().is_some_and(|n| n >= 1) => n.as_u64().map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            Some(_) => return Err(build_error("maxAttempts", "must be a whole number of at least 1")),
+        };
+        let options = PolicyUpdateOptions {
+            max_attempts,
+            allow_allow_all: given.allow_allow_all.unwrap_or(defaults.allow_allow_all),
+            replace_default_only: given.replace_default_only.unwrap_or(defaults.replace_default_only),
+        };
+        Ok(WasmPolicyUpdate { update: PolicyUpdate::new(options).map_err(|e| js_error(&e))? })
+    }
+
+    /// `[0, method, url, headers, body]` send; `[1, ms]` sleep; `[3, text]` edit this document;
+    /// `[2, json]` done with the policy file. An error that ends the update is thrown.
+    pub fn poll(&mut self, session: &mut WasmSession, now_ms: f64) -> Result<Array, JsValue> {
+        match self.update.poll(&mut session.inner, duration_of_millis(now_ms)) {
+            PolicyStep::Send(request) => Ok(send_step(&request)),
+            PolicyStep::Wait(delay) => Ok(wait_step(delay)),
+            PolicyStep::Edit(document) => Ok(Array::of2(&JsValue::from_f64(3.0), &JsValue::from_str(document.text()))),
+            PolicyStep::Done(Ok(file)) => Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json_text(&file, "result")?))),
+            PolicyStep::Done(Err(e)) => Err(js_error(&e)),
+        }
+    }
+
+    /// Hands back the edited document's text.
+    pub fn edited(&mut self, text: String) -> Result<(), JsValue> {
+        self.update.edited(document(text)?);
+        Ok(())
+    }
+
+    /// Reports the response to the request of the last send step.
+    #[wasm_bindgen(js_name = onResponse)]
+    pub fn on_response(&mut self, session: &mut WasmSession, status: u16, headers: Vec<String>, body: Vec<u8>, now_ms: f64, unix_ms: f64) {
+        let response = response_of(status, &headers, body);
+        self.update.on_response(&mut session.inner, response, duration_of_millis(now_ms), unix_seconds(unix_ms));
+    }
+
+    /// Reports that the request of the last send step got no response.
+    #[wasm_bindgen(js_name = onTransportError)]
+    pub fn on_transport_error(&mut self, session: &mut WasmSession, message: &str, maybe_sent: bool, timed_out: bool, now_ms: f64, unix_ms: f64) {
+        self.update.on_transport_error(&mut session.inner, transport_failure(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
+    }
 }
 
 #[cfg(test)]

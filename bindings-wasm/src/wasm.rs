@@ -16,25 +16,13 @@
 use std::time::Duration;
 
 use js_sys::{Array, Uint8Array};
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
-use tailnet::{registry, BuildError, Config, Credentials, Error, HttpRequest, HttpResponse, Secret};
+use tailnet::resilience::{Auth, Call, Session, Step, TransportFailure};
+use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpResponse};
 
 // ----- errors --------------------------------------------------------------------------------
-
-/// The core error as JSON (the payload the wrapper builds its error classes from).
-pub fn error_detail(error: &Error) -> Value {
-    match error {
-        Error::Build(e) => serde_json::to_value(e),
-        Error::Api(e) => Ok(e.to_json()),
-        Error::Decode(e) => serde_json::to_value(e),
-        Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
-    }
-    .unwrap_or(Value::Null)
-}
 
 pub(crate) fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
     let error = js_sys::Error::new(message);
@@ -47,7 +35,7 @@ pub(crate) fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue
 /// The core error as a `TailnetNativeError`; `lostRace` is the core's verdict
 /// (`tailnet::policy::is_lost_race`: another writer won, re-read and re-apply).
 pub(crate) fn js_error(error: &Error) -> JsValue {
-    let thrown = native_error(error.kind(), &error_detail(error), &error.to_string());
+    let thrown = native_error(error.kind(), &error.detail(), &error.to_string());
     let _ = js_sys::Reflect::set(&thrown, &JsValue::from_str("lostRace"), &JsValue::from_bool(tailnet::policy::is_lost_race(error)));
     thrown
 }
@@ -65,117 +53,9 @@ fn parse_json(parameter: &str, text: &str) -> Result<Value, JsValue> {
 
 // ----- options -------------------------------------------------------------------------------
 
-/// Client options as the wrapper passes them (JSON, camelCase). Durations in milliseconds.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
-pub struct Options {
-    pub base_url: Option<String>,
-    pub tailnet: Option<String>,
-    pub user_agent: Option<String>,
-    /// `none`, `apiKey`, `basic` (API key as the Basic user name), `accessToken`, `oauth`,
-    /// `workload` (an OIDC ID token exchanged for access tokens).
-    pub auth: Option<String>,
-    pub secret: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Vec<String>,
-    pub max_attempts: Option<u32>,
-    pub base_delay_ms: Option<f64>,
-    pub max_delay_ms: Option<f64>,
-    pub budget_ms: Option<f64>,
-    pub rate_limit_per_second: Option<f64>,
-    pub rate_limit_burst: Option<u32>,
-    pub max_response_bytes: Option<f64>,
-    pub jitter_seed: Option<f64>,
-}
-
-fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration, Error> {
-    match value {
-        None => Ok(default),
-        Some(ms) => Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| BuildError::new(name, "must be a non-negative number of milliseconds").into()),
-    }
-}
-
-impl Options {
-    pub fn config(&self) -> Result<Config, Error> {
-        let mut config = Config::new().user_agent(self.user_agent.as_deref().unwrap_or(crate::USER_AGENT))?;
-        if let Some(url) = &self.base_url {
-            config = config.base_url(url)?;
-        }
-        if let Some(tailnet) = &self.tailnet {
-            config = config.tailnet(tailnet.clone())?;
-        }
-        Ok(config)
-    }
-
-    pub fn auth(&self) -> Result<Auth, Error> {
-        let secret = |what: &str| -> Result<Secret, Error> {
-            match &self.secret {
-                Some(s) if !s.is_empty() => Ok(Secret::new(s.clone())),
-                _ => Err(BuildError::new(what, "is required").into()),
-            }
-        };
-        let client_id = || -> Result<String, Error> {
-            match &self.client_id {
-                Some(id) if !id.is_empty() => Ok(id.clone()),
-                _ => Err(BuildError::new("clientId", "is required").into()),
-            }
-        };
-        Ok(match self.auth.as_deref().unwrap_or("none") {
-            "none" => Auth::None,
-            "apiKey" => Auth::Static(Credentials::ApiKey(secret("apiKey")?)),
-            "basic" => Auth::Static(Credentials::ApiKeyBasic(secret("apiKey")?)),
-            "accessToken" => Auth::Static(Credentials::AccessToken(secret("accessToken")?)),
-            "oauth" => Auth::OAuth(OAuthClient::client_credentials(client_id()?, secret("clientSecret")?, self.scopes.clone())),
-            "workload" => Auth::OAuth(OAuthClient::workload_identity(client_id()?, secret("idToken")?)),
-            other => return Err(BuildError::new("auth", format!("unknown kind {other:?}")).into()),
-        })
-    }
-
-    /// The config with static credentials applied (for the sans-IO `buildRequest`).
-    pub fn config_with_credentials(&self) -> Result<Config, Error> {
-        let config = self.config()?;
-        Ok(match self.auth()? {
-            Auth::Static(credentials) => config.credentials(Some(credentials)),
-            Auth::None => config,
-            Auth::OAuth(_) => return Err(BuildError::new("auth", "buildRequest takes an API key or an access token, not OAuth client credentials").into()),
-        })
-    }
-
-    pub fn session(&self) -> Result<Session, Error> {
-        let defaults = RetryPolicy::default();
-        let max_attempts = self.max_attempts.unwrap_or(defaults.max_attempts);
-        if max_attempts == 0 {
-            return Err(BuildError::new("retry.maxAttempts", "must be at least 1").into());
-        }
-        let retry = RetryPolicy {
-            max_attempts,
-            base_delay: millis("retry.baseDelayMs", self.base_delay_ms, defaults.base_delay)?,
-            max_delay: millis("retry.maxDelayMs", self.max_delay_ms, defaults.max_delay)?,
-            budget: millis("retry.budgetMs", self.budget_ms, defaults.budget)?,
-        };
-        let limiter = match self.rate_limit_per_second {
-            Some(rate) => Some(RateLimiter::new(rate, self.rate_limit_burst.unwrap_or(1)).map_err(|e| BuildError::new("rateLimit.perSecond", e.reason))?),
-            None => None,
-        };
-        let mut session = Session::new(self.config()?, self.auth()?)
-            .with_retry(retry)
-            .with_rate_limiter(limiter)
-            .with_jitter_seed(self.jitter_seed.map(|s| s.abs() as u64).unwrap_or(0x5DEE_CE66_D1CE_5EED));
-        if let Some(limit) = self.max_response_bytes {
-            if !(limit.is_finite() && limit >= 1.0) {
-                return Err(BuildError::new("maxResponseBytes", "must be a positive number").into());
-            }
-            session = session.with_max_response_bytes(limit as usize);
-        }
-        Ok(session)
-    }
-}
-
-fn options_of(options_json: &str) -> Result<Options, JsValue> {
-    if options_json.is_empty() {
-        return Ok(Options::default());
-    }
-    serde_json::from_str(options_json).map_err(|e| build_error("options", e.to_string()))
+/// The client options (the core's `ClientOptions`, JSON with camelCase names).
+fn options_of(options_json: &str) -> Result<ClientOptions, JsValue> {
+    ClientOptions::from_json(options_json).map_err(|e| js_error(&e))
 }
 
 // ----- requests and responses ----------------------------------------------------------------
@@ -212,11 +92,28 @@ pub fn response_of(status: u16, headers: &[String], body: Vec<u8>) -> HttpRespon
     response
 }
 
-fn duration_of_millis(ms: f64) -> Duration {
+/// The send step: `[0, method, url, headers, body]`.
+pub(crate) fn send_step(request: &HttpRequest) -> Array {
+    let parts = request_parts(request);
+    parts.unshift(&JsValue::from_f64(0.0));
+    parts
+}
+
+/// The sleep step: `[1, ms]`.
+pub(crate) fn wait_step(delay: Duration) -> Array {
+    Array::of2(&JsValue::from_f64(1.0), &JsValue::from_f64(delay.as_secs_f64() * 1000.0))
+}
+
+/// A transport's report, secrets masked.
+pub(crate) fn transport_failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
+    TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
+}
+
+pub(crate) fn duration_of_millis(ms: f64) -> Duration {
     Duration::try_from_secs_f64(ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO)
 }
 
-fn unix_seconds(unix_ms: f64) -> u64 {
+pub(crate) fn unix_seconds(unix_ms: f64) -> u64 {
     if unix_ms.is_finite() && unix_ms > 0.0 {
         (unix_ms / 1000.0) as u64
     } else {
@@ -230,8 +127,7 @@ fn unix_seconds(unix_ms: f64) -> u64 {
 /// options JSON (base URL, tailnet, static credentials); `params` the parameter object JSON.
 #[wasm_bindgen(js_name = buildRequest)]
 pub fn build_request(operation_id: &str, params_json: &str, options_json: &str) -> Result<Array, JsValue> {
-    let options = options_of(options_json)?;
-    let config = options.config_with_credentials().map_err(|e| js_error(&e))?;
+    let config = options_of(options_json)?.config_with_credentials(crate::USER_AGENT).map_err(|e| js_error(&e))?;
     let params = parse_json("params", params_json)?;
     let request = registry::build(operation_id, &config, params).map_err(|e| js_error(&e))?;
     Ok(request_parts(&request))
@@ -284,15 +180,15 @@ pub fn start() {
 /// any number of concurrent calls), retry policy, rate limiter.
 #[wasm_bindgen(js_name = Session)]
 pub struct WasmSession {
-    inner: Session,
+    pub(crate) inner: Session,
 }
 
 #[wasm_bindgen(js_class = Session)]
 impl WasmSession {
+    /// `jitter_seed`: a random integer (the core has no randomness) for backoff jitter.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: &str) -> Result<WasmSession, JsValue> {
-        let options = options_of(options_json)?;
-        let inner = options.session().map_err(|e| js_error(&e))?;
+    pub fn new(options_json: &str, jitter_seed: f64) -> Result<WasmSession, JsValue> {
+        let inner = options_of(options_json)?.session(crate::USER_AGENT, jitter_seed.abs() as u64).map_err(|e| js_error(&e))?;
         Ok(WasmSession { inner })
     }
 
@@ -348,12 +244,8 @@ impl WasmCall {
     /// with the parsed result. An error that ends the call is thrown.
     pub fn poll(&mut self, session: &mut WasmSession, now_ms: f64) -> Result<Array, JsValue> {
         match self.call.poll(&mut session.inner, duration_of_millis(now_ms)) {
-            Step::Send(request) => {
-                let parts = request_parts(&request);
-                parts.unshift(&JsValue::from_f64(0.0));
-                Ok(parts)
-            }
-            Step::Wait(delay) => Ok(Array::of2(&JsValue::from_f64(1.0), &JsValue::from_f64(delay.as_secs_f64() * 1000.0))),
+            Step::Send(request) => Ok(send_step(&request)),
+            Step::Wait(delay) => Ok(wait_step(delay)),
             Step::Done(Ok(response)) => {
                 let json = crate::parse_to_json(self.call.operation().id, &response).map_err(|e| js_error(&e))?;
                 Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json)))
@@ -373,7 +265,6 @@ impl WasmCall {
     /// when the request certainly never left (connection refused).
     #[wasm_bindgen(js_name = onTransportError)]
     pub fn on_transport_error(&mut self, session: &mut WasmSession, message: &str, maybe_sent: bool, timed_out: bool, now_ms: f64, unix_ms: f64) {
-        let failure = TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out };
-        self.call.on_transport_error(&mut session.inner, failure, duration_of_millis(now_ms), unix_seconds(unix_ms));
+        self.call.on_transport_error(&mut session.inner, transport_failure(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
     }
 }

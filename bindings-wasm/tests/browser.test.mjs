@@ -92,6 +92,14 @@ test("the browser build via <script type=module> calls the fake tailnet across o
   assert.ok(log.every((r) => !("user-agent" in (r.headers ?? {})) || !String(r.headers["user-agent"]).startsWith("tailnet-js")));
 });
 
+test("the runtimes' smoke test (tests/runtimes/smoke.mjs) passes in Chromium", async () => {
+  await fake.reset();
+  const query = new URLSearchParams({ api: fake.url, key: API_KEY });
+  const { result } = await resultOf(`${origin}/browser/smoke.html?${query}`);
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.match(result.summary, /^5 devices .*typed 404 \(NotFoundError\), policy edited .*webhook verified$/);
+});
+
 test("the esbuild bundle of examples/app runs in Chromium", async () => {
   await fake.reset();
   const query = new URLSearchParams({ api: fake.url, key: API_KEY });

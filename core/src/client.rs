@@ -183,33 +183,19 @@ impl Client {
         crate::registry::parse(id, &response)
     }
 
+    fn lock_session(&self) -> Result<std::sync::MutexGuard<'_, Session>, Error> {
+        self.session.lock().map_err(|_| Error::transport("client state poisoned", false))
+    }
+
     async fn drive(&self, mut call: Call) -> Result<HttpResponse, Error> {
         loop {
-            let step = {
-                let mut session = self.session.lock().map_err(|_| Error::transport("client state poisoned", false))?;
-                call.poll(&mut session, self.clock.now())
-            };
+            let step = call.poll(&mut *self.lock_session()?, self.clock.now());
             match step {
                 Step::Done(result) => return result,
                 Step::Wait(delay) => sleep(delay).await,
                 Step::Send(request) => {
-                    let attempt = call.attempts();
-                    let operation = call.operation().id;
-                    if let Some(observer) = &self.observer {
-                        observer.observe(&Observation::request(operation, &request, attempt));
-                    }
-                    let sent_at = self.clock.now();
-                    let observed = self.observer.as_ref().map(|_| (*request).clone());
-                    let outcome = self.send(*request).await;
-                    let (now, unix) = (self.clock.now(), unix_seconds());
-                    if let (Some(observer), Some(request)) = (&self.observer, &observed) {
-                        let took = now.saturating_sub(sent_at);
-                        observer.observe(&match &outcome {
-                            Ok(response) => Observation::response(operation, request, response, attempt, took),
-                            Err(failure) => Observation::transport_failure(operation, request, &failure.message, attempt, took),
-                        });
-                    }
-                    let mut session = self.session.lock().map_err(|_| Error::transport("client state poisoned", false))?;
+                    let (outcome, now, unix) = self.exchange(call.operation().id, call.attempts(), *request).await;
+                    let mut session = self.lock_session()?;
                     match outcome {
                         Ok(response) => call.on_response(&mut session, response, now, unix),
                         Err(failure) => call.on_transport_error(&mut session, failure, now, unix),
@@ -219,28 +205,55 @@ impl Client {
         }
     }
 
+    /// Sends one attempt's request, telling the observer, and returns the outcome with the
+    /// monotonic and Unix times it arrived at.
+    async fn exchange(&self, operation: &str, attempt: u32, request: HttpRequest) -> (Result<HttpResponse, TransportFailure>, Duration, u64) {
+        if let Some(observer) = &self.observer {
+            observer.observe(&Observation::request(operation, &request, attempt));
+        }
+        let sent_at = self.clock.now();
+        let observed = self.observer.as_ref().map(|_| request.clone());
+        let outcome = self.send(request).await;
+        let (now, unix) = (self.clock.now(), unix_seconds());
+        if let (Some(observer), Some(request)) = (&self.observer, &observed) {
+            let took = now.saturating_sub(sent_at);
+            observer.observe(&match &outcome {
+                Ok(response) => Observation::response(operation, request, response, attempt, took),
+                Err(failure) => Observation::transport_failure(operation, request, &failure.message, attempt, took),
+            });
+        }
+        (outcome, now, unix)
+    }
+
     /// Read-modify-write of the policy file that never loses a write: reads the HuJSON (comments
     /// kept) with its ETag, applies `edit`, and writes with `If-Match`; when another writer got
     /// there first (412) it reads again and re-applies `edit`, up to `options.max_attempts`.
-    /// Refuses to write a policy with neither `acls` nor `grants` unless allowed.
+    /// Refuses to write a policy with neither `acls` nor `grants` unless allowed. The rules are
+    /// the core's [`PolicyUpdate`](crate::policy::PolicyUpdate); this only drives it.
     pub async fn update_policy_file<F>(&self, options: crate::policy::PolicyUpdateOptions, mut edit: F) -> Result<crate::PolicyFile, Error>
     where
         F: FnMut(&mut crate::policy::PolicyDocument) -> Result<(), crate::policy::PolicyEditError>,
     {
-        use crate::policy::{is_lost_race, prepare_write, read_params, PolicyDocument, PolicyWrite};
-        let mut attempt = 0;
+        use crate::policy::{PolicyStep, PolicyUpdate};
+        let mut update = PolicyUpdate::new(options)?;
         loop {
-            attempt += 1;
-            let current = self.get_policy_file(read_params()).await?;
-            let mut document = PolicyDocument::parse(current.policy.clone())?;
-            edit(&mut document)?;
-            let params = match prepare_write(&current, &document, &options)? {
-                PolicyWrite::Unchanged => return Ok(current),
-                PolicyWrite::Write(params) => *params,
-            };
-            match self.set_policy_file(params).await {
-                Err(error) if is_lost_race(&error) && attempt < options.max_attempts.max(1) => continue,
-                outcome => return outcome,
+            let step = update.poll(&mut *self.lock_session()?, self.clock.now());
+            match step {
+                PolicyStep::Done(result) => return result,
+                PolicyStep::Wait(delay) => sleep(delay).await,
+                PolicyStep::Edit(mut document) => {
+                    edit(&mut document)?;
+                    update.edited(document);
+                }
+                PolicyStep::Send(request) => {
+                    let (operation, attempt) = update.call().map_or(("updatePolicyFile", 0), |call| (call.operation().id, call.attempts()));
+                    let (outcome, now, unix) = self.exchange(operation, attempt, *request).await;
+                    let mut session = self.lock_session()?;
+                    match outcome {
+                        Ok(response) => update.on_response(&mut session, response, now, unix),
+                        Err(failure) => update.on_transport_error(&mut session, failure, now, unix),
+                    }
+                }
             }
         }
     }

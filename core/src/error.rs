@@ -56,6 +56,20 @@ impl Error {
         }
     }
 
+    /// The error's fields as JSON, one shape for every binding: a build error's `parameter` and
+    /// `reason`; an API error's fields plus `errorClass` (see [`ApiError::to_json`]); a decode
+    /// error's `status`, `path`, `reason`, `snippet`; a transport error's `message`, `timedOut`.
+    /// With [`Error::kind`] and the `Display` text it is all a binding needs to build its class.
+    pub fn detail(&self) -> serde_json::Value {
+        match self {
+            Error::Build(e) => serde_json::to_value(e),
+            Error::Api(e) => Ok(e.to_json()),
+            Error::Decode(e) => serde_json::to_value(e),
+            Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
+        }
+        .unwrap_or(serde_json::Value::Null)
+    }
+
     /// A transport failure; the message is scrubbed of secrets.
     pub fn transport(message: impl Into<String>, timed_out: bool) -> Self {
         Error::Transport { message: redact_secrets(&message.into()), timed_out }

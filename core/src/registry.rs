@@ -22,6 +22,13 @@ macro_rules! registry {
             }
         }
 
+        fn builder_by_id(id: &str, params: Value) -> Option<Result<RequestBuilder, Error>> {
+            match id {
+                $( $id | stringify!($snake) => Some(typed_builder::<crate::operations::$ty>(params)), )*
+                _ => None,
+            }
+        }
+
         fn parse_by_id(id: &str, response: &HttpResponse) -> Option<Result<Value, Error>> {
             match id {
                 $( $id | stringify!($snake) => Some(parse_typed::<crate::operations::$ty>(response)), )*
@@ -55,6 +62,16 @@ pub fn build(operation_id: &str, config: &Config, params: Value) -> Result<HttpR
         .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
 }
 
+/// Builds an attempt's request for a config carrying the current credentials.
+pub type RequestBuilder = Box<dyn Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync>;
+
+/// The request builder of any operation from JSON parameters (as [`build`] takes them), which are
+/// checked and decoded once, here: each attempt of a call then builds from the typed parameters.
+pub fn builder(operation_id: &str, params: Value) -> Result<RequestBuilder, Error> {
+    builder_by_id(operation_id, params)
+        .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+}
+
 /// Parses the response of any operation into its result as JSON (wire field names).
 pub fn parse(operation_id: &str, response: &HttpResponse) -> Result<Value, Error> {
     parse_by_id(operation_id, response)
@@ -76,15 +93,26 @@ fn parse_typed_view<O: Operation>(response: &HttpResponse) -> Result<ParsedView,
     Ok(output)
 }
 
-fn build_typed<O: Operation>(config: &Config, params: Value) -> Result<HttpRequest, Error> {
+fn typed_params<O: Operation>(params: Value) -> Result<O::Params, Error> {
     let params = gather_body(&O::INFO, params)?;
-    let typed: O::Params = serde_path_to_error::deserialize(params).map_err(|e| {
+    serde_path_to_error::deserialize(params).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         let parameter = if path == "." { unknown_field_name(&inner).unwrap_or_else(|| ".".to_owned()) } else { path };
-        BuildError::new(parameter, inner)
-    })?;
-    O::build(config, &typed)
+        BuildError::new(parameter, inner).into()
+    })
+}
+
+fn build_typed<O: Operation>(config: &Config, params: Value) -> Result<HttpRequest, Error> {
+    O::build(config, &typed_params::<O>(params)?)
+}
+
+fn typed_builder<O: Operation>(params: Value) -> Result<RequestBuilder, Error>
+where
+    O::Params: Send + Sync + 'static,
+{
+    let typed = typed_params::<O>(params)?;
+    Ok(Box::new(move |config| O::build(config, &typed)))
 }
 
 fn parse_typed<O: Operation>(response: &HttpResponse) -> Result<Value, Error> {

@@ -5,16 +5,18 @@
         for device in client.list_tailnet_devices(fields="all").devices or []:
             print(device.name, device.last_seen)
 
-- `Client` / `AsyncClient`: one method per operation (snake_case operationId), keyword arguments,
-  typed results (`tailnet.models`), retries / OAuth / rate limits decided by the core.
+- `Client` / `AsyncClient`: one method per operation (snake_case operationId), path parameters
+  positional (`client.get_device("n123")`), other fields as keywords, typed results
+  (`tailnet.models`), retries / OAuth / rate limits decided by the core.
 - `build_request` / `parse_response`: the sans-IO surface for your own HTTP stack.
 - `PolicyDocument`: a policy file as HuJSON, edited by path with every comment kept;
   `Client.update_policy_file(edit)`: the safe read-modify-write (If-Match, re-apply on 412).
 - `tailnet.webhooks`: `verify(headers, body, secret)` → typed events.
-- Errors: `TailnetError` › `BuildError` (also `ValueError`), `ApiError` (› `AuthenticationError`,
-  `PermissionDeniedError`, `NotFoundError`, `ConflictError`, `PreconditionFailedError`,
-  `RateLimitError`, `ServerError`), `DecodeError`, `TransportError`, `InternalError`,
-  `PolicyEditError` (also `ValueError`), `WebhookVerificationError`.
+- Errors: `TailnetError` › `BuildError` (also `ValueError`; › `MissingArgumentError`, also
+  `TypeError`), `ApiError` (› `AuthenticationError`, `PermissionDeniedError`, `NotFoundError`,
+  `ConflictError`, `PreconditionFailedError`, `RateLimitError`, `ServerError`), `DecodeError`,
+  `TransportError`, `InternalError`, `PolicyEditError` (also `ValueError`),
+  `WebhookVerificationError`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ._errors import (
     ConflictError,
     DecodeError,
     InternalError,
+    MissingArgumentError,
     NotFoundError,
     PermissionDeniedError,
     PolicyEditError,
@@ -106,6 +109,7 @@ __all__ = [
     "ThreadedAsyncTransport",
     "TailnetError",
     "BuildError",
+    "MissingArgumentError",
     "ApiError",
     "AuthenticationError",
     "PermissionDeniedError",

@@ -1,37 +1,42 @@
 """`Client` and `AsyncClient`: one method per registry operation, stamped at import time.
 
-The loop is the core's (`_native.Call`): it decides credentials (OAuth tokens fetched once for
-all concurrent calls), retries and their delays, rate limiting. This module only sends what the
-core asks for and sleeps as long as the core says. Typed results (`tailnet.models`) and the
+The loop is the core's (`_native.Call`, and `_native.PolicyUpdate` for the policy
+read-modify-write): it decides credentials (OAuth tokens fetched once for all concurrent calls),
+retries and their delays, rate limiting, the conditional write and its re-reads. This module only
+sends what the core asks for, sleeps as long as the core says and runs the caller's policy edit. Typed results (`tailnet.models`) and the
 exception hierarchy (`tailnet._errors`) are applied on the way out.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from . import _native
 from ._native import PolicyDocument
-from ._errors import ApiError, BuildError, TransportError, from_native
+from ._errors import BuildError, MissingArgumentError, TransportError, from_native
 from ._model import Secret, convert
 from ._transport import AsyncTransport, Request, Response, Transport, UrllibTransport, default_async_transport
 
 __all__ = ["Client", "AsyncClient", "RetryPolicy", "Operation", "OPERATIONS", "build_request", "parse_response"]
 
-DEFAULT_BASE_URL = "https://api.tailscale.com"
 _NativeError = _native.NativeError
+_RETRY = _native.RETRY_DEFAULT  # the core's retry defaults: (max_attempts, base_delay, max_delay, budget)
+_Machine = Union[_native.Call, _native.PolicyUpdate]
 
 
 class Operation:
     """One API operation from the registry."""
 
-    __slots__ = ("id", "name", "method", "path", "authenticated", "idempotent", "scopes", "result_spec", "params", "body_fields", "wrap")
+    __slots__ = ("id", "name", "method", "path", "authenticated", "idempotent", "scopes", "result_spec", "params", "positional", "body_fields", "wrap")
 
     def __init__(self, row: Tuple[Any, ...]) -> None:
-        (self.id, self.name, self.method, self.path, self.authenticated, self.idempotent, scopes, self.result_spec, params, body) = row
+        (self.id, self.name, self.method, self.path, self.authenticated, self.idempotent, scopes, self.result_spec, params, positional, body) = row
         self.scopes: Tuple[str, ...] = tuple(scopes)
         self.params: Tuple[Tuple[str, str], ...] = tuple(params)
+        #: `(wire, name)` of the parameters a method takes positionally: the path parameters in
+        #: path order, except `tailnet` (a keyword defaulting to the client's).
+        self.positional: Tuple[Tuple[str, str], ...] = tuple(positional)
         self.body_fields: Tuple[Tuple[str, str], ...] = tuple(body)
         spec = self.result_spec
         if spec == "n":
@@ -42,6 +47,22 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"Operation({self.id!r}, {self.method} {self.path})"
+
+    def bind(self, args: Tuple[Any, ...], params: Dict[str, Any]) -> Dict[str, Any]:
+        """Puts positional arguments under their parameter names, as Python would (`TypeError`
+        for too many, a duplicate or a missing path parameter)."""
+        positional = self.positional
+        if len(args) > len(positional):
+            expected = f"{len(positional)} positional argument{'' if len(positional) == 1 else 's'}"
+            raise TypeError(f"{self.name}() takes {expected} but {len(args)} {'was' if len(args) == 1 else 'were'} given")
+        for (wire, name), value in zip(positional, args):
+            if name in params or wire in params:
+                raise TypeError(f"{self.name}() got multiple values for argument '{name}'")
+            params[name] = value
+        for wire, name in positional[len(args):]:
+            if name not in params and wire not in params:
+                raise MissingArgumentError(wire, "is required", f"{self.name}() missing required argument: '{name}'")
+        return params
 
 
 #: Every operation, in registry order.
@@ -55,8 +76,6 @@ for _op in OPERATIONS:
 def _operation(operation_id: str) -> Operation:
     op = _BY_KEY.get(operation_id)
     if op is None:
-        from ._errors import BuildError
-
         raise BuildError("operationId", f"unknown operation {operation_id!r}")
     return op
 
@@ -67,7 +86,7 @@ class RetryPolicy:
 
     __slots__ = ("max_attempts", "base_delay", "max_delay", "budget")
 
-    def __init__(self, max_attempts: int = 4, base_delay: float = 0.5, max_delay: float = 30.0, budget: float = 120.0) -> None:
+    def __init__(self, max_attempts: int = _RETRY[0], base_delay: float = _RETRY[1], max_delay: float = _RETRY[2], budget: float = _RETRY[3]) -> None:
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -87,49 +106,59 @@ def _reveal(value: Union[str, Secret, None]) -> Optional[str]:
     return value.reveal() if isinstance(value, Secret) else str(value)
 
 
+def _secret(kind: str, name: str, value: Union[str, Secret], **more: Any) -> Dict[str, Any]:
+    """A `tailnet::ClientAuth` in its JSON form."""
+    return {"kind": kind, name: _reveal(value), **more}
+
+
+_C = TypeVar("_C", bound="_BaseClient")
+
+
 class _BaseClient:
     def __init__(
         self,
         api_key: Union[str, Secret, None] = None,
         *,
-        tailnet: str = "-",
-        base_url: str = DEFAULT_BASE_URL,
+        tailnet: str = _native.DEFAULT_TAILNET,
+        base_url: str = _native.DEFAULT_BASE_URL,
         timeout: Optional[float] = 30.0,
         retry: Optional[RetryPolicy] = None,
         rate_limit: Optional[Tuple[float, int]] = None,
         user_agent: Optional[str] = None,
         access_token: Union[str, Secret, None] = None,
         basic_auth: bool = False,
-        _auth: Optional[Tuple[str, Optional[str], Optional[str], List[str]]] = None,
+        _auth: Optional[Dict[str, Any]] = None,
     ) -> None:
-        if _auth is not None:
-            kind, secret, client_id, scopes = _auth
-        elif access_token is not None:
-            kind, secret, client_id, scopes = "access_token", _reveal(access_token), None, []
-        elif api_key is not None:
-            kind, secret, client_id, scopes = ("basic" if basic_auth else "api_key"), _reveal(api_key), None, []
-        else:
-            kind, secret, client_id, scopes = "none", None, None, []
+        if _auth is None and access_token is not None:
+            _auth = _secret("accessToken", "accessToken", access_token)
+        elif _auth is None and api_key is not None:
+            _auth = _secret("apiKey", "apiKey", api_key, basic=basic_auth)
         retry = retry or RetryPolicy()
+        # `tailnet::ClientOptions`: the core checks each option (naming it) and builds the session.
+        options: Dict[str, Any] = {
+            "baseUrl": base_url,
+            "tailnet": tailnet,
+            "userAgent": user_agent,
+            "auth": _auth or {"kind": "none"},
+            "retry": {"maxAttempts": retry.max_attempts, "baseDelayMs": retry.base_delay * 1000, "maxDelayMs": retry.max_delay * 1000, "budgetMs": retry.budget * 1000},
+            "rateLimit": {"perSecond": rate_limit[0], "burst": rate_limit[1]} if rate_limit else None,
+        }
         try:
-            self._session = _native.Session(
-                base_url=base_url,
-                tailnet=tailnet,
-                auth_kind=kind,
-                secret=secret,
-                client_id=client_id,
-                scopes=list(scopes),
-                user_agent=user_agent,
-                max_attempts=retry.max_attempts,
-                base_delay=retry.base_delay,
-                max_delay=retry.max_delay,
-                budget=retry.budget,
-                rate_per_second=rate_limit[0] if rate_limit else None,
-                rate_burst=rate_limit[1] if rate_limit else 1,
-            )
+            self._session = _native.Session(options)
         except _NativeError as exc:
             raise from_native(exc) from None
+        self._auth_kind: str = options["auth"]["kind"]
         self._timeout = timeout
+
+    @classmethod
+    def from_oauth(cls: Type[_C], client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> _C:
+        """OAuth client credentials: tokens are fetched once, cached and refreshed before expiry."""
+        return cls(_auth=_secret("oauth", "clientSecret", client_secret, clientId=client_id, scopes=list(scopes)), **kwargs)
+
+    @classmethod
+    def from_workload_identity(cls: Type[_C], client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> _C:
+        """Workload identity federation: an OIDC ID token exchanged for access tokens."""
+        return cls(_auth=_secret("workloadIdentity", "idToken", id_token, clientId=client_id), **kwargs)
 
     @property
     def base_url(self) -> str:
@@ -152,70 +181,79 @@ class _BaseClient:
         self._session.set_id_token(_reveal(id_token))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._session.auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
+
+    def _steps(self, new: "Callable[[], _Machine]") -> Generator[Any, Any, Any]:
+        """The loop of both clients over a core state machine (`_native.Call` or
+        `_native.PolicyUpdate`): yields a `Request` to send (and takes back the `Response`, or the
+        exception the transport raised), seconds to sleep, or a `PolicyDocument` to edit in place;
+        returns the raw result. The core decides everything else."""
+        session = self._session
+        try:
+            machine = new()
+            while True:
+                step = machine.poll(session)
+                tag = step[0]
+                if tag == 0:
+                    outcome = yield Request(step[1], step[2], step[3], step[4], self._timeout)
+                    if isinstance(outcome, TransportError):
+                        machine.on_transport_error(session, outcome.message, outcome.maybe_sent, outcome.timed_out)
+                    elif isinstance(outcome, BaseException):  # a third-party transport's own exception
+                        timed_out = isinstance(outcome, TimeoutError) or type(outcome).__name__ == "TimeoutError"
+                        machine.on_transport_error(session, f"{type(outcome).__name__}: {outcome}", True, timed_out)
+                    else:
+                        machine.on_response(session, outcome.status, outcome.headers, outcome.body)
+                elif tag == 1:
+                    yield float(step[1])
+                elif tag == 3:
+                    yield step[1]
+                    machine.edited(step[1])
+                else:
+                    return step[1]
+        except _NativeError as exc:
+            raise from_native(exc) from None
 
 
 class Client(_BaseClient):
     """The Tailscale API, synchronously: `Client(api_key=...)`, `Client.from_oauth(...)`.
 
-    One method per operation (`list_tailnet_devices`, `set_device_tags`, …) with keyword
-    arguments for path, query and body fields; results are typed `tailnet.models` objects."""
+    One method per operation (`list_tailnet_devices`, `set_device_tags`, …): path parameters
+    positional or by keyword (`get_device("n123")`), query, header and body fields as keywords;
+    results are typed `tailnet.models` objects."""
 
     def __init__(self, api_key: Union[str, Secret, None] = None, *, transport: Optional[Transport] = None, **kwargs: Any) -> None:
         super().__init__(api_key, **kwargs)
         self._transport: Transport = transport if transport is not None else UrllibTransport()
 
-    @classmethod
-    def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "Client":
-        """OAuth client credentials: tokens are fetched once, cached and refreshed before expiry."""
-        return cls(_auth=("oauth", _reveal(client_secret), client_id, list(scopes)), **kwargs)
+    def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
+        """Calls any operation by `operationId` or snake_case name (path parameters may be positional)."""
+        op = _operation(operation_id)
+        return self._run(op, _call_of(op, args, params))
 
-    @classmethod
-    def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "Client":
-        """Workload identity federation: an OIDC ID token exchanged for access tokens."""
-        return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
-
-    def call(self, operation_id: str, **params: Any) -> Any:
-        """Calls any operation by `operationId` or snake_case name."""
-        return self._call(_operation(operation_id), params)
-
-    def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
-        try:
-            call = _native.Call(op.id, params)
-        except _NativeError as exc:
-            raise from_native(exc) from None
-        return self._run(op, call)
-
-    def _run(self, op: Operation, call: "_native.Call") -> Any:
-        session = self._session
-        transport = self._transport
-        try:
-            while True:
-                step = call.poll(session)
-                tag = step[0]
-                if tag == 0:
-                    request = Request(step[1], step[2], step[3], step[4], self._timeout)
-                    try:
-                        response = transport.send(request)
-                    except TransportError as exc:
-                        call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
-                        continue
-                    except Exception as exc:  # a third-party transport's own exception
-                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, TimeoutError))
-                        continue
-                    call.on_response(session, response.status, response.headers, response.body)
-                elif tag == 1:
-                    time.sleep(step[1])
-                else:
-                    return op.wrap(step[1])
-        except _NativeError as exc:
-            raise from_native(exc) from None
+    def _run(self, op: Operation, new: "Callable[[], _Machine]", edit: Optional[Callable[[PolicyDocument], object]] = None) -> Any:
+        steps = self._steps(new)
+        outcome: Any = None
+        while True:
+            try:
+                action = steps.send(outcome)
+            except StopIteration as done:
+                return op.wrap(done.value)
+            outcome = None
+            if isinstance(action, Request):
+                try:
+                    outcome = self._transport.send(action)
+                except Exception as exc:  # reported to the core (a BaseException propagates)
+                    outcome = exc
+            elif isinstance(action, float):
+                time.sleep(action)
+            elif edit is not None:
+                edit(action)
 
     def update_policy_file(
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = _native.POLICY_MAX_ATTEMPTS,
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> Any:
@@ -225,22 +263,8 @@ class Client(_BaseClient):
         write: nothing when the edit changed nothing, `If-Match` with the ETag read (or
         `"ts-default"` with `replace_default_only`), and a refusal (`BuildError`) of a policy with
         neither `acls` nor `grants` — allow-all — unless `allow_allow_all`."""
-        attempts = _check_attempts(max_attempts)
-        attempt = 0
-        while True:
-            attempt += 1
-            current = self._run(_GET_POLICY, _native.policy_read_call())
-            document = PolicyDocument(current.policy)
-            edit(document)
-            call = _prepare_write(current, document, allow_allow_all, replace_default_only)
-            if call is None:
-                return current
-            try:
-                return self._run(_SET_POLICY, call)
-            except ApiError:
-                if call.lost_race() and attempt < attempts:
-                    continue
-                raise
+        new = lambda: _native.PolicyUpdate(max_attempts=max_attempts, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)  # noqa: E731
+        return self._run(_POLICY, new, edit)
 
     def close(self) -> None:
         close = getattr(self._transport, "close", None)
@@ -262,80 +286,45 @@ class AsyncClient(_BaseClient):
         super().__init__(api_key, **kwargs)
         self._transport: AsyncTransport = transport if transport is not None else default_async_transport()
 
-    @classmethod
-    def from_oauth(cls, client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> "AsyncClient":
-        return cls(_auth=("oauth", _reveal(client_secret), client_id, list(scopes)), **kwargs)
+    async def call(self, operation_id: str, *args: Any, **params: Any) -> Any:
+        op = _operation(operation_id)
+        return await self._run(op, _call_of(op, args, params))
 
-    @classmethod
-    def from_workload_identity(cls, client_id: str, id_token: Union[str, Secret], **kwargs: Any) -> "AsyncClient":
-        return cls(_auth=("workload", _reveal(id_token), client_id, []), **kwargs)
+    async def _run(self, op: Operation, new: "Callable[[], _Machine]", edit: Optional[Callable[[PolicyDocument], object]] = None) -> Any:
+        import asyncio
+        import inspect
 
-    async def call(self, operation_id: str, **params: Any) -> Any:
-        return await self._call(_operation(operation_id), params)
-
-    async def _call(self, op: Operation, params: Dict[str, Any]) -> Any:
-        try:
-            call = _native.Call(op.id, params)
-        except _NativeError as exc:
-            raise from_native(exc) from None
-        return await self._run(op, call)
-
-    async def _run(self, op: Operation, call: "_native.Call") -> Any:
-        session = self._session
-        transport = self._transport
-        try:
-            while True:
-                step = call.poll(session)
-                tag = step[0]
-                if tag == 0:
-                    request = Request(step[1], step[2], step[3], step[4], self._timeout)
-                    try:
-                        response = await transport.send(request)
-                    except TransportError as exc:
-                        call.on_transport_error(session, exc.message, exc.maybe_sent, exc.timed_out)
-                        continue
-                    except Exception as exc:  # (CancelledError is a BaseException: it propagates)
-                        call.on_transport_error(session, f"{type(exc).__name__}: {exc}", True, isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError")
-                        continue
-                    call.on_response(session, response.status, response.headers, response.body)
-                elif tag == 1:
-                    import asyncio
-
-                    await asyncio.sleep(step[1])
-                else:
-                    return op.wrap(step[1])
-        except _NativeError as exc:
-            raise from_native(exc) from None
+        steps = self._steps(new)
+        outcome: Any = None
+        while True:
+            try:
+                action = steps.send(outcome)
+            except StopIteration as done:
+                return op.wrap(done.value)
+            outcome = None
+            if isinstance(action, Request):
+                try:
+                    outcome = await self._transport.send(action)
+                except Exception as exc:  # reported to the core (CancelledError is a BaseException: it propagates)
+                    outcome = exc
+            elif isinstance(action, float):
+                await asyncio.sleep(action)
+            elif edit is not None:
+                edited = edit(action)
+                if inspect.isawaitable(edited):
+                    await edited
 
     async def update_policy_file(
         self,
         edit: Callable[[PolicyDocument], object],
         *,
-        max_attempts: int = 5,
+        max_attempts: int = _native.POLICY_MAX_ATTEMPTS,
         allow_allow_all: bool = False,
         replace_default_only: bool = False,
     ) -> Any:
         """As `Client.update_policy_file`; `edit` may be a plain function or a coroutine function."""
-        import inspect
-
-        attempts = _check_attempts(max_attempts)
-        attempt = 0
-        while True:
-            attempt += 1
-            current = await self._run(_GET_POLICY, _native.policy_read_call())
-            document = PolicyDocument(current.policy)
-            outcome = edit(document)
-            if inspect.isawaitable(outcome):
-                await outcome
-            call = _prepare_write(current, document, allow_allow_all, replace_default_only)
-            if call is None:
-                return current
-            try:
-                return await self._run(_SET_POLICY, call)
-            except ApiError:
-                if call.lost_race() and attempt < attempts:
-                    continue
-                raise
+        new = lambda: _native.PolicyUpdate(max_attempts=max_attempts, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)  # noqa: E731
+        return await self._run(_POLICY, new, edit)
 
     async def aclose(self) -> None:
         close = getattr(self._transport, "aclose", None)
@@ -349,35 +338,23 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
 
-_GET_POLICY = _operation("getPolicyFile")
-_SET_POLICY = _operation("setPolicyFile")
+_POLICY = _operation("getPolicyFile")  # how a policy update's result is typed (a PolicyFile)
 
 
-def _check_attempts(max_attempts: int) -> int:
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise BuildError("max_attempts", "must be an integer of at least 1")
-    return max_attempts
-
-
-def _prepare_write(current: Any, document: PolicyDocument, allow_allow_all: bool, replace_default_only: bool) -> "Optional[_native.Call]":
-    """The core's decision (`tailnet::policy::prepare_write`): None, or the conditional write."""
-    if not isinstance(document, PolicyDocument):
-        raise TypeError("update_policy_file edits a tailnet.PolicyDocument")
-    try:
-        return _native.prepare_write(current.policy, current.etag, document, allow_allow_all=allow_allow_all, replace_default_only=replace_default_only)
-    except _NativeError as exc:
-        raise from_native(exc) from None
+def _call_of(op: Operation, args: Tuple[Any, ...], params: Dict[str, Any]) -> "Callable[[], _Machine]":
+    params = op.bind(args, params)
+    return lambda: _native.Call(op.id, params)
 
 
 def _stamp(op: Operation) -> None:
     # The same text as the stubs' docstring: the spec's reference, formatted by the core binding.
     doc = _native.operation_doc(op.id)
 
-    def sync_method(self: Client, **params: Any) -> Any:
-        return self._call(op, params)
+    def sync_method(self: Client, *args: Any, **params: Any) -> Any:
+        return self._run(op, _call_of(op, args, params))
 
-    async def async_method(self: AsyncClient, **params: Any) -> Any:
-        return await self._call(op, params)
+    async def async_method(self: AsyncClient, *args: Any, **params: Any) -> Any:
+        return await self._run(op, _call_of(op, args, params))
 
     for cls, fn in ((Client, sync_method), (AsyncClient, async_method)):
         fn.__name__ = op.name
@@ -404,11 +381,11 @@ def build_request(
     `params` are the operation's keyword arguments (path, query, header and body fields, snake_case
     or wire names); `tailnet` defaults to `-` (the credential's tailnet)."""
     op = _operation(operation_id)
-    tailnet = params.pop("tailnet", None)
+    options = {"baseUrl": base_url, "tailnet": params.pop("tailnet", None), "userAgent": user_agent}
+    if api_key is not None:
+        options["auth"] = _secret("apiKey", "apiKey", api_key, basic=basic_auth)
     try:
-        method, url, headers, body = _native.build_request(
-            op.id, params, base_url=base_url, tailnet=tailnet, api_key=_reveal(api_key), basic=basic_auth, user_agent=user_agent
-        )
+        method, url, headers, body = _native.build_request(op.id, params, options)
     except _NativeError as exc:
         raise from_native(exc) from None
     return Request(method, url, headers, body)

@@ -12,8 +12,6 @@ from ._native import PolicyDocument
 from ._transport import AsyncTransport, Request, Transport
 from .models import *  # noqa: F401,F403
 
-DEFAULT_BASE_URL: str
-
 class Operation:
     id: str
     name: str
@@ -24,6 +22,7 @@ class Operation:
     scopes: Tuple[str, ...]
     result_spec: str
     params: Tuple[Tuple[str, str], ...]
+    positional: Tuple[Tuple[str, str], ...]
     body_fields: Tuple[Tuple[str, str], ...]
     wrap: Callable[[Any], Any]
 
@@ -58,7 +57,7 @@ class _Base:
     def set_id_token(self, id_token: Union[str, Secret]) -> None: ...
 
 class Client(_Base):
-    """The Tailscale API: one method per operation, keyword arguments, typed results."""
+    """The Tailscale API: one method per operation, path parameters positional, typed results."""
 
     def __init__(
         self,
@@ -100,7 +99,7 @@ class Client(_Base):
         rate_limit: Optional[tuple[float, int]] = None,
         user_agent: Optional[str] = None,
     ) -> Client: ...
-    def call(self, operation_id: str, **params: Any) -> Any: ...
+    def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...
     def close(self) -> None: ...
     def __enter__(self) -> Client: ...
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...
@@ -168,7 +167,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_device(self, *, device_id: str, fields: Optional[Union[Literal["all", "default"], str]] = None) -> Device:
+    def get_device(self, device_id: str, *, fields: Optional[Union[Literal["all", "default"], str]] = None) -> Device:
         """Get a device.
 
         Retrieve the details for the specified device.
@@ -192,7 +191,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_device(self, *, device_id: str) -> None:
+    def delete_device(self, device_id: str) -> None:
         """Delete a device.
 
         Deletes the device from its tailnet.
@@ -214,7 +213,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def expire_device_key(self, *, device_id: str) -> None:
+    def expire_device_key(self, device_id: str) -> None:
         """Expire a device's key.
 
         Mark a device's node key as expired.
@@ -235,7 +234,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def list_device_routes(self, *, device_id: str) -> DeviceRoutes:
+    def list_device_routes(self, device_id: str) -> DeviceRoutes:
         """List device routes.
 
         Retrieve the list of subnet routes that a device is advertising,
@@ -264,7 +263,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_device_routes(self, *, device_id: str, routes: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceRoutesRequest, Mapping[str, Any]]] = None) -> DeviceRoutes:
+    def set_device_routes(self, device_id: str, *, routes: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceRoutesRequest, Mapping[str, Any]]] = None) -> DeviceRoutes:
         """Set device routes.
 
         Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
@@ -295,7 +294,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def authorize_device(self, *, device_id: str, authorized: Optional[bool] = None, body: Optional[Union[AuthorizeDeviceRequest, Mapping[str, Any]]] = None) -> None:
+    def authorize_device(self, device_id: str, *, authorized: Optional[bool] = None, body: Optional[Union[AuthorizeDeviceRequest, Mapping[str, Any]]] = None) -> None:
         """Authorize device.
 
         This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
@@ -317,7 +316,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_device_name(self, *, device_id: str, name: Optional[str] = None, body: Optional[Union[SetDeviceNameRequest, Mapping[str, Any]]] = None) -> None:
+    def set_device_name(self, device_id: str, *, name: Optional[str] = None, body: Optional[Union[SetDeviceNameRequest, Mapping[str, Any]]] = None) -> None:
         """Set device name.
 
         When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
@@ -341,7 +340,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_device_tags(self, *, device_id: str, tags: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceTagsRequest, Mapping[str, Any]]] = None) -> None:
+    def set_device_tags(self, device_id: str, *, tags: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceTagsRequest, Mapping[str, Any]]] = None) -> None:
         """Set device tags.
 
         Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
@@ -370,7 +369,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_device_key(self, *, device_id: str, key_expiry_disabled: Optional[bool] = None, body: Optional[Union[UpdateDeviceKeyRequest, Mapping[str, Any]]] = None) -> None:
+    def update_device_key(self, device_id: str, *, key_expiry_disabled: Optional[bool] = None, body: Optional[Union[UpdateDeviceKeyRequest, Mapping[str, Any]]] = None) -> None:
         """Update device key.
 
         When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
@@ -392,7 +391,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_device_ip(self, *, device_id: str, ipv4: Optional[str] = None, body: Optional[Union[SetDeviceIpRequest, Mapping[str, Any]]] = None) -> None:
+    def set_device_ip(self, device_id: str, *, ipv4: Optional[str] = None, body: Optional[Union[SetDeviceIpRequest, Mapping[str, Any]]] = None) -> None:
         """Set device IPv4 address.
 
         When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
@@ -419,7 +418,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_device_posture_attributes(self, *, device_id: str) -> DevicePostureAttributes:
+    def get_device_posture_attributes(self, device_id: str) -> DevicePostureAttributes:
         """Get device posture attributes.
 
         Retrieve all posture attributes for the specified device.
@@ -442,7 +441,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str, value: Any = None, expiry: Optional[Union[datetime, str]] = None, comment: Optional[str] = None, body: Optional[Union[SetCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> DevicePostureAttributes:
+    def set_custom_device_posture_attributes(self, device_id: str, attribute_key: str, *, value: Any = None, expiry: Optional[Union[datetime, str]] = None, comment: Optional[str] = None, body: Optional[Union[SetCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> DevicePostureAttributes:
         """Set custom device posture attributes.
 
         Create or update a custom posture attribute on the specified device.
@@ -472,7 +471,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str) -> None:
+    def delete_custom_device_posture_attributes(self, device_id: str, attribute_key: str) -> None:
         """Delete custom device posture attributes.
 
         Delete a posture attribute from the specified device.
@@ -495,7 +494,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def list_device_invites(self, *, device_id: str) -> List[DeviceInvite]:
+    def list_device_invites(self, device_id: str) -> List[DeviceInvite]:
         """List device invites.
 
         List all share invites for a device.
@@ -517,7 +516,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def create_device_invites(self, *, device_id: str, body: Sequence[Union[DeviceInviteRequest, Mapping[str, Any]]]) -> List[DeviceInvite]:
+    def create_device_invites(self, device_id: str, *, body: Sequence[Union[DeviceInviteRequest, Mapping[str, Any]]]) -> List[DeviceInvite]:
         """Create device invites.
 
         Create new share invites for a device.
@@ -584,7 +583,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_user_invite(self, *, user_invite_id: str) -> UserInvite:
+    def get_user_invite(self, user_invite_id: str) -> UserInvite:
         """Get a user invite.
 
         Retrieve a specific user invite.
@@ -604,7 +603,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_user_invite(self, *, user_invite_id: str) -> None:
+    def delete_user_invite(self, user_invite_id: str) -> None:
         """Delete a user invite.
 
         Deletes a specific user invite.
@@ -623,7 +622,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def resend_user_invite(self, *, user_invite_id: str) -> None:
+    def resend_user_invite(self, user_invite_id: str) -> None:
         """Resend a user invite.
 
         Resend a user invite by email. You can only use this if the specified invite
@@ -646,7 +645,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_device_invite(self, *, device_invite_id: str) -> DeviceInvite:
+    def get_device_invite(self, device_invite_id: str) -> DeviceInvite:
         """Get a device invite.
 
         Retrieve a specific device invite.
@@ -667,7 +666,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_device_invite(self, *, device_invite_id: str) -> None:
+    def delete_device_invite(self, device_invite_id: str) -> None:
         """Delete a device invite.
 
         Delete a specific device invite.
@@ -685,7 +684,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def resend_device_invite(self, *, device_invite_id: str) -> None:
+    def resend_device_invite(self, device_invite_id: str) -> None:
         """Resend a device invite.
 
         Resend a device invite by email. You can only use this if the specified invite
@@ -783,7 +782,7 @@ class Client(_Base):
             ServerError: 502, The system was unable to communicate with logging server.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_log_streaming_status(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointPublishingStatus:
+    def get_log_streaming_status(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None) -> LogstreamEndpointPublishingStatus:
         """Get log streaming status.
 
         Retrieve the log streaming status for the provided log type.
@@ -805,7 +804,7 @@ class Client(_Base):
             ServerError: 502, The system was unable to communicate with logging server.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointConfiguration:
+    def get_log_streaming_configuration(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None) -> LogstreamEndpointConfiguration:
         """Get log streaming configuration.
 
         Retrieve the log streaming configuration for the provided log type.
@@ -826,7 +825,7 @@ class Client(_Base):
             NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None, destination_type: Optional[Union[Literal["splunk", "elastic", "panther", "cribl", "datadog", "axiom", "s3"], str]] = None, url: Optional[str] = None, user: Optional[str] = None, upload_period_minutes: Optional[int] = None, compression_format: Optional[Union[Literal["zstd", "gzip", "none"], str]] = None, token: Optional[Union[str, Secret]] = None, s3_bucket: Optional[str] = None, s3_region: Optional[str] = None, s3_key_prefix: Optional[str] = None, s3_authentication_type: Optional[Union[Literal["accesskey", "rolearn"], str]] = None, s3_access_key_id: Optional[str] = None, s3_secret_access_key: Optional[Union[str, Secret]] = None, s3_role_arn: Optional[str] = None, s3_external_id: Optional[str] = None, gcs_bucket: Optional[str] = None, gcs_key_prefix: Optional[str] = None, gcs_scopes: Optional[Sequence[str]] = None, gcs_credentials: Optional[Union[str, Secret]] = None, body: Optional[Union[LogstreamEndpointConfiguration, Mapping[str, Any]]] = None) -> None:
+    def set_log_streaming_configuration(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None, destination_type: Optional[Union[Literal["splunk", "elastic", "panther", "cribl", "datadog", "axiom", "s3"], str]] = None, url: Optional[str] = None, user: Optional[str] = None, upload_period_minutes: Optional[int] = None, compression_format: Optional[Union[Literal["zstd", "gzip", "none"], str]] = None, token: Optional[Union[str, Secret]] = None, s3_bucket: Optional[str] = None, s3_region: Optional[str] = None, s3_key_prefix: Optional[str] = None, s3_authentication_type: Optional[Union[Literal["accesskey", "rolearn"], str]] = None, s3_access_key_id: Optional[str] = None, s3_secret_access_key: Optional[Union[str, Secret]] = None, s3_role_arn: Optional[str] = None, s3_external_id: Optional[str] = None, gcs_bucket: Optional[str] = None, gcs_key_prefix: Optional[str] = None, gcs_scopes: Optional[Sequence[str]] = None, gcs_credentials: Optional[Union[str, Secret]] = None, body: Optional[Union[LogstreamEndpointConfiguration, Mapping[str, Any]]] = None) -> None:
         """Set log streaming configuration.
 
         Set the log streaming configuration for the provided log type.
@@ -865,7 +864,7 @@ class Client(_Base):
             NotFoundError: 404, Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def disable_log_streaming(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> None:
+    def disable_log_streaming(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None) -> None:
         """Disable log streaming.
 
         Delete the log streaming configuration for the provided log type.
@@ -908,7 +907,7 @@ class Client(_Base):
             NotFoundError: 404, Tailnet not found.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def validate_aws_external_id(self, *, id: str, tailnet: Optional[str] = None, role_arn: Optional[str] = None, body: Optional[Union[ValidateAwsExternalIdRequest, Mapping[str, Any]]] = None) -> None:
+    def validate_aws_external_id(self, id: str, *, tailnet: Optional[str] = None, role_arn: Optional[str] = None, body: Optional[Union[ValidateAwsExternalIdRequest, Mapping[str, Any]]] = None) -> None:
         """Validate external ID integration with IAM role trust policy.
 
         Validate that Tailscale can assume your IAM role with (and only with)
@@ -1263,7 +1262,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_key(self, *, key_id: str, tailnet: Optional[str] = None) -> Key:
+    def get_key(self, key_id: str, *, tailnet: Optional[str] = None) -> Key:
         """Get key.
 
         Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
@@ -1285,7 +1284,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_key(self, *, key_id: str, tailnet: Optional[str] = None) -> None:
+    def delete_key(self, key_id: str, *, tailnet: Optional[str] = None) -> None:
         """Delete key.
 
         Deletes a specific api access token or auth key.
@@ -1305,7 +1304,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def set_key(self, *, key_id: str, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[SetKeyRequest, Mapping[str, Any]]] = None) -> Key:
+    def set_key(self, key_id: str, *, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[SetKeyRequest, Mapping[str, Any]]] = None) -> Key:
         """Set key.
 
         Set the configuration for an existing OAuth client or federated identity.
@@ -1517,7 +1516,7 @@ class Client(_Base):
             ConflictError: 409, A posture integration for the same provider already exists.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_posture_integration(self, *, id: str) -> PostureIntegration:
+    def get_posture_integration(self, id: str) -> PostureIntegration:
         """Get a posture integration.
 
         Gets the posture integration identified by `{id}`.
@@ -1537,7 +1536,7 @@ class Client(_Base):
             NotFoundError: 404, Posture integration not found, or user is not authorized to read it.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_posture_integration(self, *, id: str, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
+    def update_posture_integration(self, id: str, *, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
         """Update a posture integration.
 
         Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
@@ -1566,7 +1565,7 @@ class Client(_Base):
             NotFoundError: 404, Posture integration not found.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_posture_integration(self, *, id: str) -> None:
+    def delete_posture_integration(self, id: str) -> None:
         """Delete a posture integration.
 
         Delete a specific posture integration.
@@ -1609,7 +1608,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_user(self, *, user_id: str) -> User:
+    def get_user(self, user_id: str) -> User:
         """Get a user.
 
         Retrieve details about the specified user.
@@ -1632,7 +1631,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_user_role(self, *, user_id: str, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor"], str]] = None, body: Optional[Union[UpdateUserRoleRequest, Mapping[str, Any]]] = None) -> None:
+    def update_user_role(self, user_id: str, *, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor"], str]] = None, body: Optional[Union[UpdateUserRoleRequest, Mapping[str, Any]]] = None) -> None:
         """Update user role.
 
         Update the role for the specified user.
@@ -1658,7 +1657,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def approve_user(self, *, user_id: str) -> None:
+    def approve_user(self, user_id: str) -> None:
         """Approve a user.
 
         Approve a pending user's access to the tailnet.
@@ -1685,7 +1684,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def suspend_user(self, *, user_id: str) -> None:
+    def suspend_user(self, user_id: str) -> None:
         """Suspend a user.
 
         Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
@@ -1707,7 +1706,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def restore_user(self, *, user_id: str) -> None:
+    def restore_user(self, user_id: str) -> None:
         """Restore a user.
 
         Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
@@ -1729,7 +1728,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_user(self, *, user_id: str) -> None:
+    def delete_user(self, user_id: str) -> None:
         """Delete a user.
 
         Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
@@ -1773,7 +1772,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_contact(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None, email: Optional[str] = None, body: Optional[Union[UpdateContactRequest, Mapping[str, Any]]] = None) -> None:
+    def update_contact(self, contact_type: Union[Literal["account", "support", "security"], str], *, tailnet: Optional[str] = None, email: Optional[str] = None, body: Optional[Union[UpdateContactRequest, Mapping[str, Any]]] = None) -> None:
         """Update contact.
 
         Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
@@ -1795,7 +1794,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def resend_contact_verification_email(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None) -> None:
+    def resend_contact_verification_email(self, contact_type: Union[Literal["account", "support", "security"], str], *, tailnet: Optional[str] = None) -> None:
         """Resend verification email.
 
         Resends the verification email for this contact, if and only if verification is still pending.
@@ -1866,7 +1865,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_webhook(self, *, endpoint_id: str) -> Webhook:
+    def get_webhook(self, endpoint_id: str) -> Webhook:
         """Get webhook.
 
         Retrieve a specific webhook.
@@ -1889,7 +1888,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_webhook(self, *, endpoint_id: str, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[UpdateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
+    def update_webhook(self, endpoint_id: str, *, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[UpdateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
         """Update webhook.
 
         Update a specific webhook.
@@ -1914,7 +1913,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_webhook(self, *, endpoint_id: str) -> None:
+    def delete_webhook(self, endpoint_id: str) -> None:
         """Delete webhook.
 
         Delete a specific webhook.
@@ -1934,7 +1933,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def test_webhook(self, *, endpoint_id: str) -> None:
+    def test_webhook(self, endpoint_id: str) -> None:
         """Test a webhook.
 
         Test a specific webhook by sending out a test event to the endpoint URL.
@@ -1957,7 +1956,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def rotate_webhook_secret(self, *, endpoint_id: str) -> Webhook:
+    def rotate_webhook_secret(self, endpoint_id: str) -> Webhook:
         """Rotate webhook secret.
 
         Rotate and generate a new secret for a specific webhook.
@@ -2063,7 +2062,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
+    def get_service(self, service_name: str, *, tailnet: Optional[str] = None) -> VIPServiceInfo:
         """Get a Service.
 
         Retrieve the details for the specified Service.
@@ -2088,7 +2087,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
+    def update_service(self, service_name: str, *, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
         """Update a Service.
 
         Update or create the specified Service. If the Service does not exist, it will
@@ -2123,7 +2122,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
+    def delete_service(self, service_name: str, *, tailnet: Optional[str] = None) -> None:
         """Delete a Service.
 
         Delete the specified Service from the tailnet.
@@ -2145,7 +2144,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def list_service_hosts(self, *, service_name: str, tailnet: Optional[str] = None) -> ListServiceHostsResponse:
+    def list_service_hosts(self, service_name: str, *, tailnet: Optional[str] = None) -> ListServiceHostsResponse:
         """List devices hosting a Service.
 
         List all devices that are hosting the specified Service.
@@ -2170,7 +2169,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None) -> VIPServiceApproval:
+    def get_service_device_approval(self, service_name: str, device_id: str, *, tailnet: Optional[str] = None) -> VIPServiceApproval:
         """Get approval status of Service on a device.
 
         Retrieve the approval status of the specified Service on a specific device.
@@ -2196,7 +2195,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None, approved: Optional[bool] = None, body: Optional[Union[UpdateServiceDeviceApprovalRequest, Mapping[str, Any]]] = None) -> VIPServiceApproval:
+    def update_service_device_approval(self, service_name: str, device_id: str, *, tailnet: Optional[str] = None, approved: Optional[bool] = None, body: Optional[Union[UpdateServiceDeviceApprovalRequest, Mapping[str, Any]]] = None) -> VIPServiceApproval:
         """Update approval status of Service on a device.
 
         Update the approval status of the specified Service on a specific device.
@@ -2278,7 +2277,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
+    def get_oauth_app(self, app_id: str, *, tailnet: Optional[str] = None) -> OAuthApp:
         """Get OAuth app.
 
         Retrieve a specific OAuth app.
@@ -2302,7 +2301,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
+    def update_oauth_app(self, app_id: str, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
         """Update OAuth app.
 
         Update a specific OAuth app.
@@ -2334,7 +2333,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
+    def delete_oauth_app(self, app_id: str, *, tailnet: Optional[str] = None) -> None:
         """Delete OAuth app.
 
         Delete a specific OAuth app.
@@ -2421,7 +2420,7 @@ class Client(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def get_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
+    def get_vip_service(self, service_name: str, *, tailnet: Optional[str] = None) -> VIPServiceInfo:
         """Get a Service (legacy `/vip-services` path).
 
         Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
@@ -2446,7 +2445,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def update_vip_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
+    def update_vip_service(self, service_name: str, *, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
         """Update a Service (legacy `/vip-services` path).
 
         Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
@@ -2477,7 +2476,7 @@ class Client(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    def delete_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
+    def delete_vip_service(self, service_name: str, *, tailnet: Optional[str] = None) -> None:
         """Delete a Service (legacy `/vip-services` path).
 
         Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
@@ -2501,7 +2500,7 @@ class Client(_Base):
         """
 
 class AsyncClient(_Base):
-    """The Tailscale API for asyncio: one method per operation, keyword arguments, typed results."""
+    """The Tailscale API for asyncio: one method per operation, path parameters positional, typed results."""
 
     def __init__(
         self,
@@ -2543,7 +2542,7 @@ class AsyncClient(_Base):
         rate_limit: Optional[tuple[float, int]] = None,
         user_agent: Optional[str] = None,
     ) -> AsyncClient: ...
-    async def call(self, operation_id: str, **params: Any) -> Any: ...
+    async def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> AsyncClient: ...
     async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]) -> None: ...
@@ -2607,7 +2606,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_device(self, *, device_id: str, fields: Optional[Union[Literal["all", "default"], str]] = None) -> Device:
+    async def get_device(self, device_id: str, *, fields: Optional[Union[Literal["all", "default"], str]] = None) -> Device:
         """Get a device.
 
         Retrieve the details for the specified device.
@@ -2631,7 +2630,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_device(self, *, device_id: str) -> None:
+    async def delete_device(self, device_id: str) -> None:
         """Delete a device.
 
         Deletes the device from its tailnet.
@@ -2653,7 +2652,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def expire_device_key(self, *, device_id: str) -> None:
+    async def expire_device_key(self, device_id: str) -> None:
         """Expire a device's key.
 
         Mark a device's node key as expired.
@@ -2674,7 +2673,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def list_device_routes(self, *, device_id: str) -> DeviceRoutes:
+    async def list_device_routes(self, device_id: str) -> DeviceRoutes:
         """List device routes.
 
         Retrieve the list of subnet routes that a device is advertising,
@@ -2703,7 +2702,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_device_routes(self, *, device_id: str, routes: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceRoutesRequest, Mapping[str, Any]]] = None) -> DeviceRoutes:
+    async def set_device_routes(self, device_id: str, *, routes: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceRoutesRequest, Mapping[str, Any]]] = None) -> DeviceRoutes:
         """Set device routes.
 
         Set a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.
@@ -2734,7 +2733,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def authorize_device(self, *, device_id: str, authorized: Optional[bool] = None, body: Optional[Union[AuthorizeDeviceRequest, Mapping[str, Any]]] = None) -> None:
+    async def authorize_device(self, device_id: str, *, authorized: Optional[bool] = None, body: Optional[Union[AuthorizeDeviceRequest, Mapping[str, Any]]] = None) -> None:
         """Authorize device.
 
         This call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,
@@ -2756,7 +2755,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_device_name(self, *, device_id: str, name: Optional[str] = None, body: Optional[Union[SetDeviceNameRequest, Mapping[str, Any]]] = None) -> None:
+    async def set_device_name(self, device_id: str, *, name: Optional[str] = None, body: Optional[Union[SetDeviceNameRequest, Mapping[str, Any]]] = None) -> None:
         """Set device name.
 
         When a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.
@@ -2780,7 +2779,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_device_tags(self, *, device_id: str, tags: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceTagsRequest, Mapping[str, Any]]] = None) -> None:
+    async def set_device_tags(self, device_id: str, *, tags: Optional[Sequence[str]] = None, body: Optional[Union[SetDeviceTagsRequest, Mapping[str, Any]]] = None) -> None:
         """Set device tags.
 
         Tags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.
@@ -2809,7 +2808,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_device_key(self, *, device_id: str, key_expiry_disabled: Optional[bool] = None, body: Optional[Union[UpdateDeviceKeyRequest, Mapping[str, Any]]] = None) -> None:
+    async def update_device_key(self, device_id: str, *, key_expiry_disabled: Optional[bool] = None, body: Optional[Union[UpdateDeviceKeyRequest, Mapping[str, Any]]] = None) -> None:
         """Update device key.
 
         When a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.
@@ -2831,7 +2830,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_device_ip(self, *, device_id: str, ipv4: Optional[str] = None, body: Optional[Union[SetDeviceIpRequest, Mapping[str, Any]]] = None) -> None:
+    async def set_device_ip(self, device_id: str, *, ipv4: Optional[str] = None, body: Optional[Union[SetDeviceIpRequest, Mapping[str, Any]]] = None) -> None:
         """Set device IPv4 address.
 
         When a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,
@@ -2858,7 +2857,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_device_posture_attributes(self, *, device_id: str) -> DevicePostureAttributes:
+    async def get_device_posture_attributes(self, device_id: str) -> DevicePostureAttributes:
         """Get device posture attributes.
 
         Retrieve all posture attributes for the specified device.
@@ -2881,7 +2880,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str, value: Any = None, expiry: Optional[Union[datetime, str]] = None, comment: Optional[str] = None, body: Optional[Union[SetCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> DevicePostureAttributes:
+    async def set_custom_device_posture_attributes(self, device_id: str, attribute_key: str, *, value: Any = None, expiry: Optional[Union[datetime, str]] = None, comment: Optional[str] = None, body: Optional[Union[SetCustomDevicePostureAttributesRequest, Mapping[str, Any]]] = None) -> DevicePostureAttributes:
         """Set custom device posture attributes.
 
         Create or update a custom posture attribute on the specified device.
@@ -2911,7 +2910,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_custom_device_posture_attributes(self, *, device_id: str, attribute_key: str) -> None:
+    async def delete_custom_device_posture_attributes(self, device_id: str, attribute_key: str) -> None:
         """Delete custom device posture attributes.
 
         Delete a posture attribute from the specified device.
@@ -2934,7 +2933,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def list_device_invites(self, *, device_id: str) -> List[DeviceInvite]:
+    async def list_device_invites(self, device_id: str) -> List[DeviceInvite]:
         """List device invites.
 
         List all share invites for a device.
@@ -2956,7 +2955,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def create_device_invites(self, *, device_id: str, body: Sequence[Union[DeviceInviteRequest, Mapping[str, Any]]]) -> List[DeviceInvite]:
+    async def create_device_invites(self, device_id: str, *, body: Sequence[Union[DeviceInviteRequest, Mapping[str, Any]]]) -> List[DeviceInvite]:
         """Create device invites.
 
         Create new share invites for a device.
@@ -3023,7 +3022,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_user_invite(self, *, user_invite_id: str) -> UserInvite:
+    async def get_user_invite(self, user_invite_id: str) -> UserInvite:
         """Get a user invite.
 
         Retrieve a specific user invite.
@@ -3043,7 +3042,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_user_invite(self, *, user_invite_id: str) -> None:
+    async def delete_user_invite(self, user_invite_id: str) -> None:
         """Delete a user invite.
 
         Deletes a specific user invite.
@@ -3062,7 +3061,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def resend_user_invite(self, *, user_invite_id: str) -> None:
+    async def resend_user_invite(self, user_invite_id: str) -> None:
         """Resend a user invite.
 
         Resend a user invite by email. You can only use this if the specified invite
@@ -3085,7 +3084,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_device_invite(self, *, device_invite_id: str) -> DeviceInvite:
+    async def get_device_invite(self, device_invite_id: str) -> DeviceInvite:
         """Get a device invite.
 
         Retrieve a specific device invite.
@@ -3106,7 +3105,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_device_invite(self, *, device_invite_id: str) -> None:
+    async def delete_device_invite(self, device_invite_id: str) -> None:
         """Delete a device invite.
 
         Delete a specific device invite.
@@ -3124,7 +3123,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def resend_device_invite(self, *, device_invite_id: str) -> None:
+    async def resend_device_invite(self, device_invite_id: str) -> None:
         """Resend a device invite.
 
         Resend a device invite by email. You can only use this if the specified invite
@@ -3222,7 +3221,7 @@ class AsyncClient(_Base):
             ServerError: 502, The system was unable to communicate with logging server.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_log_streaming_status(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointPublishingStatus:
+    async def get_log_streaming_status(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None) -> LogstreamEndpointPublishingStatus:
         """Get log streaming status.
 
         Retrieve the log streaming status for the provided log type.
@@ -3244,7 +3243,7 @@ class AsyncClient(_Base):
             ServerError: 502, The system was unable to communicate with logging server.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> LogstreamEndpointConfiguration:
+    async def get_log_streaming_configuration(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None) -> LogstreamEndpointConfiguration:
         """Get log streaming configuration.
 
         Retrieve the log streaming configuration for the provided log type.
@@ -3265,7 +3264,7 @@ class AsyncClient(_Base):
             NotFoundError: 404, Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_log_streaming_configuration(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None, destination_type: Optional[Union[Literal["splunk", "elastic", "panther", "cribl", "datadog", "axiom", "s3"], str]] = None, url: Optional[str] = None, user: Optional[str] = None, upload_period_minutes: Optional[int] = None, compression_format: Optional[Union[Literal["zstd", "gzip", "none"], str]] = None, token: Optional[Union[str, Secret]] = None, s3_bucket: Optional[str] = None, s3_region: Optional[str] = None, s3_key_prefix: Optional[str] = None, s3_authentication_type: Optional[Union[Literal["accesskey", "rolearn"], str]] = None, s3_access_key_id: Optional[str] = None, s3_secret_access_key: Optional[Union[str, Secret]] = None, s3_role_arn: Optional[str] = None, s3_external_id: Optional[str] = None, gcs_bucket: Optional[str] = None, gcs_key_prefix: Optional[str] = None, gcs_scopes: Optional[Sequence[str]] = None, gcs_credentials: Optional[Union[str, Secret]] = None, body: Optional[Union[LogstreamEndpointConfiguration, Mapping[str, Any]]] = None) -> None:
+    async def set_log_streaming_configuration(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None, destination_type: Optional[Union[Literal["splunk", "elastic", "panther", "cribl", "datadog", "axiom", "s3"], str]] = None, url: Optional[str] = None, user: Optional[str] = None, upload_period_minutes: Optional[int] = None, compression_format: Optional[Union[Literal["zstd", "gzip", "none"], str]] = None, token: Optional[Union[str, Secret]] = None, s3_bucket: Optional[str] = None, s3_region: Optional[str] = None, s3_key_prefix: Optional[str] = None, s3_authentication_type: Optional[Union[Literal["accesskey", "rolearn"], str]] = None, s3_access_key_id: Optional[str] = None, s3_secret_access_key: Optional[Union[str, Secret]] = None, s3_role_arn: Optional[str] = None, s3_external_id: Optional[str] = None, gcs_bucket: Optional[str] = None, gcs_key_prefix: Optional[str] = None, gcs_scopes: Optional[Sequence[str]] = None, gcs_credentials: Optional[Union[str, Secret]] = None, body: Optional[Union[LogstreamEndpointConfiguration, Mapping[str, Any]]] = None) -> None:
         """Set log streaming configuration.
 
         Set the log streaming configuration for the provided log type.
@@ -3304,7 +3303,7 @@ class AsyncClient(_Base):
             NotFoundError: 404, Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def disable_log_streaming(self, *, log_type: Union[Literal["configuration", "network"], str], tailnet: Optional[str] = None) -> None:
+    async def disable_log_streaming(self, log_type: Union[Literal["configuration", "network"], str], *, tailnet: Optional[str] = None) -> None:
         """Disable log streaming.
 
         Delete the log streaming configuration for the provided log type.
@@ -3347,7 +3346,7 @@ class AsyncClient(_Base):
             NotFoundError: 404, Tailnet not found.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def validate_aws_external_id(self, *, id: str, tailnet: Optional[str] = None, role_arn: Optional[str] = None, body: Optional[Union[ValidateAwsExternalIdRequest, Mapping[str, Any]]] = None) -> None:
+    async def validate_aws_external_id(self, id: str, *, tailnet: Optional[str] = None, role_arn: Optional[str] = None, body: Optional[Union[ValidateAwsExternalIdRequest, Mapping[str, Any]]] = None) -> None:
         """Validate external ID integration with IAM role trust policy.
 
         Validate that Tailscale can assume your IAM role with (and only with)
@@ -3702,7 +3701,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_key(self, *, key_id: str, tailnet: Optional[str] = None) -> Key:
+    async def get_key(self, key_id: str, *, tailnet: Optional[str] = None) -> Key:
         """Get key.
 
         Returns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.
@@ -3724,7 +3723,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_key(self, *, key_id: str, tailnet: Optional[str] = None) -> None:
+    async def delete_key(self, key_id: str, *, tailnet: Optional[str] = None) -> None:
         """Delete key.
 
         Deletes a specific api access token or auth key.
@@ -3744,7 +3743,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def set_key(self, *, key_id: str, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[SetKeyRequest, Mapping[str, Any]]] = None) -> Key:
+    async def set_key(self, key_id: str, *, tailnet: Optional[str] = None, key_type: Optional[Union[Literal["auth", "client", "api", "federated"], str]] = None, description: Optional[str] = None, scopes: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, issuer: Optional[str] = None, subject: Optional[str] = None, audience: Optional[str] = None, custom_claim_rules: Optional[Mapping[str, str]] = None, body: Optional[Union[SetKeyRequest, Mapping[str, Any]]] = None) -> Key:
         """Set key.
 
         Set the configuration for an existing OAuth client or federated identity.
@@ -3956,7 +3955,7 @@ class AsyncClient(_Base):
             ConflictError: 409, A posture integration for the same provider already exists.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_posture_integration(self, *, id: str) -> PostureIntegration:
+    async def get_posture_integration(self, id: str) -> PostureIntegration:
         """Get a posture integration.
 
         Gets the posture integration identified by `{id}`.
@@ -3976,7 +3975,7 @@ class AsyncClient(_Base):
             NotFoundError: 404, Posture integration not found, or user is not authorized to read it.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_posture_integration(self, *, id: str, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
+    async def update_posture_integration(self, id: str, *, provider: Optional[Union[Literal["falcon", "intune", "jamfpro", "kandji", "kolide", "sentinelone"], str]] = None, cloud_id: Optional[str] = None, client_id: Optional[str] = None, tenant_id: Optional[str] = None, client_secret: Optional[Union[str, Secret]] = None, config_updated: Optional[str] = None, status: Optional[Union[PostureIntegrationStatus, Mapping[str, Any]]] = None, body: Optional[Union[PostureIntegration, Mapping[str, Any]]] = None) -> PostureIntegration:
         """Update a posture integration.
 
         Updates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.
@@ -4005,7 +4004,7 @@ class AsyncClient(_Base):
             NotFoundError: 404, Posture integration not found.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_posture_integration(self, *, id: str) -> None:
+    async def delete_posture_integration(self, id: str) -> None:
         """Delete a posture integration.
 
         Delete a specific posture integration.
@@ -4048,7 +4047,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_user(self, *, user_id: str) -> User:
+    async def get_user(self, user_id: str) -> User:
         """Get a user.
 
         Retrieve details about the specified user.
@@ -4071,7 +4070,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_user_role(self, *, user_id: str, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor"], str]] = None, body: Optional[Union[UpdateUserRoleRequest, Mapping[str, Any]]] = None) -> None:
+    async def update_user_role(self, user_id: str, *, role: Optional[Union[Literal["owner", "member", "admin", "it-admin", "network-admin", "billing-admin", "auditor"], str]] = None, body: Optional[Union[UpdateUserRoleRequest, Mapping[str, Any]]] = None) -> None:
         """Update user role.
 
         Update the role for the specified user.
@@ -4097,7 +4096,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def approve_user(self, *, user_id: str) -> None:
+    async def approve_user(self, user_id: str) -> None:
         """Approve a user.
 
         Approve a pending user's access to the tailnet.
@@ -4124,7 +4123,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def suspend_user(self, *, user_id: str) -> None:
+    async def suspend_user(self, user_id: str) -> None:
         """Suspend a user.
 
         Suspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).
@@ -4146,7 +4145,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def restore_user(self, *, user_id: str) -> None:
+    async def restore_user(self, user_id: str) -> None:
         """Restore a user.
 
         Restores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).
@@ -4168,7 +4167,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_user(self, *, user_id: str) -> None:
+    async def delete_user(self, user_id: str) -> None:
         """Delete a user.
 
         Delete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).
@@ -4212,7 +4211,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_contact(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None, email: Optional[str] = None, body: Optional[Union[UpdateContactRequest, Mapping[str, Any]]] = None) -> None:
+    async def update_contact(self, contact_type: Union[Literal["account", "support", "security"], str], *, tailnet: Optional[str] = None, email: Optional[str] = None, body: Optional[Union[UpdateContactRequest, Mapping[str, Any]]] = None) -> None:
         """Update contact.
 
         Update the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.
@@ -4234,7 +4233,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def resend_contact_verification_email(self, *, contact_type: Union[Literal["account", "support", "security"], str], tailnet: Optional[str] = None) -> None:
+    async def resend_contact_verification_email(self, contact_type: Union[Literal["account", "support", "security"], str], *, tailnet: Optional[str] = None) -> None:
         """Resend verification email.
 
         Resends the verification email for this contact, if and only if verification is still pending.
@@ -4305,7 +4304,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_webhook(self, *, endpoint_id: str) -> Webhook:
+    async def get_webhook(self, endpoint_id: str) -> Webhook:
         """Get webhook.
 
         Retrieve a specific webhook.
@@ -4328,7 +4327,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_webhook(self, *, endpoint_id: str, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[UpdateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
+    async def update_webhook(self, endpoint_id: str, *, subscriptions: Optional[Sequence[Union[Literal["nodeCreated", "nodeNeedsApproval", "nodeApproved", "nodeKeyExpiringInOneDay", "nodeKeyExpired", "nodeDeleted", "nodeSigned", "nodeNeedsSignature", "policyUpdate", "userCreated", "userNeedsApproval", "userSuspended", "userRestored", "userDeleted", "userApproved", "userRoleUpdated", "subnetIPForwardingNotEnabled", "exitNodeIPForwardingNotEnabled"], str]]] = None, body: Optional[Union[UpdateWebhookRequest, Mapping[str, Any]]] = None) -> Webhook:
         """Update webhook.
 
         Update a specific webhook.
@@ -4353,7 +4352,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_webhook(self, *, endpoint_id: str) -> None:
+    async def delete_webhook(self, endpoint_id: str) -> None:
         """Delete webhook.
 
         Delete a specific webhook.
@@ -4373,7 +4372,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def test_webhook(self, *, endpoint_id: str) -> None:
+    async def test_webhook(self, endpoint_id: str) -> None:
         """Test a webhook.
 
         Test a specific webhook by sending out a test event to the endpoint URL.
@@ -4396,7 +4395,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def rotate_webhook_secret(self, *, endpoint_id: str) -> Webhook:
+    async def rotate_webhook_secret(self, endpoint_id: str) -> Webhook:
         """Rotate webhook secret.
 
         Rotate and generate a new secret for a specific webhook.
@@ -4502,7 +4501,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
+    async def get_service(self, service_name: str, *, tailnet: Optional[str] = None) -> VIPServiceInfo:
         """Get a Service.
 
         Retrieve the details for the specified Service.
@@ -4527,7 +4526,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
+    async def update_service(self, service_name: str, *, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
         """Update a Service.
 
         Update or create the specified Service. If the Service does not exist, it will
@@ -4562,7 +4561,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
+    async def delete_service(self, service_name: str, *, tailnet: Optional[str] = None) -> None:
         """Delete a Service.
 
         Delete the specified Service from the tailnet.
@@ -4584,7 +4583,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def list_service_hosts(self, *, service_name: str, tailnet: Optional[str] = None) -> ListServiceHostsResponse:
+    async def list_service_hosts(self, service_name: str, *, tailnet: Optional[str] = None) -> ListServiceHostsResponse:
         """List devices hosting a Service.
 
         List all devices that are hosting the specified Service.
@@ -4609,7 +4608,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None) -> VIPServiceApproval:
+    async def get_service_device_approval(self, service_name: str, device_id: str, *, tailnet: Optional[str] = None) -> VIPServiceApproval:
         """Get approval status of Service on a device.
 
         Retrieve the approval status of the specified Service on a specific device.
@@ -4635,7 +4634,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_service_device_approval(self, *, service_name: str, device_id: str, tailnet: Optional[str] = None, approved: Optional[bool] = None, body: Optional[Union[UpdateServiceDeviceApprovalRequest, Mapping[str, Any]]] = None) -> VIPServiceApproval:
+    async def update_service_device_approval(self, service_name: str, device_id: str, *, tailnet: Optional[str] = None, approved: Optional[bool] = None, body: Optional[Union[UpdateServiceDeviceApprovalRequest, Mapping[str, Any]]] = None) -> VIPServiceApproval:
         """Update approval status of Service on a device.
 
         Update the approval status of the specified Service on a specific device.
@@ -4717,7 +4716,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> OAuthApp:
+    async def get_oauth_app(self, app_id: str, *, tailnet: Optional[str] = None) -> OAuthApp:
         """Get OAuth app.
 
         Retrieve a specific OAuth app.
@@ -4741,7 +4740,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
+    async def update_oauth_app(self, app_id: str, *, tailnet: Optional[str] = None, name: Optional[str] = None, description: Optional[str] = None, redirect_uris: Optional[Sequence[str]] = None, scopes: Optional[Sequence[str]] = None, allowed_node_attributes: Optional[Sequence[str]] = None, body: Optional[Union[UpdateOAuthAppRequest, Mapping[str, Any]]] = None) -> OAuthApp:
         """Update OAuth app.
 
         Update a specific OAuth app.
@@ -4773,7 +4772,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_oauth_app(self, *, app_id: str, tailnet: Optional[str] = None) -> None:
+    async def delete_oauth_app(self, app_id: str, *, tailnet: Optional[str] = None) -> None:
         """Delete OAuth app.
 
         Delete a specific OAuth app.
@@ -4860,7 +4859,7 @@ class AsyncClient(_Base):
             ServerError: 500, internal server error.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def get_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> VIPServiceInfo:
+    async def get_vip_service(self, service_name: str, *, tailnet: Optional[str] = None) -> VIPServiceInfo:
         """Get a Service (legacy `/vip-services` path).
 
         Older twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
@@ -4885,7 +4884,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def update_vip_service(self, *, service_name: str, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
+    async def update_vip_service(self, service_name: str, *, tailnet: Optional[str] = None, name: Optional[str] = None, addrs: Optional[Sequence[str]] = None, comment: Optional[str] = None, ports: Optional[Sequence[str]] = None, tags: Optional[Sequence[str]] = None, body: Optional[Union[VIPServiceInfo, Mapping[str, Any]]] = None) -> VIPServiceInfo:
         """Update a Service (legacy `/vip-services` path).
 
         Older twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.
@@ -4916,7 +4915,7 @@ class AsyncClient(_Base):
             ServerError: 504, the request took too long.
             TransportError: no HTTP response (connection, TLS, timeout).
         """
-    async def delete_vip_service(self, *, service_name: str, tailnet: Optional[str] = None) -> None:
+    async def delete_vip_service(self, service_name: str, *, tailnet: Optional[str] = None) -> None:
         """Delete a Service (legacy `/vip-services` path).
 
         Older twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Type
 __all__ = [
     "TailnetError",
     "BuildError",
+    "MissingArgumentError",
     "ApiError",
     "AuthenticationError",
     "PermissionDeniedError",
@@ -52,6 +53,11 @@ class BuildError(TailnetError, ValueError):
         super().__init__(message or f"invalid parameter `{parameter}`: {reason}")
         self.parameter = parameter
         self.reason = reason
+
+
+class MissingArgumentError(BuildError, TypeError):
+    """A client method was called without a required path parameter: a `TypeError`, as Python
+    raises for a missing argument, and a `BuildError` naming it (nothing was sent)."""
 
 
 class ApiError(TailnetError):
@@ -249,21 +255,23 @@ class InvalidWebhookBodyError(WebhookVerificationError):
         self.detail = detail
 
 
+_WEBHOOK_ERRORS: Dict[str, Type[WebhookVerificationError]] = {
+    cls.reason: cls for cls in (MissingSignatureError, MalformedSignatureError, StaleSignatureError, FutureSignatureError, SignatureMismatchError, InvalidWebhookBodyError)
+}
+#: The core's payload members (`WebhookError::to_json`) and the attributes they become.
+_WEBHOOK_DETAILS = {"detail": "detail", "ageSeconds": "age_seconds", "aheadSeconds": "ahead_seconds", "toleranceSeconds": "tolerance_seconds"}
+
+
 def _webhook_error(payload: Dict[str, Any], display: str) -> WebhookVerificationError:
-    reason = payload.get("reason", "unknown")
-    if reason == "missing":
-        return MissingSignatureError(display)
-    if reason == "malformed":
-        return MalformedSignatureError(display, detail=str(payload.get("detail", "")))
-    if reason == "stale":
-        return StaleSignatureError(display, age_seconds=int(payload.get("ageSeconds", 0)), tolerance_seconds=int(payload.get("toleranceSeconds", 0)))
-    if reason == "future":
-        return FutureSignatureError(display, ahead_seconds=int(payload.get("aheadSeconds", 0)), tolerance_seconds=int(payload.get("toleranceSeconds", 0)))
-    if reason == "mismatch":
-        return SignatureMismatchError(display)
-    if reason == "invalid_body":
-        return InvalidWebhookBodyError(display, detail=str(payload.get("detail", "")))
-    return WebhookVerificationError(display, reason=str(reason))
+    reason = str(payload.get("reason", "unknown"))
+    cls = _WEBHOOK_ERRORS.get(reason)
+    if cls is None:
+        return WebhookVerificationError(display, reason=reason)
+    error = cls(display)
+    for member, attribute in _WEBHOOK_DETAILS.items():
+        if member in payload:
+            setattr(error, attribute, payload[member])
+    return error
 
 
 _API_ERROR_CLASSES: Dict[str, Type[ApiError]] = {

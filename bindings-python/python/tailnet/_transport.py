@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ._errors import TransportError
+from . import _native
 from ._native import redact
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
 ]
 
-#: Bodies larger than this are refused, so a hostile server cannot exhaust memory.
-DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: Bodies larger than this are refused, so a hostile server cannot exhaust memory (the core's cap).
+DEFAULT_MAX_RESPONSE_BYTES: int = _native.DEFAULT_MAX_RESPONSE_BYTES
 
 _SENSITIVE = ("authorization", "cookie", "proxy-authorization")
 

@@ -5,8 +5,8 @@
 import { native, sendUserAgent } from "./native.js";
 import { OPERATION_IDS, type OperationId, type OperationMethods, type OperationTypes, type PolicyFile } from "./generated.js";
 import { BuildError, TransportError } from "./errors.js";
-import { checkGeneration, currentGeneration, guard, isLostRace } from "./guard.js";
-import { PolicyDocument, policyReadParams, preparePolicyWrite } from "./policy.js";
+import { checkGeneration, currentGeneration, guard } from "./guard.js";
+import { PolicyDocument } from "./policy.js";
 import type {
   BaseClientOptions,
   CallOptions,
@@ -19,12 +19,14 @@ import type {
   OAuthOptions,
   OperationInfo,
   ResponseLike,
+  RetryOptions,
   UpdatePolicyFileOptions,
   WorkloadIdentityOptions,
 } from "./types.js";
 
 type NativeSession = InstanceType<typeof native.Session>;
-type NativeCall = InstanceType<typeof native.Call>;
+type NativePolicyUpdate = InstanceType<typeof native.PolicyUpdate>;
+type NativeMachine = InstanceType<typeof native.Call> | NativePolicyUpdate;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const encoder = new TextEncoder();
@@ -72,51 +74,34 @@ function bytesOf(body: string | Uint8Array | ArrayBuffer | undefined): Uint8Arra
 
 // ----- options ----------------------------------------------------------------------------------------
 
+/** The core's `ClientOptions` as JSON (camelCase); what is left out takes the core's default. */
+type NativeAuth =
+  | { kind: "none" }
+  | { kind: "apiKey"; apiKey: string; basic: boolean }
+  | { kind: "accessToken"; accessToken: string }
+  | { kind: "oauth"; clientId: string; clientSecret: string; scopes: string[] }
+  | { kind: "workloadIdentity"; clientId: string; idToken: string };
+
 interface NativeOptions {
   baseUrl?: string;
   tailnet?: string;
   userAgent?: string;
-  auth: "none" | "apiKey" | "basic" | "accessToken" | "oauth" | "workload";
-  secret?: string;
-  clientId?: string;
-  scopes?: string[];
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  budgetMs?: number;
-  rateLimitPerSecond?: number;
-  rateLimitBurst?: number;
+  auth: NativeAuth;
+  retry?: RetryOptions;
+  rateLimit?: { perSecond: number; burst?: number };
   maxResponseBytes?: number;
-  jitterSeed?: number;
 }
 
-function baseOptions(options: BaseClientOptions): Omit<NativeOptions, "auth"> {
-  const out: Omit<NativeOptions, "auth"> = {
-    baseUrl: options.baseUrl,
-    tailnet: options.tailnet,
-    userAgent: options.userAgent,
-    maxResponseBytes: options.maxResponseBytes,
-    jitterSeed: Math.floor(Math.random() * 2 ** 52),
-  };
-  if (options.retry === false) {
-    out.maxAttempts = 1;
-  } else if (options.retry) {
-    out.maxAttempts = options.retry.maxAttempts;
-    out.baseDelayMs = options.retry.baseDelayMs;
-    out.maxDelayMs = options.retry.maxDelayMs;
-    out.budgetMs = options.retry.budgetMs;
-  }
-  if (options.rateLimit) {
-    out.rateLimitPerSecond = options.rateLimit.perSecond;
-    out.rateLimitBurst = options.rateLimit.burst;
-  }
-  return out;
+function nativeOptions(options: BaseClientOptions, auth: NativeAuth): NativeOptions {
+  const { baseUrl, tailnet, userAgent, rateLimit, maxResponseBytes } = options;
+  const retry = options.retry === false ? { maxAttempts: 1 } : options.retry;
+  return { baseUrl, tailnet, userAgent, auth, retry, rateLimit, maxResponseBytes };
 }
 
-function staticAuth(options: ClientOptions): Pick<NativeOptions, "auth" | "secret"> {
-  if (options.accessToken !== undefined) return { auth: "accessToken", secret: options.accessToken };
-  if (options.apiKey !== undefined) return { auth: options.basicAuth ? "basic" : "apiKey", secret: options.apiKey };
-  return { auth: "none" };
+function staticAuth(options: ClientOptions): NativeAuth {
+  if (options.accessToken !== undefined) return { kind: "accessToken", accessToken: options.accessToken };
+  if (options.apiKey !== undefined) return { kind: "apiKey", apiKey: options.apiKey, basic: options.basicAuth === true };
+  return { kind: "none" };
 }
 
 // ----- the transport ----------------------------------------------------------------------------------
@@ -211,8 +196,13 @@ export class Client {
   #sessionGeneration = -1;
   #maxResponseBytes = 0;
 
+  /** The credentials of the client `fromOAuth`/`fromWorkloadIdentity` is constructing. */
+  static #factoryAuth: NativeAuth | undefined;
+
   constructor(options: ClientOptions = {}) {
-    this.#options = { ...baseOptions(options), ...staticAuth(options) };
+    const auth = Client.#factoryAuth ?? staticAuth(options);
+    Client.#factoryAuth = undefined;
+    this.#options = nativeOptions(options, auth);
     const fetchImpl = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
     if (typeof fetchImpl !== "function") {
       throw new BuildError("fetch", "no fetch function: pass one as `fetch`");
@@ -226,25 +216,21 @@ export class Client {
 
   /** A client with OAuth client credentials (tokens fetched, shared and refreshed automatically). */
   static fromOAuth(options: OAuthOptions): Client {
-    const client = new Client({ ...options, apiKey: undefined, accessToken: undefined });
-    client.#options.auth = "oauth";
-    client.#options.clientId = options.clientId;
-    client.#options.secret = options.clientSecret;
-    client.#options.scopes = options.scopes ?? [];
-    client.#session = undefined;
-    client.#currentSession();
-    return client;
+    return Client.#withAuth(options, { kind: "oauth", clientId: options.clientId, clientSecret: options.clientSecret, scopes: options.scopes ?? [] });
   }
 
   /** A client with workload identity federation (an OIDC ID token exchanged for access tokens). */
   static fromWorkloadIdentity(options: WorkloadIdentityOptions): Client {
-    const client = new Client({ ...options });
-    client.#options.auth = "workload";
-    client.#options.clientId = options.clientId;
-    client.#options.secret = options.idToken;
-    client.#session = undefined;
-    client.#currentSession();
-    return client;
+    return Client.#withAuth(options, { kind: "workloadIdentity", clientId: options.clientId, idToken: options.idToken });
+  }
+
+  static #withAuth(options: BaseClientOptions, auth: NativeAuth): Client {
+    Client.#factoryAuth = auth;
+    try {
+      return new Client(options);
+    } finally {
+      Client.#factoryAuth = undefined;
+    }
   }
 
   /** OAuth token requests made so far. */
@@ -254,14 +240,14 @@ export class Client {
 
   /** Replaces the OIDC ID token of a workload-identity client (tokens expire). */
   setIdToken(idToken: string): void {
-    this.#options.secret = idToken;
+    if (this.#options.auth.kind === "workloadIdentity") this.#options.auth.idToken = idToken;
     guard(() => this.#currentSession().setIdToken(idToken));
   }
 
   #currentSession(): NativeSession {
     if (!this.#session || this.#sessionGeneration !== currentGeneration()) {
       const options = JSON.stringify(this.#options);
-      const session = guard(() => new native.Session(options));
+      const session = guard(() => new native.Session(options, Math.floor(Math.random() * 2 ** 52)));
       this.#session = session;
       this.#sessionGeneration = currentGeneration();
       this.#maxResponseBytes = guard(() => session.maxResponseBytes);
@@ -272,36 +258,7 @@ export class Client {
   /** Calls any operation by `operationId` (the methods do exactly this). */
   async call<K extends OperationId>(operationId: K, params?: ParamsOf<K>, options: CallOptions = {}): Promise<ResultOf<K>> {
     const json = paramsJson(params);
-    const session = this.#currentSession();
-    const created = currentGeneration();
-    const call: NativeCall = guard(() => new native.Call(operationId, json));
-    try {
-      for (;;) {
-        checkGeneration(created);
-        if (options.signal?.aborted) throw aborted(options.signal);
-        const step = guard(() => call.poll(session, performance.now())) as unknown[];
-        if (step[0] === 2) return resultOf(step[1] as string) as ResultOf<K>;
-        if (step[0] === 1) {
-          await sleep(step[1] as number, options.signal);
-          continue;
-        }
-        const outcome = await this.#send(step, options.signal);
-        checkGeneration(created);
-        if (outcome.ok) {
-          guard(() => call.onResponse(session, outcome.status, outcome.headers, outcome.body, performance.now(), Date.now()));
-        } else {
-          guard(() => call.onTransportError(session, outcome.message, outcome.maybeSent, outcome.timedOut, performance.now(), Date.now()));
-        }
-      }
-    } finally {
-      if (created === currentGeneration()) {
-        try {
-          call.free();
-        } catch {
-          // already freed
-        }
-      }
-    }
+    return (await this.#drive(() => new native.Call(operationId, json), options.signal)) as ResultOf<K>;
   }
 
   /**
@@ -319,21 +276,54 @@ export class Client {
    * ```
    */
   async updatePolicyFile(edit: (document: PolicyDocument) => unknown, options: UpdatePolicyFileOptions = {}): Promise<PolicyFile> {
-    const maxAttempts = options.maxAttempts ?? 5;
-    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new BuildError("maxAttempts", "must be a whole number of at least 1");
     if (typeof edit !== "function") throw new BuildError("edit", "must be a function that edits the PolicyDocument");
-    const callOptions: CallOptions = { signal: options.signal };
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.call("getPolicyFile", policyReadParams(), callOptions);
-      const document = new PolicyDocument(current.policy);
+    const { maxAttempts, allowAllowAll, replaceDefaultOnly } = options;
+    const json = JSON.stringify({ maxAttempts, allowAllowAll, replaceDefaultOnly });
+    const onEdit = async (text: string) => {
+      const document = new PolicyDocument(text);
       await edit(document);
-      const write = preparePolicyWrite(current, document, options);
-      if (write.kind === "unchanged") return current;
-      try {
-        return await this.call("setPolicyFile", write.params, callOptions);
-      } catch (error) {
-        if (isLostRace(error) && attempt < maxAttempts) continue;
-        throw error;
+      return document.text;
+    };
+    return (await this.#drive(() => new native.PolicyUpdate(json), options.signal, onEdit)) as PolicyFile;
+  }
+
+  /** The client loop, for a core `Call` or `PolicyUpdate`: send what it asks, sleep as long as it
+   * says, hand a document to `onEdit` when it asks for the edit (`PolicyUpdate` only). */
+  async #drive(start: () => NativeMachine, signal: AbortSignal | undefined, onEdit?: (text: string) => Promise<string>): Promise<unknown> {
+    const session = this.#currentSession();
+    const created = currentGeneration();
+    const machine = guard(start);
+    try {
+      for (;;) {
+        checkGeneration(created);
+        if (signal?.aborted) throw aborted(signal);
+        const step = guard(() => machine.poll(session, performance.now())) as unknown[];
+        if (step[0] === 2) return resultOf(step[1] as string);
+        if (step[0] === 1) {
+          await sleep(step[1] as number, signal);
+          continue;
+        }
+        if (step[0] === 3 && onEdit) {
+          const edited = await onEdit(step[1] as string);
+          checkGeneration(created);
+          guard(() => (machine as NativePolicyUpdate).edited(edited));
+          continue;
+        }
+        const outcome = await this.#send(step, signal);
+        checkGeneration(created);
+        if (outcome.ok) {
+          guard(() => machine.onResponse(session, outcome.status, outcome.headers, outcome.body, performance.now(), Date.now()));
+        } else {
+          guard(() => machine.onTransportError(session, outcome.message, outcome.maybeSent, outcome.timedOut, performance.now(), Date.now()));
+        }
+      }
+    } finally {
+      if (created === currentGeneration()) {
+        try {
+          machine.free();
+        } catch {
+          // already freed
+        }
       }
     }
   }
@@ -424,13 +414,9 @@ export interface BuildOptions {
 /** Builds the HTTP request of any operation without sending it. */
 export function buildRequest<K extends OperationId>(operationId: K, params?: ParamsOf<K>, options: BuildOptions = {}): HttpRequestParts {
   const json = paramsJson(params);
-  const nativeOptions: NativeOptions = {
-    baseUrl: options.baseUrl,
-    tailnet: options.tailnet,
-    userAgent: options.userAgent,
-    ...staticAuth(options),
-  };
-  const parts = guard(() => native.buildRequest(operationId, json, JSON.stringify(nativeOptions))) as unknown[];
+  const { baseUrl, tailnet, userAgent } = options;
+  const built = { baseUrl, tailnet, userAgent, auth: staticAuth(options) };
+  const parts = guard(() => native.buildRequest(operationId, json, JSON.stringify(built))) as unknown[];
   const flat = parts[2] as string[];
   const headers: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) {

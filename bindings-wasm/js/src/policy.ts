@@ -6,7 +6,7 @@
 import { native } from "./native.js";
 import { guard } from "./guard.js";
 import { PolicyEditError } from "./errors.js";
-import type { GetPolicyFileParams, PolicyFile, PolicyView, SetPolicyFileParams } from "./generated.js";
+import type { PolicyFile, PolicyView, SetPolicyFileParams } from "./generated.js";
 import type { PolicyWriteOptions } from "./types.js";
 
 /** A path in a policy document: object keys, and array indices as numbers or decimal strings.
@@ -158,11 +158,6 @@ export function preparePolicyWrite(current: PolicyFile, edited: PolicyDocument, 
   );
   if (params === undefined) return { kind: "unchanged" };
   return { kind: "write", params: JSON.parse(params) as SetPolicyFileParams };
-}
-
-/** The `getPolicyFile` parameters of a read-modify-write's read, as the core chooses them. */
-export function policyReadParams(): GetPolicyFileParams {
-  return JSON.parse(guard(() => native.policyReadParams())) as GetPolicyFileParams;
 }
 
 /** `"ts-default"` (quoted): the `If-Match` that only replaces a tailnet's untouched default policy. */

@@ -7,5 +7,5 @@ mod update;
 mod view;
 
 pub use document::{PolicyDocument, PolicyEditError};
-pub use update::{is_lost_race, prepare_write, read_params, PolicyUpdateOptions, PolicyWrite, TS_DEFAULT_ETAG};
+pub use update::{is_lost_race, prepare_write, read_params, PolicyStep, PolicyUpdate, PolicyUpdateOptions, PolicyWrite, TS_DEFAULT_ETAG};
 pub use view::*;

@@ -141,8 +141,7 @@ enum State {
     Finished,
 }
 
-/// Builds an attempt's request for a config carrying the current credentials.
-type RequestBuilder = Box<dyn Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync>;
+use crate::registry::RequestBuilder;
 
 /// One invocation of one operation, across its attempts.
 pub struct Call {
@@ -169,15 +168,19 @@ impl Call {
         operation: &'static OperationInfo,
         build: impl Fn(&Config) -> Result<HttpRequest, Error> + Send + Sync + 'static,
     ) -> Self {
-        Call { operation, build: Box::new(build), state: State::Start, attempt: 0, started: None, retried_unauthorized: false, wait_first: None, pending_done: None }
+        Call::with_builder(operation, Box::new(build))
     }
 
-    /// A call of any operation by id with JSON parameters (what the bindings use).
+    fn with_builder(operation: &'static OperationInfo, build: RequestBuilder) -> Self {
+        Call { operation, build, state: State::Start, attempt: 0, started: None, retried_unauthorized: false, wait_first: None, pending_done: None }
+    }
+
+    /// A call of any operation by id with JSON parameters (what the bindings use). The parameters
+    /// are checked and decoded here, once: a parameter that does not fit is this call's error.
     pub fn by_id(operation_id: &str, params: serde_json::Value) -> Result<Self, Error> {
         let info = crate::registry::find(operation_id)
             .ok_or_else(|| crate::BuildError::new("operationId", format!("unknown operation {operation_id:?}")))?;
-        let id = info.id;
-        Ok(Call::new(info, move |config| crate::registry::build(id, config, params.clone())))
+        Ok(Call::with_builder(info, crate::registry::builder(info.id, params)?))
     }
 
     /// The operation being called.
