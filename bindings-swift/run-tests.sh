@@ -66,6 +66,13 @@ if [ "$POM_VERSION" != "$CARGO_VERSION" ]; then
   echo "$POM has version $POM_VERSION, the Cargo workspace $CARGO_VERSION: make them agree" >&2
   exit 1
 fi
+# Kotlin's incremental compiler does not always recompile the tests when the generated API changes
+# (a constructor parameter turning optional, say: NoSuchMethodError at run time), so a changed
+# generated API means a clean compile of the tests.
+GEN_STAMP="$(find "$TARGET_DIR/uniffi/kotlin" -type f -name '*.kt' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)"
+if [ "$(cat "$OUT/.generated-kotlin-stamp" 2>/dev/null || true)" != "$GEN_STAMP" ]; then
+  rm -rf "$OUT/kotlin-ic/test" "$OUT/test-classes"
+fi
 # Left over from the kotlinc build this replaced.
 rm -rf "$OUT/pkg" "$OUT/tests.jar"
 find "$OUT" -maxdepth 1 -name 'tailnet-????????????????.jar' -delete 2>/dev/null || true
@@ -90,6 +97,7 @@ if ! "${MVN[@]}" "${OFFLINE[@]}" verify </dev/null 2>&1 | tee "$MVN_LOG"; then
 fi
 rm -f "$MVN_LOG"
 mkdir -p "$M2_REPO" && touch "$MARKER"
+echo "$GEN_STAMP" >"$OUT/.generated-kotlin-stamp"
 JAR="$OUT/tailnet-kotlin.jar"
 jar tf "$JAR" | grep -qx 'linux-x86-64/libtailnet_uniffi.so' || { echo "$JAR lacks linux-x86-64/libtailnet_uniffi.so" >&2; exit 1; }
 # The packaged jar alone (+ its run-time dependencies): JNA extracts the bundled library from it.

@@ -396,38 +396,23 @@ impl TailnetClient {
 }
 
 impl TailnetClient {
-    fn now(&self) -> Duration {
+    pub(crate) fn now(&self) -> Duration {
         self.origin.elapsed()
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>, tailnet::Error> {
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>, tailnet::Error> {
         self.session.lock().map_err(|_| tailnet::Error::transport("client state poisoned", false))
     }
 
     /// The client loop: the core decides; this only sends and sleeps.
     async fn drive(&self, mut call: Call) -> Result<tailnet::HttpResponse, tailnet::Error> {
         loop {
-            let (step, max_bytes) = {
-                let mut session = self.lock()?;
-                (call.poll(&mut session, self.now()), session.max_response_bytes)
-            };
+            let step = call.poll(&mut *self.lock()?, self.now());
             match step {
                 Step::Done(result) => return result,
-                Step::Wait(delay) => self.transport.sleep(delay.as_millis().min(u64::MAX as u128) as u64).await,
+                Step::Wait(delay) => self.sleep(delay).await,
                 Step::Send(request) => {
-                    let outcome = self.transport.send(request_to_ffi(*request, max_bytes)).await;
-                    let (now, unix) = (self.now(), unix_now().as_secs());
-                    let outcome = match outcome {
-                        Ok(response) if response.body.len() > max_bytes => Err(TransportFailure {
-                            message: format!("response larger than the {max_bytes} byte limit"),
-                            maybe_sent: true,
-                            timed_out: false,
-                        }),
-                        Ok(response) => Ok(response_from_ffi(response)),
-                        Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
-                            Err(TransportFailure { message: tailnet::secret::redact_secrets(&reason), maybe_sent, timed_out })
-                        }
-                    };
+                    let (outcome, now, unix) = self.exchange(*request).await?;
                     let mut session = self.lock()?;
                     match outcome {
                         Ok(response) => call.on_response(&mut session, response, now, unix),
@@ -436,6 +421,34 @@ impl TailnetClient {
                 }
             }
         }
+    }
+
+    pub(crate) async fn sleep(&self, delay: Duration) {
+        self.transport.sleep(delay.as_millis().min(u64::MAX as u128) as u64).await
+    }
+
+    /// Sends one request through the foreign transport: the response (within the size cap) or
+    /// the transport failure, with the monotonic and Unix time it arrived at — what a core state
+    /// machine's `on_response` / `on_transport_error` take.
+    pub(crate) async fn exchange(
+        &self,
+        request: tailnet::HttpRequest,
+    ) -> Result<(Result<tailnet::HttpResponse, TransportFailure>, Duration, u64), tailnet::Error> {
+        let max_bytes = self.lock()?.max_response_bytes;
+        let outcome = self.transport.send(request_to_ffi(request, max_bytes)).await;
+        let (now, unix) = (self.now(), unix_now().as_secs());
+        let outcome = match outcome {
+            Ok(response) if response.body.len() > max_bytes => Err(TransportFailure {
+                message: format!("response larger than the {max_bytes} byte limit"),
+                maybe_sent: true,
+                timed_out: false,
+            }),
+            Ok(response) => Ok(response_from_ffi(response)),
+            Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
+                Err(TransportFailure { message: tailnet::secret::redact_secrets(&reason), maybe_sent, timed_out })
+            }
+        };
+        Ok((outcome, now, unix))
     }
 
     /// A typed call: the core's `Operation::build` per attempt, `Operation::parse` of the response.
