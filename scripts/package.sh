@@ -84,6 +84,12 @@ echo "($((SECONDS - t))s)"
 SO="$TARGET_DIR/release/libtailnet_uniffi.so"
 STATIC="$TARGET_DIR/release/libtailnet_uniffi.a"
 
+# ---- the uniffi-generated Kotlin and Swift sources (build outputs: <target>/uniffi, and copies in
+# the Swift package's Sources/) ---------------------------------------------------------------------
+say "uniffi-bindgen: Kotlin and Swift sources (bindings-swift/generate.sh)"
+bash bindings-swift/generate.sh
+GEN="$TARGET_DIR/uniffi"
+
 # ---- Kotlin / Maven ------------------------------------------------------------------------------
 say "Kotlin: jar (+ linux-x86-64/libtailnet_uniffi.so), sources jar, POM in Maven repository layout"
 POM=bindings-swift/kotlin/pom.xml
@@ -95,7 +101,7 @@ if [ "$REUSE" != 1 ] || [ ! -f "$KOUT/tailnet-kotlin.jar" ]; then
   # Compiles incrementally in the same build directory as the tests; the native library in that
   # jar is replaced below anyway.
   MAVEN_OPTS="${MAVEN_OPTS:--Xmx1g}" mvn -B -ntp -q -f "$POM" "-Dmaven.repo.local=$M2_REPO" "-Dtailnet.buildDir=$KOUT" \
-    "-Dtailnet.nativeDir=$TARGET_DIR/debug" -DskipTests package </dev/null
+    "-Dtailnet.nativeDir=$TARGET_DIR/debug" "-Dtailnet.generatedKotlin=$GEN/kotlin" -DskipTests package </dev/null
 fi
 MVN_DIR="$DIST/maven/io/github/tailnet-rs/tailnet-kotlin/$VERSION"
 mkdir -p "$MVN_DIR" "$work/native/linux-x86-64"
@@ -106,7 +112,11 @@ jar --update --file "$JAR" -C "$work/native" linux-x86-64/libtailnet_uniffi.so
 python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' "$JAR" linux-x86-64/libtailnet_uniffi.so \
   | cmp -s - "$SO" || die "the jar does not carry the release library"
 jar tf "$JAR" | grep -q '^tailnet/TailnetClient.class$' || die "the jar lacks tailnet/TailnetClient.class"
-jar --create --file "$MVN_DIR/tailnet-kotlin-$VERSION-sources.jar" -C bindings-swift/kotlin/src/main/kotlin .
+jar --create --file "$MVN_DIR/tailnet-kotlin-$VERSION-sources.jar" -C bindings-swift/kotlin/src/main/kotlin . -C "$GEN/kotlin" .
+for generated in tailnet/tailnet.kt tailnet/core/tailnet_core.kt; do
+  jar tf "$MVN_DIR/tailnet-kotlin-$VERSION-sources.jar" | grep -qx "$generated" || die "the sources jar lacks the generated $generated"
+done
+jar tf "$JAR" | grep -q '^tailnet/core/DeviceFields.class$' || die "the jar lacks the core's records (tailnet/core/)"
 # The published POM: coordinates, metadata and run-time dependencies; the build section, the
 # test dependency and the build-only properties are for this repository's build only.
 python3 - "$POM" "$MVN_DIR/tailnet-kotlin-$VERSION.pom" <<'PY'
@@ -157,6 +167,10 @@ SW="$DIST/swift/tailnet-swift"
 mkdir -p "$SW/lib/linux-x86_64"
 cp bindings-swift/swift/Package.swift "$SW/"
 cp -R bindings-swift/swift/Sources bindings-swift/swift/Tests "$SW/"
+for generated in Tailnet/Tailnet.swift Tailnet/TailnetCore.swift TailnetFFI/include/TailnetFFI.h TailnetFFI/include/TailnetCoreFFI.h \
+                 TailnetFFI/include/module.modulemap; do
+  cmp -s "$SW/Sources/$generated" "$GEN/swift/$(basename "$generated")" || die "the Swift package lacks the generated Sources/$generated"
+done
 cp "$STATIC" "$SW/lib/linux-x86_64/libtailnet_uniffi.a"
 echo "$VERSION" >"$SW/VERSION"
 cat >"$SW/README.md" <<EOF

@@ -223,6 +223,7 @@ XML
   cat >"$proj/src/main/kotlin/Main.kt" <<'KT'
 import kotlinx.coroutines.runBlocking
 import tailnet.*
+import tailnet.core.*
 
 fun main(args: Array<String>) = runBlocking {
     val client = tailnetClient(ClientOptions(baseUrl = args[0], apiKey = "tskey-api-fake"))

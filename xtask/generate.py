@@ -390,6 +390,9 @@ class Generator:
                 doc, values = self.enums[name]
                 out.append("string_enum! {\n")
                 out.append(doc_lines(doc, "    ") or f"    /// Values of `{name}`.\n")
+                out.append(f"    {UNIFFI_ENUM}\n")
+                if uniffi_name(name):
+                    out.append(f'    #[cfg_attr(feature = "uniffi", uniffi(name = "{uniffi_name(name)}"))]\n')
                 out.append(f"    pub enum {name} {{\n")
                 seen = set()
                 for v in values:
@@ -402,10 +405,15 @@ class Generator:
             else:
                 doc, fields = self.models[name]
                 out.append("model! {\n")
+                out.append(f"    {UNIFFI_RECORD}\n")
                 out.append(doc_lines(doc, "    ") or f"    /// The `{name}` object.\n")
+                if uniffi_name(name):
+                    out.append(f'    #[cfg_attr(feature = "uniffi", uniffi(name = "{uniffi_name(name)}"))]\n')
                 out.append(f"    pub struct {name} {{\n")
                 for wire, rust, ty, fdoc in fields:
                     out.append(doc_lines(fdoc, "        ") or f"        /// `{wire}` (the API reference does not describe it).\n")
+                    if defaultable(ty):
+                        out.append(f"        {UNIFFI_DEFAULT}\n")
                     out.append(f'        "{wire}" => {rust}: {ty},\n')
                 out.append("    }\n}\n\n")
         out.append("/// Every model and its fields, for conformance checks and binding generators.\n")
@@ -450,12 +458,16 @@ class Generator:
             out.append("        success: [" + ", ".join(str(s) for s in op["success"]) + "],\n")
             out.append(f"        authenticated: {'true' if op['authenticated'] else 'false'},\n")
             out.append(f"        idempotent: {'true' if op['idempotent'] else 'false'},\n")
-            out.append(f"        params: {op['name']}Params {{\n")
+            out.append("        params:\n")
+            out.append(f"            /// Parameters of [`{op['name']}`] (`{op['method']} /api/v2{op['path']}`).\n")
+            out.append(f"            {op['name']}Params {{\n")
             for loc, rust, ty, wire, pdoc in op["params"]:
                 out.append(doc_lines(pdoc, "            "))
                 plain = rust.removeprefix("r#")
                 if plain != wire:
                     out.append(f'            #[serde(alias = "{plain}")]\n')
+                if defaultable(ty):
+                    out.append(f"            {UNIFFI_DEFAULT}\n")
                 out.append(f'            {loc} {rust} "{plain}": {ty} = "{wire}",\n')
             out.append("        },\n")
             if op["body"]:
@@ -467,6 +479,14 @@ class Generator:
         out.append("#[macro_export]\nmacro_rules! for_each_operation {\n    ($callback:ident) => {\n        $callback! {\n")
         for op in ops:
             out.append(f"            ({op['name']}, {snake(op['id'])}, \"{op['id']}\"),\n")
+        out.append("        }\n    };\n}\n\n")
+        out.append("/// Like [`for_each_operation!`], with each operation's method documentation as a fourth element:\n")
+        out.append("/// `$callback! { (TypeName, snake_name, \"operationId\", \"doc\"), … }` (the spec's summary and\n")
+        out.append("/// description, method and path, OAuth scopes, retry behaviour, documented errors), for bindings\n")
+        out.append("/// whose generator copies `#[doc]` text into another language (uniffi: KDoc, Swift docs).\n")
+        out.append("#[macro_export]\nmacro_rules! for_each_operation_documented {\n    ($callback:ident) => {\n        $callback! {\n")
+        for op in ops:
+            out.append(f"            ({op['name']}, {snake(op['id'])}, \"{op['id']}\", {rust_str(method_doc(op))}),\n")
         out.append("        }\n    };\n}\n")
         return "".join(out)
 
@@ -515,6 +535,74 @@ class Generator:
                     out.append(f"        ({rust_str(name)}, {rust_str(wire)}) => Some({rust_str(clean_markdown(fdoc))}),\n")
         out.append("        _ => None,\n    }\n}\n")
         return "".join(out)
+
+
+UNIFFI_RECORD = '#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]'
+UNIFFI_ENUM = '#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]'
+UNIFFI_DEFAULT = '#[cfg_attr(feature = "uniffi", uniffi(default))]'
+# Model names that clash with a foreign language's own (`Error` is a protocol in Swift and a class
+# in Kotlin): the name uniffi gives them.
+UNIFFI_NAMES = {"Error": "ApiErrorBody"}
+
+
+def upper_camel(name):
+    """heck's UpperCamelCase, which uniffi's Kotlin generator applies to some references of a type
+    name and not to others (`VIPServiceInfo` vs `VipServiceInfo`): names it would change get it as
+    their uniffi name, so every reference agrees."""
+    words = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", name)
+    return "".join(w[0].upper() + w[1:].lower() for w in words)
+
+
+def uniffi_name(name):
+    return UNIFFI_NAMES.get(name) or (upper_camel(name) if upper_camel(name) != name else None)
+
+
+def defaultable(ty):
+    """Fields uniffi gives a default (null, empty list or map) in Kotlin and Swift constructors."""
+    return ty.startswith(("Option<", "Vec<", "::std::collections::BTreeMap<"))
+
+
+def api_error_class(status):
+    """The error class every binding raises for a status (`tailnet::error::api_error_class`)."""
+    classes = {401: "AuthenticationError", 403: "PermissionDeniedError", 404: "NotFoundError",
+               409: "ConflictError", 412: "PreconditionFailedError", 429: "RateLimitError"}
+    return "ServerError" if 500 <= status <= 599 else classes.get(status, "ApiError")
+
+
+STATUS_MEANINGS = {400: "bad request", 401: "missing or invalid credentials", 403: "the credentials lack permission",
+                   404: "not found", 409: "conflict", 412: "the If-Match precondition failed", 429: "too many requests",
+                   500: "internal server error", 502: "bad gateway", 503: "service unavailable",
+                   504: "the request took too long"}
+
+
+def method_doc(op):
+    """A binding method's doc: `OperationInfo::doc_overview()` and `documented_errors()` of the core
+    (same text), then the errors as the uniffi binding raises them. `*/` is broken up (KDoc)."""
+    lines = []
+    summary = op["summary"].strip()
+    description = clean_markdown(op["description"], drop_scope=True)
+    if summary or description:
+        if summary:
+            lines.append(summary.rstrip(".") + ".")
+        if description:
+            lines.append("")
+            lines.extend(l.rstrip() for l in description.split("\n"))
+        lines.append("")
+    lines.append(f"`{op['method']} /api/v2{op['path']}` (`{op['id']}`).")
+    if op["scopes"]:
+        lines.append("OAuth scopes (any one): " + ", ".join(f"`{s}`" for s in op["scopes"]) + ".")
+    if not op["authenticated"]:
+        lines.append("Sent without credentials.")
+    lines.append("Idempotent: retried after 5xx and connection failures." if op["idempotent"]
+                 else "Not idempotent: retried only after 429 or when the request certainly never left.")
+    lines.append("")
+    lines.append("Errors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a "
+                 "parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.")
+    for status, text in op.get("errors", []):
+        first = " ".join(clean_markdown(text).split("\n\n")[0].split())
+        what = first or STATUS_MEANINGS.get(status, "error")
+        lines.append(f"- {status} ({api_error_class(status)}): {what.rstrip('.')}.")
+    return "\n".join(lines).replace("*/", "*\\/")
 
 
 def rustdoc_markdown(text):

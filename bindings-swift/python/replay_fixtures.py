@@ -15,6 +15,7 @@ import sys
 
 sys.path.insert(0, sys.argv[1])
 import tailnet as t  # noqa: E402  (the generated module, not the pip package)
+import tailnet_core as core  # noqa: E402  (the core's records and enums: the second uniffi namespace)
 
 FIXTURES = pathlib.Path(sys.argv[2])
 passed = failed = 0
@@ -82,7 +83,7 @@ def check_error(expected, error):
         elif key == "dataKind":
             assert error.data_kind == want
             if want == "aclTests":
-                assert error.test_results and all(isinstance(r, t.AclTestResult) for r in error.test_results)
+                assert error.test_results and all(isinstance(r, core.AclTestResult) for r in error.test_results)
         elif key == "bodyContains":
             assert error.body is not None and want in error.body
         elif key == "requiredScope":
@@ -180,7 +181,7 @@ def foreign_exception():
 
     client = t.TailnetClient(t.ClientOptions(api_key="tskey-api-x", max_attempts=1), Boom())
     try:
-        asyncio.run(client.get_device(t.GetDeviceParams(device_id="n1")))
+        asyncio.run(client.get_device(core.GetDeviceParams(device_id="n1")))
     except t.TailnetError.Transport as e:
         assert "boom from Python" in e.reason, e.reason
         return
@@ -290,7 +291,7 @@ def webhooks():
     body, secret, now = b'[{"type":"nodeCreated","data":{"nodeID":"n1"}},{"type":"brandNew"}]', "whsec-py", 1_763_798_400
     header = t.webhook_sign(body, secret, now)
     events = t.webhook_verify(header, body, secret, now + 5)
-    assert [e.type for e in events] == [t.WebhookEventType.NODE_CREATED(), t.WebhookEventType.UNKNOWN("brandNew")], events
+    assert [e.type for e in events] == [core.WebhookEventType.NODE_CREATED(), core.WebhookEventType.UNKNOWN("brandNew")], events
     assert json.loads(events[0].data_json) == {"nodeID": "n1"}
     rotated = f"t={now},v1={'0' * 64},{header.split(',')[1]}"
     assert len(t.webhook_verify(rotated, body, secret, now)) == 2

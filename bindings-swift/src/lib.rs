@@ -1,8 +1,12 @@
 //! Swift and Kotlin bindings of the tailnet core, through uniffi proc-macros (no UDL).
 //!
 //! - [`TailnetClient`]: one async method per operation (`listTailnetDevices` in Swift/Kotlin),
-//!   documented with the spec's text; methods, parameters and results (the mirror records) are in
-//!   [`generated`], written by `gen-records` from the core's declarations, never by hand.
+//!   documented with the spec's text, stamped from `tailnet::for_each_operation_documented!`. The
+//!   parameters and results are the core's own types (`tailnet::operations::*Params`,
+//!   `tailnet::models::*`), which derive uniffi records and enums with the core's `uniffi`
+//!   feature (namespace `tailnet_core`: Kotlin package `tailnet.core`, and in Swift the same
+//!   module `Tailnet`); a call goes params → `Operation::build` → transport → `Operation::parse`,
+//!   with no JSON in between.
 //! - [`HttpTransport`]: the foreign async trait Swift (`URLSession`) and Kotlin
 //!   (`java.net.http.HttpClient`) implement: `send` and `sleep`. It is the only IO; credentials,
 //!   retries, backoff and rate limits are decided by the core's `Call`/`Session` state machines.
@@ -16,172 +20,24 @@
 // matters on the cold error path.
 #![allow(clippy::result_large_err)]
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
 use tailnet::view::Serialized;
-use tailnet::{Config, Credentials};
+use tailnet::{Config, Credentials, Operation, OperationInfo};
 
 uniffi::setup_scaffolding!("tailnet");
+// Results that are maps (`BTreeMap<String, …>` in the core) cross as foreign maps.
+tailnet::uniffi_string_maps!();
 
-pub mod generated;
-pub use generated::*;
+pub use tailnet::models::*;
+pub use tailnet::operations::*;
+pub use tailnet::{AclTestResult, DeviceFilters, PolicyFile, PolicyFormat, PolicySource, PolicyValidation, PolicyValidationInput};
 pub mod policy;
 pub use policy::*;
 pub mod webhooks;
 pub use webhooks::*;
-
-// ---- JSON values ------------------------------------------------------------------------------
-
-/// Any JSON value; crosses the FFI as its JSON text (Kotlin/Swift see a `String`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct JsonValue(pub serde_json::Value);
-
-uniffi::custom_type!(JsonValue, String, {
-    lower: |value| value.0.to_string(),
-    try_lift: |text| Ok(JsonValue(serde_json::from_str(&text)?)),
-});
-
-impl serde::Serialize for JsonValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for JsonValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_json::Value::deserialize(deserializer).map(JsonValue)
-    }
-}
-
-/// A string enum whose unknown values are kept as `Unknown(value)` (`ffi_enum!` is used by the
-/// generated mirrors of every core enum).
-#[macro_export]
-macro_rules! ffi_enum {
-    ($name:ident { $( $variant:ident = $wire:literal ),* $(,)? }) => {
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
-        pub enum $name {
-            $( $variant, )*
-            /// A value this version of the library does not know, kept verbatim.
-            Unknown { value: String },
-        }
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $wire, )*
-                    $name::Unknown { value } => value,
-                }
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                $name::Unknown { value: String::new() }
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(match value.as_str() {
-                    $( $wire => $name::$variant, )*
-                    _ => $name::Unknown { value },
-                })
-            }
-        }
-    };
-}
-
-/// Device-list filters accept one value or a list per field (`{"isEphemeral": "false", "tags": ["a"]}`).
-pub fn one_or_many_filters<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<HashMap<String, Vec<String>>>, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    let map: Option<HashMap<String, OneOrMany>> = serde::Deserialize::deserialize(deserializer)?;
-    Ok(map.map(|m| {
-        m.into_iter()
-            .map(|(k, v)| match v {
-                OneOrMany::One(one) => (k, vec![one]),
-                OneOrMany::Many(many) => (k, many),
-            })
-            .collect()
-    }))
-}
-
-// ---- Results that are not API models ----------------------------------------------------------
-
-/// The policy file and the `ETag` to send back as `If-Match`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
-#[serde(default)]
-pub struct PolicyFile {
-    /// HuJSON (comments kept) or JSON text, per the `Accept` asked for.
-    pub policy: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[uniffi(default)]
-    pub etag: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[uniffi(default)]
-    pub warnings: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[uniffi(default)]
-    pub errors: Vec<String>,
-}
-
-/// One policy test result with `errors` and/or `warnings`, as the API reports it.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
-#[serde(default)]
-pub struct AclTestResult {
-    /// The user (or source) the test ran as, when the server names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[uniffi(default)]
-    pub user: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[uniffi(default)]
-    pub errors: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[uniffi(default)]
-    pub warnings: Vec<String>,
-    /// Members this version does not know: name → JSON text. Written back unchanged.
-    #[serde(flatten)]
-    #[uniffi(default)]
-    pub extra: HashMap<String, JsonValue>,
-}
-
-impl From<&tailnet::AclTestResult> for AclTestResult {
-    fn from(result: &tailnet::AclTestResult) -> Self {
-        AclTestResult {
-            user: result.user.clone(),
-            errors: result.errors.clone().unwrap_or_default(),
-            warnings: result.warnings.clone().unwrap_or_default(),
-            extra: result.extra.iter().map(|(key, value)| (key.clone(), JsonValue(value.clone()))).collect(),
-        }
-    }
-}
-
-/// The outcome of `acl/validate` (it answers 200 even when tests fail).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, uniffi::Record)]
-#[serde(default)]
-pub struct PolicyValidation {
-    pub valid: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[uniffi(default)]
-    pub message: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[uniffi(default)]
-    pub results: Vec<AclTestResult>,
-}
 
 // ---- HTTP values and the foreign transport ----------------------------------------------------
 
@@ -264,7 +120,7 @@ pub enum TailnetError {
         /// The `data` member as JSON text.
         data_json: Option<String>,
         /// Typed policy-test failures (`data_kind == "aclTests"`).
-        test_results: Vec<AclTestResult>,
+        test_results: Vec<tailnet::AclTestResult>,
         retry_after_seconds: Option<u64>,
         /// `Retry-After` given as an HTTP date, in Unix seconds.
         retry_after_at_unix_seconds: Option<u64>,
@@ -317,7 +173,7 @@ impl From<tailnet::Error> for TailnetError {
                     Some(tailnet::ApiErrorData::AclTests(tests)) => (
                         Some("aclTests".to_owned()),
                         serde_json::to_string(tests).ok(),
-                        tests.iter().map(AclTestResult::from).collect(),
+                        tests.clone(),
                     ),
                     Some(tailnet::ApiErrorData::Other(value)) => (Some("other".to_owned()), Some(value.to_string()), Vec::new()),
                 };
@@ -484,16 +340,6 @@ fn parse_to_json(operation_id: &str, response: &tailnet::HttpResponse) -> Result
         .map_err(|e| tailnet::BuildError::new("result", format!("cannot serialize the result: {e}")).into())
 }
 
-/// The result record of a call, from the result's JSON text.
-fn from_json<T: serde::de::DeserializeOwned>(json: &str, status: u16) -> Result<T, TailnetError> {
-    serde_json::from_str(json).map_err(|e| TailnetError::Decode {
-        status,
-        path: ".".to_owned(),
-        reason: format!("result does not fit its record: {e}"),
-        snippet: String::new(),
-    })
-}
-
 // ---- The client -------------------------------------------------------------------------------
 
 /// The Tailscale API over a foreign [`HttpTransport`]. Safe to share across threads and
@@ -539,76 +385,34 @@ impl TailnetClient {
     }
 
     /// For conformance tests: like [`Self::call_json`], but through the operation's typed
-    /// parameters record and result record (JSON → records → core → records → JSON).
+    /// parameters and result (JSON → the core's `Params` → typed call → the core's `Output` →
+    /// JSON), the path every typed method takes.
     pub async fn call_typed_json(&self, operation_id: String, params_json: String) -> Result<String, TailnetError> {
         let info = tailnet::registry::find(&operation_id).ok_or_else(|| build_error("operationId", format!("unknown operation {operation_id:?}")))?;
         let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| build_error("params", e))?;
-        let params = gather_body(info, params);
+        let params = tailnet::registry::gather_body(info, params).map_err(tailnet::Error::from)?;
         self.typed_json_dispatch(info.id, params).await
     }
 }
 
-/// Moves keyword-style body fields into `"body"` for operations whose record has a `body` field.
-fn gather_body(info: &tailnet::OperationInfo, params: serde_json::Value) -> serde_json::Value {
-    let serde_json::Value::Object(mut object) = params else { return params };
-    let record_body = info.body.is_some_and(|b| b.ty.starts_with("Json<") || b.ty.starts_with("Form<"));
-    if info.body.is_some() && !record_body {
-        // Text bodies (policy files): their fields are top-level in the record.
-        if let Some(serde_json::Value::Object(body)) = object.remove("body") {
-            object.extend(body);
-        }
-        return serde_json::Value::Object(object);
-    }
-    if !record_body || object.contains_key("body") {
-        return serde_json::Value::Object(object);
-    }
-    let loose: Vec<String> = object.keys().filter(|k| info.param(k).is_none()).cloned().collect();
-    if loose.is_empty() {
-        return serde_json::Value::Object(object);
-    }
-    let mut body = serde_json::Map::new();
-    for key in loose {
-        if let Some(value) = object.remove(&key) {
-            body.insert(key, value);
-        }
-    }
-    object.insert("body".to_owned(), serde_json::Value::Object(body));
-    serde_json::Value::Object(object)
-}
-
 impl TailnetClient {
-    fn now(&self) -> Duration {
+    pub(crate) fn now(&self) -> Duration {
         self.origin.elapsed()
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>, tailnet::Error> {
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>, tailnet::Error> {
         self.session.lock().map_err(|_| tailnet::Error::transport("client state poisoned", false))
     }
 
     /// The client loop: the core decides; this only sends and sleeps.
     async fn drive(&self, mut call: Call) -> Result<tailnet::HttpResponse, tailnet::Error> {
         loop {
-            let (step, max_bytes) = {
-                let mut session = self.lock()?;
-                (call.poll(&mut session, self.now()), session.max_response_bytes)
-            };
+            let step = call.poll(&mut *self.lock()?, self.now());
             match step {
                 Step::Done(result) => return result,
-                Step::Wait(delay) => self.transport.sleep(delay.as_millis().min(u64::MAX as u128) as u64).await,
+                Step::Wait(delay) => self.sleep(delay).await,
                 Step::Send(request) => {
-                    let outcome = self.transport.send(request_to_ffi(*request, max_bytes)).await;
-                    let (now, unix) = (self.now(), unix_now().as_secs());
-                    let outcome = match outcome {
-                        Ok(response) if response.body.len() > max_bytes => Err(TransportFailure {
-                            message: format!("response larger than the {max_bytes} byte limit"),
-                            maybe_sent: true,
-                            timed_out: false,
-                        }),
-                        Ok(response) => Ok(response_from_ffi(response)),
-                        Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
-                            Err(TransportFailure { message: tailnet::secret::redact_secrets(&reason), maybe_sent, timed_out })
-                        }
-                    };
+                    let (outcome, now, unix) = self.exchange(*request).await?;
                     let mut session = self.lock()?;
                     match outcome {
                         Ok(response) => call.on_response(&mut session, response, now, unix),
@@ -619,33 +423,75 @@ impl TailnetClient {
         }
     }
 
-    async fn call_typed<P: serde::Serialize, O: serde::de::DeserializeOwned>(&self, operation_id: &str, params: &P) -> Result<O, TailnetError> {
-        let (json, status) = self.call_typed_core(operation_id, params).await?;
-        from_json(&json, status)
+    pub(crate) async fn sleep(&self, delay: Duration) {
+        self.transport.sleep(delay.as_millis().min(u64::MAX as u128) as u64).await
     }
 
-    /// A typed call up to the result as JSON text and its status, with the core's error (which
-    /// the core's policies, such as `is_lost_race`, inspect).
-    async fn call_typed_core<P: serde::Serialize>(&self, operation_id: &str, params: &P) -> Result<(String, u16), tailnet::Error> {
-        let params = serde_json::to_value(params).map_err(|e| tailnet::BuildError::new("params", e.to_string()))?;
-        let call = Call::by_id(operation_id, params)?;
-        let id = call.operation().id;
-        let response = self.drive(call).await?;
-        Ok((parse_to_json(id, &response)?, response.status))
+    /// Sends one request through the foreign transport: the response (within the size cap) or
+    /// the transport failure, with the monotonic and Unix time it arrived at — what a core state
+    /// machine's `on_response` / `on_transport_error` take.
+    pub(crate) async fn exchange(
+        &self,
+        request: tailnet::HttpRequest,
+    ) -> Result<(Result<tailnet::HttpResponse, TransportFailure>, Duration, u64), tailnet::Error> {
+        let max_bytes = self.lock()?.max_response_bytes;
+        let outcome = self.transport.send(request_to_ffi(request, max_bytes)).await;
+        let (now, unix) = (self.now(), unix_now().as_secs());
+        let outcome = match outcome {
+            Ok(response) if response.body.len() > max_bytes => Err(TransportFailure {
+                message: format!("response larger than the {max_bytes} byte limit"),
+                maybe_sent: true,
+                timed_out: false,
+            }),
+            Ok(response) => Ok(response_from_ffi(response)),
+            Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
+                Err(TransportFailure { message: tailnet::secret::redact_secrets(&reason), maybe_sent, timed_out })
+            }
+        };
+        Ok((outcome, now, unix))
+    }
+
+    /// A typed call: the core's `Operation::build` per attempt, `Operation::parse` of the response.
+    async fn call_operation<O: Operation>(&self, info: &'static OperationInfo, params: O::Params) -> Result<O::Output, tailnet::Error>
+    where
+        O::Params: Send + Sync + 'static,
+    {
+        let response = self.drive(Call::new(info, move |config| O::build(config, &params))).await?;
+        O::parse(&response)
     }
 }
 
-// The exported methods, one per operation and documented, are in `generated` (gen-records);
-// this dispatch by `operationId` (`call_json`) is stamped from the core's operation list.
+// One exported method per operation, documented with the spec's text; each calls the core typed.
 macro_rules! client_methods {
+    ($( ($ty:ident, $snake:ident, $id:literal, $doc:literal) ),* $(,)?) => {
+        #[uniffi::export]
+        impl TailnetClient {
+            $(
+                #[doc = $doc]
+                pub async fn $snake(
+                    &self,
+                    params: <tailnet::operations::$ty as Operation>::Params,
+                ) -> Result<<tailnet::operations::$ty as Operation>::Output, TailnetError> {
+                    Ok(self.call_operation::<tailnet::operations::$ty>(&<tailnet::operations::$ty as Operation>::INFO, params).await?)
+                }
+            )*
+        }
+    };
+}
+
+tailnet::for_each_operation_documented!(client_methods);
+
+// `call_typed_json`: JSON → the operation's typed parameters → typed call → JSON.
+macro_rules! typed_json_dispatch {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
         impl TailnetClient {
             async fn typed_json_dispatch(&self, id: &str, params: serde_json::Value) -> Result<String, TailnetError> {
                 match id {
                     $(
                         $id => {
-                            let params: generated::op::$snake::Params = serde_json::from_value(params).map_err(|e| build_error("params", e))?;
-                            let output: generated::op::$snake::Output = self.call_typed($id, &params).await?;
+                            let params: <tailnet::operations::$ty as Operation>::Params =
+                                serde_json::from_value(params).map_err(|e| build_error("params", e))?;
+                            let output = self.call_operation::<tailnet::operations::$ty>(&<tailnet::operations::$ty as Operation>::INFO, params).await?;
                             serde_json::to_string(&output).map_err(|e| build_error("result", e))
                         }
                     )*
@@ -656,7 +502,7 @@ macro_rules! client_methods {
     };
 }
 
-tailnet::for_each_operation!(client_methods);
+tailnet::for_each_operation!(typed_json_dispatch);
 
 // ---- Sans-IO ----------------------------------------------------------------------------------
 
@@ -703,9 +549,7 @@ pub fn operations() -> Vec<OperationDescription> {
 /// Parses a `listTailnetDevices` body into records without a client (for benchmarks).
 #[uniffi::export]
 pub fn parse_device_list(response: HttpResponse) -> Result<ListTailnetDevicesResponse, TailnetError> {
-    let status = response.status;
-    let json = parse_to_json("listTailnetDevices", &response_from_ffi(response))?;
-    from_json(&json, status)
+    Ok(tailnet::operations::ListTailnetDevices::parse(&response_from_ffi(response))?)
 }
 
 #[cfg(test)]
@@ -714,8 +558,7 @@ mod tests {
     #[test]
     fn stamps_every_registry_operation() {
         for op in tailnet::registry::OPERATIONS {
-            let params = serde_json::json!({});
-            let _ = super::gather_body(op, params);
+            let _ = tailnet::registry::gather_body(op, serde_json::json!({}));
         }
         assert_eq!(tailnet::registry::OPERATIONS.len(), 96);
     }

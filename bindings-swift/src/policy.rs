@@ -1,7 +1,8 @@
 //! Policy files: the core's lossless HuJSON [`PolicyDocument`] and the safe read-modify-write
-//! [`TailnetClient::update_policy_file`] (GET → foreign [`PolicyEditor`] → core `prepare_write` →
-//! POST with `If-Match` → on 412 re-read and re-apply). The loop runs here, over the same
-//! `Call`/`Session` as every other method, so Swift and Kotlin share it.
+//! [`TailnetClient::update_policy_file`], which drives the core's `tailnet::policy::PolicyUpdate`
+//! (the read, the allow-all guard, `ts-default`, the `If-Match` write, the re-read after a 412 and
+//! the attempt limit are all the core's): this only sends, sleeps and hands each `Edit` to the
+//! foreign [`PolicyEditor`].
 //!
 //! Paths are lists of keys (array indices as decimal strings), never dotted strings: keys such
 //! as `tag:ci` or `host.example` contain dots and colons. Values cross as JSON text, like the
@@ -9,9 +10,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tailnet::policy::{self as core_policy, PolicyEditError, PolicyWrite};
+use tailnet::policy::{self as core_policy, PolicyEditError, PolicyStep, PolicyUpdate};
+use tailnet::PolicyFile;
 
-use crate::{PolicyFile, SetPolicyFileParams, TailnetClient, TailnetError};
+use crate::{TailnetClient, TailnetError};
 
 /// What went wrong with a policy document (`TailnetError.PolicyEdit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -133,25 +135,31 @@ impl PolicyDocument {
     }
 }
 
-/// Options of `updatePolicyFile`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// Options of `updatePolicyFile`. An unset `maxAttempts` is the core's
+/// (`tailnet::policy::PolicyUpdateOptions::default()`); the guards are off unless set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
 pub struct PolicyUpdateOptions {
     /// Reads (and re-applications of the edit) allowed while other writers keep winning (412).
-    #[uniffi(default = 5)]
-    pub max_attempts: u32,
+    /// Default: the core's (5).
+    #[uniffi(default)]
+    pub max_attempts: Option<u32>,
     /// Write a policy with neither `acls` nor `grants` — which allows all traffic.
-    #[uniffi(default = false)]
+    #[uniffi(default)]
     pub allow_allow_all: bool,
     /// First write of a new tailnet: `If-Match: "ts-default"`, so the write only succeeds while
     /// the default policy is untouched.
-    #[uniffi(default = false)]
+    #[uniffi(default)]
     pub replace_default_only: bool,
 }
 
-impl Default for PolicyUpdateOptions {
-    fn default() -> Self {
-        let core = core_policy::PolicyUpdateOptions::default();
-        PolicyUpdateOptions { max_attempts: core.max_attempts, allow_allow_all: core.allow_allow_all, replace_default_only: core.replace_default_only }
+impl PolicyUpdateOptions {
+    fn to_core(&self) -> core_policy::PolicyUpdateOptions {
+        let defaults = core_policy::PolicyUpdateOptions::default();
+        core_policy::PolicyUpdateOptions {
+            max_attempts: self.max_attempts.unwrap_or(defaults.max_attempts),
+            allow_allow_all: self.allow_allow_all,
+            replace_default_only: self.replace_default_only,
+        }
     }
 }
 
@@ -174,32 +182,38 @@ impl TailnetClient {
     /// `policy`) unless `allowAllowAll`. Returns the policy file as written.
     #[uniffi::method(default(options))]
     pub async fn update_policy_file(&self, editor: Arc<dyn PolicyEditor>, options: PolicyUpdateOptions) -> Result<PolicyFile, TailnetError> {
-        if options.max_attempts == 0 {
-            return Err(crate::build_error("maxAttempts", "must be at least 1"));
-        }
-        let rules = core_policy::PolicyUpdateOptions {
-            max_attempts: options.max_attempts,
-            allow_allow_all: options.allow_allow_all,
-            replace_default_only: options.replace_default_only,
-        };
-        let mut attempt = 0;
+        let mut update = PolicyUpdate::new(options.to_core()).map_err(foreign_parameter_names)?;
         loop {
-            attempt += 1;
-            let current: PolicyFile = self.call_typed("getPolicyFile", &tailnet::policy::read_params()).await?;
-            let document = PolicyDocument::new(current.policy.clone())?;
-            editor.edit(Arc::clone(&document)).await?;
-            let read = tailnet::PolicyFile { policy: current.policy.clone(), etag: current.etag.clone(), ..Default::default() };
-            let write = match core_policy::prepare_write(&read, &document.snapshot(), &rules)? {
-                PolicyWrite::Unchanged => return Ok(current),
-                PolicyWrite::Write(write) => write,
-            };
-            let params = SetPolicyFileParams { if_match: write.if_match, policy: write.body.policy, ..Default::default() };
-            match self.call_typed_core("setPolicyFile", &params).await {
-                Err(error) if core_policy::is_lost_race(&error) && attempt < rules.max_attempts => continue,
-                Err(error) => return Err(error.into()),
-                Ok((json, status)) => return crate::from_json(&json, status),
+            let step = update.poll(&mut *self.lock()?, self.now());
+            match step {
+                PolicyStep::Done(result) => return Ok(result?),
+                PolicyStep::Wait(delay) => self.sleep(delay).await,
+                PolicyStep::Edit(document) => {
+                    let document = Arc::new(PolicyDocument { document: Mutex::new(document) });
+                    editor.edit(Arc::clone(&document)).await?;
+                    update.edited(document.snapshot());
+                }
+                PolicyStep::Send(request) => {
+                    let (outcome, now, unix) = self.exchange(*request).await?;
+                    let mut session = self.lock()?;
+                    match outcome {
+                        Ok(response) => update.on_response(&mut session, response, now, unix),
+                        Err(failure) => update.on_transport_error(&mut session, failure, now, unix),
+                    }
+                }
             }
         }
+    }
+}
+
+/// The option a core error names, as Swift and Kotlin spell it (`max_attempts` → `maxAttempts`).
+fn foreign_parameter_names(error: tailnet::Error) -> TailnetError {
+    match error {
+        tailnet::Error::Build(mut e) if e.parameter == "max_attempts" => {
+            e.parameter = "maxAttempts".to_owned();
+            tailnet::Error::Build(e).into()
+        }
+        other => other.into(),
     }
 }
 

@@ -115,7 +115,7 @@ mod tests {
         let parsed = webhook_verify(Some(header.clone()), body.clone(), "s3cret".into(), 1010, 300).unwrap();
         assert_eq!(parsed[0].r#type, Some(WebhookEventType::NodeCreated));
         assert_eq!(parsed[0].data_json.as_deref(), Some(r#"{"nodeID":"n1"}"#));
-        assert_eq!(parsed[1].r#type, Some(WebhookEventType::Unknown { value: "brandNew".into() }));
+        assert_eq!(parsed[1].r#type, Some(WebhookEventType::Unknown("brandNew".into())));
         match webhook_verify(Some(header), body, "s3cret".into(), 2000, 300) {
             Err(TailnetError::Webhook { rejection: WebhookRejection::Stale, age_seconds: Some(1000), reason, .. }) => assert!(!reason.contains("s3cret")),
             other => panic!("{other:?}"),

@@ -6,7 +6,9 @@
 #   1. chroot: created once under ${TAILNET_SWIFT_CHROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/tailnet/swift-trixie}
 #      (debootstrap --variant=minbase trixie + apt-get install swiftlang), reused while it works
 #      (chroot.sh, sourced: also used by scripts/smoke-dist.sh)
-#   2. host: cargo build -p tailnet-uniffi (debug, as run-tests.sh) and -p fake-tailnet
+#   2. host: cargo build -p tailnet-uniffi (debug, as run-tests.sh) and -p fake-tailnet; the
+#      uniffi-generated Tailnet.swift, TailnetCore.swift, their headers and module map copied into the package's
+#      Sources (bindings-swift/generate.sh; build outputs, ignored by git)
 #   3. chroot: swift build + swift test, linking the static libtailnet_uniffi.a (no
 #      LD_LIBRARY_PATH); the tests start the fake tailnet ($TAILNET_FAKE_BIN) over loopback
 #
@@ -31,6 +33,7 @@ step "host: cargo build -p tailnet-uniffi -p fake-tailnet (debug)"
 start=$(now)
 cargo build -q -p tailnet-uniffi
 cargo build -q -p fake-tailnet
+bash bindings-swift/generate.sh >/dev/null
 TARGET_DIR="$(cargo_target_dir)"
 TARGET_DIR="$(cd "$TARGET_DIR" && pwd -P)"
 # Only the .a in the -L directory, so the linker cannot pick the .so (no LD_LIBRARY_PATH needed).

@@ -185,14 +185,18 @@ pub enum ApiErrorData {
 }
 
 crate::model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// One policy test result with `errors` and/or `warnings`, as the API reports it. Members the
     /// library does not know are kept in `extra`.
     pub struct AclTestResult {
         /// The user (or source) the test ran as, when the server names one.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "user" => user: Option<String>,
         /// Why the test failed.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "errors" => errors: Option<Vec<String>>,
         /// Problems that do not fail the test.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "warnings" => warnings: Option<Vec<String>>,
     }
 }

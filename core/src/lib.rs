@@ -49,6 +49,13 @@ pub mod webhooks;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
+
+// The uniffi scaffolding of the core's records and enums (namespace `tailnet_core`), linked into
+// the Swift/Kotlin library by `tailnet-uniffi`.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("tailnet_core");
 
 pub use config::{Config, Credentials};
 pub use error::{AclTestResult, ApiError, ApiErrorData, BuildError, DecodeError, Error, RetryAfter};

@@ -303,9 +303,23 @@ impl<'de, T: WireField + Default> DeserializeSeed<'de> for FieldSeed<T> {
 ///
 /// Missing fields and `null` take the field's default; unknown fields go to `extra` and are
 /// written back after the known ones.
+///
+/// A declaration that starts with `#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`
+/// becomes a uniffi record with the `uniffi` feature (its `extra` defaults to an empty map in the
+/// foreign constructors); the others (policy views, webhook events) stay Rust-only.
 #[macro_export]
 macro_rules! model {
     (
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+        $($rest:tt)*
+    ) => {
+        $crate::model!(@declare
+            [#[cfg_attr(feature = "uniffi", derive(::uniffi::Record))]]
+            [#[cfg_attr(feature = "uniffi", uniffi(default))]]
+            $($rest)*);
+    };
+    (
+        @declare [$($derive:tt)*] [$($extra_attr:tt)*]
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
@@ -314,6 +328,7 @@ macro_rules! model {
             ),* $(,)?
         }
     ) => {
+        $($derive)*
         $(#[$meta])*
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct $name {
@@ -322,6 +337,7 @@ macro_rules! model {
                 pub $field: $ty,
             )*
             /// Properties this version of the library does not know; written back unchanged.
+            $($extra_attr)*
             pub extra: $crate::model::Extra,
         }
 
@@ -423,6 +439,9 @@ macro_rules! model {
                 deserializer.deserialize_map(ModelVisitor)
             }
         }
+    };
+    ($($rest:tt)*) => {
+        $crate::model!(@declare [] [] $($rest)*);
     };
 }
 

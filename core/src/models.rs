@@ -5,74 +5,97 @@
 use crate::{Secret, Timestamp};
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DeviceClientConnectivityLatencyValue` object.
     pub struct DeviceClientConnectivityLatencyValue {
         /// 'true' for the node's preferred DERP server for incoming traffic.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "preferred" => preferred: Option<bool>,
         /// Current latency to DERP server.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "latencyMs" => latency_ms: Option<f64>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Identifies features supported by the client.
     pub struct DeviceClientConnectivityClientSupports {
         /// This information is no longer tracked and will always be null.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "hairPinning" => hair_pinning: Option<bool>,
         /// 'true' if the device OS supports IPv6,
         /// regardless of whether IPv6 internet connectivity is available.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "ipv6" => ipv6: Option<bool>,
         /// 'true' if PCP port-mapping service exists on your router.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "pcp" => pcp: Option<bool>,
         /// 'true' if NAT-PMP port-mapping service exists on your router.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "pmp" => pmp: Option<bool>,
         /// 'true' if UDP traffic is enabled on the current network;
         /// if 'false', Tailscale may be unable to make direct connections, and will rely on our DERP servers.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "udp" => udp: Option<bool>,
         /// 'true' if UPnP port-mapping service exists on your router.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "upnp" => upnp: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// clientConnectivity provides a report on the device's current physical network conditions.
     pub struct DeviceClientConnectivity {
         /// Client's magicsock UDP IP:port endpoints (IPv4 or IPv6).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "endpoints" => endpoints: Option<Vec<String>>,
         /// 'true' if the host's NAT mappings vary based on the destination IP.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "mappingVariesByDestIP" => mapping_varies_by_dest_ip: Option<bool>,
         /// Map of DERP server locations and their current latency.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "latency" => latency: Option<::std::collections::BTreeMap<String, DeviceClientConnectivityLatencyValue>>,
         /// Identifies features supported by the client.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "clientSupports" => client_supports: Option<DeviceClientConnectivityClientSupports>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
     /// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
     /// Learn more about posture identity at <https://tailscale.com/kb/1326/device-identity>.
     pub struct DevicePostureIdentity {
         /// `serialNumbers` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "serialNumbers" => serial_numbers: Option<Vec<String>>,
         /// `disabled` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "disabled" => disabled: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// distro provides details of the operating system distribution, if available.
     pub struct DeviceDistro {
         /// The operating system distribution that the device is running.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "name" => name: Option<String>,
         /// The operating system distribution version that the device is running.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "version" => version: Option<String>,
         /// The operating system distribution code name that the device is running.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "codeName" => code_name: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A Tailscale device (sometimes referred to as *node* or *machine*), is any computer or mobile device that joins a tailnet.
     ///
     /// Each device has a unique ID (`nodeId` in the schema below) that is used to identify the device in API calls.
@@ -83,103 +106,135 @@ model! {
         /// A list of Tailscale IP addresses for the device,
         /// including both IPv4 (formatted as 100.x.y.z)
         /// and IPv6 (formatted as fd7a:115c:a1e0:a:b:c:d:e) addresses.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "addresses" => addresses: Option<Vec<String>>,
         /// The legacy identifier for a device; you
         /// can supply this value wherever {deviceId} is indicated in the
         /// endpoint. Note that although "id" is still accepted, "nodeId" is
         /// preferred.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The preferred identifier for a device;
         /// supply this value wherever {deviceId} is indicated in the endpoint.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "nodeId" => node_id: Option<String>,
         /// The user who registered the node. For untagged nodes,
         ///  this user is the device owner.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "user" => user: Option<String>,
         /// The MagicDNS name of the device.
         /// Learn more about MagicDNS at <https://tailscale.com/kb/1081/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "name" => name: Option<String>,
         /// The machine name in the admin console.
         /// Learn more about machine names at <https://tailscale.com/kb/1098/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "hostname" => hostname: Option<String>,
         /// The version of the Tailscale client
         /// software; this is empty for external devices.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "clientVersion" => client_version: Option<String>,
         /// 'true' if a Tailscale client version
         /// upgrade is available. This value is empty for external devices.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "updateAvailable" => update_available: Option<bool>,
         /// The operating system that the device is running.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "os" => os: Option<String>,
         /// The date on which the device was added
         /// to the tailnet; this is empty for external devices.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "created" => created: Option<Timestamp>,
         /// Indicates if the device recently maintained a TCP connection to the Tailscale control server.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "connectedToControl" => connected_to_control: Option<bool>,
         /// When the device was last connected to the Tailscale control server. Omitted if the device has never been online or `connectedToControl` is true.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "lastSeen" => last_seen: Option<Timestamp>,
         /// 'true' if the keys for the device will not expire.
         /// Learn more at <https://tailscale.com/kb/1028/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "keyExpiryDisabled" => key_expiry_disabled: Option<bool>,
         /// The expiration date of the device's auth key.
         /// Learn more about key expiry at <https://tailscale.com/kb/1028/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expires" => expires: Option<Timestamp>,
         /// 'true' if the device has been authorized to join the tailnet; otherwise, 'false'.
         /// Learn more about device authorization at <https://tailscale.com/kb/1099/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "authorized" => authorized: Option<bool>,
         /// 'true', indicates that a device is not a member of the tailnet, but is shared in to the tailnet;
         /// if 'false', the device is a member of the tailnet.
         /// Learn more about node sharing at <https://tailscale.com/kb/1084/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "isExternal" => is_external: Option<bool>,
         /// 'true', indicates that multiple devices are currently connected using the same node key, which is usually a sign of node state being copied between machines.
         /// If only one device is connected using this node's key, the field is omitted.
         /// If the number of live connections goes back to 0 or 1, this field is also omitted, meaning it's not sticky. In case an attacker steals node state from a legitimate node, they can mask their activities by not connecting concurrently with the legitimate node.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "multipleConnections" => multiple_connections: Option<bool>,
         /// For internal use and is not required for any API operations.
         /// This value is empty for external devices.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "machineKey" => machine_key: Option<String>,
         /// Mostly for internal use, required for select operations, such as adding a node to a locked tailnet.
         /// Learn about tailnet locks at <https://tailscale.com/kb/1226/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "nodeKey" => node_key: Option<String>,
         /// 'true' if the device is not allowed to accept any connections over Tailscale, including pings.
         /// Learn more in the "Allow incoming connections" section of <https://tailscale.com/kb/1072/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "blocksIncomingConnections" => blocks_incoming_connections: Option<bool>,
         /// The subnet routes for this device that have been approved by a tailnet admin.
         /// Learn more about subnet routes at <https://tailscale.com/kb/1019/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "enabledRoutes" => enabled_routes: Option<Vec<String>>,
         /// The subnets this device requests to expose.
         /// Learn more about subnet routes at <https://tailscale.com/kb/1019/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "advertisedRoutes" => advertised_routes: Option<Vec<String>>,
         /// clientConnectivity provides a report on the device's current physical network conditions.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "clientConnectivity" => client_connectivity: Option<DeviceClientConnectivity>,
         /// Lets you assign an identity to a device that is separate from human users, and use it as part of an ACL to restrict access.
         /// Once a device is tagged, the tag is the owner of that device.
         /// A single node can have multiple tags assigned.
         /// This value is empty for external devices.
         /// Learn more about tags at <https://tailscale.com/kb/1068/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
         /// Indicates an issue with the tailnet lock node-key signature on this device.
         /// This field is only populated when tailnet lock is enabled.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tailnetLockError" => tailnet_lock_error: Option<String>,
         /// The node's tailnet lock key.
         /// Every node generates a tailnet lock key (so the value will be present) even if tailnet lock is not enabled.
         /// Learn more about tailnet lock at <https://tailscale.com/kb/1226/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tailnetLockKey" => tailnet_lock_key: Option<String>,
         /// 'true' if Tailscale SSH is enabled on this device.
         /// Learn more about Tailscale SSH at <https://tailscale.com/kb/1193/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "sshEnabled" => ssh_enabled: Option<bool>,
         /// Contains extra identifiers from the device when the tailnet it is connected to has device posture identification collection enabled.
         /// If the device has not opted-in to posture identification collection, this will contain {"disabled": true}.
         /// Learn more about posture identity at <https://tailscale.com/kb/1326/device-identity>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "postureIdentity" => posture_identity: Option<DevicePostureIdentity>,
         /// 'true' if the device is ephemeral.
         /// Learn more about ephemeral nodes at <https://tailscale.com/kb/1111/ephemeral-nodes>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "isEphemeral" => is_ephemeral: Option<bool>,
         /// distro provides details of the operating system distribution, if available.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "distro" => distro: Option<DeviceDistro>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `Error` object.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "ApiErrorBody"))]
     pub struct Error {
         /// `message` (the API reference does not describe it).
         "message" => message: String,
@@ -187,40 +242,51 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DeviceRoutes` object.
     pub struct DeviceRoutes {
         /// The subnets this device requests to expose.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "advertisedRoutes" => advertised_routes: Option<Vec<String>>,
         /// The subnet routes for this device that have been approved by a tailnet admin.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "enabledRoutes" => enabled_routes: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DevicePostureAttributes` object.
     pub struct DevicePostureAttributes {
         /// Contains all the posture attributes assigned to a node.
         /// Attribute values can be strings, numbers or booleans.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "attributes" => attributes: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
         /// Contains the expiry time for each posture attribute, if set.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expiries" => expiries: Option<::std::collections::BTreeMap<String, Timestamp>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Set when the invite has been accepted.
     /// It holds information about the user who accepted the share invite.
     pub struct DeviceInviteAcceptedBy {
         /// The ID of the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<i64>,
         /// The login name of the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "loginName" => login_name: Option<String>,
         /// The profile pic URL for the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "profilePicUrl" => profile_pic_url: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A device invite is an invitation that shares a device with an external
     /// user (a user not in the device's tailnet).
     ///
@@ -231,42 +297,55 @@ model! {
     pub struct DeviceInvite {
         /// The unique identifier for the invite.
         /// Supply this value wherever {deviceInviteId} is indicated in the endpoint.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The creation time of the invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "created" => created: Option<Timestamp>,
         /// The ID of the tailnet to which the shared device belongs.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tailnetId" => tailnet_id: Option<i64>,
         /// The ID of the device being shared.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "deviceId" => device_id: Option<i64>,
         /// The ID of the user who created the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "sharerId" => sharer_id: Option<i64>,
         /// Specifies whether this device invite can be accepted
         /// more than once.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "multiUse" => multi_use: Option<bool>,
         /// Specifies whether the invited user is able to use the
         /// device as an exit node when the device is advertising as one.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "allowExitNode" => allow_exit_node: Option<bool>,
         /// The email to which the invite was sent.
         /// If empty, the invite was not emailed to anyone,
         /// but the inviteUrl can be shared manually.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "email" => email: Option<String>,
         /// The last time the invite was attempted to be sent to Email.
         /// Only ever set if `email` is not empty.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "lastEmailSentAt" => last_email_sent_at: Option<Timestamp>,
         /// The link to accept the invite.
         /// Anyone with this link can accept the invite.
         /// It is not restricted to the person to which the invite was emailed.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "inviteUrl" => invite_url: Option<String>,
         /// `true` when the share invite has been accepted.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "accepted" => accepted: Option<bool>,
         /// Set when the invite has been accepted.
         /// It holds information about the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "acceptedBy" => accepted_by: Option<DeviceInviteAcceptedBy>,
     }
 }
 
 string_enum! {
     /// The tailnet user role to assign to the invited user upon accepting the invite.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum UserInviteRole {
         /// `member` on the wire.
         Member = "member",
@@ -284,6 +363,7 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A user invite is an active invitation that lets a user join a tailnet
     /// with a preassigned [user role](https://tailscale.com/kb/1138/user-roles).
     ///
@@ -295,6 +375,7 @@ model! {
         /// Supply this value wherever `userInviteId` is indicated in the endpoint.
         "id" => id: String,
         /// The tailnet user role to assign to the invited user upon accepting the invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "role" => role: Option<UserInviteRole>,
         /// The ID of the tailnet to which the user was invited.
         "tailnetId" => tailnet_id: i64,
@@ -303,9 +384,11 @@ model! {
         /// The email to which the invite was sent.
         /// If empty, the invite was not emailed to anyone,
         /// but the inviteUrl can be shared manually.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "email" => email: Option<String>,
         /// The last time the invite was attempted to be sent to Email.
         /// Only ever set if `email` is not empty.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "lastEmailSentAt" => last_email_sent_at: Option<Timestamp>,
         /// Included when `email` is not part of the tailnet's domain,
         /// or when `email` is empty. It is the link to accept the invite.
@@ -318,12 +401,14 @@ model! {
         /// logging in with their domain email at <https://login.tailscale.com/start>.
         /// They'll be assigned the specified `role` upon signing in for the first
         /// time.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "inviteUrl" => invite_url: Option<String>,
     }
 }
 
 string_enum! {
     /// The type of log (always "CONFIG").
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConfigurationAuditLogType {
         /// `CONFIG` on the wire.
         Config = "CONFIG",
@@ -332,6 +417,7 @@ string_enum! {
 
 string_enum! {
     /// The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConfigurationAuditLogOrigin {
         /// `ADMIN_CONSOLE` on the wire.
         AdminConsole = "ADMIN_CONSOLE",
@@ -356,6 +442,7 @@ string_enum! {
 
 string_enum! {
     /// The entity type of the actor.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConfigurationAuditLogActorType {
         /// `USER` on the wire.
         User = "USER",
@@ -377,23 +464,30 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The person who caused the action related to this event.
     pub struct ConfigurationAuditLogActor {
         /// The ID (user ID or node ID) of the actor.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The entity type of the actor.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "type" => r#type: Option<ConfigurationAuditLogActorType>,
         /// The login name of the actor at time of the action.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "loginName" => login_name: Option<String>,
         /// The display name of the actor at time of the action.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "displayName" => display_name: Option<String>,
         /// Indicates the tags owning a node. Its value is only set if `type` is `NODE`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
     }
 }
 
 string_enum! {
     /// The entity type of Target.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConfigurationAuditLogTargetType {
         /// `TAILNET` on the wire.
         Tailnet = "TAILNET",
@@ -424,6 +518,7 @@ string_enum! {
 
 string_enum! {
     /// The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConfigurationAuditLogTargetProperty {
         /// `ACL` on the wire.
         Acl = "ACL",
@@ -519,23 +614,30 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The object of this event's action.
     pub struct ConfigurationAuditLogTarget {
         /// The unique ID (user id, tailnet SID, or node id) of the target.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// Name of the entity at time of the action.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "name" => name: Option<String>,
         /// The entity type of Target.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "type" => r#type: Option<ConfigurationAuditLogTargetType>,
         /// Indicates whether the target is ephemeral. Its value should only be set if `type` is `NODE``.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "isEphemeral" => is_ephemeral: Option<bool>,
         /// The property name on this target which was updated by the event. When empty, the event didn't update any fields on this target.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "property" => property: Option<ConfigurationAuditLogTargetProperty>,
     }
 }
 
 string_enum! {
     /// The type of change attempted against the `target`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConfigurationAuditLogAction {
         /// `LOGIN` on the wire.
         Login = "LOGIN",
@@ -587,37 +689,47 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ConfigurationAuditLog` object.
     pub struct ConfigurationAuditLog {
         /// Timestamp of the audit log event, in RFC 3339 format.
         "eventTime" => event_time: String,
         /// The type of log (always "CONFIG").
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "type" => r#type: Option<ConfigurationAuditLogType>,
         /// Timestamp recording the time that the audit log rate limiter enqueued the record to be logged at a future time, in RFC 3339 format.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "deferredAt" => deferred_at: Option<String>,
         /// Identifier assigned to one or more audit log events, all of which are the result of a single operation.
         "eventGroupID" => event_group_id: String,
         /// The initiator of the action that generated the event, typically an API or user interface, like the Tailscale admin panel.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "origin" => origin: Option<ConfigurationAuditLogOrigin>,
         /// The person who caused the action related to this event.
         "actor" => actor: ConfigurationAuditLogActor,
         /// The object of this event's action.
         "target" => target: ConfigurationAuditLogTarget,
         /// The type of change attempted against the `target`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "action" => action: Option<ConfigurationAuditLogAction>,
         /// The value of `target.property`` prior to the event.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "old" => old: Option<::serde_json::Value>,
         /// The value of `target.property` after the event.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "new" => new: Option<::serde_json::Value>,
         /// Additional information about the event, such as a client-provided reason, if it exists.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "actionDetails" => action_details: Option<String>,
         /// Provided when the configuration change failed to be completed. It is a user-presentable reason for the failure.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "error" => error: Option<String>,
     }
 }
 
 string_enum! {
     /// IP protocol name (or number if no name used).
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ConnectionCountsProto {
         /// `ah` on the wire.
         Ah = "ah",
@@ -649,48 +761,66 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ConnectionCounts` object.
     pub struct ConnectionCounts {
         /// IP protocol name (or number if no name used).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "proto" => proto: Option<ConnectionCountsProto>,
         /// Source addr:port.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "src" => src: Option<String>,
         /// Destination addr:port.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "dst" => dst: Option<String>,
         /// Number of packets sent.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "txPkts" => tx_pkts: Option<i64>,
         /// Number of bytes sent.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "txBytes" => tx_bytes: Option<i64>,
         /// Number of packets received.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "rxPkts" => rx_pkts: Option<i64>,
         /// Number of bytes received.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "rxBytes" => rx_bytes: Option<i64>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `NetworkFlowLog` object.
     pub struct NetworkFlowLog {
         /// Timestamp of the flow log, in RFC 3339 format.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "logged" => logged: Option<String>,
         /// Identifier of the node.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "nodeId" => node_id: Option<String>,
         /// Time at which flow started, in RFC 3339 format.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "start" => start: Option<String>,
         /// Time at which flow ended, in RFC 3339 format.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "end" => end: Option<String>,
         /// `virtualTraffic` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "virtualTraffic" => virtual_traffic: Option<Vec<ConnectionCounts>>,
         /// `subnetTraffic` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subnetTraffic" => subnet_traffic: Option<Vec<ConnectionCounts>>,
         /// `exitTraffic` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "exitTraffic" => exit_traffic: Option<Vec<ConnectionCounts>>,
         /// `physicalTraffic` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "physicalTraffic" => physical_traffic: Option<Vec<ConnectionCounts>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Latest status of log stream publishing for a specific type of log.
     pub struct LogstreamEndpointPublishingStatus {
         /// Timestamp of the most recent publishing activity, in RFC 3339 format.
@@ -722,6 +852,7 @@ model! {
 
 string_enum! {
     /// The type of log for logging endpoints.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum LogType {
         /// `configuration` on the wire.
         Configuration = "configuration",
@@ -732,6 +863,7 @@ string_enum! {
 
 string_enum! {
     /// The type of system to which logs are being streamed.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum LogstreamEndpointConfigurationDestinationType {
         /// `splunk` on the wire.
         Splunk = "splunk",
@@ -752,6 +884,7 @@ string_enum! {
 
 string_enum! {
     /// The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum LogstreamEndpointConfigurationCompressionFormat {
         /// `zstd` on the wire.
         Zstd = "zstd",
@@ -764,6 +897,7 @@ string_enum! {
 
 string_enum! {
     /// What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum LogstreamEndpointConfigurationS3AuthenticationType {
         /// `accesskey` on the wire.
         Accesskey = "accesskey",
@@ -773,60 +907,84 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The current configuration of a log streaming endpoint.
     pub struct LogstreamEndpointConfiguration {
         /// The type of log for logging endpoints.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "logType" => log_type: Option<LogType>,
         /// The type of system to which logs are being streamed.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "destinationType" => destination_type: Option<LogstreamEndpointConfigurationDestinationType>,
         /// The URL to which log streams are being posted. If the DestinationType is `s3`, the URL may be (and often is) empty to use the official Amazon S3 endpoint.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "url" => url: Option<String>,
         /// The username with which log streams to this endpoint are authenticated.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "user" => user: Option<String>,
         /// An optional number of minutes to wait in between uploading new logs. If the quantity of logs does not fit within a single upload, multiple uploads will be made.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "uploadPeriodMinutes" => upload_period_minutes: Option<i64>,
         /// The compression algorithm with which to compress logs. `none` disables compression. Defaults to `none`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "compressionFormat" => compression_format: Option<LogstreamEndpointConfigurationCompressionFormat>,
         /// The token/password with which log streams to this endpoint should be authenticated.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "token" => token: Option<Secret>,
         /// The S3 bucket name. Required if the destinationType is `s3`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3Bucket" => s3_bucket: Option<String>,
         /// The region in which the S3 bucket is located. Required if the destinationType is `s3`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3Region" => s3_region: Option<String>,
         /// An optional S3 key prefix to prepend to the auto-generated S3 key name.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3KeyPrefix" => s3_key_prefix: Option<String>,
         /// What type of authentication to use for S3. Required if the destinationType is `s3`. Tailscale recommends using `rolearn`. See [Amazon documentation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3AuthenticationType" => s3_authentication_type: Option<LogstreamEndpointConfigurationS3AuthenticationType>,
         /// The S3 access key ID. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3AccessKeyId" => s3_access_key_id: Option<String>,
         /// The S3 secret access key. Required if the destinationType is `s3` and `authenticationType` is `accesskey`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3SecretAccessKey" => s3_secret_access_key: Option<Secret>,
         /// The Role ARN that Tailscale should supply to AWS when authenticating using role-based authentication. Required if the destinationType is `s3` and `authenticationType` is `rolearn`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3RoleArn" => s3_role_arn: Option<String>,
         /// The AWS external id that Tailscale supplies when authenticating using role-based authentication. Populated if the destinationType is `s3` and `authenticationType` is `rolearn`. This corresponds to the `externalId` field obtained from [tailnet/{tailnet}/aws-external-id](https://tailscale.com/api#tag/logging/POST/tailnet/{tailnet}/aws-external-id).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "s3ExternalId" => s3_external_id: Option<String>,
         /// The GCS bucket name. Required if the destinationType is `gcs`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "gcsBucket" => gcs_bucket: Option<String>,
         /// An optional GCS key prefix to append to the GCS bucket name.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "gcsKeyPrefix" => gcs_key_prefix: Option<String>,
         /// The GCS scopes needed to be able to write to the GCS bucket.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "gcsScopes" => gcs_scopes: Option<Vec<String>>,
         /// The JSON workload identity credentials from GCS needed for accessing the GCS account.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "gcsCredentials" => gcs_credentials: Option<Secret>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// An external ID for use in authenticating to AWS using role-based authentication.
     pub struct AwsExternalId {
         /// The external id that Tailscale will supply to AWS when authenticating using role-based authentication.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "externalId" => external_id: Option<String>,
         /// The AWS account id that Tailscale will supply to AWS when authenticating using role-based authentication.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tailscaleAwsAccountId" => tailscale_aws_account_id: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DnsPreferences` object.
     pub struct DnsPreferences {
         /// Whether MagicDNS is active for this tailnet.
@@ -835,59 +993,76 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DnsSearchPaths` object.
     pub struct DnsSearchPaths {
         /// The search domains for the given tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "searchPaths" => search_paths: Vec<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DnsConfigurationResolver` object.
     pub struct DnsConfigurationResolver {
         /// IPv4 or IPv6 address of the DNS resolver.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "address" => address: Option<String>,
         /// If true, this resolver should still be used when a device is configured to use a Tailscale exit node. Requires Tailscale v1.88.1 or later.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "useWithExitNode" => use_with_exit_node: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DnsConfigurationPreferences` object.
     pub struct DnsConfigurationPreferences {
         /// If true, resolvers in `nameservers` override the local OS DNS configuration; if false, local resolvers are used.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "overrideLocalDNS" => override_local_dns: Option<bool>,
         /// Whether MagicDNS is enabled for this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "magicDNS" => magic_dns: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DnsConfiguration` object.
     pub struct DnsConfiguration {
         /// Global DNS resolvers to use. If `preferences.overrideLocalDNS` is true, these override the local OS configuration; otherwise they are used as fallback resolvers.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "nameservers" => nameservers: Option<Vec<DnsConfigurationResolver>>,
         /// Map of DNS name suffixes (domains) to lists of resolvers for Split DNS and advanced routing overlays.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "splitDNS" => split_dns: Option<::std::collections::BTreeMap<String, Option<Vec<DnsConfigurationResolver>>>>,
         /// Search domain paths to apply.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "searchPaths" => search_paths: Option<Vec<String>>,
         /// `preferences` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "preferences" => preferences: Option<DnsConfigurationPreferences>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// `create` specifies the key's permissions when creating devices.
     pub struct KeyCapabilitiesDevicesCreate {
         /// reusable for auth keys only; reusable auth keys can be used multiple times to register different devices.
         /// Learn more about reusable auth keys at <https://tailscale.com/kb/1085/#types-of-auth-keys>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "reusable" => reusable: Option<bool>,
         /// ephemeral for auth keys only; ephemeral keys are used to connect and then clean up short-lived devices.
         /// Learn about ephemeral nodes at <https://tailscale.com/kb/1111/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "ephemeral" => ephemeral: Option<bool>,
         /// preauthorized for auth keys only; these are also referred to as "pre-approved" keys. 'true' means that devices
         /// registered with this key won't require additional approval from a tailnet admin.
         /// Learn about device approval at <https://tailscale.com/kb/1099/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "preauthorized" => preauthorized: Option<bool>,
         /// tags are the tags that will be set on devices registered with this key.
         /// Learn about tags at <https://tailscale.com/kb/1068/>.
@@ -895,24 +1070,29 @@ model! {
         /// Whether tags are required or optional depends on the owner of the auth key:
         /// - When creating an auth key owned by the tailnet (using OAuth), it must have tags. The auth tags specified for that new auth key must exactly match the tags that are on the OAuth client used to create that auth key (or they must be tags that are owned by the tags that are on the OAuth client used to create the auth key).
         /// - When creating an auth key owned by a user (using a user's access token), tags are optional.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// `devices` specifies the key's permissions over devices.
     /// This field is only populated for auth keys.
     pub struct KeyCapabilitiesDevices {
         /// `create` specifies the key's permissions when creating devices.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "create" => create: Option<KeyCapabilitiesDevicesCreate>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// `capabilities` is a mapping of resources to permissible actions.
     pub struct KeyCapabilities {
         /// `devices` specifies the key's permissions over devices.
         /// This field is only populated for auth keys.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "devices" => devices: Option<KeyCapabilitiesDevices>,
     }
 }
@@ -923,6 +1103,7 @@ string_enum! {
     /// - "client" refers to OAuth clients.
     /// - "federated" refers to federated identities.
     /// - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum KeyType {
         /// `auth` on the wire.
         Auth = "auth",
@@ -936,46 +1117,61 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// An API access token or Auth Key.
     pub struct Key {
         /// `id` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The secret key material (only populated at creation time).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "key" => key: Option<Secret>,
         /// The type of key. Can be one of "auth", "client", "federated", or "api".
         /// - "auth" refers to machine auth keys.
         /// - "client" refers to OAuth clients.
         /// - "federated" refers to federated identities.
         /// - "api" refers to personal API access tokens or tokens generated using an OAuth client or federated identity.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "keyType" => key_type: Option<KeyType>,
         /// Duration in seconds until the key expires.
         /// Only applies to auth keys.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expirySeconds" => expiry_seconds: Option<i64>,
         /// `created` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "created" => created: Option<Timestamp>,
         /// `updated` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "updated" => updated: Option<Timestamp>,
         /// `expires` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expires" => expires: Option<Timestamp>,
         /// `revoked` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "revoked" => revoked: Option<Timestamp>,
         /// `capabilities` is a mapping of resources to permissible actions.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "capabilities" => capabilities: Option<KeyCapabilities>,
         /// A list of scopes granted to the key.
         ///
         /// Only applies to OAuth clients, API access tokens, and federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scopes" => scopes: Option<Vec<String>>,
         /// A list of tags associated to the trust credential.
         /// Auth keys created with this client must have these exact tags, or tags owned by the client's tags.
         /// Mandatory if the scopes include "devices:core" or "auth_keys".
         ///
         /// Only applies to OAuth clients and federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
         /// `description` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "description" => description: Option<String>,
         /// Response for a revoked (deleted) or expired key will have an `invalid` field set to true.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "invalid" => invalid: Option<bool>,
         /// ID of the user who created this key, empty for keys created by trust credentials.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "userId" => user_id: Option<String>,
         /// The value used when matching against the `aud` claim from an OIDC identity token.
         ///
@@ -984,20 +1180,24 @@ model! {
         /// requires a specific audience format.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "audience" => audience: Option<String>,
         /// The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "issuer" => issuer: Option<String>,
         /// The pattern used when matching against the `sub` claim from an OIDC identity token.
         /// This pattern can include `*` characters to match against any character.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subject" => subject: Option<String>,
         /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "customClaimRules" => custom_claim_rules: Option<::std::collections::BTreeMap<String, String>>,
     }
 }
@@ -1006,6 +1206,7 @@ string_enum! {
     /// The device posture provider.
     ///
     /// Required on POST requests, ignored on PATCH requests.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum PostureIntegrationProvider {
         /// `falcon` on the wire.
         Falcon = "falcon",
@@ -1023,27 +1224,35 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Most recent status for this integration.
     pub struct PostureIntegrationStatus {
         /// Timestamp of the last synchronization with the device posture provider, in RFC 3339 format.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "lastSync" => last_sync: Option<String>,
         /// If the last synchronization failed, this shows the error message associated with the failed synchronization.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "error" => error: Option<String>,
         /// The number of devices known to the provider.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "providerHostCount" => provider_host_count: Option<i64>,
         /// The number of Tailscale nodes that were matched with provider.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "matchedCount" => matched_count: Option<i64>,
         /// The number of Tailscale nodes with identifiers for matching.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "possibleMatchedCount" => possible_matched_count: Option<i64>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A configured PostureIntegration.
     pub struct PostureIntegration {
         /// The device posture provider.
         ///
         /// Required on POST requests, ignored on PATCH requests.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "provider" => provider: Option<PostureIntegrationProvider>,
         /// Identifies which of the provider's clouds to integrate with.
         ///
@@ -1051,30 +1260,38 @@ model! {
         /// - For Microsoft Intune, it will be one of `global` or `us-gov`.
         /// - For Jamf Pro, Kandji and Sentinel One, it is the FQDN of your subdomain, for example `mydomain.sentinelone.net`.
         /// - For Kolide, this is left blank.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "cloudId" => cloud_id: Option<String>,
         /// Unique identifier for your client.
         ///
         /// - For Microsoft Intune, it will be your application's UUID.
         /// - For CrowdStrike Falcon and Jamf Pro, it will be your client id.
         /// - For Kandji, Kolide and Sentinel One, this is left blank.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "clientId" => client_id: Option<String>,
         /// The Microsoft Intune directory (tenant) ID. For other providers, this is left blank.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tenantId" => tenant_id: Option<String>,
         /// The secret (auth key, token, etc.) used to authenticate with the provider.
         ///
         /// Required when creating a new integration, may be omitted when updating an existing integration, in which case we retain the existing password.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "clientSecret" => client_secret: Option<Secret>,
         /// A unique identifier for the integration (generated by the system).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// Timestamp of the last time this configuration was updated, in RFC 3339 format.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "configUpdated" => config_updated: Option<String>,
         /// Most recent status for this integration.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "status" => status: Option<PostureIntegrationStatus>,
     }
 }
 
 string_enum! {
     /// The type of relation this user has to the tailnet associated with the request.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum UserType {
         /// `member` on the wire.
         Member = "member",
@@ -1085,6 +1302,7 @@ string_enum! {
 
 string_enum! {
     /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum UserRole {
         /// `owner` on the wire.
         Owner = "owner",
@@ -1105,6 +1323,7 @@ string_enum! {
 
 string_enum! {
     /// The status of the user.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum UserStatus {
         /// `active` on the wire.
         Active = "active",
@@ -1120,46 +1339,63 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Representation of a user within a tailnet.
     pub struct User {
         /// The unique identifier for the user.
         /// Supply this value wherever {userId} is indicated in an endpoint.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The name of the user.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "displayName" => display_name: Option<String>,
         /// The emailish login name of the user.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "loginName" => login_name: Option<String>,
         /// The profile pic URL for the user.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "profilePicUrl" => profile_pic_url: Option<String>,
         /// The tailnet that owns the user.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tailnetId" => tailnet_id: Option<String>,
         /// The time the user joined their tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "created" => created: Option<Timestamp>,
         /// The type of relation this user has to the tailnet associated with the request.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "type" => r#type: Option<UserType>,
         /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "role" => role: Option<UserRole>,
         /// The status of the user.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "status" => status: Option<UserStatus>,
         /// Number of devices the user owns.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "deviceCount" => device_count: Option<i64>,
         /// The later of either:
         /// - The last time any of the user's nodes were connected to the network.
         /// - The last time the user authenticated to any tailscale service, including the admin panel.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "lastSeen" => last_seen: Option<Timestamp>,
         /// `true` when the user has a node currently connected to the control server.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "currentlyConnected" => currently_connected: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A tailnet contact.
     pub struct Contact {
         /// The contact's email address.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "email" => email: Option<String>,
         /// The email address used when contact's email address has not been verified.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "fallbackEmail" => fallback_email: Option<String>,
         /// Indicates whether the contact's email address still needs to be verified.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "needsVerification" => needs_verification: Option<bool>,
     }
 }
@@ -1167,6 +1403,7 @@ model! {
 string_enum! {
     /// The provider type for the webhook destination, or an empty string if none are applicable.
     /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ProviderType {
         /// `slack` on the wire.
         Slack = "slack",
@@ -1181,6 +1418,7 @@ string_enum! {
 
 string_enum! {
     /// Values of `WebhookEventType`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum WebhookEventType {
         /// `nodeCreated` on the wire.
         NodeCreated = "nodeCreated",
@@ -1222,36 +1460,46 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `Webhook` object.
     pub struct Webhook {
         /// ID of the webhook endpoint.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "endpointId" => endpoint_id: Option<String>,
         /// The endpoint that events are sent to from Tailscale via POST requests.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "endpointUrl" => endpoint_url: Option<String>,
         /// The provider type for the webhook destination, or an empty string if none are applicable.
         /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "providerType" => provider_type: Option<ProviderType>,
         /// The login name for the creator of the webhook endpoint.
         /// In some cases, such as webhooks created with an OAuth client, this can be blank.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "creatorLoginName" => creator_login_name: Option<String>,
         /// The time the webhook endpoint was created.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "created" => created: Option<Timestamp>,
         /// The time the webhook endpoint was last modified.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "lastModified" => last_modified: Option<Timestamp>,
         /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
         /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subscriptions" => subscriptions: Option<Vec<WebhookEventType>>,
         /// The webhook secret associated with the endpoint.
         /// Only populated on creation or when the secret is rotated.
         ///
         /// This secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.
         /// Learn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "secret" => secret: Option<Secret>,
     }
 }
 
 string_enum! {
     /// Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum TailnetSettingsUsersRoleAllowedToJoinExternalTailnets {
         /// `none` on the wire.
         None = "none",
@@ -1263,56 +1511,76 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Settings for a tailnet.
     pub struct TailnetSettings {
         /// Prevents users from editing policies in the admin console to avoid conflicts with external management workflows like GitOps or Terraform.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "aclsExternallyManagedOn" => acls_externally_managed_on: Option<bool>,
         /// Link to the external tailnet policy definition or management solution for this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "aclsExternalLink" => acls_external_link: Option<String>,
         /// Whether [device approval](https://tailscale.com/kb/1099/device-approval) is enabled for the tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "devicesApprovalOn" => devices_approval_on: Option<bool>,
         /// Whether [auto updates](https://tailscale.com/kb/1067/update#auto-updates) are enabled for devices that belong to this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "devicesAutoUpdatesOn" => devices_auto_updates_on: Option<bool>,
         /// The [key expiry](https://tailscale.com/kb/1028/key-expiry) duration for devices on this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "devicesKeyDurationDays" => devices_key_duration_days: Option<i64>,
         /// Whether [user approval](https://tailscale.com/kb/1239/user-approval) is enabled for this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "usersApprovalOn" => users_approval_on: Option<bool>,
         /// Which user roles are allowed to [join external tailnets](https://tailscale.com/kb/1271/invite-any-user).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "usersRoleAllowedToJoinExternalTailnets" => users_role_allowed_to_join_external_tailnets: Option<TailnetSettingsUsersRoleAllowedToJoinExternalTailnets>,
         /// Whether [network flog logs](https://tailscale.com/kb/1219/network-flow-logs) are enabled for the tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "networkFlowLoggingOn" => network_flow_logging_on: Option<bool>,
         /// Whether [regional routing](https://tailscale.com/kb/1115/high-availability#regional-routing) is enabled for the tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "regionalRoutingOn" => regional_routing_on: Option<bool>,
         /// Whether [identity collection](https://tailscale.com/kb/1326/device-identity) is enabled for [device posture](https://tailscale.com/kb/1288/device-posture) integrations for the tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "postureIdentityCollectionOn" => posture_identity_collection_on: Option<bool>,
         /// Whether provisioning of [HTTPS certificates](https://tailscale.com/kb/1153/enabling-https) is enabled for this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "httpsEnabled" => https_enabled: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// An information summary for a Service.
     ///
     /// Each Service has a unique name within the tailnet, one IPv4 and one IPv6 address, optional comment, list of ports,
     /// and optional tags.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "VipServiceInfo"))]
     pub struct VIPServiceInfo {
         /// The unique name of the Service.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "name" => name: Option<String>,
         /// The IP addresses assigned to the Service: the IPv4 followed by the IPv6.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "addrs" => addrs: Option<Vec<String>>,
         /// An optional comment for the Service.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "comment" => comment: Option<String>,
         /// A list of protocol:port pairs to be exposed by the Service.
         ///
         /// The only supported protocol is "tcp" at this time. "do-not-validate" can be used to skip validation.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "ports" => ports: Option<Vec<String>>,
         /// A list of optional tags associated with the Service.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
     }
 }
 
 string_enum! {
     /// The approval level of the device hosting the Service.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ServiceHostInfoApprovalLevel {
         /// `not-approved` on the wire.
         NotApproved = "not-approved",
@@ -1324,62 +1592,81 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// An information summary for a device hosting a Service.
     pub struct ServiceHostInfo {
         /// The preferred identifier for a device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "stableNodeID" => stable_node_id: Option<String>,
         /// The approval level of the device hosting the Service.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "approvalLevel" => approval_level: Option<ServiceHostInfoApprovalLevel>,
         /// The configuration status of the device hosting the Service.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "configured" => configured: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The approval status of a Service on a specific device.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "VipServiceApproval"))]
     pub struct VIPServiceApproval {
         /// Indicates whether the Service is approved on the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "approved" => approved: Option<bool>,
         /// Indicates whether the Service was auto-approved by an auto-approver.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "autoApproved" => auto_approved: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `OAuthApp` object.
     pub struct OAuthApp {
         /// The unique identifier for the OAuth app.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The name of the OAuth app.
         /// Must be between 3 and 50 characters and contain only alphanumeric characters, dashes, periods, and underscores.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "name" => name: Option<String>,
         /// A human-readable description of the OAuth app.
         /// Must be at most 300 characters.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "description" => description: Option<String>,
         /// The list of permitted redirect URIs for the OAuth authorization code flow.
         /// At least one redirect URI is required.
         ///
         /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
         /// which may use any scheme. Raw IP address hosts are not permitted.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "redirectURIs" => redirect_uris: Option<Vec<String>>,
         /// The list of OAuth scopes granted to the app.
         /// Must be non-empty.
         /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scopes" => scopes: Option<Vec<String>>,
         /// The list of custom node attributes that the OAuth app is allowed to set.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "allowedNodeAttributes" => allowed_node_attributes: Option<Vec<String>>,
         /// The client secret for the OAuth app.
         /// Only populated when the app is created and cannot be retrieved afterwards.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "clientSecret" => client_secret: Option<Secret>,
         /// The time the OAuth app was created.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "created" => created: Option<Timestamp>,
         /// The time the OAuth app was last updated.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "updated" => updated: Option<Timestamp>,
     }
 }
 
 string_enum! {
     /// Values of `DeviceFields`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum DeviceFields {
         /// `all` on the wire.
         All = "all",
@@ -1389,33 +1676,41 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListTailnetDevicesResponse` object.
     pub struct ListTailnetDevicesResponse {
         /// `devices` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "devices" => devices: Option<Vec<Device>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `BatchUpdateCustomDevicePostureAttributesRequest` object.
     pub struct BatchUpdateCustomDevicePostureAttributesRequest {
         /// A mapping of deviceId → posture attributes.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "nodes" => nodes: Option<::std::collections::BTreeMap<String, ::std::collections::BTreeMap<String, ::serde_json::Value>>>,
         /// An optional comment indicating why attributes are being set,
         /// which will be added to the audit log.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "comment" => comment: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetDeviceRoutesRequest` object.
     pub struct SetDeviceRoutesRequest {
         /// The new list of enabled subnet routes.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "routes" => routes: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `AuthorizeDeviceRequest` object.
     pub struct AuthorizeDeviceRequest {
         /// - If `true`, authorize a new device or re-authorize a previously deauthorized device.
@@ -1425,6 +1720,7 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetDeviceNameRequest` object.
     pub struct SetDeviceNameRequest {
         /// The new name for the device.
@@ -1439,14 +1735,17 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetDeviceTagsRequest` object.
     pub struct SetDeviceTagsRequest {
         /// The new list of tags for the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UpdateDeviceKeyRequest` object.
     pub struct UpdateDeviceKeyRequest {
         /// - If `true`, disable the device's key expiry. The original key expiry time is still maintained. Upon re-enabling, the key will expire at that original time.
@@ -1456,6 +1755,7 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetDeviceIpRequest` object.
     pub struct SetDeviceIpRequest {
         /// The new IPv4 address for the device.
@@ -1464,6 +1764,7 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetCustomDevicePostureAttributesRequest` object.
     pub struct SetCustomDevicePostureAttributesRequest {
         /// A value can be either a string, number or boolean.
@@ -1472,43 +1773,54 @@ model! {
         /// and can only contain letters, numbers, underscores, and periods.
         ///
         /// A number value is an integer and must be a JSON safe number (up to 2^53 - 1).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "value" => value: Option<::serde_json::Value>,
         /// An optional expiry time for a given posture attribute. If set, Tailscale
         /// will automatically remove the attribute within a few minutes after the specified
         /// time.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expiry" => expiry: Option<Timestamp>,
         /// An optional comment indicating a reason why an attribute is set,
         /// which will be added to the audit log.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "comment" => comment: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `DeviceInviteRequest` object.
     pub struct DeviceInviteRequest {
         /// Whether the invite can be accepted more than once.
         /// When set to `true`, it results in an invite that can be accepted up to 1,000 times.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "multiUse" => multi_use: Option<bool>,
         /// Whether the invited user can use the device as an exit node when it advertises as one.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "allowExitNode" => allow_exit_node: Option<bool>,
         /// The email to send the created invite to.
         /// If not set, the endpoint generates and returns an invite URL (but doesn't send it out).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "email" => email: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UserInviteRequest` object.
     pub struct UserInviteRequest {
         /// Optionally specifies a user role to assign the invited user.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "role" => role: Option<UserInviteRole>,
         /// Optionally specifies the email to send the created invite.
         /// If not set, the endpoint generates and returns an invite URL, but does not email it out.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "email" => email: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `AcceptDeviceInviteRequest` object.
     pub struct AcceptDeviceInviteRequest {
         /// The URL of the invite (in the form `<https://login.tailscale.com/admin/invite/{code}`>) or the `{code}` component of the URL.
@@ -1517,69 +1829,92 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Information about the device being shared.
     pub struct AcceptDeviceInviteResponseDevice {
         /// The `nodeId` for the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The operating system that the device is running.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "os" => os: Option<String>,
         /// The name of the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "name" => name: Option<String>,
         /// The MagicDNS name of the device.
         /// Learn more about MagicDNS at <https://tailscale.com/kb/1081/>.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "fqdn" => fqdn: Option<String>,
         /// The IPv4 address of the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "ipv4" => ipv4: Option<String>,
         /// The IPv6 address of the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "ipv6" => ipv6: Option<String>,
         /// Specifies whether the invited user is able to use the
         /// device as an exit node when the device is advertising as one.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "includeExitNode" => include_exit_node: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The user who create the device share invite.
     pub struct AcceptDeviceInviteResponseSharer {
         /// The ID of the user who created the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The display name of the user who created the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "displayName" => display_name: Option<String>,
         /// The email address of the user who created the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "loginName" => login_name: Option<String>,
         /// The profile pic URL for the user who created the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "profilePicURL" => profile_pic_url: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The user accepting the device share invite.
     pub struct AcceptDeviceInviteResponseAcceptedBy {
         /// The ID of the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "id" => id: Option<String>,
         /// The display name of the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "displayName" => display_name: Option<String>,
         /// The email address of the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "loginName" => login_name: Option<String>,
         /// The profile pic URL for the user who accepted the share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "profilePicURL" => profile_pic_url: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `AcceptDeviceInviteResponse` object.
     pub struct AcceptDeviceInviteResponse {
         /// Information about the device being shared.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "device" => device: Option<AcceptDeviceInviteResponseDevice>,
         /// The user who create the device share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "sharer" => sharer: Option<AcceptDeviceInviteResponseSharer>,
         /// The user accepting the device share invite.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "acceptedBy" => accepted_by: Option<AcceptDeviceInviteResponseAcceptedBy>,
     }
 }
 
 string_enum! {
     /// Values of `AuditLogEventType`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum AuditLogEventType {
         /// `ADMIN_CONSOLE.LOGIN` on the wire.
         AdminConsoleLogin = "ADMIN_CONSOLE.LOGIN",
@@ -1817,106 +2152,134 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A structured response for all of a Tailnet's audit logs over a period of time.
     pub struct ListConfigurationAuditLogsResponse {
         /// Version of audit logs response.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "version" => version: Option<String>,
         /// The tailnet on which the logged configuration changes were made.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tailnet" => tailnet: Option<String>,
         /// Matching log entries, ordered chronologically.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "logs" => logs: Option<Vec<ConfigurationAuditLog>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// A structured response for all of a Tailnet's network flow logs over a period of time.
     pub struct ListNetworkFlowLogsResponse {
         /// Matching log entries, ordered chronologically.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "logs" => logs: Option<Vec<NetworkFlowLog>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `GetAwsExternalIdRequest` object.
     pub struct GetAwsExternalIdRequest {
         /// If set to true, this same AWS external id will be returned on future calls to this endpoint, if and only if those calls also mark `reusable` as true, and the ID has not yet been linked with an AWS account.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "reusable" => reusable: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ValidateAwsExternalIdRequest` object.
     pub struct ValidateAwsExternalIdRequest {
         /// ARN of the AWS IAM role to validate with this external ID.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "roleArn" => role_arn: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListDnsNameserversResponse` object.
     pub struct ListDnsNameserversResponse {
         /// DNS nameservers.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "dns" => dns: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetDnsNameserversRequest` object.
     pub struct SetDnsNameserversRequest {
         /// DNS nameservers.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "dns" => dns: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetDnsNameserversResponse` object.
     pub struct SetDnsNameserversResponse {
         /// DNS nameservers.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "dns" => dns: Option<Vec<String>>,
         /// Whether MagicDNS is active for this tailnet.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "magicDNS" => magic_dns: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListTailnetKeysResponse` object.
     pub struct ListTailnetKeysResponse {
         /// A list of the active keys.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "keys" => keys: Option<Vec<Key>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `CreateKeyRequest` object.
     pub struct CreateKeyRequest {
         /// The type of key to create. Defaults to "auth" if omitted.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "keyType" => key_type: Option<KeyType>,
         /// A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "description" => description: Option<String>,
         /// `capabilities` is a mapping of resources to permissible actions.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "capabilities" => capabilities: Option<KeyCapabilities>,
         /// Specifies the duration in seconds until the key expires. Defaults to 90 days if not supplied.
         ///
         /// Only applies to auth keys.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expirySeconds" => expiry_seconds: Option<i64>,
         /// A list of scopes to grant to the key. At least one scope is required for OAuth clients and federated identities.
         /// See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
         ///
         /// Only applies to OAuth clients and federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scopes" => scopes: Option<Vec<String>>,
         /// A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
         /// Mandatory if the scopes include "devices:core" or "auth_keys".
         ///
         /// Only applies to OAuth clients and federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
         /// The issuer of the OIDC identity token used in the token exchange. Must be a valid and publicly reachable https:// URL.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "issuer" => issuer: Option<String>,
         /// The pattern used when matching against the `sub` claim from an OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subject" => subject: Option<String>,
         /// The value used when matching against the `aud` claim from an OIDC identity token.
         ///
@@ -1925,51 +2288,63 @@ model! {
         /// requires a specific audience format.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "audience" => audience: Option<String>,
         /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "customClaimRules" => custom_claim_rules: Option<::std::collections::BTreeMap<String, String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `SetKeyRequest` object.
     pub struct SetKeyRequest {
         /// The type of the key being updated.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "keyType" => key_type: Option<KeyType>,
         /// A short string specifying the purpose of the key. Can be a maximum of 50 alphanumeric characters. Hyphens and spaces are also allowed.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "description" => description: Option<String>,
         /// A list of scopes to grant to the key. At least one scope is required.
         /// See [trust credentials scopes](https://tailscale.com/kb/1623/trust-credentials#scopes) for a list of available scopes.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scopes" => scopes: Option<Vec<String>>,
         /// A list of tags associated to the trust credential. Auth keys created with this credential must have these exact tags, or tags owned by the credential's tags.
         /// Mandatory if the scopes include "devices:core" or "auth_keys".
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "tags" => tags: Option<Vec<String>>,
         /// The issuer of the OIDC identity token used in the token exchange. Must be a valid https:// URL.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "issuer" => issuer: Option<String>,
         /// The pattern used when matching against the `sub` claim from an OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subject" => subject: Option<String>,
         /// The value used when matching against the `aud` claim from an OIDC identity token.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "audience" => audience: Option<String>,
         /// A map of claim names to pattern strings used to match against arbitrary claims in the OIDC identity token.
         /// Patterns can include `*` characters to match against any character.
         ///
         /// Only applies to federated identities.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "customClaimRules" => custom_claim_rules: Option<::std::collections::BTreeMap<String, String>>,
     }
 }
 
 string_enum! {
     /// Values of `PreviewRuleMatchesType`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum PreviewRuleMatchesType {
         /// `user` on the wire.
         User = "user",
@@ -1979,11 +2354,14 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `PreviewRuleMatchesResponseMatchesItem` object.
     pub struct PreviewRuleMatchesResponseMatchesItem {
         /// Source entities affected by the rule.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "users" => users: Vec<String>,
         /// Destinations that can be accessed.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "ports" => ports: Vec<String>,
         /// The rule's location in the policy file.
         "lineNumber" => line_number: i64,
@@ -1991,9 +2369,11 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `PreviewRuleMatchesResponse` object.
     pub struct PreviewRuleMatchesResponse {
         /// `matches` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "matches" => matches: Vec<PreviewRuleMatchesResponseMatchesItem>,
         /// Echoes the `type` provided in the request.
         "type" => r#type: String,
@@ -2003,15 +2383,18 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `GetPostureIntegrationsResponse` object.
     pub struct GetPostureIntegrationsResponse {
         /// List of PostureIntegrations.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "integrations" => integrations: Option<Vec<PostureIntegration>>,
     }
 }
 
 string_enum! {
     /// Values of `ListUsersType`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ListUsersType {
         /// `member` on the wire.
         Member = "member",
@@ -2024,6 +2407,7 @@ string_enum! {
 
 string_enum! {
     /// Values of `ListUsersRole`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ListUsersRole {
         /// `owner` on the wire.
         Owner = "owner",
@@ -2045,35 +2429,44 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListUsersResponse` object.
     pub struct ListUsersResponse {
         /// `users` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "users" => users: Option<Vec<User>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UpdateUserRoleRequest` object.
     pub struct UpdateUserRoleRequest {
         /// The role of the user. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "role" => role: Option<UserRole>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `GetContactsResponse` object.
     pub struct GetContactsResponse {
         /// A tailnet contact.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "account" => account: Option<Contact>,
         /// A tailnet contact.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "support" => support: Option<Contact>,
         /// A tailnet contact.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "security" => security: Option<Contact>,
     }
 }
 
 string_enum! {
     /// Values of `ContactType`.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum ContactType {
         /// `account` on the wire.
         Account = "account",
@@ -2085,6 +2478,7 @@ string_enum! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UpdateContactRequest` object.
     pub struct UpdateContactRequest {
         /// The contact's email address.
@@ -2093,69 +2487,85 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListWebhooksResponse` object.
     pub struct ListWebhooksResponse {
         /// `webhooks` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "webhooks" => webhooks: Option<Vec<Webhook>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `CreateWebhookRequest` object.
     pub struct CreateWebhookRequest {
         /// The endpoint that events are sent to from Tailscale via POST requests.
         "endpointUrl" => endpoint_url: String,
         /// The provider type for the webhook destination, or an empty string if none are applicable.
         /// Outgoing webhook events are sent in the format expected by the provider type if non-empty.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "providerType" => provider_type: Option<ProviderType>,
         /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
         /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subscriptions" => subscriptions: Vec<WebhookEventType>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UpdateWebhookRequest` object.
     pub struct UpdateWebhookRequest {
         /// The list of subscribed events that trigger POST requests to the configured endpoint URL.
         /// Learn more about [webhook events](https://tailscale.com/kb/1213/webhooks#events).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "subscriptions" => subscriptions: Option<Vec<WebhookEventType>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListServicesResponse` object.
     pub struct ListServicesResponse {
         /// `vipServices` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "vipServices" => vip_services: Option<Vec<VIPServiceInfo>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListServiceHostsResponse` object.
     pub struct ListServiceHostsResponse {
         /// `hosts` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "hosts" => hosts: Option<Vec<ServiceHostInfo>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UpdateServiceDeviceApprovalRequest` object.
     pub struct UpdateServiceDeviceApprovalRequest {
         /// Indicates whether to approve or revoke approval for the Service on the device.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "approved" => approved: Option<bool>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `ListOAuthAppsResponse` object.
     pub struct ListOAuthAppsResponse {
         /// `oauthApps` (the API reference does not describe it).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "oauthApps" => oauth_apps: Option<Vec<OAuthApp>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `CreateOAuthAppRequest` object.
     pub struct CreateOAuthAppRequest {
         /// The name of the OAuth app.
@@ -2163,23 +2573,28 @@ model! {
         "name" => name: String,
         /// A human-readable description of the OAuth app.
         /// Must be at most 300 characters.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "description" => description: Option<String>,
         /// The list of permitted redirect URIs for the OAuth authorization code flow.
         /// At least one redirect URI is required.
         ///
         /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
         /// which may use any scheme. Raw IP address hosts are not permitted.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "redirectURIs" => redirect_uris: Vec<String>,
         /// The list of OAuth scopes granted to the app.
         /// Must be non-empty.
         /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scopes" => scopes: Vec<String>,
         /// The list of custom node attributes that the OAuth app is allowed to set.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "allowedNodeAttributes" => allowed_node_attributes: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// The `UpdateOAuthAppRequest` object.
     pub struct UpdateOAuthAppRequest {
         /// The name of the OAuth app.
@@ -2187,23 +2602,28 @@ model! {
         "name" => name: String,
         /// A human-readable description of the OAuth app.
         /// Must be at most 300 characters.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "description" => description: Option<String>,
         /// The list of permitted redirect URIs for the OAuth authorization code flow.
         /// At least one redirect URI is required.
         ///
         /// Each URI must use the `https` scheme, except for `localhost`, `127.0.0.1`, and `::1`,
         /// which may use any scheme. Raw IP address hosts are not permitted.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "redirectURIs" => redirect_uris: Vec<String>,
         /// The list of OAuth scopes granted to the app.
         /// Must be non-empty.
         /// Learn more about [OAuth clients and scopes](https://tailscale.com/kb/1215/oauth-clients).
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scopes" => scopes: Vec<String>,
         /// The list of custom node attributes that the OAuth app is allowed to set.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "allowedNodeAttributes" => allowed_node_attributes: Option<Vec<String>>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// OAuth 2.0 client-credentials grant.
     pub struct OAuthTokenRequest {
         /// The OAuth client's ID.
@@ -2211,11 +2631,13 @@ model! {
         /// The OAuth client secret (`tskey-client-…`).
         "client_secret" => client_secret: Secret,
         /// Space-separated scopes to request; all of the client's scopes when absent.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scope" => scope: Option<String>,
     }
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// Workload identity federation: an OIDC ID token exchanged for an access token.
     pub struct TokenExchangeRequest {
         /// The federated identity's client ID.
@@ -2226,15 +2648,20 @@ model! {
 }
 
 model! {
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
     /// An OAuth access token; it lives about an hour.
     pub struct OAuthToken {
         /// The bearer token.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "access_token" => access_token: Option<Secret>,
         /// Always `Bearer`.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "token_type" => token_type: Option<String>,
         /// Lifetime in seconds.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "expires_in" => expires_in: Option<i64>,
         /// Space-separated scopes granted.
+        #[cfg_attr(feature = "uniffi", uniffi(default))]
         "scope" => scope: Option<String>,
     }
 }

@@ -212,7 +212,7 @@ macro_rules! operation {
             success: [$($status:literal),* $(,)?],
             authenticated: $authenticated:literal,
             idempotent: $idempotent:literal,
-            params: $params:ident {
+            params: $(#[$params_meta:meta])* $params:ident {
                 $( $(#[$param_meta:meta])* $location:ident $field:ident $snake_name:literal : $param_ty:ty = $wire:literal ),* $(,)?
             },
             $( body: $body:ty, )?
@@ -223,7 +223,8 @@ macro_rules! operation {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
         pub struct $name;
 
-        #[doc = concat!("Parameters of [`", stringify!($name), "`].")]
+        #[cfg_attr(feature = "uniffi", derive(::uniffi::Record))]
+        $(#[$params_meta])*
         #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(default, deny_unknown_fields)]
         pub struct $params {

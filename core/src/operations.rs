@@ -25,7 +25,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListTailnetDevicesParams {
+        params:
+            /// Parameters of [`ListTailnetDevices`] (`GET /api/v2/tailnet/{tailnet}/devices`).
+            ListTailnetDevicesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -50,6 +52,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Optionally controls whether the response returns **all** fields or only a predefined subset of fields.
             /// Currently, there are two supported options:
@@ -81,6 +84,7 @@ operation! {
             ///   - `isEphemeral`
             ///
             /// If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query fields "fields": Option<DeviceFields> = "fields",
             /// This endpoint supports server-side filtering of devices by specifying one
             /// or more filters in the form `<field>=<value>`. Fields must be a top-level
@@ -93,6 +97,7 @@ operation! {
             /// `isEphemeral=true&tags=tag:prod&tags=tag:subnetrouter` would return devices
             /// where `isEphemeral` is `true` and `tags` contains both `tag:prod` and
             /// `tag:subnetrouter`.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query filters "filters": Option<DeviceFilters> = "filters",
         },
         response: Json<ListTailnetDevicesResponse>,
@@ -119,7 +124,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: BatchUpdateCustomDevicePostureAttributesParams {
+        params:
+            /// Parameters of [`BatchUpdateCustomDevicePostureAttributes`] (`PATCH /api/v2/tailnet/{tailnet}/device-attributes`).
+            BatchUpdateCustomDevicePostureAttributesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -144,6 +151,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<BatchUpdateCustomDevicePostureAttributesRequest>,
@@ -166,7 +174,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetDeviceParams {
+        params:
+            /// Parameters of [`GetDevice`] (`GET /api/v2/device/{deviceId}`).
+            GetDeviceParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -200,6 +210,7 @@ operation! {
             ///   - `isEphemeral`
             ///
             /// If the `fields` parameter is not supplied, then the default (limited fields) option is used.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query fields "fields": Option<DeviceFields> = "fields",
         },
         response: Json<Device>,
@@ -223,7 +234,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteDeviceParams {
+        params:
+            /// Parameters of [`DeleteDevice`] (`DELETE /api/v2/device/{deviceId}`).
+            DeleteDeviceParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -249,7 +262,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ExpireDeviceKeyParams {
+        params:
+            /// Parameters of [`ExpireDeviceKey`] (`POST /api/v2/device/{deviceId}/expire`).
+            ExpireDeviceKeyParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -280,7 +295,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListDeviceRoutesParams {
+        params:
+            /// Parameters of [`ListDeviceRoutes`] (`GET /api/v2/device/{deviceId}/routes`).
+            ListDeviceRoutesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -311,7 +328,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDeviceRoutesParams {
+        params:
+            /// Parameters of [`SetDeviceRoutes`] (`POST /api/v2/device/{deviceId}/routes`).
+            SetDeviceRoutesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -337,7 +356,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: AuthorizeDeviceParams {
+        params:
+            /// Parameters of [`AuthorizeDevice`] (`POST /api/v2/device/{deviceId}/authorized`).
+            AuthorizeDeviceParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -365,7 +386,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDeviceNameParams {
+        params:
+            /// Parameters of [`SetDeviceName`] (`POST /api/v2/device/{deviceId}/name`).
+            SetDeviceNameParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -398,7 +421,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDeviceTagsParams {
+        params:
+            /// Parameters of [`SetDeviceTags`] (`POST /api/v2/device/{deviceId}/tags`).
+            SetDeviceTagsParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -424,7 +449,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateDeviceKeyParams {
+        params:
+            /// Parameters of [`UpdateDeviceKey`] (`POST /api/v2/device/{deviceId}/key`).
+            UpdateDeviceKeyParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -455,7 +482,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDeviceIpParams {
+        params:
+            /// Parameters of [`SetDeviceIp`] (`POST /api/v2/device/{deviceId}/ip`).
+            SetDeviceIpParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -481,7 +510,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetDevicePostureAttributesParams {
+        params:
+            /// Parameters of [`GetDevicePostureAttributes`] (`GET /api/v2/device/{deviceId}/attributes`).
+            GetDevicePostureAttributesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -507,7 +538,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetCustomDevicePostureAttributesParams {
+        params:
+            /// Parameters of [`SetCustomDevicePostureAttributes`] (`POST /api/v2/device/{deviceId}/attributes/{attributeKey}`).
+            SetCustomDevicePostureAttributesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -550,7 +583,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteCustomDevicePostureAttributesParams {
+        params:
+            /// Parameters of [`DeleteCustomDevicePostureAttributes`] (`DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}`).
+            DeleteCustomDevicePostureAttributesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -590,7 +625,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListDeviceInvitesParams {
+        params:
+            /// Parameters of [`ListDeviceInvites`] (`GET /api/v2/device/{deviceId}/device-invites`).
+            ListDeviceInvitesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -616,7 +653,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: CreateDeviceInvitesParams {
+        params:
+            /// Parameters of [`CreateDeviceInvites`] (`POST /api/v2/device/{deviceId}/device-invites`).
+            CreateDeviceInvitesParams {
             /// ID of the device. Using the device's `nodeId` is preferred, but its numeric `id` value can also be used.
             #[serde(alias = "device_id")]
             path device_id "device_id": String = "deviceId",
@@ -641,7 +680,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListUserInvitesParams {
+        params:
+            /// Parameters of [`ListUserInvites`] (`GET /api/v2/tailnet/{tailnet}/user-invites`).
+            ListUserInvitesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -666,6 +707,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<Vec<UserInvite>>,
@@ -689,7 +731,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: CreateUserInvitesParams {
+        params:
+            /// Parameters of [`CreateUserInvites`] (`POST /api/v2/tailnet/{tailnet}/user-invites`).
+            CreateUserInvitesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -714,6 +758,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<Vec<UserInviteRequest>>,
@@ -736,7 +781,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetUserInviteParams {
+        params:
+            /// Parameters of [`GetUserInvite`] (`GET /api/v2/user-invites/{userInviteId}`).
+            GetUserInviteParams {
             /// ID of the user invite.
             #[serde(alias = "user_invite_id")]
             path user_invite_id "user_invite_id": String = "userInviteId",
@@ -762,7 +809,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteUserInviteParams {
+        params:
+            /// Parameters of [`DeleteUserInvite`] (`DELETE /api/v2/user-invites/{userInviteId}`).
+            DeleteUserInviteParams {
             /// ID of the user invite.
             #[serde(alias = "user_invite_id")]
             path user_invite_id "user_invite_id": String = "userInviteId",
@@ -792,7 +841,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: ResendUserInviteParams {
+        params:
+            /// Parameters of [`ResendUserInvite`] (`POST /api/v2/user-invites/{userInviteId}/resend`).
+            ResendUserInviteParams {
             /// ID of the user invite.
             #[serde(alias = "user_invite_id")]
             path user_invite_id "user_invite_id": String = "userInviteId",
@@ -816,7 +867,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetDeviceInviteParams {
+        params:
+            /// Parameters of [`GetDeviceInvite`] (`GET /api/v2/device-invites/{deviceInviteId}`).
+            GetDeviceInviteParams {
             /// ID of the device invite.
             #[serde(alias = "device_invite_id")]
             path device_invite_id "device_invite_id": String = "deviceInviteId",
@@ -840,7 +893,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteDeviceInviteParams {
+        params:
+            /// Parameters of [`DeleteDeviceInvite`] (`DELETE /api/v2/device-invites/{deviceInviteId}`).
+            DeleteDeviceInviteParams {
             /// ID of the device invite.
             #[serde(alias = "device_invite_id")]
             path device_invite_id "device_invite_id": String = "deviceInviteId",
@@ -870,7 +925,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: ResendDeviceInviteParams {
+        params:
+            /// Parameters of [`ResendDeviceInvite`] (`POST /api/v2/device-invites/{deviceInviteId}/resend`).
+            ResendDeviceInviteParams {
             /// ID of the device invite.
             #[serde(alias = "device_invite_id")]
             path device_invite_id "device_invite_id": String = "deviceInviteId",
@@ -896,7 +953,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: AcceptDeviceInviteParams {
+        params:
+            /// Parameters of [`AcceptDeviceInvite`] (`POST /api/v2/device-invites/-/accept`).
+            AcceptDeviceInviteParams {
         },
         body: Json<AcceptDeviceInviteRequest>,
         response: Json<AcceptDeviceInviteResponse>,
@@ -918,7 +977,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListConfigurationAuditLogsParams {
+        params:
+            /// Parameters of [`ListConfigurationAuditLogs`] (`GET /api/v2/tailnet/{tailnet}/logging/configuration`).
+            ListConfigurationAuditLogsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -943,16 +1004,20 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The start of the time window for which to retrieve logs, in RFC 3339 format.
             query start "start": Timestamp = "start",
             /// The end of the time window for which to retrieve logs, in RFC 3339 format.
             query end "end": Timestamp = "end",
             /// List of filters on actors, either exact actor IDs or a wildcard search on login name or display name indicated as `~search`.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query actor "actor": Option<Vec<String>> = "actor",
             /// List of target elements for which to filter, attempts to match any part of any of the targets to any of the given strings.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query target "target": Option<Vec<String>> = "target",
             /// List of events for which to filter.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query event "event": Option<Vec<AuditLogEventType>> = "event",
         },
         response: Json<ListConfigurationAuditLogsResponse>,
@@ -974,7 +1039,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListNetworkFlowLogsParams {
+        params:
+            /// Parameters of [`ListNetworkFlowLogs`] (`GET /api/v2/tailnet/{tailnet}/logging/network`).
+            ListNetworkFlowLogsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -999,6 +1066,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The start of the time window for which to retrieve logs, in RFC 3339 format.
             query start "start": Timestamp = "start",
@@ -1024,7 +1092,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetLogStreamingStatusParams {
+        params:
+            /// Parameters of [`GetLogStreamingStatus`] (`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status`).
+            GetLogStreamingStatusParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1049,6 +1119,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -1073,7 +1144,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetLogStreamingConfigurationParams {
+        params:
+            /// Parameters of [`GetLogStreamingConfiguration`] (`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
+            GetLogStreamingConfigurationParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1098,6 +1171,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -1122,7 +1196,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetLogStreamingConfigurationParams {
+        params:
+            /// Parameters of [`SetLogStreamingConfiguration`] (`PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
+            SetLogStreamingConfigurationParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1147,6 +1223,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -1172,7 +1249,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DisableLogStreamingParams {
+        params:
+            /// Parameters of [`DisableLogStreaming`] (`DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream`).
+            DisableLogStreamingParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1197,6 +1276,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The type of log.
             #[serde(alias = "log_type")]
@@ -1222,7 +1302,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: GetAwsExternalIdParams {
+        params:
+            /// Parameters of [`GetAwsExternalId`] (`POST /api/v2/tailnet/{tailnet}/aws-external-id`).
+            GetAwsExternalIdParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1247,6 +1329,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<GetAwsExternalIdRequest>,
@@ -1270,7 +1353,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ValidateAwsExternalIdParams {
+        params:
+            /// Parameters of [`ValidateAwsExternalId`] (`POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy`).
+            ValidateAwsExternalIdParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1295,6 +1380,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The AWS external ID to validate.
             path id "id": String = "id",
@@ -1319,7 +1405,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListDnsNameserversParams {
+        params:
+            /// Parameters of [`ListDnsNameservers`] (`GET /api/v2/tailnet/{tailnet}/dns/nameservers`).
+            ListDnsNameserversParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1344,6 +1432,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListDnsNameserversResponse>,
@@ -1368,7 +1457,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDnsNameserversParams {
+        params:
+            /// Parameters of [`SetDnsNameservers`] (`POST /api/v2/tailnet/{tailnet}/dns/nameservers`).
+            SetDnsNameserversParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1393,6 +1484,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<SetDnsNameserversRequest>,
@@ -1415,7 +1507,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetDnsPreferencesParams {
+        params:
+            /// Parameters of [`GetDnsPreferences`] (`GET /api/v2/tailnet/{tailnet}/dns/preferences`).
+            GetDnsPreferencesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1440,6 +1534,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<DnsPreferences>,
@@ -1469,7 +1564,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDnsPreferencesParams {
+        params:
+            /// Parameters of [`SetDnsPreferences`] (`POST /api/v2/tailnet/{tailnet}/dns/preferences`).
+            SetDnsPreferencesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1494,6 +1591,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<DnsPreferences>,
@@ -1516,7 +1614,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListDnsSearchPathsParams {
+        params:
+            /// Parameters of [`ListDnsSearchPaths`] (`GET /api/v2/tailnet/{tailnet}/dns/searchpaths`).
+            ListDnsSearchPathsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1541,6 +1641,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<DnsSearchPaths>,
@@ -1562,7 +1663,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDnsSearchPathsParams {
+        params:
+            /// Parameters of [`SetDnsSearchPaths`] (`POST /api/v2/tailnet/{tailnet}/dns/searchpaths`).
+            SetDnsSearchPathsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1587,6 +1690,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<DnsSearchPaths>,
@@ -1609,7 +1713,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetSplitDnsParams {
+        params:
+            /// Parameters of [`GetSplitDns`] (`GET /api/v2/tailnet/{tailnet}/dns/split-dns`).
+            GetSplitDnsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1634,6 +1740,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>,
@@ -1657,7 +1764,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateSplitDnsParams {
+        params:
+            /// Parameters of [`UpdateSplitDns`] (`PATCH /api/v2/tailnet/{tailnet}/dns/split-dns`).
+            UpdateSplitDnsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1682,6 +1791,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>,
@@ -1706,7 +1816,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetSplitDnsParams {
+        params:
+            /// Parameters of [`SetSplitDns`] (`PUT /api/v2/tailnet/{tailnet}/dns/split-dns`).
+            SetSplitDnsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1731,6 +1843,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>,
@@ -1753,7 +1866,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetDnsConfigurationParams {
+        params:
+            /// Parameters of [`GetDnsConfiguration`] (`GET /api/v2/tailnet/{tailnet}/dns/configuration`).
+            GetDnsConfigurationParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1778,6 +1893,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<DnsConfiguration>,
@@ -1805,7 +1921,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetDnsConfigurationParams {
+        params:
+            /// Parameters of [`SetDnsConfiguration`] (`POST /api/v2/tailnet/{tailnet}/dns/configuration`).
+            SetDnsConfigurationParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1830,6 +1948,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<DnsConfiguration>,
@@ -1857,7 +1976,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListTailnetKeysParams {
+        params:
+            /// Parameters of [`ListTailnetKeys`] (`GET /api/v2/tailnet/{tailnet}/keys`).
+            ListTailnetKeysParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1882,8 +2003,10 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// If set to true, this will return all auth keys, API access tokens and OAuth clients for the tailnet.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query all "all": Option<bool> = "all",
         },
         response: Json<ListTailnetKeysResponse>,
@@ -1913,7 +2036,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: CreateKeyParams {
+        params:
+            /// Parameters of [`CreateKey`] (`POST /api/v2/tailnet/{tailnet}/keys`).
+            CreateKeyParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1938,6 +2063,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<CreateKeyRequest>,
@@ -1960,7 +2086,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetKeyParams {
+        params:
+            /// Parameters of [`GetKey`] (`GET /api/v2/tailnet/{tailnet}/keys/{keyId}`).
+            GetKeyParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -1985,6 +2113,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The id of the key.
             /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
@@ -2010,7 +2139,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteKeyParams {
+        params:
+            /// Parameters of [`DeleteKey`] (`DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}`).
+            DeleteKeyParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2035,6 +2166,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The id of the key.
             /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
@@ -2060,7 +2192,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetKeyParams {
+        params:
+            /// Parameters of [`SetKey`] (`PUT /api/v2/tailnet/{tailnet}/keys/{keyId}`).
+            SetKeyParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2085,6 +2219,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The id of the key.
             /// The key ID can be found in the [admin console](https://login.tailscale.com/admin/settings/keys).
@@ -2117,7 +2252,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetPolicyFileParams {
+        params:
+            /// Parameters of [`GetPolicyFile`] (`GET /api/v2/tailnet/{tailnet}/acl`).
+            GetPolicyFileParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2142,9 +2279,11 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// `json` for JSON, `hujson` (the default) for HuJSON text with comments.
             #[serde(alias = "accept")]
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             header accept "accept": Option<PolicyFormat> = "Accept",
             /// Request a detailed description of the tailnet policy file by providing `details=true` in the URL query string.
             /// Supplying any other value for `details`, or not sending the param, is treated as sending `details=false`.
@@ -2154,6 +2293,7 @@ operation! {
             /// - `acl`: a base64-encoded string representation of the huJSON format.
             /// - `warnings`: array of strings for syntactically valid but nonsensical entries.
             /// - `errors`: an array of strings for parsing failures.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query details "details": Option<bool> = "details",
         },
         response: PolicyResponse,
@@ -2181,7 +2321,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SetPolicyFileParams {
+        params:
+            /// Parameters of [`SetPolicyFile`] (`POST /api/v2/tailnet/{tailnet}/acl`).
+            SetPolicyFileParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2206,9 +2348,11 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// `json` for JSON, `hujson` (the default) for HuJSON text with comments.
             #[serde(alias = "accept")]
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             header accept "accept": Option<PolicyFormat> = "Accept",
             /// This is a safety mechanism to avoid overwriting other users' updates to the tailnet policy file.
             ///
@@ -2218,6 +2362,7 @@ operation! {
             /// - Alternately, set the `If-Match` value to `ts-default` to ensure that the policy file is replaced *only if the current policy file is still the untouched default created automatically* for each tailnet.
             ///   For example: `-H "If-Match: \"ts-default\""`.
             #[serde(alias = "if_match")]
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             header if_match "if_match": Option<String> = "If-Match",
         },
         body: PolicyBody,
@@ -2242,7 +2387,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: PreviewRuleMatchesParams {
+        params:
+            /// Parameters of [`PreviewRuleMatches`] (`POST /api/v2/tailnet/{tailnet}/acl/preview`).
+            PreviewRuleMatchesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2267,6 +2414,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Specify for which type of resource (user or IP port) matching rules are to be fetched.
             /// Read about [previewing changes in the admin console](https://tailscale.com/kb/1018/#previewing-changes).
@@ -2310,7 +2458,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ValidateAndTestPolicyFileParams {
+        params:
+            /// Parameters of [`ValidateAndTestPolicyFile`] (`POST /api/v2/tailnet/{tailnet}/acl/validate`).
+            ValidateAndTestPolicyFileParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2335,6 +2485,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: ValidationBody,
@@ -2357,7 +2508,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetPostureIntegrationsParams {
+        params:
+            /// Parameters of [`GetPostureIntegrations`] (`GET /api/v2/tailnet/{tailnet}/posture/integrations`).
+            GetPostureIntegrationsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2382,6 +2535,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<GetPostureIntegrationsResponse>,
@@ -2407,7 +2561,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: CreatePostureIntegrationParams {
+        params:
+            /// Parameters of [`CreatePostureIntegration`] (`POST /api/v2/tailnet/{tailnet}/posture/integrations`).
+            CreatePostureIntegrationParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2432,6 +2588,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<PostureIntegration>,
@@ -2454,7 +2611,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetPostureIntegrationParams {
+        params:
+            /// Parameters of [`GetPostureIntegration`] (`GET /api/v2/posture/integrations/{id}`).
+            GetPostureIntegrationParams {
             /// Unique identifier for a posture integration.
             path id "id": String = "id",
         },
@@ -2477,7 +2636,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdatePostureIntegrationParams {
+        params:
+            /// Parameters of [`UpdatePostureIntegration`] (`PATCH /api/v2/posture/integrations/{id}`).
+            UpdatePostureIntegrationParams {
             /// Unique identifier for a posture integration.
             path id "id": String = "id",
         },
@@ -2501,7 +2662,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeletePostureIntegrationParams {
+        params:
+            /// Parameters of [`DeletePostureIntegration`] (`DELETE /api/v2/posture/integrations/{id}`).
+            DeletePostureIntegrationParams {
             /// Unique identifier for a posture integration.
             path id "id": String = "id",
         },
@@ -2524,7 +2687,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListUsersParams {
+        params:
+            /// Parameters of [`ListUsers`] (`GET /api/v2/tailnet/{tailnet}/users`).
+            ListUsersParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2549,10 +2714,13 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Allows for filtering the output by user type.
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query r#type "type": Option<ListUsersType> = "type",
             /// Allows for filtering the output by user role. Learn more about [user roles](https://tailscale.com/kb/1138/user-roles).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             query role "role": Option<ListUsersRole> = "role",
         },
         response: Json<ListUsersResponse>,
@@ -2574,7 +2742,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetUserParams {
+        params:
+            /// Parameters of [`GetUser`] (`GET /api/v2/users/{userId}`).
+            GetUserParams {
             /// ID of the user.
             #[serde(alias = "user_id")]
             path user_id "user_id": String = "userId",
@@ -2602,7 +2772,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateUserRoleParams {
+        params:
+            /// Parameters of [`UpdateUserRole`] (`POST /api/v2/users/{userId}/role`).
+            UpdateUserRoleParams {
             /// ID of the user.
             #[serde(alias = "user_id")]
             path user_id "user_id": String = "userId",
@@ -2634,7 +2806,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ApproveUserParams {
+        params:
+            /// Parameters of [`ApproveUser`] (`POST /api/v2/users/{userId}/approve`).
+            ApproveUserParams {
             /// ID of the user.
             #[serde(alias = "user_id")]
             path user_id "user_id": String = "userId",
@@ -2660,7 +2834,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: SuspendUserParams {
+        params:
+            /// Parameters of [`SuspendUser`] (`POST /api/v2/users/{userId}/suspend`).
+            SuspendUserParams {
             /// ID of the user.
             #[serde(alias = "user_id")]
             path user_id "user_id": String = "userId",
@@ -2686,7 +2862,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: RestoreUserParams {
+        params:
+            /// Parameters of [`RestoreUser`] (`POST /api/v2/users/{userId}/restore`).
+            RestoreUserParams {
             /// ID of the user.
             #[serde(alias = "user_id")]
             path user_id "user_id": String = "userId",
@@ -2712,7 +2890,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteUserParams {
+        params:
+            /// Parameters of [`DeleteUser`] (`POST /api/v2/users/{userId}/delete`).
+            DeleteUserParams {
             /// ID of the user.
             #[serde(alias = "user_id")]
             path user_id "user_id": String = "userId",
@@ -2736,7 +2916,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetContactsParams {
+        params:
+            /// Parameters of [`GetContacts`] (`GET /api/v2/tailnet/{tailnet}/contacts`).
+            GetContactsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2761,6 +2943,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<GetContactsResponse>,
@@ -2782,7 +2965,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateContactParams {
+        params:
+            /// Parameters of [`UpdateContact`] (`PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}`).
+            UpdateContactParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2807,6 +2992,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Type of contact.
             #[serde(alias = "contact_type")]
@@ -2832,7 +3018,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: ResendContactVerificationEmailParams {
+        params:
+            /// Parameters of [`ResendContactVerificationEmail`] (`POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email`).
+            ResendContactVerificationEmailParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2857,6 +3045,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// Type of contact.
             #[serde(alias = "contact_type")]
@@ -2881,7 +3070,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListWebhooksParams {
+        params:
+            /// Parameters of [`ListWebhooks`] (`GET /api/v2/tailnet/{tailnet}/webhooks`).
+            ListWebhooksParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2906,6 +3097,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListWebhooksResponse>,
@@ -2927,7 +3119,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: CreateWebhookParams {
+        params:
+            /// Parameters of [`CreateWebhook`] (`POST /api/v2/tailnet/{tailnet}/webhooks`).
+            CreateWebhookParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -2952,6 +3146,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<CreateWebhookRequest>,
@@ -2974,7 +3169,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetWebhookParams {
+        params:
+            /// Parameters of [`GetWebhook`] (`GET /api/v2/webhooks/{endpointId}`).
+            GetWebhookParams {
             /// ID for the webhook endpoint.
             #[serde(alias = "endpoint_id")]
             path endpoint_id "endpoint_id": String = "endpointId",
@@ -2998,7 +3195,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateWebhookParams {
+        params:
+            /// Parameters of [`UpdateWebhook`] (`PATCH /api/v2/webhooks/{endpointId}`).
+            UpdateWebhookParams {
             /// ID for the webhook endpoint.
             #[serde(alias = "endpoint_id")]
             path endpoint_id "endpoint_id": String = "endpointId",
@@ -3023,7 +3222,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteWebhookParams {
+        params:
+            /// Parameters of [`DeleteWebhook`] (`DELETE /api/v2/webhooks/{endpointId}`).
+            DeleteWebhookParams {
             /// ID for the webhook endpoint.
             #[serde(alias = "endpoint_id")]
             path endpoint_id "endpoint_id": String = "endpointId",
@@ -3050,7 +3251,9 @@ operation! {
         success: [202],
         authenticated: true,
         idempotent: false,
-        params: TestWebhookParams {
+        params:
+            /// Parameters of [`TestWebhook`] (`POST /api/v2/webhooks/{endpointId}/test`).
+            TestWebhookParams {
             /// ID for the webhook endpoint.
             #[serde(alias = "endpoint_id")]
             path endpoint_id "endpoint_id": String = "endpointId",
@@ -3077,7 +3280,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: RotateWebhookSecretParams {
+        params:
+            /// Parameters of [`RotateWebhookSecret`] (`POST /api/v2/webhooks/{endpointId}/rotate`).
+            RotateWebhookSecretParams {
             /// ID for the webhook endpoint.
             #[serde(alias = "endpoint_id")]
             path endpoint_id "endpoint_id": String = "endpointId",
@@ -3101,7 +3306,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetTailnetSettingsParams {
+        params:
+            /// Parameters of [`GetTailnetSettings`] (`GET /api/v2/tailnet/{tailnet}/settings`).
+            GetTailnetSettingsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3126,6 +3333,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<TailnetSettings>,
@@ -3147,7 +3355,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateTailnetSettingsParams {
+        params:
+            /// Parameters of [`UpdateTailnetSettings`] (`PATCH /api/v2/tailnet/{tailnet}/settings`).
+            UpdateTailnetSettingsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3172,6 +3382,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<TailnetSettings>,
@@ -3195,7 +3406,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListServicesParams {
+        params:
+            /// Parameters of [`ListServices`] (`GET /api/v2/tailnet/{tailnet}/services`).
+            ListServicesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3220,6 +3433,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListServicesResponse>,
@@ -3241,7 +3455,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetServiceParams {
+        params:
+            /// Parameters of [`GetService`] (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}`).
+            GetServiceParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3266,6 +3482,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3295,7 +3512,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateServiceParams {
+        params:
+            /// Parameters of [`UpdateService`] (`PUT /api/v2/tailnet/{tailnet}/services/{serviceName}`).
+            UpdateServiceParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3320,6 +3539,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3346,7 +3566,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteServiceParams {
+        params:
+            /// Parameters of [`DeleteService`] (`DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}`).
+            DeleteServiceParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3371,6 +3593,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3396,7 +3619,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListServiceHostsParams {
+        params:
+            /// Parameters of [`ListServiceHosts`] (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices`).
+            ListServiceHostsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3421,6 +3646,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3446,7 +3672,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetServiceDeviceApprovalParams {
+        params:
+            /// Parameters of [`GetServiceDeviceApproval`] (`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`).
+            GetServiceDeviceApprovalParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3471,6 +3699,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3499,7 +3728,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateServiceDeviceApprovalParams {
+        params:
+            /// Parameters of [`UpdateServiceDeviceApproval`] (`POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved`).
+            UpdateServiceDeviceApprovalParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3524,6 +3755,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3553,7 +3785,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListOAuthAppsParams {
+        params:
+            /// Parameters of [`ListOAuthApps`] (`GET /api/v2/tailnet/{tailnet}/oauth-apps`).
+            ListOAuthAppsParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3578,6 +3812,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListOAuthAppsResponse>,
@@ -3601,7 +3836,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: false,
-        params: CreateOAuthAppParams {
+        params:
+            /// Parameters of [`CreateOAuthApp`] (`POST /api/v2/tailnet/{tailnet}/oauth-apps`).
+            CreateOAuthAppParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3626,6 +3863,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         body: Json<CreateOAuthAppRequest>,
@@ -3648,7 +3886,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetOAuthAppParams {
+        params:
+            /// Parameters of [`GetOAuthApp`] (`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
+            GetOAuthAppParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3673,6 +3913,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The ID of the OAuth app.
             #[serde(alias = "app_id")]
@@ -3699,7 +3940,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateOAuthAppParams {
+        params:
+            /// Parameters of [`UpdateOAuthApp`] (`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
+            UpdateOAuthAppParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3724,6 +3967,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The ID of the OAuth app.
             #[serde(alias = "app_id")]
@@ -3749,7 +3993,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteOAuthAppParams {
+        params:
+            /// Parameters of [`DeleteOAuthApp`] (`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}`).
+            DeleteOAuthAppParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3774,6 +4020,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The ID of the OAuth app.
             #[serde(alias = "app_id")]
@@ -3798,7 +4045,9 @@ operation! {
         success: [200],
         authenticated: false,
         idempotent: true,
-        params: CreateOAuthTokenParams {
+        params:
+            /// Parameters of [`CreateOAuthToken`] (`POST /api/v2/oauth/token`).
+            CreateOAuthTokenParams {
         },
         body: Form<OAuthTokenRequest>,
         response: Json<OAuthToken>,
@@ -3820,7 +4069,9 @@ operation! {
         success: [200],
         authenticated: false,
         idempotent: true,
-        params: ExchangeWorkloadIdentityTokenParams {
+        params:
+            /// Parameters of [`ExchangeWorkloadIdentityToken`] (`POST /api/v2/oauth/token-exchange`).
+            ExchangeWorkloadIdentityTokenParams {
         },
         body: Form<TokenExchangeRequest>,
         response: Json<OAuthToken>,
@@ -3842,7 +4093,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: ListVipServicesParams {
+        params:
+            /// Parameters of [`ListVipServices`] (`GET /api/v2/tailnet/{tailnet}/vip-services`).
+            ListVipServicesParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3867,6 +4120,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
         },
         response: Json<ListServicesResponse>,
@@ -3888,7 +4142,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: GetVipServiceParams {
+        params:
+            /// Parameters of [`GetVipService`] (`GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
+            GetVipServiceParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3913,6 +4169,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3938,7 +4195,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: UpdateVipServiceParams {
+        params:
+            /// Parameters of [`UpdateVipService`] (`PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
+            UpdateVipServiceParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -3963,6 +4222,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -3989,7 +4249,9 @@ operation! {
         success: [200],
         authenticated: true,
         idempotent: true,
-        params: DeleteVipServiceParams {
+        params:
+            /// Parameters of [`DeleteVipService`] (`DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}`).
+            DeleteVipServiceParams {
             /// The tailnet ID.
             ///
             /// Tailnets created before Oct 2025 can still use the legacy ID, but the Tailnet ID is the preferred identifier.
@@ -4014,6 +4276,7 @@ operation! {
             ///   ```
             ///
             ///   Learn more about [tailnet ID](https://tailscale.com/kb/1217/tailnet-name#tailnet-id).
+            #[cfg_attr(feature = "uniffi", uniffi(default))]
             path tailnet "tailnet": Option<String> = "tailnet",
             /// The unique name of a Service. The name should be prefixed with "svc:". It should be unique
             /// across the tailnet, so names already used for a machine cannot be reused for a Service.
@@ -4126,6 +4389,114 @@ macro_rules! for_each_operation {
             (GetVipService, get_vip_service, "getVipService"),
             (UpdateVipService, update_vip_service, "updateVipService"),
             (DeleteVipService, delete_vip_service, "deleteVipService"),
+        }
+    };
+}
+
+/// Like [`for_each_operation!`], with each operation's method documentation as a fourth element:
+/// `$callback! { (TypeName, snake_name, "operationId", "doc"), … }` (the spec's summary and
+/// description, method and path, OAuth scopes, retry behaviour, documented errors), for bindings
+/// whose generator copies `#[doc]` text into another language (uniffi: KDoc, Swift docs).
+#[macro_export]
+macro_rules! for_each_operation_documented {
+    ($callback:ident) => {
+        $callback! {
+            (ListTailnetDevices, list_tailnet_devices, "listTailnetDevices", "List tailnet devices.\n\nLists the devices in a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/devices` (`listTailnetDevices`).\nOAuth scopes (any one): `devices:core:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): Request took too long to process, please try again later."),
+            (BatchUpdateCustomDevicePostureAttributes, batch_update_custom_device_posture_attributes, "batchUpdateCustomDevicePostureAttributes", "Batch update custom device posture attributes.\n\nBatch updates posture attributes across devices in a tailnet.\n\nThis endpoint uses [JSON Merge Patch](https://datatracker.ietf.org/doc/html/rfc7396) semantics.\nSpecifying `null` for an attribute will delete that attribute.\n\nAttributes must be in the `custom:` namespace.\n\n`PATCH /api/v2/tailnet/{tailnet}/device-attributes` (`batchUpdateCustomDevicePostureAttributes`).\nOAuth scopes (any one): `devices:posture_attributes`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): An invalid request payload was sent.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetDevice, get_device, "getDevice", "Get a device.\n\nRetrieve the details for the specified device.\n\n`GET /api/v2/device/{deviceId}` (`getDevice`).\nOAuth scopes (any one): `devices:core:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Invalid ID supplied.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (DeleteDevice, delete_device, "deleteDevice", "Delete a device.\n\nDeletes the device from its tailnet.\nThe device must belong to the requesting user's tailnet.\nDeleting devices shared with the tailnet is not supported.\n\n`DELETE /api/v2/device/{deviceId}` (`deleteDevice`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Invalid device value.\n- 500 (ServerError): internal server error.\n- 501 (ServerError): Device not owned by tailnet.\n- 504 (ServerError): the request took too long."),
+            (ExpireDeviceKey, expire_device_key, "expireDeviceKey", "Expire a device's key.\n\nMark a device's node key as expired.\nThis will require the device to re-authenticate in order to connect to the tailnet.\nThe device must belong to the requesting user's tailnet.\n\n`POST /api/v2/device/{deviceId}/expire` (`expireDeviceKey`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (ListDeviceRoutes, list_device_routes, "listDeviceRoutes", "List device routes.\n\nRetrieve the list of subnet routes that a device is advertising,\nas well as those that are enabled for it.\n\nRoutes must be both advertised and enabled for a device to act as a subnet router or exit node.\nIf a device has advertised routes, they are not exposed to traffic until they are enabled.\nConversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.\n\nLearn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).\n\n`GET /api/v2/device/{deviceId}/routes` (`listDeviceRoutes`).\nOAuth scopes (any one): `devices:routes:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (SetDeviceRoutes, set_device_routes, "setDeviceRoutes", "Set device routes.\n\nSet a device's enabled subnet routes by replacing the existing list of subnet routes with the supplied parameters.\n[Advertised routes](https://tailscale.com/kb/1019/subnets#advertise-subnet-routes) cannot be set through the API, since they must be set directly on the device.\n\nRoutes must be both advertised and enabled for a device to act as a subnet router or exit node.\nIf a device has advertised routes, they are not exposed to traffic until they are enabled.\nConversely, if routes are enabled before they are advertised, they are not available for routing until the device in question has advertised them.\n\nLearn more about [subnet routers](https://tailscale.com/kb/1019/subnets) and [exit nodes](https://tailscale.com/kb/1103/exit-nodes).\n\n`POST /api/v2/device/{deviceId}/routes` (`setDeviceRoutes`).\nOAuth scopes (any one): `devices:routes`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (AuthorizeDevice, authorize_device, "authorizeDevice", "Authorize device.\n\nThis call marks a device as authorized or revokes its authorization for tailnets where device authorization is required,\naccording to the authorized field in the payload.\n\n`POST /api/v2/device/{deviceId}/authorized` (`authorizeDevice`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (SetDeviceName, set_device_name, "setDeviceName", "Set device name.\n\nWhen a device is added to a tailnet, its Tailscale [device name](https://tailscale.com/kb/1098/machine-names) (also sometimes referred to as machine name) is generated from its OS hostname.\nThe device name is the canonical name for the device on your tailnet.\n\nDevice name changes immediately get propogated through your tailnet, so be aware that any existing [Magic DNS](https://tailscale.com/kb/1081/magicdns) URLs using the old name will no longer work.\n\n`POST /api/v2/device/{deviceId}/name` (`setDeviceName`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (SetDeviceTags, set_device_tags, "setDeviceTags", "Set device tags.\n\nTags let you assign an identity to a device that is separate from human users, and use that identity as part of an ACL to restrict access.\nTags are similar to role accounts, but more flexible.\n\nTags are created in the tailnet policy file by defining the tag and an owner of the tag.\nOnce a device is tagged, the tag is the owner of that device.\nA single node can have multiple tags assigned.\n\nConsult the policy file for your tailnet in the [admin console](https://login.tailscale.com/admin/acls) for the list of tags that have been created for your tailnet.\nLearn more about [tags](https://tailscale.com/kb/1068/).\n\n`POST /api/v2/device/{deviceId}/tags` (`setDeviceTags`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (UpdateDeviceKey, update_device_key, "updateDeviceKey", "Update device key.\n\nWhen a device is added to a tailnet, its key expiry is set according to the tailnet's key expiry setting.\nIf the key is not refreshed and expires, the device can no longer communicate with other devices in the tailnet.\n\n`POST /api/v2/device/{deviceId}/key` (`updateDeviceKey`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (SetDeviceIp, set_device_ip, "setDeviceIp", "Set device IPv4 address.\n\nWhen a device is added to a tailnet, its Tailscale IPv4 address is set at random either from the CGNAT range,\nor a subset of the CGNAT range specified by an [ip pool](https://tailscale.com/kb/1304/ip-pool).\nThis endpoint can be used to replace the existing IPv4 address with a specific value.\n\nThis action will break any existing connections to this machine.\nYou will need to reconnect to this machine using the new IP address.\nYou may also need to flush your DNS cache.\n\n`POST /api/v2/device/{deviceId}/ip` (`setDeviceIp`).\nOAuth scopes (any one): `devices:core`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (GetDevicePostureAttributes, get_device_posture_attributes, "getDevicePostureAttributes", "Get device posture attributes.\n\nRetrieve all posture attributes for the specified device.\nThis returns a JSON object of all the key-value pairs of posture attributes for the device.\n\n`GET /api/v2/device/{deviceId}/attributes` (`getDevicePostureAttributes`).\nOAuth scopes (any one): `devices:posture_attributes:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (SetCustomDevicePostureAttributes, set_custom_device_posture_attributes, "setCustomDevicePostureAttributes", "Set custom device posture attributes.\n\nCreate or update a custom posture attribute on the specified device.\nUser-managed attributes must be in the custom namespace,\nwhich is indicated by prefixing the attribute key with `custom:`.\n\n`POST /api/v2/device/{deviceId}/attributes/{attributeKey}` (`setCustomDevicePostureAttributes`).\nOAuth scopes (any one): `devices:posture_attributes`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 429 (RateLimitError): too many requests.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (DeleteCustomDevicePostureAttributes, delete_custom_device_posture_attributes, "deleteCustomDevicePostureAttributes", "Delete custom device posture attributes.\n\nDelete a posture attribute from the specified device.\nThis is only applicable to user-managed posture attributes in the custom namespace,\nwhich is indicated by prefixing the attribute key with `custom:`.\n\n`DELETE /api/v2/device/{deviceId}/attributes/{attributeKey}` (`deleteCustomDevicePostureAttributes`).\nOAuth scopes (any one): `devices:posture_attributes`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 429 (RateLimitError): too many requests.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (ListDeviceInvites, list_device_invites, "listDeviceInvites", "List device invites.\n\nList all share invites for a device.\n\n`GET /api/v2/device/{deviceId}/device-invites` (`listDeviceInvites`).\nOAuth scopes (any one): `device_invites:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (CreateDeviceInvites, create_device_invites, "createDeviceInvites", "Create device invites.\n\nCreate new share invites for a device.\n\nNote that device invites cannot be created using an API access token generated from an OAuth client as the shared device is scoped to a user.\n\n`POST /api/v2/device/{deviceId}/device-invites` (`createDeviceInvites`).\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (ListUserInvites, list_user_invites, "listUserInvites", "List user invites.\n\nList all open (not yet accepted) user invites to the tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/user-invites` (`listUserInvites`).\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (CreateUserInvites, create_user_invites, "createUserInvites", "Create user invites.\n\nCreate, and optionally email out, new user invites to join the tailnet.\n\n> ⓘ Only permitted for user-owned keys, because invites require an inviting user.\n\n`POST /api/v2/tailnet/{tailnet}/user-invites` (`createUserInvites`).\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetUserInvite, get_user_invite, "getUserInvite", "Get a user invite.\n\nRetrieve a specific user invite.\n\n`GET /api/v2/user-invites/{userInviteId}` (`getUserInvite`).\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): User invite not found.\n- 500 (ServerError): internal server error."),
+            (DeleteUserInvite, delete_user_invite, "deleteUserInvite", "Delete a user invite.\n\nDeletes a specific user invite.\n\n> ⓘ Only permitted for user-owned keys, because invites require an inviting user.\n\n`DELETE /api/v2/user-invites/{userInviteId}` (`deleteUserInvite`).\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): User invite not found.\n- 500 (ServerError): internal server error."),
+            (ResendUserInvite, resend_user_invite, "resendUserInvite", "Resend a user invite.\n\nResend a user invite by email. You can only use this if the specified invite\nwas originally created with an email specified.\nRefer to [creating user invites for a tailnet](https://tailscale.com/api#tag/userinvites/post/tailnet/{tailnet}/user-invites).\n\nNote: Invite resends are rate limited to one per minute.\n\n> ⓘ Only permitted for user-owned keys, because invites require an inviting user.\n\n`POST /api/v2/user-invites/{userInviteId}/resend` (`resendUserInvite`).\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): User invite not found.\n- 500 (ServerError): internal server error."),
+            (GetDeviceInvite, get_device_invite, "getDeviceInvite", "Get a device invite.\n\nRetrieve a specific device invite.\n\n`GET /api/v2/device-invites/{deviceInviteId}` (`getDeviceInvite`).\nOAuth scopes (any one): `device_invites:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device invite not found.\n- 500 (ServerError): internal server error."),
+            (DeleteDeviceInvite, delete_device_invite, "deleteDeviceInvite", "Delete a device invite.\n\nDelete a specific device invite.\n\n`DELETE /api/v2/device-invites/{deviceInviteId}` (`deleteDeviceInvite`).\nOAuth scopes (any one): `device_invites`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device invite not found.\n- 500 (ServerError): internal server error."),
+            (ResendDeviceInvite, resend_device_invite, "resendDeviceInvite", "Resend a device invite.\n\nResend a device invite by email. You can only use this if the specified invite\nwas originally created with an email specified.\nRefer to [creating device invites for a device](https://tailscale.com/api#tag/deviceinvites/post/device/{deviceId}/device-invites).\n\nNote: Invite resends are rate limited to one per minute.\n\nNote that device invites cannot be resent using an API access token generated from an OAuth client as the shared device is scoped to a user.\n\n`POST /api/v2/device-invites/{deviceInviteId}/resend` (`resendDeviceInvite`).\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Device invite not found.\n- 500 (ServerError): internal server error."),
+            (AcceptDeviceInvite, accept_device_invite, "acceptDeviceInvite", "Accept a device invite.\n\nAccepts the invitation to share a device into the requesting user's tailnet.\n\nNote that device invites cannot be accepted using an API access token generated from an OAuth client as the shared device is scoped to a user.\n\n`POST /api/v2/device-invites/-/accept` (`acceptDeviceInvite`).\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 500 (ServerError): internal server error."),
+            (ListConfigurationAuditLogs, list_configuration_audit_logs, "listConfigurationAuditLogs", "List configuration audit logs.\n\nList all configuration audit logs for a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/logging/configuration` (`listConfigurationAuditLogs`).\nOAuth scopes (any one): `logs:configuration:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Request has missing or invalid parameter(s).\n- 403 (PermissionDeniedError): User does not have sufficient access to view configuration audit logs.\n- 404 (NotFoundError): Logging is not supported on this deployment of Tailscale."),
+            (ListNetworkFlowLogs, list_network_flow_logs, "listNetworkFlowLogs", "List network flow logs.\n\nList all network flow logs for a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/logging/network` (`listNetworkFlowLogs`).\nOAuth scopes (any one): `logs:network:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Request has missing or invalid parameter(s).\n- 403 (PermissionDeniedError): User does not have sufficient access to view network flow logs.\n- 404 (NotFoundError): Logging is not supported on this deployment of Tailscale.\n- 502 (ServerError): The system was unable to communicate with logging server."),
+            (GetLogStreamingStatus, get_log_streaming_status, "getLogStreamingStatus", "Get log streaming status.\n\nRetrieve the log streaming status for the provided log type.\n\n`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream/status` (`getLogStreamingStatus`).\nOAuth scopes (any one): `log_streaming:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming status.\n- 502 (ServerError): The system was unable to communicate with logging server."),
+            (GetLogStreamingConfiguration, get_log_streaming_configuration, "getLogStreamingConfiguration", "Get log streaming configuration.\n\nRetrieve the log streaming configuration for the provided log type.\n\n`GET /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`getLogStreamingConfiguration`).\nOAuth scopes (any one): `log_streaming:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration."),
+            (SetLogStreamingConfiguration, set_log_streaming_configuration, "setLogStreamingConfiguration", "Set log streaming configuration.\n\nSet the log streaming configuration for the provided log type.\n\n`PUT /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`setLogStreamingConfiguration`).\nOAuth scopes (any one): `log_streaming`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Request has missing or invalid parameter(s).\n- 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.\n- 404 (NotFoundError): Tailnet not found, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration."),
+            (DisableLogStreaming, disable_log_streaming, "disableLogStreaming", "Disable log streaming.\n\nDelete the log streaming configuration for the provided log type.\n\n`DELETE /api/v2/tailnet/{tailnet}/logging/{logType}/stream` (`disableLogStreaming`).\nOAuth scopes (any one): `log_streaming`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to update log streaming configuration.\n- 404 (NotFoundError): Log streaming has not been configured, this `logType` is not supported, or user does not have sufficient access to view log streaming configuration."),
+            (GetAwsExternalId, get_aws_external_id, "getAwsExternalId", "Create or get AWS external id.\n\nGet an AWS external id to use for streaming tailnet logs to S3 using role-based authentication,\ncreating a new one for this tailnet when necessary.\n\n`POST /api/v2/tailnet/{tailnet}/aws-external-id` (`getAwsExternalId`).\nOAuth scopes (any one): `log_streaming`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to obtain an AWS external id.\n- 404 (NotFoundError): Tailnet not found."),
+            (ValidateAwsExternalId, validate_aws_external_id, "validateAwsExternalId", "Validate external ID integration with IAM role trust policy.\n\nValidate that Tailscale can assume your IAM role with (and only with)\nthis external ID.\n\n`POST /api/v2/tailnet/{tailnet}/aws-external-id/{id}/validate-aws-trust-policy` (`validateAwsExternalId`).\nOAuth scopes (any one): `log_streaming`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access for this tailnet.\n- 404 (NotFoundError): Tailnet or external ID not found.\n- 422 (ApiError): Validation failed for this external ID and IAM role."),
+            (ListDnsNameservers, list_dns_nameservers, "listDnsNameservers", "List DNS nameservers.\n\nLists the global DNS nameservers for a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/dns/nameservers` (`listDnsNameservers`).\nOAuth scopes (any one): `dns:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetDnsNameservers, set_dns_nameservers, "setDnsNameservers", "Set DNS nameservers.\n\nReplaces the list of global DNS nameservers for the given tailnet with the list supplied in the request.\n\nNote that changing the list of DNS nameservers may also affect the status of MagicDNS (if MagicDNS is on; learn about [MagicDNS](https://tailscale.com/kb/1081)).\nIf all nameservers have been removed, MagicDNS will be automatically disabled (until explicitly turned back on by the user).\n\n`POST /api/v2/tailnet/{tailnet}/dns/nameservers` (`setDnsNameservers`).\nOAuth scopes (any one): `dns`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetDnsPreferences, get_dns_preferences, "getDnsPreferences", "Get DNS preferences.\n\nRetrieves the DNS preferences that are currently set for the given tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/dns/preferences` (`getDnsPreferences`).\nOAuth scopes (any one): `dns:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetDnsPreferences, set_dns_preferences, "setDnsPreferences", "Set DNS preferences.\n\nSet the DNS preferences for a tailnet; specifically, the MagicDNS setting.\nNote that MagicDNS is dependent on DNS servers.\nLearn about [MagicDNS](https://tailscale.com/kb/1081).\n\nIf there is at least one DNS server, then MagicDNS can be enabled.\nOtherwise, it returns an error.\n\nNote that removing all nameservers will turn off MagicDNS.\nTo reenable it, nameservers must be added back, and MagicDNS must be explicitly turned on.\n\n`POST /api/v2/tailnet/{tailnet}/dns/preferences` (`setDnsPreferences`).\nOAuth scopes (any one): `dns`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (ListDnsSearchPaths, list_dns_search_paths, "listDnsSearchPaths", "List DNS search paths.\n\nRetrieves the list of search paths, also referred to as *search domains*, that is currently set for the given tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/dns/searchpaths` (`listDnsSearchPaths`).\nOAuth scopes (any one): `dns:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetDnsSearchPaths, set_dns_search_paths, "setDnsSearchPaths", "Set DNS search paths.\n\nReplaces the list of search paths for the given tailnet.\n\n`POST /api/v2/tailnet/{tailnet}/dns/searchpaths` (`setDnsSearchPaths`).\nOAuth scopes (any one): `dns`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetSplitDns, get_split_dns, "getSplitDns", "Get split DNS.\n\nRetrieves the split DNS settings, which is a map from domains to lists of nameservers, that is currently set for the given tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/dns/split-dns` (`getSplitDns`).\nOAuth scopes (any one): `dns:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (UpdateSplitDns, update_split_dns, "updateSplitDns", "Update split DNS.\n\nPerforms partial updates of the split DNS settings for a given tailnet.\nOnly domains specified in the request map will be modified.\nSetting the value of a mapping to `null` clears the nameservers for that domain.\n\n`PATCH /api/v2/tailnet/{tailnet}/dns/split-dns` (`updateSplitDns`).\nOAuth scopes (any one): `dns`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetSplitDns, set_split_dns, "setSplitDns", "Set split DNS.\n\nReplaces the split DNS settings for a given tailnet.\nSetting the value of a mapping to `null` clears the nameservers for that domain.\nSending an empty object clears nameservers for all domains.\n\n`PUT /api/v2/tailnet/{tailnet}/dns/split-dns` (`setSplitDns`).\nOAuth scopes (any one): `dns`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetDnsConfiguration, get_dns_configuration, "getDnsConfiguration", "Get DNS configuration.\n\nRetrieves the full DNS configuration for a tailnet, including global nameservers, split DNS routes, search paths, and MagicDNS configuration.\n\n`GET /api/v2/tailnet/{tailnet}/dns/configuration` (`getDnsConfiguration`).\nOAuth scopes (any one): `dns:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetDnsConfiguration, set_dns_configuration, "setDnsConfiguration", "Set DNS configuration.\n\nReplaces the DNS configuration for the given tailnet.\n\n- `nameservers` defines the global resolvers to use when `preferences.overrideLocalDNS` is true.\n- `splitDNS` maps DNS name suffixes (domains) to lists of resolvers for Split DNS.\n- `searchPaths` sets custom DNS search domain paths.\n- `preferences.overrideLocalDNS` controls whether resolvers in `nameservers` override the local OS configuration (true) or are used or local resolvers are used (false). Defaults to false.\n- `preferences.magicDNS` enables MagicDNS. Defaults to false.\n\n`POST /api/v2/tailnet/{tailnet}/dns/configuration` (`setDnsConfiguration`).\nOAuth scopes (any one): `dns`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (ListTailnetKeys, list_tailnet_keys, "listTailnetKeys", "List tailnet keys.\n\nReturns a list of active auth keys, API access tokens and trust credentials.\n\nIf the parameter {all} was not specified, the set of keys returned depends on the access token used to make the request:\n- If the API call is made with a user-owned API access token, this returns only the keys owned by that user.\n- If the API call is made with an access token derived from an OAuth client, this returns all OAuth clients for the tailnet.\n- If the API call is made with an access token derived from a federated identity, this returns all federated identities for the tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/keys` (`listTailnetKeys`).\nOAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (CreateKey, create_key, "createKey", "Create an auth key or trust credential.\n\nCreates a new [auth key](https://tailscale.com/kb/1085/), or [trust credential](https://tailscale.com/kb/1623/) in the specified tailnet.\nTrust credentials include [OAuth clients](https://tailscale.com/kb/1215/) and [federated identities](https://tailscale.com/kb/1581/).\nThe key will be associated with the user who owns the API access token used to make this call,\nor, if the call is made with an access token derived from an OAuth client or federated identity, the key will be owned by the tailnet.\n\nReturns a JSON object with the generated key.\nThe key should be recorded and kept safe and secure because it wields the capabilities or scopes specified in the request.\nThe identity of the key is embedded in the key itself and can be used to perform operations on the key (e.g., revoking it or retrieving information about it).\nThe full key can no longer be retrieved after the initial response.\n\n`POST /api/v2/tailnet/{tailnet}/keys` (`createKey`).\nOAuth scopes (any one): `auth_keys`, `oauth_keys`, `federated_keys`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetKey, get_key, "getKey", "Get key.\n\nReturns a JSON object with information about a specific api access token, OAuth client, federated identity, or auth key, such as its creation and expiration dates and its capabilities.\n\n`GET /api/v2/tailnet/{tailnet}/keys/{keyId}` (`getKey`).\nOAuth scopes (any one): `api_access_tokens:read`, `auth_keys:read`, `oauth_keys:read`, `federated_keys:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet or key not found.\n- 500 (ServerError): internal server error."),
+            (DeleteKey, delete_key, "deleteKey", "Delete key.\n\nDeletes a specific api access token or auth key.\n\n`DELETE /api/v2/tailnet/{tailnet}/keys/{keyId}` (`deleteKey`).\nOAuth scopes (any one): `api_access_tokens`, `auth_keys`, `oauth_keys`, `federated_keys`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to delete this key.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetKey, set_key, "setKey", "Set key.\n\nSet the configuration for an existing OAuth client or federated identity.\n\n`PUT /api/v2/tailnet/{tailnet}/keys/{keyId}` (`setKey`).\nOAuth scopes (any one): `oauth_keys`, `federated_keys`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetPolicyFile, get_policy_file, "getPolicyFile", "Get policy file.\n\nRetrieves the current policy file for the given tailnet;\nthis includes the ACL along with the rules and tests that have been defined.\n\nThis method can return the policy file as JSON or HuJSON, depending on the Accept header.\nThe response also includes an `ETag` header, which can be optionally included when [setting the policy file](https://tailscale.com/api#tag/policyfile/post/tailnet/{tailnet}/acl) to avoid missed updates.\n\nLearn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).\n\n`GET /api/v2/tailnet/{tailnet}/acl` (`getPolicyFile`).\nOAuth scopes (any one): `policy_file:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (SetPolicyFile, set_policy_file, "setPolicyFile", "Set policy file.\n\nSets the ACL for the given tailnet. HuJSON and JSON are both accepted inputs.\nAn `If-Match` header can be set to avoid missed updates.\n\nOn success, returns the updated ACL in JSON or HuJSON according to the `Accept` header.\nOtherwise, errors are returned for incorrectly defined ACLs, ACLs with failing tests on attempted updates, and mismatched `If-Match` header and `ETag`.\n\nLearn more about [policy file ACL syntax](https://tailscale.com/kb/1337/acl-syntax).\n\n`POST /api/v2/tailnet/{tailnet}/acl` (`setPolicyFile`).\nOAuth scopes (any one): `policy_file`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): ACL validation or test error.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 412 (PreconditionFailedError): If-Match hash mismatch.\n- 500 (ServerError): internal server error."),
+            (PreviewRuleMatches, preview_rule_matches, "previewRuleMatches", "Preview rule matches.\n\nWhen given a user or IP port to match against,\nreturns the tailnet policy rules that apply to that resource,\nwithout saving the policy file to the server.\n\n`POST /api/v2/tailnet/{tailnet}/acl/preview` (`previewRuleMatches`).\nOAuth scopes (any one): `policy_file:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (ValidateAndTestPolicyFile, validate_and_test_policy_file, "validateAndTestPolicyFile", "Validate and test policy file.\n\nThis endpoint works in one of two modes, neither of which modifies your current tailnet policy file:\n\n- Run ACL tests: When the request body contains ACL tests as a JSON array,\n  Tailscale runs ACL tests against the tailnet's current policy file.\n  Learn more about [ACL tests](https://tailscale.com/kb/1337/acl-syntax#tests).\n- Validate a new policy file: When the request body is a JSON object,\n  Tailscale interprets the body as a hypothetical new tailnet policy file with new ACLs,\n  including any new rules and tests.\n  It validates that the policy file is parsable and runs tests to validate the existing rules.\n\nIn either case, this method does not modify the tailnet policy file in any way.\n\n`POST /api/v2/tailnet/{tailnet}/acl/validate` (`validateAndTestPolicyFile`).\nOAuth scopes (any one): `policy_file:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetPostureIntegrations, get_posture_integrations, "getPostureIntegrations", "List all posture integrations.\n\nList all of the posture integrations for a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/posture/integrations` (`getPostureIntegrations`).\nOAuth scopes (any one): `feature_settings:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to list posture integrations."),
+            (CreatePostureIntegration, create_posture_integration, "createPostureIntegration", "Create a posture integration.\n\nCreate a posture integration, returning the resulting [PostureIntegration](https://tailscale.com/api#model/postureintegration).\n\nMust include `provider` and `clientSecret`.\n\nCurrently, only one integration for each provider is supported.\n\n`POST /api/v2/tailnet/{tailnet}/posture/integrations` (`createPostureIntegration`).\nOAuth scopes (any one): `feature_settings`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to create posture integrations.\n- 409 (ConflictError): A posture integration for the same provider already exists."),
+            (GetPostureIntegration, get_posture_integration, "getPostureIntegration", "Get a posture integration.\n\nGets the posture integration identified by `{id}`.\n\n`GET /api/v2/posture/integrations/{id}` (`getPostureIntegration`).\nOAuth scopes (any one): `feature_settings:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 404 (NotFoundError): Posture integration not found, or user is not authorized to read it."),
+            (UpdatePostureIntegration, update_posture_integration, "updatePostureIntegration", "Update a posture integration.\n\nUpdates the posture integration identified by `{id}`. You may omit the `clientSecret` from your request to retain the previously configured `clientSecret`.\n\n`PATCH /api/v2/posture/integrations/{id}` (`updatePostureIntegration`).\nOAuth scopes (any one): `feature_settings`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to update this posture integration.\n- 404 (NotFoundError): Posture integration not found."),
+            (DeletePostureIntegration, delete_posture_integration, "deletePostureIntegration", "Delete a posture integration.\n\nDelete a specific posture integration.\n\n`DELETE /api/v2/posture/integrations/{id}` (`deletePostureIntegration`).\nOAuth scopes (any one): `feature_settings`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to delete this posture integration.\n- 404 (NotFoundError): Posture integration not found."),
+            (ListUsers, list_users, "listUsers", "List users.\n\nList all users of a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/users` (`listUsers`).\nOAuth scopes (any one): `users:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found, or user does not have access to read users.\n- 500 (ServerError): internal server error."),
+            (GetUser, get_user, "getUser", "Get a user.\n\nRetrieve details about the specified user.\n\n`GET /api/v2/users/{userId}` (`getUser`).\nOAuth scopes (any one): `users:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (UpdateUserRole, update_user_role, "updateUserRole", "Update user role.\n\nUpdate the role for the specified user.\n\nLearn more about [user roles](https://tailscale.com/kb/1138/user-roles).\n\n> ⓘ User-based access tokens cannot update their own user's role.\n\n`POST /api/v2/users/{userId}/role` (`updateUserRole`).\nOAuth scopes (any one): `users`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (ApproveUser, approve_user, "approveUser", "Approve a user.\n\nApprove a pending user's access to the tailnet.\nThis is a no-op if user approval has not been enabled for the tailnet, or if the user is already approved.\n\nUser approval can be managed using the [tailnet settings endpoints](https://tailscale.com/api#tag/tailnetsettings).\n\nLearn more about [user approval](https://tailscale.com/kb/1239/user-approval) and [enabling user approval for your network](https://tailscale.com/kb/1239/user-approval#enable-user-approval-for-your-network).\n\n> ⓘ User-based access tokens cannot approve their own user.\n\n`POST /api/v2/users/{userId}/approve` (`approveUser`).\nOAuth scopes (any one): `users`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (SuspendUser, suspend_user, "suspendUser", "Suspend a user.\n\nSuspends a user from their tailnet. Learn more about [suspending users](https://tailscale.com/kb/1145/remove-team-members#suspending-users).\n\n> ⓘ User-based access tokens cannot suspend their own user.\n\n`POST /api/v2/users/{userId}/suspend` (`suspendUser`).\nOAuth scopes (any one): `users`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (RestoreUser, restore_user, "restoreUser", "Restore a user.\n\nRestores a suspended user's access to their tailnet. Learn more about [restoring users](https://tailscale.com/kb/1145/remove-team-members#restoring-users).\n\n> ⓘ User-based access tokens cannot restore their own user.\n\n`POST /api/v2/users/{userId}/restore` (`restoreUser`).\nOAuth scopes (any one): `users`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (DeleteUser, delete_user, "deleteUser", "Delete a user.\n\nDelete a user from their tailnet. Learn more about [deleting users](https://tailscale.com/kb/1145/remove-team-members#deleting-users).\n\n> ⓘ User-based access tokens cannot delete their own user.\n\n`POST /api/v2/users/{userId}/delete` (`deleteUser`).\nOAuth scopes (any one): `users`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (GetContacts, get_contacts, "getContacts", "Get contacts.\n\nRetrieve the tailnet's current contacts.\n\n`GET /api/v2/tailnet/{tailnet}/contacts` (`getContacts`).\nOAuth scopes (any one): `account_settings:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to view contacts on this tailnet.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (UpdateContact, update_contact, "updateContact", "Update contact.\n\nUpdate the preferences for this type of contact. If the email address has changed, the system will send a verification email to confirm the change.\n\n`PATCH /api/v2/tailnet/{tailnet}/contacts/{contactType}` (`updateContact`).\nOAuth scopes (any one): `account_settings`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (ResendContactVerificationEmail, resend_contact_verification_email, "resendContactVerificationEmail", "Resend verification email.\n\nResends the verification email for this contact, if and only if verification is still pending.\n\n`POST /api/v2/tailnet/{tailnet}/contacts/{contactType}/resend-verification-email` (`resendContactVerificationEmail`).\nOAuth scopes (any one): `account_settings`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Verification is not required, can't resend email.\n- 403 (PermissionDeniedError): User does not have sufficient access to update contacts for this tailnet.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (ListWebhooks, list_webhooks, "listWebhooks", "List webhooks.\n\nList all webhooks for a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/webhooks` (`listWebhooks`).\nOAuth scopes (any one): `webhooks:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (CreateWebhook, create_webhook, "createWebhook", "Create a webhook.\n\nCreate a webhook within a tailnet.\n\n`POST /api/v2/tailnet/{tailnet}/webhooks` (`createWebhook`).\nOAuth scopes (any one): `webhooks`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetWebhook, get_webhook, "getWebhook", "Get webhook.\n\nRetrieve a specific webhook.\n\n`GET /api/v2/webhooks/{endpointId}` (`getWebhook`).\nOAuth scopes (any one): `webhooks:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Webhook not found.\n- 500 (ServerError): internal server error."),
+            (UpdateWebhook, update_webhook, "updateWebhook", "Update webhook.\n\nUpdate a specific webhook.\n\n`PATCH /api/v2/webhooks/{endpointId}` (`updateWebhook`).\nOAuth scopes (any one): `webhooks`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (DeleteWebhook, delete_webhook, "deleteWebhook", "Delete webhook.\n\nDelete a specific webhook.\n\n`DELETE /api/v2/webhooks/{endpointId}` (`deleteWebhook`).\nOAuth scopes (any one): `webhooks`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Webhook not found.\n- 500 (ServerError): internal server error."),
+            (TestWebhook, test_webhook, "testWebhook", "Test a webhook.\n\nTest a specific webhook by sending out a test event to the endpoint URL.\nThis endpoint queues the event which is sent out asynchronously.\n\nIf your webhook is configured correctly, within a few seconds your webhook endpoint should receive an event with type of \"test\".\n\n`POST /api/v2/webhooks/{endpointId}/test` (`testWebhook`).\nOAuth scopes (any one): `webhooks`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): User not found.\n- 500 (ServerError): internal server error."),
+            (RotateWebhookSecret, rotate_webhook_secret, "rotateWebhookSecret", "Rotate webhook secret.\n\nRotate and generate a new secret for a specific webhook.\n\nThis secret is used for generating the `Tailscale-Webhook-Signature` header in requests sent to the endpoint URL.\nLearn more about [verifying webhook event signatures](https://tailscale.com/kb/1213/webhooks#verifying-an-event-signature).\n\n`POST /api/v2/webhooks/{endpointId}/rotate` (`rotateWebhookSecret`).\nOAuth scopes (any one): `webhooks`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Webhook not found.\n- 500 (ServerError): internal server error."),
+            (GetTailnetSettings, get_tailnet_settings, "getTailnetSettings", "Get tailnet settings.\n\nRetrieve the settings for a specific tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/settings` (`getTailnetSettings`).\nOAuth scopes (any one): `feature_settings:read`, `logs:network:read`, `networking_settings:read`, `policy_file:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (UpdateTailnetSettings, update_tailnet_settings, "updateTailnetSettings", "Update tailnet settings.\n\nUpdate the settings for a specific tailnet.\n\n`PATCH /api/v2/tailnet/{tailnet}/settings` (`updateTailnetSettings`).\nOAuth scopes (any one): `feature_settings`, `logs:network`, `networking_settings`, `policy_file`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (ListServices, list_services, "listServices", "List all Services.\n\nList all Services configured for the tailnet. This includes all Services in the \"advertised\"\ntab of the Services page in the Tailscale admin console.\n\n`GET /api/v2/tailnet/{tailnet}/services` (`listServices`).\nOAuth scopes (any one): `services:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetService, get_service, "getService", "Get a Service.\n\nRetrieve the details for the specified Service.\n\n`GET /api/v2/tailnet/{tailnet}/services/{serviceName}` (`getService`).\nOAuth scopes (any one): `services:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): Access to the Service is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (UpdateService, update_service, "updateService", "Update a Service.\n\nUpdate or create the specified Service. If the Service does not exist, it will\ncreate a Service with the provided details. When creating a new Service, the name\nin the request body must match the serviceName path parameter. When updating an existing\nService, the path parameter is the current name of the Service, and the name in the request\nbody can be used to rename the Service.\n\n`PUT /api/v2/tailnet/{tailnet}/services/{serviceName}` (`updateService`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): Access to modify the Service is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (DeleteService, delete_service, "deleteService", "Delete a Service.\n\nDelete the specified Service from the tailnet.\n\n`DELETE /api/v2/tailnet/{tailnet}/services/{serviceName}` (`deleteService`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): Access to delete the Service is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (ListServiceHosts, list_service_hosts, "listServiceHosts", "List devices hosting a Service.\n\nList all devices that are hosting the specified Service.\n\n`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/devices` (`listServiceHosts`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Invalid parameters or no permission to Services.\n- 403 (PermissionDeniedError): Access to the Service or devices is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (GetServiceDeviceApproval, get_service_device_approval, "getServiceDeviceApproval", "Get approval status of Service on a device.\n\nRetrieve the approval status of the specified Service on a specific device.\n\n`GET /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`getServiceDeviceApproval`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Invalid parameters or no permission to Services.\n- 403 (PermissionDeniedError): Access to the Service or device is forbidden.\n- 404 (NotFoundError): Service or device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (UpdateServiceDeviceApproval, update_service_device_approval, "updateServiceDeviceApproval", "Update approval status of Service on a device.\n\nUpdate the approval status of the specified Service on a specific device.\n\n`POST /api/v2/tailnet/{tailnet}/services/{serviceName}/device/{deviceId}/approved` (`updateServiceDeviceApproval`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): Invalid parameters or no permission to Services.\n- 403 (PermissionDeniedError): Access to the Service or device is forbidden.\n- 404 (NotFoundError): Service or device not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (ListOAuthApps, list_oauth_apps, "listOAuthApps", "List OAuth apps.\n\nList all OAuth apps for a tailnet.\n\n`GET /api/v2/tailnet/{tailnet}/oauth-apps` (`listOAuthApps`).\nOAuth scopes (any one): `oauth_apps:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (CreateOAuthApp, create_oauth_app, "createOAuthApp", "Create an OAuth app.\n\nCreate an OAuth app within a tailnet.\n\nThe generated client secret is returned only in this response and cannot be retrieved later, so be sure to record it.\n\n`POST /api/v2/tailnet/{tailnet}/oauth-apps` (`createOAuthApp`).\nOAuth scopes (any one): `oauth_apps`.\nNot idempotent: retried only after 429 or when the request certainly never left.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetOAuthApp, get_oauth_app, "getOAuthApp", "Get OAuth app.\n\nRetrieve a specific OAuth app.\n\n`GET /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`getOAuthApp`).\nOAuth scopes (any one): `oauth_apps:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): OAuth app not found.\n- 500 (ServerError): internal server error."),
+            (UpdateOAuthApp, update_oauth_app, "updateOAuthApp", "Update OAuth app.\n\nUpdate a specific OAuth app.\n\nThe client secret is not regenerated and is not returned in this response.\n\n`PUT /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`updateOAuthApp`).\nOAuth scopes (any one): `oauth_apps`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): OAuth app not found.\n- 500 (ServerError): internal server error."),
+            (DeleteOAuthApp, delete_oauth_app, "deleteOAuthApp", "Delete OAuth app.\n\nDelete a specific OAuth app.\n\n`DELETE /api/v2/tailnet/{tailnet}/oauth-apps/{appId}` (`deleteOAuthApp`).\nOAuth scopes (any one): `oauth_apps`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): OAuth app not found.\n- 500 (ServerError): internal server error."),
+            (CreateOAuthToken, create_oauth_token, "createOAuthToken", "Exchange OAuth client credentials for an access token.\n\nOAuth 2.0 client-credentials grant; not in the official spec.\n\n`POST /api/v2/oauth/token` (`createOAuthToken`).\nSent without credentials.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived."),
+            (ExchangeWorkloadIdentityToken, exchange_workload_identity_token, "exchangeWorkloadIdentityToken", "Exchange an OIDC ID token for an access token.\n\nWorkload identity federation; not in the official spec.\n\n`POST /api/v2/oauth/token-exchange` (`exchangeWorkloadIdentityToken`).\nSent without credentials.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived."),
+            (ListVipServices, list_vip_services, "listVipServices", "List all Services (legacy `/vip-services` path).\n\nOlder twin of `listServices`, still called by the official Go client and the Kubernetes operator; not in the official spec.\n\n`GET /api/v2/tailnet/{tailnet}/vip-services` (`listVipServices`).\nOAuth scopes (any one): `services:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): the credentials lack permission.\n- 404 (NotFoundError): Tailnet not found.\n- 500 (ServerError): internal server error."),
+            (GetVipService, get_vip_service, "getVipService", "Get a Service (legacy `/vip-services` path).\n\nOlder twin of `getService`, still called by the official Go client and the Kubernetes operator; not in the official spec.\n\n`GET /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`getVipService`).\nOAuth scopes (any one): `services:read`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): Access to the Service is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (UpdateVipService, update_vip_service, "updateVipService", "Update a Service (legacy `/vip-services` path).\n\nOlder twin of `updateService`, still called by the official Go client and the Kubernetes operator; not in the official spec.\n\n`PUT /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`updateVipService`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): Access to modify the Service is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
+            (DeleteVipService, delete_vip_service, "deleteVipService", "Delete a Service (legacy `/vip-services` path).\n\nOlder twin of `deleteService`, still called by the official Go client and the Kubernetes operator; not in the official spec.\n\n`DELETE /api/v2/tailnet/{tailnet}/vip-services/{serviceName}` (`deleteVipService`).\nOAuth scopes (any one): `services`.\nIdempotent: retried after 5xx and connection failures.\n\nErrors: `Api` with `status` (Kotlin `TailnetException.Api`, Swift `TailnetError.Api`); `Build` when a parameter is missing or malformed (nothing was sent); `Transport` when no response arrived.\n- 400 (ApiError): bad request.\n- 403 (PermissionDeniedError): Access to delete the Service is forbidden.\n- 404 (NotFoundError): Service not found.\n- 500 (ServerError): internal server error.\n- 504 (ServerError): the request took too long."),
         }
     };
 }

@@ -123,7 +123,7 @@ fn parse_typed<O: Operation>(response: &HttpResponse) -> Result<Value, Error> {
 
 /// Moves top-level keys that are not parameters into `"body"` (keyword-argument style), and
 /// rejects keys that belong to neither.
-fn gather_body(info: &OperationInfo, params: Value) -> Result<Value, BuildError> {
+pub fn gather_body(info: &OperationInfo, params: Value) -> Result<Value, BuildError> {
     let mut object = match params {
         Value::Object(object) => object,
         Value::Null => Map::new(),

@@ -241,6 +241,7 @@ impl PathValue for Option<String> {
 
 crate::string_enum! {
     /// Which representation of the policy file to ask for.
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
     pub enum PolicyFormat {
         /// HuJSON text with comments kept (`application/hujson`); the API's default.
         Hujson = "hujson",
@@ -334,6 +335,7 @@ impl<T: WireField + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq>
 
 /// The policy file as text (HuJSON or JSON), sent verbatim.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PolicySource {
     /// The policy text, sent as is.
     pub policy: String,
@@ -363,12 +365,15 @@ impl RequestBody for PolicyBody {
 
 /// What `acl/validate` checks: a whole policy file, or only tests against the current policy.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PolicyValidationInput {
     /// A policy file (HuJSON) to validate and run its own tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub policy: Option<String>,
     /// Tests to run against the tailnet's current policy (`[{"src": …, "accept": […]}]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tests: Option<Vec<serde_json::Value>>,
 }
 

@@ -210,17 +210,21 @@ fn default_message(status: u16) -> String {
 
 /// The policy file and the `ETag` to send back as `If-Match`.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PolicyFile {
     /// The policy as returned: HuJSON text (comments kept) or JSON text, per the `Accept` asked for.
     pub policy: String,
     /// The quoted `ETag` header, for a safe read-modify-write with `If-Match`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub etag: Option<String>,
     /// `details=true` only: syntactically valid but nonsensical entries.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub warnings: Vec<String>,
     /// `details=true` only: parsing failures.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub errors: Vec<String>,
 }
 
@@ -311,14 +315,17 @@ fn policy_details(response: &HttpResponse, mut object: serde_json::Map<String, s
 
 /// The outcome of `acl/validate`: it answers 200 even when tests fail.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PolicyValidation {
     /// True when the policy is valid and every test passed (warnings allowed).
     pub valid: bool,
     /// The server's message, when not empty: a policy error, or a summary such as `test(s) failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub message: Option<String>,
     /// Per-user test results with `errors` and/or `warnings`.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub results: Vec<AclTestResult>,
 }
 

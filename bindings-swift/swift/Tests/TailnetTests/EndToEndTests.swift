@@ -203,13 +203,13 @@ final class EndToEndTests: XCTestCase {
             return policy.replacingCharacters(in: brace...brace, with: "{\n  // \(comment)\n")
         }
         // Another writer gets there first.
-        _ = try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: etag, policy: withComment(first.policy, "writer B")))
-        let lost = await thrown { try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: etag, policy: withComment(first.policy, "writer A"))) }
+        _ = try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: etag, body: PolicySource(policy: withComment(first.policy, "writer B"))))
+        let lost = await thrown { try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: etag, body: PolicySource(policy: withComment(first.policy, "writer A")))) }
         XCTAssertEqual(apiStatus(lost), 412, "a stale write: \(String(describing: lost))")
         let again = try await client.getPolicyFile(params: GetPolicyFileParams())
         XCTAssertTrue(again.policy.contains("writer B"))
         XCTAssertNotEqual(again.etag, etag)
-        let written = try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: again.etag, policy: withComment(again.policy, "writer A")))
+        let written = try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: again.etag, body: PolicySource(policy: withComment(again.policy, "writer A"))))
         XCTAssertTrue(written.policy.contains("writer A") && written.policy.contains("writer B"))
     }
 }

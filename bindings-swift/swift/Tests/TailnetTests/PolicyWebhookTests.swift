@@ -155,7 +155,7 @@ final class PolicyUpdateTests: XCTestCase {
 
     private func seed() async throws {
         let current = try await client.getPolicyFile(params: GetPolicyFileParams())
-        _ = try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: current.etag, policy: seeded))
+        _ = try await client.setPolicyFile(params: SetPolicyFileParams(ifMatch: current.etag, body: PolicySource(policy: seeded)))
         try await fake.control("DELETE", "/_fake/requests")
     }
 
@@ -326,7 +326,7 @@ final class WebhookTests: XCTestCase {
         XCTAssertEqual(events[0].timestamp, "2026-11-22T08:00:00Z")
         XCTAssertEqual(events[0].version, 1)
         XCTAssertEqual(try Json.parse(try XCTUnwrap(events[0].dataJson))["nodeID"]?.string, "n1CNTRL")
-        XCTAssertEqual(events[1].type, .unknown(value: "somethingNew"))
+        XCTAssertEqual(events[1].type, .unknown("somethingNew"))
         XCTAssertEqual(try Json.parse(events[1].rawJson)["data"]?["x"], .number("1"))
         XCTAssertEqual(try webhookParseEvents(body: body), events, "parsing without verifying gives the same events")
     }

@@ -56,7 +56,7 @@ final class TailnetTests: XCTestCase {
         let stub = StubTransport(status: 200, body: #"{"users":[{"id":"u1","role":"superhero"}]}"#)
         let client = try TailnetClient.withApiKey("tskey-api-x", transport: stub)
         let users = try await client.listUsers(params: ListUsersParams()).users ?? []
-        XCTAssertEqual(users.first?.role, .unknown(value: "superhero"))
+        XCTAssertEqual(users.first?.role, .unknown("superhero"))
     }
 
     func testApiErrorsAreTyped() async throws {

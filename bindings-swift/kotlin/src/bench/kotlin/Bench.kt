@@ -5,6 +5,7 @@ package tailnetbench
 import java.net.URI
 import kotlinx.coroutines.runBlocking
 import tailnet.*
+import tailnet.core.*
 
 class Stub(private val body: ByteArray) : HttpTransport {
     private val headers = listOf(HttpHeader("content-type", "application/json"))

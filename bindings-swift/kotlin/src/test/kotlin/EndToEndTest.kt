@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.TestMethodOrder
 import tailnet.*
+import tailnet.core.*
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation::class)
@@ -67,12 +68,12 @@ class EndToEndTest {
         val first = client.getPolicyFile(GetPolicyFileParams())
         val etag = first.etag!!
         // Another writer gets there first.
-        client.setPolicyFile(SetPolicyFileParams(ifMatch = etag, policy = first.policy.replaceFirst("{", "{\n  // writer B\n")))
-        val lost = runCatching { client.setPolicyFile(SetPolicyFileParams(ifMatch = etag, policy = first.policy.replaceFirst("{", "{\n  // writer A\n"))) }.exceptionOrNull()
+        client.setPolicyFile(SetPolicyFileParams(ifMatch = etag, body = PolicySource(policy = first.policy.replaceFirst("{", "{\n  // writer B\n"))))
+        val lost = runCatching { client.setPolicyFile(SetPolicyFileParams(ifMatch = etag, body = PolicySource(policy = first.policy.replaceFirst("{", "{\n  // writer A\n")))) }.exceptionOrNull()
         expect(lost is TailnetException.Api && lost.status.toInt() == 412) { "stale write: $lost" }
         val again = client.getPolicyFile(GetPolicyFileParams())
         expect(again.policy.contains("writer B") && again.etag != etag) { "re-read ${again.etag}" }
-        val written = client.setPolicyFile(SetPolicyFileParams(ifMatch = again.etag, policy = again.policy.replaceFirst("{", "{\n  // writer A\n")))
+        val written = client.setPolicyFile(SetPolicyFileParams(ifMatch = again.etag, body = PolicySource(policy = again.policy.replaceFirst("{", "{\n  // writer A\n"))))
         expect(written.policy.contains("writer A") && written.policy.contains("writer B")) { "final ${written.policy.take(200)}" }
     }
 

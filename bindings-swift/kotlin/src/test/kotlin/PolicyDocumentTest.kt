@@ -9,6 +9,7 @@ import org.junit.jupiter.api.DynamicTest.dynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import tailnet.*
+import tailnet.core.*
 
 internal fun comments(text: String): List<String> = text.lines().mapNotNull { line ->
     listOf("//", "/*").map { line.indexOf(it) }.filter { it >= 0 }.minOrNull()?.let { line.substring(it).trimEnd() }

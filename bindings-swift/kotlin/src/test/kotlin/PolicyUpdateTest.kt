@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.TestMethodOrder
 import tailnet.*
+import tailnet.core.*
 
 private const val SEEDED = "// Team policy: keep this comment.\n{\n  \"acls\": [\n    // everyone to everything, for now\n" +
     "    {\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"*:*\"]},\n  ],\n  \"tagOwners\": {},\n}\n"
@@ -44,7 +45,7 @@ class PolicyUpdateTest {
 
     private fun seed() = runBlocking {
         val current = client.getPolicyFile(GetPolicyFileParams())
-        client.setPolicyFile(SetPolicyFileParams(ifMatch = current.etag, policy = SEEDED))
+        client.setPolicyFile(SetPolicyFileParams(ifMatch = current.etag, body = PolicySource(policy = SEEDED)))
         fake.control("DELETE", "/_fake/requests")
     }
 

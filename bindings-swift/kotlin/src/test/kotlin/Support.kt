@@ -6,6 +6,7 @@ import java.io.File
 import java.net.URI
 import kotlinx.coroutines.runBlocking
 import tailnet.*
+import tailnet.core.*
 
 /** The paths the build passes (pom.xml, surefire systemPropertyVariables); a missing one fails the test. */
 object Paths {

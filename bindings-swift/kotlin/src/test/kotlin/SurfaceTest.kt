@@ -6,6 +6,7 @@ import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.DisplayName
 import org.junit.jupiter.api.Test
 import tailnet.*
+import tailnet.core.*
 
 class SurfaceTest {
     @Test

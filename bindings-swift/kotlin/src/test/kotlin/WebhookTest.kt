@@ -7,6 +7,7 @@ import javax.crypto.spec.SecretKeySpec
 import org.junit.jupiter.api.DisplayName
 import org.junit.jupiter.api.Test
 import tailnet.*
+import tailnet.core.*
 
 private const val SECRET = "whsec-test-secret"
 private const val NOW = 1_763_798_400uL

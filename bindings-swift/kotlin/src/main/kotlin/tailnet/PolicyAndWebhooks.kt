@@ -1,6 +1,8 @@
 // Kotlin conveniences over the generated policy and webhook surface.
 package tailnet
 
+import tailnet.core.PolicyFile
+
 /**
  * Safe read-modify-write of the policy file with a lambda editor:
  *
