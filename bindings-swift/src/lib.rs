@@ -23,9 +23,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tailnet::resilience::{Auth, Call, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::resilience::{Call, Session, Step, TransportFailure};
 use tailnet::view::Serialized;
-use tailnet::{Config, Credentials, Operation, OperationInfo};
+use tailnet::{Operation, OperationInfo};
 
 uniffi::setup_scaffolding!("tailnet");
 // Results that are maps (`BTreeMap<String, …>` in the core) cross as foreign maps.
@@ -258,57 +258,45 @@ pub struct ClientOptions {
     pub max_response_bytes: Option<u64>,
 }
 
-fn config_of(options: &ClientOptions) -> Result<Config, TailnetError> {
-    let mut config = Config::new();
-    if let Some(url) = &options.base_url {
-        config = config.base_url(url).map_err(tailnet::Error::from)?;
-    }
-    if let Some(tailnet) = &options.tailnet {
-        config = config.tailnet(tailnet.clone()).map_err(tailnet::Error::from)?;
-    }
-    if let Some(suffix) = &options.user_agent_suffix {
-        config = config.user_agent_suffix(suffix).map_err(tailnet::Error::from)?;
-    }
-    let credentials = match (&options.api_key, &options.access_token) {
-        (Some(key), _) if options.basic_auth => Some(Credentials::ApiKeyBasic(key.as_str().into())),
-        (Some(key), _) => Some(Credentials::ApiKey(key.as_str().into())),
-        (None, Some(token)) => Some(Credentials::AccessToken(token.as_str().into())),
-        (None, None) => None,
+/// The core's `ClientOptions` from the record (the same defaults and checks as every language);
+/// `with_oauth: false` keeps only the static credentials (the sans-IO `build_request`).
+fn core_options(options: &ClientOptions, with_oauth: bool) -> Result<tailnet::ClientOptions, TailnetError> {
+    use tailnet::{ClientAuth, RateLimitOptions, RetryOptions};
+    let static_auth = match (&options.api_key, &options.access_token) {
+        (Some(key), _) => ClientAuth::ApiKey { api_key: key.as_str().into(), basic: options.basic_auth },
+        (None, Some(token)) => ClientAuth::AccessToken { access_token: token.as_str().into() },
+        (None, None) => ClientAuth::None,
     };
-    Ok(config.credentials(credentials))
+    let oauth = (&options.oauth_client_id, &options.oauth_client_secret, &options.id_token);
+    let auth = match oauth {
+        _ if !with_oauth => static_auth,
+        (Some(id), Some(secret), _) => ClientAuth::OAuth { client_id: id.clone(), client_secret: secret.as_str().into(), scopes: options.oauth_scopes.clone() },
+        (Some(id), None, Some(token)) => ClientAuth::WorkloadIdentity { client_id: id.clone(), id_token: token.as_str().into() },
+        (None, Some(_), _) | (None, _, Some(_)) => return Err(build_error("oauthClientId", "OAuth needs a client id")),
+        (Some(_), None, None) => return Err(build_error("oauthClientSecret", "OAuth needs a client secret or an ID token")),
+        (None, None, None) => static_auth,
+    };
+    let millis = |value: Option<u64>| value.map(|ms| ms as f64);
+    Ok(tailnet::ClientOptions {
+        base_url: options.base_url.clone(),
+        tailnet: options.tailnet.clone(),
+        user_agent: None,
+        user_agent_suffix: options.user_agent_suffix.clone(),
+        auth,
+        retry: RetryOptions {
+            max_attempts: options.max_attempts,
+            base_delay_ms: millis(options.retry_base_delay_ms),
+            max_delay_ms: millis(options.retry_max_delay_ms),
+            budget_ms: millis(options.retry_budget_ms),
+        },
+        rate_limit: options.rate_limit_per_second.map(|per_second| RateLimitOptions { per_second, burst: options.rate_limit_burst }),
+        max_response_bytes: options.max_response_bytes,
+        observe: false,
+    })
 }
 
 fn session_of(options: &ClientOptions, seed: u64) -> Result<Session, TailnetError> {
-    let config = config_of(options)?;
-    let auth = match (&options.oauth_client_id, &options.oauth_client_secret, &options.id_token) {
-        (Some(id), Some(secret), _) => Auth::OAuth(OAuthClient::client_credentials(id.clone(), secret.as_str(), options.oauth_scopes.clone())),
-        (Some(id), None, Some(token)) => Auth::OAuth(OAuthClient::workload_identity(id.clone(), token.as_str())),
-        (None, Some(_), _) | (None, _, Some(_)) => return Err(build_error("oauthClientId", "OAuth needs a client id")),
-        (Some(_), None, None) => return Err(build_error("oauthClientSecret", "OAuth needs a client secret or an ID token")),
-        (None, None, None) => match config.get_credentials() {
-            Some(credentials) => Auth::Static(credentials.clone()),
-            None => Auth::None,
-        },
-    };
-    let defaults = RetryPolicy::default();
-    let ms = |v: Option<u64>, d: Duration| v.map(Duration::from_millis).unwrap_or(d);
-    let retry = RetryPolicy {
-        max_attempts: options.max_attempts.unwrap_or(defaults.max_attempts).max(1),
-        base_delay: ms(options.retry_base_delay_ms, defaults.base_delay),
-        max_delay: ms(options.retry_max_delay_ms, defaults.max_delay),
-        budget: ms(options.retry_budget_ms, defaults.budget),
-    };
-    let limiter = match options.rate_limit_per_second {
-        Some(per_second) => {
-            Some(RateLimiter::new(per_second, options.rate_limit_burst.unwrap_or(1)).map_err(tailnet::Error::from)?)
-        }
-        None => None,
-    };
-    let mut session = Session::new(config, auth).with_retry(retry).with_rate_limiter(limiter).with_jitter_seed(seed);
-    if let Some(limit) = options.max_response_bytes {
-        session = session.with_max_response_bytes(usize::try_from(limit).unwrap_or(usize::MAX));
-    }
-    Ok(session)
+    Ok(core_options(options, true)?.session(tailnet::config::DEFAULT_USER_AGENT, seed)?)
 }
 
 // ---- Conversions ------------------------------------------------------------------------------
@@ -509,7 +497,7 @@ tailnet::for_each_operation!(typed_json_dispatch);
 /// Builds the request of any operation from JSON parameters (no IO).
 #[uniffi::export]
 pub fn build_request(operation_id: String, options: ClientOptions, params_json: String) -> Result<HttpRequest, TailnetError> {
-    let config = config_of(&options)?;
+    let config = core_options(&options, false)?.config_with_credentials(tailnet::config::DEFAULT_USER_AGENT)?;
     let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| build_error("params", e))?;
     let request = tailnet::registry::build(&operation_id, &config, params)?;
     let limit = options.max_response_bytes.map(|l| l as usize).unwrap_or(tailnet::resilience::call::DEFAULT_MAX_RESPONSE_BYTES);
