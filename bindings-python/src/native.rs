@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use tailnet::resilience::{Auth, Call, RetryPolicy, Session, Step, TransportFailure};
+use tailnet::resilience::{Auth, Call, Observation, RetryPolicy, Session, Step, TransportFailure};
 use tailnet::policy::{PolicyStep, PolicyUpdate, PolicyUpdateOptions};
 use tailnet::registry::ParsedView;
 use tailnet::view::{JsonView, Serialized, View};
@@ -522,6 +522,48 @@ fn report<M>(machine: &Mutex<M>, session: &NativeSession, f: impl FnOnce(&mut M,
     })
 }
 
+/// `durationMs` → `duration_ms`: the core's camelCase observation keys, as Python names.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The core's observations (secrets already masked) as dicts with snake_case keys; `headers` is a
+/// list of `(name, value)` tuples.
+fn observations_py(py: Python<'_>, observations: Vec<Observation>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for observation in observations {
+        let dict = PyDict::new(py);
+        if let Value::Object(members) = serde_json::to_value(&observation).map_err(|e| internal(e.to_string()))? {
+            for (key, value) in members {
+                let item = match (key.as_str(), &value) {
+                    ("headers", Value::Array(pairs)) => {
+                        let headers = PyList::empty(py);
+                        for pair in pairs {
+                            let name = pair.get(0).and_then(Value::as_str).unwrap_or_default();
+                            let text = pair.get(1).and_then(Value::as_str).unwrap_or_default();
+                            headers.append((name, text))?;
+                        }
+                        headers.into_any()
+                    }
+                    _ => to_py(py, &value)?,
+                };
+                dict.set_item(snake_case(&key), item)?;
+            }
+        }
+        list.append(dict)?;
+    }
+    Ok(list)
+}
+
 fn failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
     TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
 }
@@ -586,6 +628,15 @@ impl NativeCall {
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
         report(&self.call, session, |call, state, now, unix| call.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
     }
+
+    /// The observations recorded since the last take (only when the session's options set
+    /// `observe`): dicts with snake_case keys, secrets masked.
+    fn take_observations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let observations = lock(&self.call)?.take_observations();
+            observations_py(py, observations)
+        })
+    }
 }
 
 /// A safe read-modify-write of the policy file (the core's `PolicyUpdate`), driven like a
@@ -648,6 +699,14 @@ impl NativePolicyUpdate {
     /// As `Call.on_transport_error`.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
         report(&self.update, session, |update, state, now, unix| update.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
+    }
+
+    /// As `Call.take_observations` (the read's and the write's).
+    fn take_observations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let observations = lock(&self.update)?.take_observations();
+            observations_py(py, observations)
+        })
     }
 }
 

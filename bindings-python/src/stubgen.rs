@@ -262,7 +262,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 
 from ._model import Secret
 from ._native import PolicyDocument
-from ._transport import AsyncTransport, Request, Transport
+from ._transport import AsyncTransport, Observation, Request, Transport
 from .models import *  # noqa: F401,F403
 
 class Operation:
@@ -350,7 +350,7 @@ fn render_client_stub() -> String {
         );
         let _ = writeln!(
             s,
-            "    def __init__(\n        self,\n        api_key: Optional[Union[str, Secret]] = None,\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        access_token: Optional[Union[str, Secret]] = None,\n        basic_auth: bool = False,\n    ) -> None: ..."
+            "    def __init__(\n        self,\n        api_key: Optional[Union[str, Secret]] = None,\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        access_token: Optional[Union[str, Secret]] = None,\n        basic_auth: bool = False,\n        observer: Optional[Callable[[Observation], object]] = None,\n    ) -> None: ..."
         );
         for (ctor, args) in [
             ("from_oauth", "client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = ()"),
@@ -358,7 +358,7 @@ fn render_client_stub() -> String {
         ] {
             let _ = writeln!(
                 s,
-                "    @classmethod\n    def {ctor}(\n        cls,\n        {args},\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n    ) -> {class}: ..."
+                "    @classmethod\n    def {ctor}(\n        cls,\n        {args},\n        *,\n        tailnet: str = {default_tailnet:?},\n        base_url: str = {base_url:?},\n        timeout: Optional[float] = 30.0,\n        transport: Optional[{transport}] = None,\n        retry: Optional[RetryPolicy] = None,\n        rate_limit: Optional[tuple[float, int]] = None,\n        user_agent: Optional[str] = None,\n        observer: Optional[Callable[[Observation], object]] = None,\n    ) -> {class}: ..."
             );
         }
         if is_async {

@@ -11,13 +11,13 @@ the way out.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union, cast
 
 from . import _native
 from ._native import PolicyDocument
 from ._errors import BuildError, MissingArgumentError, TransportError, from_native
 from ._model import Secret, convert
-from ._transport import AsyncTransport, Request, Response, Transport, UrllibTransport, default_async_transport
+from ._transport import AsyncTransport, Observation, Request, Response, Transport, UrllibTransport, default_async_transport
 
 __all__ = ["Client", "AsyncClient", "RetryPolicy", "Operation", "OPERATIONS", "build_request", "parse_response"]
 
@@ -128,8 +128,11 @@ class _BaseClient:
         user_agent: Optional[str] = None,
         access_token: Union[str, Secret, None] = None,
         basic_auth: bool = False,
+        observer: Optional[Callable[[Observation], object]] = None,
         _auth: Optional[Dict[str, Any]] = None,
     ) -> None:
+        if observer is not None and not callable(observer):
+            raise BuildError("observer", "must be a callable taking one observation")
         if _auth is None and access_token is not None:
             _auth = _secret("accessToken", "accessToken", access_token)
         elif _auth is None and api_key is not None:
@@ -143,6 +146,7 @@ class _BaseClient:
             "auth": _auth or {"kind": "none"},
             "retry": {"maxAttempts": retry.max_attempts, "baseDelayMs": retry.base_delay * 1000, "maxDelayMs": retry.max_delay * 1000, "budgetMs": retry.budget * 1000},
             "rateLimit": {"perSecond": rate_limit[0], "burst": rate_limit[1]} if rate_limit else None,
+            "observe": observer is not None,
         }
         try:
             self._session = _native.Session(options)
@@ -150,6 +154,7 @@ class _BaseClient:
             raise from_native(exc) from None
         self._auth_kind: str = options["auth"]["kind"]
         self._timeout = timeout
+        self._observer = observer
 
     @classmethod
     def from_oauth(cls: Type[_C], client_id: str, client_secret: Union[str, Secret], scopes: Sequence[str] = (), **kwargs: Any) -> _C:
@@ -184,6 +189,18 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, tailnet={self.tailnet!r}, auth={self._auth_kind!r}, transport={getattr(self, '_transport', None)!r})"
 
+    def _report(self, machine: "_Machine") -> None:
+        """Hands the core's observations (secrets masked) to the observer; what it raises is
+        ignored: an observer must not break the call."""
+        observer = self._observer
+        if observer is None:
+            return
+        for observation in machine.take_observations():
+            try:
+                observer(cast(Observation, observation))
+            except Exception:  # noqa: BLE001
+                pass
+
     def _steps(self, new: "Callable[[], _Machine]") -> Generator[Any, Any, Any]:
         """The loop of both clients over a core state machine (`_native.Call` or
         `_native.PolicyUpdate`): yields a `Request` to send (and takes back the `Response`, or the
@@ -193,7 +210,10 @@ class _BaseClient:
         try:
             machine = new()
             while True:
-                step = machine.poll(session)
+                try:
+                    step = machine.poll(session)
+                finally:
+                    self._report(machine)
                 tag = step[0]
                 if tag == 0:
                     outcome = yield Request(step[1], step[2], step[3], step[4], self._timeout)
@@ -204,6 +224,7 @@ class _BaseClient:
                         machine.on_transport_error(session, f"{type(outcome).__name__}: {outcome}", True, timed_out)
                     else:
                         machine.on_response(session, outcome.status, outcome.headers, outcome.body)
+                    self._report(machine)
                 elif tag == 1:
                     yield float(step[1])
                 elif tag == 3:

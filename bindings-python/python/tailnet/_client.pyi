@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 
 from ._model import Secret
 from ._native import PolicyDocument
-from ._transport import AsyncTransport, Request, Transport
+from ._transport import AsyncTransport, Observation, Request, Transport
 from .models import *  # noqa: F401,F403
 
 class Operation:
@@ -72,6 +72,7 @@ class Client(_Base):
         user_agent: Optional[str] = None,
         access_token: Optional[Union[str, Secret]] = None,
         basic_auth: bool = False,
+        observer: Optional[Callable[[Observation], object]] = None,
     ) -> None: ...
     @classmethod
     def from_oauth(
@@ -85,6 +86,7 @@ class Client(_Base):
         retry: Optional[RetryPolicy] = None,
         rate_limit: Optional[tuple[float, int]] = None,
         user_agent: Optional[str] = None,
+        observer: Optional[Callable[[Observation], object]] = None,
     ) -> Client: ...
     @classmethod
     def from_workload_identity(
@@ -98,6 +100,7 @@ class Client(_Base):
         retry: Optional[RetryPolicy] = None,
         rate_limit: Optional[tuple[float, int]] = None,
         user_agent: Optional[str] = None,
+        observer: Optional[Callable[[Observation], object]] = None,
     ) -> Client: ...
     def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...
     def close(self) -> None: ...
@@ -2515,6 +2518,7 @@ class AsyncClient(_Base):
         user_agent: Optional[str] = None,
         access_token: Optional[Union[str, Secret]] = None,
         basic_auth: bool = False,
+        observer: Optional[Callable[[Observation], object]] = None,
     ) -> None: ...
     @classmethod
     def from_oauth(
@@ -2528,6 +2532,7 @@ class AsyncClient(_Base):
         retry: Optional[RetryPolicy] = None,
         rate_limit: Optional[tuple[float, int]] = None,
         user_agent: Optional[str] = None,
+        observer: Optional[Callable[[Observation], object]] = None,
     ) -> AsyncClient: ...
     @classmethod
     def from_workload_identity(
@@ -2541,6 +2546,7 @@ class AsyncClient(_Base):
         retry: Optional[RetryPolicy] = None,
         rate_limit: Optional[tuple[float, int]] = None,
         user_agent: Optional[str] = None,
+        observer: Optional[Callable[[Observation], object]] = None,
     ) -> AsyncClient: ...
     async def call(self, operation_id: str, *args: Any, **params: Any) -> Any: ...
     async def aclose(self) -> None: ...

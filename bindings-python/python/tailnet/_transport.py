@@ -7,7 +7,7 @@ raising `TransportError` (`maybe_sent=False` when the request certainly never le
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, TypedDict
 
 from ._errors import TransportError
 from . import _native
@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover
     from typing_extensions import Protocol, runtime_checkable  # type: ignore[assignment]
 
 __all__ = [
+    "Observation",
     "Request",
     "Response",
     "Transport",
@@ -36,6 +37,29 @@ __all__ = [
     "default_async_transport",
     "DEFAULT_MAX_RESPONSE_BYTES",
 ]
+
+class Observation(TypedDict, total=False):
+    """One event of a call, recorded by the core and handed to a client's `observer=` (logging,
+    metrics): a plain dict with snake_case keys, every secret already masked (`[redacted]`).
+
+    Every observation has `event` (`"request"`: an attempt is about to be sent; `"response"`: it
+    ended), `operation` (the operationId), `method`, `url` and `attempt` (from 1, across retries;
+    OAuth token requests included). A request adds `headers` (`(name, value)` pairs) and `body`
+    (its first 4096 bytes as text); a response adds `status` (None after a transport failure),
+    `duration_ms`, `body_bytes` and `error` (the transport failure's message, or None)."""
+
+    event: str
+    operation: str
+    method: str
+    url: str
+    attempt: int
+    headers: List[Tuple[str, str]]
+    body: str
+    status: Optional[int]
+    duration_ms: int
+    body_bytes: int
+    error: Optional[str]
+
 
 #: Bodies larger than this are refused, so a hostile server cannot exhaust memory (the core's cap).
 DEFAULT_MAX_RESPONSE_BYTES: int = _native.DEFAULT_MAX_RESPONSE_BYTES
