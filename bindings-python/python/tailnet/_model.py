@@ -266,15 +266,18 @@ class Model:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "_raw":
             raise AttributeError(name)
-        field = type(self)._by_name_.get(name)
-        if field is None:
-            raise AttributeError(f"{type(self).__name__!s} has no field {name!r}")
-        wire, spec = field
-        value = self.__dict__["_raw"].get(wire)
-        if value is not None:
-            value = convert(spec)(value)
-        self.__dict__[name] = value
-        return value
+        cls = type(self)
+        if name not in cls._by_name_:
+            raise AttributeError(f"{cls.__name__!s} has no field {name!r}")
+        # The first read of a field converts every field at once and caches them in `__dict__`:
+        # later reads are plain attribute lookups, without this fallback (its call is the cost).
+        cache = self.__dict__
+        get = cache["_raw"].get
+        for field, wire, spec in cls._fields_:
+            if field not in cache:
+                value = get(wire)
+                cache[field] = None if value is None else convert(spec)(value)
+        return cache[name]
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} objects are immutable; build a new one")
