@@ -8,7 +8,7 @@ use crate::config::{Config, Credentials};
 use crate::error::Error;
 use crate::operation::Operation;
 use crate::request::HttpRequest;
-use crate::resilience::{Auth, Call, Observation, Observer, OAuthClient, RateLimiter, RetryPolicy, Session, Step, TransportFailure};
+use crate::resilience::{Auth, Call, Observation, Observer, OAuthClient, RateLimiter, ReportOutcome, RetryPolicy, Session, Step, TransportFailure};
 use crate::response::HttpResponse;
 
 /// Default per-request timeout (native targets; browsers apply their own).
@@ -195,19 +195,24 @@ impl Client {
             match step {
                 Step::Done(result) => return result,
                 Step::Wait(delay) => sleep(delay).await,
-                Step::Send(request) => {
-                    let outcome = self.send(*request).await;
-                    let (now, unix) = (self.clock.now(), unix_seconds());
-                    let mut session = self.lock_session()?;
-                    match outcome {
-                        Ok(response) => call.on_response(&mut session, response, now, unix),
-                        Err(failure) => call.on_transport_error(&mut session, failure, now, unix),
-                    }
-                    drop(session);
-                    self.report(call.take_observations());
-                }
+                Step::Send(request) => self.exchange(&mut call, *request).await?,
             }
         }
+    }
+
+    /// Sends one request a state machine asked for and reports the outcome to it.
+    async fn exchange(&self, machine: &mut impl ReportOutcome, request: HttpRequest) -> Result<(), Error> {
+        let outcome = self.send(request).await;
+        let (now, unix) = (self.clock.now(), unix_seconds());
+        {
+            let mut session = self.lock_session()?;
+            match outcome {
+                Ok(response) => machine.report_response(&mut session, response, now, unix),
+                Err(failure) => machine.report_failure(&mut session, failure, now, unix),
+            }
+        }
+        self.report(machine.drain_observations());
+        Ok(())
     }
 
     /// Hands the core's observations (secrets masked) to the observer.
@@ -240,17 +245,7 @@ impl Client {
                     edit(&mut document)?;
                     update.edited(document);
                 }
-                PolicyStep::Send(request) => {
-                    let outcome = self.send(*request).await;
-                    let (now, unix) = (self.clock.now(), unix_seconds());
-                    let mut session = self.lock_session()?;
-                    match outcome {
-                        Ok(response) => update.on_response(&mut session, response, now, unix),
-                        Err(failure) => update.on_transport_error(&mut session, failure, now, unix),
-                    }
-                    drop(session);
-                    self.report(update.take_observations());
-                }
+                PolicyStep::Send(request) => self.exchange(&mut update, *request).await?,
             }
         }
     }

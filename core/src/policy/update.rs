@@ -272,6 +272,18 @@ impl PolicyUpdate {
     }
 }
 
+impl crate::resilience::ReportOutcome for PolicyUpdate {
+    fn report_response(&mut self, session: &mut Session, response: HttpResponse, now: Duration, now_unix_seconds: u64) {
+        self.on_response(session, response, now, now_unix_seconds);
+    }
+    fn report_failure(&mut self, session: &mut Session, failure: TransportFailure, now: Duration, now_unix_seconds: u64) {
+        self.on_transport_error(session, failure, now, now_unix_seconds);
+    }
+    fn drain_observations(&mut self) -> Vec<Observation> {
+        self.take_observations()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,6 +118,29 @@ impl Session {
     }
 }
 
+/// A state machine a client loop reports a request's outcome to ([`Call`] and
+/// [`crate::policy::PolicyUpdate`]), so one send helper serves both.
+pub trait ReportOutcome {
+    /// Reports the response to the request of the last send step.
+    fn report_response(&mut self, session: &mut Session, response: HttpResponse, now: Duration, now_unix_seconds: u64);
+    /// Reports that the request of the last send step got no response.
+    fn report_failure(&mut self, session: &mut Session, failure: TransportFailure, now: Duration, now_unix_seconds: u64);
+    /// The observations recorded since the last take.
+    fn drain_observations(&mut self) -> Vec<Observation>;
+}
+
+impl ReportOutcome for Call {
+    fn report_response(&mut self, session: &mut Session, response: HttpResponse, now: Duration, now_unix_seconds: u64) {
+        self.on_response(session, response, now, now_unix_seconds);
+    }
+    fn report_failure(&mut self, session: &mut Session, failure: TransportFailure, now: Duration, now_unix_seconds: u64) {
+        self.on_transport_error(session, failure, now, now_unix_seconds);
+    }
+    fn drain_observations(&mut self) -> Vec<Observation> {
+        self.take_observations()
+    }
+}
+
 /// A transport's report that no response arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportFailure {

@@ -15,7 +15,7 @@ pub mod rate_limit;
 pub mod retry;
 
 pub use auth::{Auth, OAuthClient, TokenPoll, TokenTicket};
-pub use call::{Call, Session, Step, TransportFailure};
+pub use call::{Call, ReportOutcome, Session, Step, TransportFailure};
 pub use hooks::{Observation, Observer};
 pub use rate_limit::RateLimiter;
 pub use retry::{RetryDecision, RetryPolicy};
