@@ -2,6 +2,8 @@
 //! xtask/generate.py) say what the core says of each operation (`OperationInfo::doc_overview`,
 //! `documented_errors`), so the two compositions cannot drift apart.
 
+#![allow(clippy::panic)]
+
 macro_rules! rows {
     ($( ($ty:ident, $snake:ident, $id:literal, $doc:literal) ),* $(,)?) => {
         &[$(($id, $doc)),*]
