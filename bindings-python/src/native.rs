@@ -564,10 +564,6 @@ fn observations_py(py: Python<'_>, observations: Vec<Observation>) -> PyResult<B
     Ok(list)
 }
 
-fn failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
-    TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
-}
-
 /// One invocation of one operation across its attempts (the core's `Call`).
 #[pyclass(frozen, module = "tailnet._native", name = "Call")]
 pub struct NativeCall {
@@ -626,7 +622,7 @@ impl NativeCall {
 
     /// Reports that the request of the last `Send` got no response.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
-        report(&self.call, session, |call, state, now, unix| call.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
+        report(&self.call, session, |call, state, now, unix| call.on_transport_error(state, TransportFailure::new(message, maybe_sent, timed_out), now, unix))
     }
 
     /// The observations recorded since the last take (only when the session's options set
@@ -698,7 +694,7 @@ impl NativePolicyUpdate {
 
     /// As `Call.on_transport_error`.
     fn on_transport_error(&self, session: &NativeSession, message: &str, maybe_sent: bool, timed_out: bool) -> PyResult<()> {
-        report(&self.update, session, |update, state, now, unix| update.on_transport_error(state, failure(message, maybe_sent, timed_out), now, unix))
+        report(&self.update, session, |update, state, now, unix| update.on_transport_error(state, TransportFailure::new(message, maybe_sent, timed_out), now, unix))
     }
 
     /// As `Call.take_observations` (the read's and the write's).

@@ -426,14 +426,10 @@ impl TailnetClient {
         let outcome = self.transport.send(request_to_ffi(request, max_bytes)).await;
         let (now, unix) = (self.now(), unix_now().as_secs());
         let outcome = match outcome {
-            Ok(response) if response.body.len() > max_bytes => Err(TransportFailure {
-                message: format!("response larger than the {max_bytes} byte limit"),
-                maybe_sent: true,
-                timed_out: false,
-            }),
+            Ok(response) if response.body.len() > max_bytes => Err(TransportFailure::too_large(max_bytes)),
             Ok(response) => Ok(response_from_ffi(response)),
             Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
-                Err(TransportFailure { message: tailnet::secret::redact_secrets(&reason), maybe_sent, timed_out })
+                Err(TransportFailure::new(&reason, maybe_sent, timed_out))
             }
         };
         Ok((outcome, now, unix))

@@ -13,9 +13,10 @@ use js_sys::Array;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
+use tailnet::resilience::TransportFailure;
 use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyStep, PolicyUpdate, PolicyUpdateOptions, PolicyWrite};
 
-use crate::wasm::{build_error, duration_of_millis, js_error, native_error, observations_json, response_of, send_step, transport_failure, unix_seconds, wait_step, WasmSession};
+use crate::wasm::{build_error, duration_of_millis, js_error, native_error, observations_json, response_of, send_step, unix_seconds, wait_step, WasmSession};
 
 fn show_path(path: &[String]) -> String {
     serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
@@ -231,7 +232,7 @@ impl WasmPolicyUpdate {
     /// Reports that the request of the last send step got no response.
     #[wasm_bindgen(js_name = onTransportError)]
     pub fn on_transport_error(&mut self, session: &mut WasmSession, message: &str, maybe_sent: bool, timed_out: bool, now_ms: f64, unix_ms: f64) {
-        self.update.on_transport_error(&mut session.inner, transport_failure(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
+        self.update.on_transport_error(&mut session.inner, TransportFailure::new(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
     }
 }
 

@@ -112,11 +112,6 @@ pub(crate) fn observations_json(observations: Vec<tailnet::resilience::Observati
     serde_json::to_string(&observations).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// A transport's report, secrets masked.
-pub(crate) fn transport_failure(message: &str, maybe_sent: bool, timed_out: bool) -> TransportFailure {
-    TransportFailure { message: tailnet::secret::redact_secrets(message), maybe_sent, timed_out }
-}
-
 pub(crate) fn duration_of_millis(ms: f64) -> Duration {
     Duration::try_from_secs_f64(ms.max(0.0) / 1000.0).unwrap_or(Duration::ZERO)
 }
@@ -280,6 +275,6 @@ impl WasmCall {
     /// when the request certainly never left (connection refused).
     #[wasm_bindgen(js_name = onTransportError)]
     pub fn on_transport_error(&mut self, session: &mut WasmSession, message: &str, maybe_sent: bool, timed_out: bool, now_ms: f64, unix_ms: f64) {
-        self.call.on_transport_error(&mut session.inner, transport_failure(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
+        self.call.on_transport_error(&mut session.inner, TransportFailure::new(message, maybe_sent, timed_out), duration_of_millis(now_ms), unix_seconds(unix_ms));
     }
 }

@@ -259,11 +259,7 @@ impl Client {
         let response = builder.send().await.map_err(transport_failure)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let too_large = || TransportFailure {
-            message: format!("response larger than the {} byte limit", self.max_response_bytes),
-            maybe_sent: true,
-            timed_out: false,
-        };
+        let too_large = || TransportFailure::too_large(self.max_response_bytes);
         if response.content_length().is_some_and(|len| len > self.max_response_bytes as u64) {
             return Err(too_large());
         }
@@ -302,7 +298,7 @@ fn transport_failure(error: reqwest::Error) -> TransportFailure {
     #[cfg(target_arch = "wasm32")]
     let (timed_out, connect) = (false, false);
     // Only a failed connect proves the request never left; anything later may have been received.
-    TransportFailure { message: crate::secret::redact_secrets(&error.to_string()), maybe_sent: !connect || timed_out, timed_out }
+    TransportFailure::new(&error.to_string(), !connect || timed_out, timed_out)
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -153,6 +153,19 @@ pub struct TransportFailure {
     pub timed_out: bool,
 }
 
+impl TransportFailure {
+    /// A transport's report, its message scrubbed of secrets (a transport's error text may
+    /// quote a URL or header).
+    pub fn new(message: &str, maybe_sent: bool, timed_out: bool) -> Self {
+        TransportFailure { message: crate::secret::redact_secrets(message), maybe_sent, timed_out }
+    }
+
+    /// A response refused for its size: the body went over `limit` bytes (it was sent).
+    pub fn too_large(limit: usize) -> Self {
+        TransportFailure { message: format!("response larger than the {limit} byte limit"), maybe_sent: true, timed_out: false }
+    }
+}
+
 /// What the caller does next.
 #[derive(Debug)]
 pub enum Step {
