@@ -14,15 +14,20 @@ TARGET_DIR="$(cargo_target_dir)"
 OUT="$TARGET_DIR/tailnet-kotlin"
 [ -f "$OUT/tailnet-kotlin.jar" ] || bash bindings-swift/run-tests.sh
 
-cargo build -q --release -p tailnet-uniffi
-cp "$TARGET_DIR/release/libtailnet_uniffi.so" "$OUT/libtailnet_uniffi.stripped.so"
+# The shipped library's profile (Cargo.toml [profile.release-mobile], as scripts/package.sh builds
+# it); the shipped copy is stripped.
+cargo build -q --profile release-mobile -p tailnet-uniffi
+REL="$TARGET_DIR/release-mobile"
+cp "$REL/libtailnet_uniffi.so" "$OUT/libtailnet_uniffi.stripped.so"
 strip "$OUT/libtailnet_uniffi.stripped.so"
-echo "release cdylib: $(stat -c %s "$TARGET_DIR/release/libtailnet_uniffi.so") bytes; stripped: $(stat -c %s "$OUT/libtailnet_uniffi.stripped.so") bytes (goal ≤ 2 MB = 2097152)"
+echo "release-mobile cdylib: $(stat -c %s "$REL/libtailnet_uniffi.so") bytes; stripped: $(stat -c %s "$OUT/libtailnet_uniffi.stripped.so") bytes (goal ≤ 2 MB = 2097152)"
 
 cargo build -q -p fake-tailnet
 bash bindings-swift/generate.sh >/dev/null
 mvn -B -q -ntp -f bindings-swift/kotlin/pom.xml "-Dmaven.repo.local=$M2_REPO" "-Dtailnet.buildDir=$OUT" \
     "-Dtailnet.nativeDir=$TARGET_DIR/debug" "-Dtailnet.generatedKotlin=$TARGET_DIR/uniffi/kotlin" test-compile </dev/null
+mkdir -p "$OUT/native-measured"
+cp "$OUT/libtailnet_uniffi.stripped.so" "$OUT/native-measured/libtailnet_uniffi.so"
 CP="$OUT/test-classes:$OUT/classes:$(cat "$OUT/runtime-classpath.txt")"
-# The release library, so the numbers are the shipped library's.
-java -Djna.library.path="$TARGET_DIR/release" -Djna.nosys=false -cp "$CP" tailnetbench.BenchKt "$TARGET_DIR/debug/fake-tailnet" </dev/null
+# The shipped (release-mobile, stripped) library, so the numbers are the shipped library's.
+java -Djna.library.path="$OUT/native-measured" -Djna.nosys=false -cp "$CP" tailnetbench.BenchKt "$TARGET_DIR/debug/fake-tailnet" </dev/null

@@ -77,12 +77,17 @@ fi
 echo "$(wc -l <"$work/npm-files.txt") files, reproducible"
 
 # ---- the release native library (Kotlin's .so, Swift's .a: one build) --------------------------
-say "cargo build --release -p tailnet-uniffi (libtailnet_uniffi.so for the jar, .a for Swift)"
+# Profile release-mobile (Cargo.toml: release with opt-level "z"), the one bindings-swift/measure.sh
+# measures; the .so is shipped stripped.
+say "cargo build --profile release-mobile -p tailnet-uniffi (libtailnet_uniffi.so for the jar, .a for Swift)"
 t=$SECONDS
-cargo build -q --release -p tailnet-uniffi
+cargo build -q --profile release-mobile -p tailnet-uniffi
 echo "($((SECONDS - t))s)"
-SO="$TARGET_DIR/release/libtailnet_uniffi.so"
-STATIC="$TARGET_DIR/release/libtailnet_uniffi.a"
+mkdir -p "$work/stripped"
+SO="$work/stripped/libtailnet_uniffi.so"
+cp "$TARGET_DIR/release-mobile/libtailnet_uniffi.so" "$SO"
+strip "$SO"
+STATIC="$TARGET_DIR/release-mobile/libtailnet_uniffi.a"
 
 # ---- the uniffi-generated Kotlin and Swift sources (build outputs: <target>/uniffi, and copies in
 # the Swift package's Sources/) ---------------------------------------------------------------------

@@ -536,6 +536,22 @@ pub fn parse_device_list(response: HttpResponse) -> Result<ListTailnetDevicesRes
     Ok(tailnet::operations::ListTailnetDevices::parse(&response_from_ffi(response))?)
 }
 
+/// For benchmarks: the Rust share of [`parse_device_list`], in the same process and library: the
+/// typed parse alone (`lower: false`), or the parse and the lowering of the records into the
+/// buffer the foreign side reads (`lower: true`). Returns the device count (parse only) or the
+/// buffer's length in bytes.
+#[uniffi::export]
+pub fn bench_device_list_rust(response: HttpResponse, lower: bool) -> Result<u64, TailnetError> {
+    let parsed = tailnet::operations::ListTailnetDevices::parse(&response_from_ffi(response))?;
+    if !lower {
+        return Ok(parsed.devices.as_ref().map_or(0, |d| d.len() as u64));
+    }
+    let buffer = <ListTailnetDevicesResponse as uniffi::Lower<crate::UniFfiTag>>::lower(parsed);
+    let len = buffer.len() as u64;
+    buffer.destroy();
+    Ok(len)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -12,20 +12,21 @@ bash bindings-swift/generate.sh
 targets=(aarch64-apple-darwin x86_64-apple-darwin aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
 rustup target add "${targets[@]}"
 for target in "${targets[@]}"; do
-  cargo build -p tailnet-uniffi --release --target "$target"
+  # The profile scripts/package.sh ships and bindings-swift/measure.sh measures (Cargo.toml).
+  cargo build -p tailnet-uniffi --profile release-mobile --target "$target"
 done
 work="$(mktemp -d)"
 mkdir -p "$work/macos" "$work/ios-sim" "$work/headers"
-lipo -create target/aarch64-apple-darwin/release/libtailnet_uniffi.a target/x86_64-apple-darwin/release/libtailnet_uniffi.a \
+lipo -create target/aarch64-apple-darwin/release-mobile/libtailnet_uniffi.a target/x86_64-apple-darwin/release-mobile/libtailnet_uniffi.a \
   -output "$work/macos/libtailnet_uniffi.a"
-lipo -create target/aarch64-apple-ios-sim/release/libtailnet_uniffi.a target/x86_64-apple-ios/release/libtailnet_uniffi.a \
+lipo -create target/aarch64-apple-ios-sim/release-mobile/libtailnet_uniffi.a target/x86_64-apple-ios/release-mobile/libtailnet_uniffi.a \
   -output "$work/ios-sim/libtailnet_uniffi.a"
 # Both namespaces' headers (the binding's and the core's) and the one module map over them.
 cp "$(cargo_target_dir)"/uniffi/swift/*.h "$(cargo_target_dir)/uniffi/swift/module.modulemap" "$work/headers/"
 rm -rf bindings-swift/swift/TailnetFFI.xcframework
 xcodebuild -create-xcframework \
   -library "$work/macos/libtailnet_uniffi.a" -headers "$work/headers" \
-  -library target/aarch64-apple-ios/release/libtailnet_uniffi.a -headers "$work/headers" \
+  -library target/aarch64-apple-ios/release-mobile/libtailnet_uniffi.a -headers "$work/headers" \
   -library "$work/ios-sim/libtailnet_uniffi.a" -headers "$work/headers" \
   -output bindings-swift/swift/TailnetFFI.xcframework
 # The end-to-end XCTests start the fake tailnet (built for the host).
