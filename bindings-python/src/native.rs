@@ -9,6 +9,8 @@
 //! its exception hierarchy. Every entry point runs under `catch_unwind`, so a Rust panic becomes
 //! an `InternalError` instead of a `PanicException` (or worse).
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -91,7 +93,58 @@ fn lock<T>(mutex: &Mutex<T>) -> PyResult<MutexGuard<'_, T>> {
 
 // ----- Python <-> JSON ---------------------------------------------------------------------
 
+/// Object keys already made as Python strings (interned), by text: most keys are the models'
+/// field names, so `to_python` makes each once instead of once per object. Bounded; a key too
+/// long or met when the cache is full (or in use by another thread) is made fresh.
+type Keys = HashMap<Box<str>, Py<PyString>, BuildHasherDefault<Fnv>>;
+static KEYS: Mutex<Option<Keys>> = Mutex::new(None);
+const KEYS_MAX: usize = 4096;
+const KEY_MAX_LEN: usize = 64;
+
+/// FNV-1a: the keys are short, and SipHash would cost more than the string it saves.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+fn key_string<'py>(py: Python<'py>, keys: &mut Option<&mut Keys>, key: &str) -> Bound<'py, PyString> {
+    if let Some(keys) = keys.as_deref_mut() {
+        if let Some(found) = keys.get(key) {
+            return found.bind(py).clone();
+        }
+        if key.len() <= KEY_MAX_LEN && keys.len() < KEYS_MAX {
+            let made = PyString::intern(py, key);
+            keys.insert(Box::from(key), made.clone().unbind());
+            return made;
+        }
+    }
+    PyString::new(py, key)
+}
+
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &dyn JsonView) -> PyResult<Bound<'py, PyAny>> {
+    match value.view() {
+        View::Array(_) | View::Object(_) => {
+            let mut cache = KEYS.try_lock().ok();
+            let mut keys = cache.as_mut().map(|keys| keys.get_or_insert_with(Keys::default));
+            to_py_in(py, value, &mut keys)
+        }
+        _ => to_py_in(py, value, &mut None),
+    }
+}
+
+fn to_py_in<'py>(py: Python<'py>, value: &dyn JsonView, keys: &mut Option<&mut Keys>) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value.view() {
         View::Null => py.None().into_bound(py),
         View::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
@@ -100,16 +153,17 @@ pub(crate) fn to_py<'py>(py: Python<'py>, value: &dyn JsonView) -> PyResult<Boun
         View::Float(f) => f.into_pyobject(py)?.into_any(),
         View::Str(s) => PyString::new(py, s).into_any(),
         View::Array(items) => {
-            let list = PyList::empty(py);
+            let mut out = Vec::with_capacity(items.len());
             for index in 0..items.len() {
-                list.append(to_py(py, items.get(index).unwrap_or(&NULL))?)?;
+                out.push(to_py_in(py, items.get(index).unwrap_or(&NULL), keys)?);
             }
-            list.into_any()
+            PyList::new(py, out)?.into_any()
         }
         View::Object(members) => {
             let dict = PyDict::new(py);
             for (key, item) in members.entries() {
-                dict.set_item(key, to_py(py, item)?)?;
+                let item = to_py_in(py, item, keys)?;
+                dict.set_item(key_string(py, keys, key), item)?;
             }
             dict.into_any()
         }
@@ -308,7 +362,43 @@ impl JsonNode {
 
     /// The whole subtree as plain Python values (dicts, lists, str, int, float, bool, None).
     fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| to_py(py, self.node()))
+        guard(|| {
+            let node = self.node();
+            let _pause = if is_large(node) { Some(GcPause::new(py)) } else { None };
+            to_py(py, node)
+        })
+    }
+
+    /// Converts every field of `table` (absent and null fields are None) into `target` (the
+    /// model's `__dict__`), in one call: what `Model.__getattr__` does on an object's first read.
+    fn fill(&self, py: Python<'_>, table: &FieldTable, target: &Bound<'_, PyDict>) -> PyResult<()> {
+        guard(|| {
+            let _pause = if table.builds_many { Some(GcPause::new(py)) } else { None };
+            let members = match self.node().view() {
+                View::Object(members) => Some(members),
+                _ => None,
+            };
+            let mut path = self.path.clone();
+            for field in &table.fields {
+                let value = match members.and_then(|m| m.get(&field.wire)) {
+                    Some(value) if !matches!(value.view(), View::Null) => value,
+                    _ => {
+                        target.set_item(field.name.bind(py), py.None())?;
+                        continue;
+                    }
+                };
+                path.push(Seg::Key(field.wire.clone()));
+                let converted = self.convert(py, table, &field.conv, value, &mut path);
+                let converted = match converted {
+                    Ok(Some(v)) => Ok(v),
+                    Ok(None) => self.as_read(py, value, &path).and_then(|v| field.fallback.bind(py).call1((v,))),
+                    Err(e) => Err(e),
+                };
+                path.pop();
+                target.set_item(field.name.bind(py), converted?)?;
+            }
+            Ok(())
+        })
     }
 
     /// The subtree as JSON text.
@@ -330,6 +420,288 @@ impl JsonNode {
             View::Array(items) => format!("<JsonNode array of {} items>", items.len()),
             _ => "<JsonNode>".to_owned(),
         }
+    }
+}
+
+// ----- one-pass field conversion (the models' first attribute read) -------------------------
+
+/// How one field converts: the native form of the runtime type specs (`s`, `t`, `M:Device`,
+/// `[M:Route]`, `E:DeviceOs`, `k`, `{[s]}`, …) that `tailnet._model.convert` implements in Python.
+enum Conv {
+    /// `s`, `i`, `b`: the value as read (containers stay nodes).
+    AsRead,
+    /// `a` and lists/maps of scalars: the whole subtree as plain values.
+    Plain,
+    /// `f`: ints become floats.
+    Float,
+    /// `t`: RFC 3339 text becomes an aware `datetime` (None for other text or "").
+    Time,
+    /// `n`: always None.
+    Nil,
+    /// `k`: `Secret(value)`.
+    Secret(Py<PyAny>),
+    /// `M:Name`: an instance of the model class over the node.
+    Model(Py<PyAny>),
+    /// `E:Name`: the member whose value is the text (unknown text stays a plain str).
+    Enum(Py<PyDict>),
+    /// `[inner]`: a list, nulls kept as None.
+    List(Box<Conv>),
+    /// `{inner}`: a dict, nulls kept as None.
+    Map(Box<Conv>),
+}
+
+fn compile_conv(spec: &Bound<'_, PyAny>) -> PyResult<Conv> {
+    let (code, payload): (String, Bound<'_, PyAny>) = spec.extract()?;
+    Ok(match code.as_str() {
+        "s" => Conv::AsRead,
+        "a" => Conv::Plain,
+        "f" => Conv::Float,
+        "t" => Conv::Time,
+        "n" => Conv::Nil,
+        "k" => Conv::Secret(payload.unbind()),
+        "M" => Conv::Model(payload.unbind()),
+        "E" => Conv::Enum(payload.cast_into::<PyDict>()?.unbind()),
+        "[" => Conv::List(Box::new(compile_conv(&payload)?)),
+        "{" => Conv::Map(Box::new(compile_conv(&payload)?)),
+        other => return Err(internal(format!("unknown compiled field spec {other:?}"))),
+    })
+}
+
+struct Field {
+    name: Py<PyString>,
+    wire: Arc<str>,
+    conv: Conv,
+    /// The Python converter of the spec, for values whose shape the compiled form does not expect.
+    fallback: Py<PyAny>,
+}
+
+/// A model class's fields compiled once (`tailnet._model` builds it on the class's first read):
+/// `JsonNode.fill` converts every field of an object with it in one native call.
+#[pyclass(frozen, module = "tailnet._native", name = "FieldTable")]
+pub struct FieldTable {
+    fields: Vec<Field>,
+    /// A field is a list or map of models: filling builds objects in proportion to the data.
+    builds_many: bool,
+    datetime: Py<PyAny>,
+    utc: Py<PyAny>,
+    parse_timestamp: Py<PyAny>,
+}
+
+#[pymethods]
+impl FieldTable {
+    /// `fields`: `(name, wire, compiled spec, python converter)`; `compiled spec` is a
+    /// `(code, payload)` pair. `datetime`, `utc` and `parse_timestamp` serve `t` fields.
+    #[new]
+    fn new(py: Python<'_>, fields: Vec<(String, String, Bound<'_, PyAny>, Bound<'_, PyAny>)>, datetime: Bound<'_, PyAny>, utc: Bound<'_, PyAny>, parse_timestamp: Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(|| {
+            let fields = fields
+                .into_iter()
+                .map(|(name, wire, spec, fallback)| Ok(Field { name: PyString::intern(py, &name).unbind(), wire: Arc::from(wire), conv: compile_conv(&spec)?, fallback: fallback.unbind() }))
+                .collect::<PyResult<Vec<_>>>()?;
+            let builds_many = fields.iter().any(|f| builds_many(&f.conv));
+            Ok(FieldTable { fields, builds_many, datetime: datetime.unbind(), utc: utc.unbind(), parse_timestamp: parse_timestamp.unbind() })
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.fields.len()
+    }
+}
+
+fn two(b: &[u8], at: usize) -> Option<u32> {
+    match (b.get(at), b.get(at + 1)) {
+        (Some(x @ b'0'..=b'9'), Some(y @ b'0'..=b'9')) => Some(u32::from(x - b'0') * 10 + u32::from(y - b'0')),
+        _ => None,
+    }
+}
+
+/// The fields of `YYYY-MM-DD[Tt ]HH:MM:SS[.fraction][Zz]`: (year, month, day, hour, minute,
+/// second, microsecond). Anything else (offsets, non-ASCII digits, a trailing newline) is None
+/// and goes to the Python `parse_timestamp`, so both agree on every text.
+fn parse_utc_timestamp(text: &str) -> Option<[u32; 7]> {
+    let b = text.as_bytes();
+    let year = two(b, 0)? * 100 + two(b, 2)?;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !matches!(b.get(10), Some(b'T' | b't' | b' ')) || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
+        return None;
+    }
+    let (month, day, hour, minute, second) = (two(b, 5)?, two(b, 8)?, two(b, 11)?, two(b, 14)?, two(b, 17)?);
+    let mut at = 19;
+    let mut micro = 0u32;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        let start = at;
+        while let Some(d @ b'0'..=b'9') = b.get(at) {
+            if at - start < 6 {
+                micro = micro * 10 + u32::from(d - b'0');
+            }
+            at += 1;
+        }
+        let digits = at - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..6 {
+            micro *= 10;
+        }
+    }
+    if matches!(b.get(at), Some(b'Z' | b'z')) && at + 1 == b.len() {
+        Some([year, month, day, hour, minute, second.min(59), micro])
+    } else {
+        None
+    }
+}
+
+/// Pauses Python's cyclic garbage collector while one native call builds many containers at
+/// once (`to_python`, a list of models): the collector would otherwise run over the young
+/// objects every 700 allocations mid-build, finding nothing (nothing built here is a cycle).
+/// It is enabled again when this is dropped, only if it was enabled before; allocations still
+/// count, so the next collection happens as usual after the call.
+struct GcPause<'py> {
+    enable: Option<Bound<'py, PyAny>>,
+}
+
+static GC_ISENABLED: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static GC_DISABLE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static GC_ENABLE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> Self {
+        let pause = || -> PyResult<Option<Bound<'py, PyAny>>> {
+            let enabled = GC_ISENABLED.import(py, "gc", "isenabled")?.call0()?.is_truthy()?;
+            if !enabled {
+                return Ok(None);
+            }
+            let enable = GC_ENABLE.import(py, "gc", "enable")?.clone();
+            GC_DISABLE.import(py, "gc", "disable")?.call0()?;
+            Ok(Some(enable))
+        };
+        GcPause { enable: pause().ok().flatten() }
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(enable) = self.enable.take() {
+            let _ = enable.call0();
+        }
+    }
+}
+
+/// An array of many items, or an object with one (a list result): worth a [`GcPause`].
+fn is_large(node: &dyn JsonView) -> bool {
+    const MANY: usize = 64;
+    match node.view() {
+        View::Array(items) => items.len() >= MANY,
+        View::Object(members) => members.entries().into_iter().any(|(_, item)| matches!(item.view(), View::Array(items) if items.len() >= MANY)),
+        _ => false,
+    }
+}
+
+fn builds_many(conv: &Conv) -> bool {
+    match conv {
+        Conv::List(inner) | Conv::Map(inner) => !matches!(**inner, Conv::AsRead | Conv::Plain | Conv::Float | Conv::Time | Conv::Nil | Conv::Enum(_)),
+        _ => false,
+    }
+}
+
+impl JsonNode {
+    /// A value as `JsonNode.get` gives it: containers as nodes at `path`, scalars as Python values.
+    fn as_read<'py>(&self, py: Python<'py>, value: &dyn JsonView, path: &[Seg]) -> PyResult<Bound<'py, PyAny>> {
+        match value.view() {
+            View::Object(_) | View::Array(_) => Ok(Bound::new(py, JsonNode { root: self.root.clone(), path: path.to_vec() })?.into_any()),
+            _ => to_py(py, value),
+        }
+    }
+
+    fn timestamp<'py>(&self, py: Python<'py>, table: &FieldTable, text: &str) -> PyResult<Bound<'py, PyAny>> {
+        if text.is_empty() {
+            return Ok(py.None().into_bound(py));
+        }
+        match parse_utc_timestamp(text) {
+            Some([year, month, day, hour, minute, second, micro]) => {
+                match table.datetime.bind(py).call1((year, month, day, hour, minute, second, micro, table.utc.bind(py))) {
+                    Ok(dt) => Ok(dt),
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => Ok(py.None().into_bound(py)),
+                    Err(e) => Err(e),
+                }
+            }
+            None => table.parse_timestamp.bind(py).call1((text,)),
+        }
+    }
+
+    /// `value` (at `path`, not null) converted by `conv`; None when its shape is not the one
+    /// `conv` expects (the caller then uses the Python converter).
+    fn convert<'py>(&self, py: Python<'py>, table: &FieldTable, conv: &Conv, value: &dyn JsonView, path: &mut Vec<Seg>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let view = value.view();
+        Ok(Some(match conv {
+            Conv::AsRead => self.as_read(py, value, path)?,
+            Conv::Plain => to_py(py, value)?,
+            Conv::Nil => py.None().into_bound(py),
+            Conv::Float => match view {
+                View::Int(i) => PyFloat::new(py, i as f64).into_any(),
+                View::UInt(u) => PyFloat::new(py, u as f64).into_any(),
+                _ => self.as_read(py, value, path)?,
+            },
+            Conv::Time => match view {
+                View::Str(s) => self.timestamp(py, table, s)?,
+                _ => self.as_read(py, value, path)?,
+            },
+            Conv::Secret(cls) => cls.bind(py).call1((self.as_read(py, value, path)?,))?,
+            Conv::Enum(members) => match view {
+                View::Str(s) => {
+                    let text = PyString::new(py, s);
+                    match members.bind(py).get_item(&text)? {
+                        Some(member) => member,
+                        None => text.into_any(),
+                    }
+                }
+                _ => self.as_read(py, value, path)?,
+            },
+            Conv::Model(cls) => {
+                let cls = cls.bind(py);
+                let obj = cls.call_method1(pyo3::intern!(py, "__new__"), (cls,))?;
+                let dict = obj.getattr(pyo3::intern!(py, "__dict__"))?;
+                dict.cast::<PyDict>()?.set_item(pyo3::intern!(py, "_raw"), self.as_read(py, value, path)?)?;
+                obj
+            }
+            Conv::List(inner) => {
+                let View::Array(items) = view else { return Ok(None) };
+                let list = PyList::empty(py);
+                for index in 0..items.len() {
+                    let item = items.get(index).unwrap_or(&NULL);
+                    if matches!(item.view(), View::Null) {
+                        list.append(py.None())?;
+                        continue;
+                    }
+                    path.push(Seg::Index(index));
+                    let converted = self.convert(py, table, inner, item, path);
+                    path.pop();
+                    match converted? {
+                        Some(v) => list.append(v)?,
+                        None => return Ok(None),
+                    }
+                }
+                list.into_any()
+            }
+            Conv::Map(inner) => {
+                let View::Object(members) = view else { return Ok(None) };
+                let dict = PyDict::new(py);
+                for (key, item) in members.entries() {
+                    if matches!(item.view(), View::Null) {
+                        dict.set_item(key, py.None())?;
+                        continue;
+                    }
+                    path.push(Seg::Key(Arc::from(key)));
+                    let converted = self.convert(py, table, inner, item, path);
+                    path.pop();
+                    match converted? {
+                        Some(v) => dict.set_item(key, v)?,
+                        None => return Ok(None),
+                    }
+                }
+                dict.into_any()
+            }
+        }))
     }
 }
 
@@ -720,6 +1092,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("POLICY_MAX_ATTEMPTS", PolicyUpdateOptions::default().max_attempts)?;
     m.add("DEFAULT_MAX_RESPONSE_BYTES", tailnet::resilience::call::DEFAULT_MAX_RESPONSE_BYTES)?;
     m.add_class::<JsonNode>()?;
+    m.add_class::<FieldTable>()?;
     m.add_class::<NativeSession>()?;
     m.add_class::<NativeCall>()?;
     m.add_class::<NativePolicyUpdate>()?;

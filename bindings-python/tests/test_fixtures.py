@@ -226,3 +226,60 @@ def test_async_client(fixture: Dict[str, Any]) -> None:
 def test_corpus_covers_every_operation() -> None:
     ops = {c.values[0]["operation"] for c in CASES if "result" in c.values[0]}
     assert ops == {op.id for op in tailnet.OPERATIONS}
+
+
+def same_fields(native: Any, python: Any, path: str = "result") -> None:
+    """Every attribute of a model read over a parsed result (the native one-pass conversion,
+    `JsonNode.fill`) equals, with the same types, the same model read through the Python
+    converters (`_raw` a plain dict), nested models and lists included."""
+    if isinstance(native, Model):
+        assert type(native) is type(python), path
+        for name, _, _ in type(native)._fields_:
+            same_fields(getattr(native, name), getattr(python, name), f"{path}.{name}")
+        assert native.extra == python.extra, path
+    elif isinstance(native, list):
+        assert isinstance(python, list) and len(native) == len(python), path
+        for i, (a, b) in enumerate(zip(native, python)):
+            same_fields(a, b, f"{path}[{i}]")
+    elif isinstance(native, dict):
+        assert isinstance(python, dict) and native.keys() == python.keys(), path
+        for k in native:
+            same_fields(native[k], python[k], f"{path}[{k!r}]")
+    else:
+        assert type(native) is type(python) and native == python, (path, native, python)
+        if hasattr(native, "tzinfo"):
+            assert native.tzinfo == python.tzinfo and native.utcoffset() == python.utcoffset(), path
+
+
+def as_python_model(value: Any) -> Any:
+    if isinstance(value, Model):
+        return type(value).from_dict(value.to_dict())
+    if isinstance(value, list):
+        return [as_python_model(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("fixture", [f for f in CASES if "result" in f and not f.get("error")])
+def test_native_field_conversion_matches_the_python_converters(fixture: Dict[str, Any]) -> None:
+    status, headers, body = response_of(fixture)
+    result = tailnet.parse_response(fixture["operation"], status, headers, body)
+    same_fields(result, as_python_model(result))
+
+
+@pytest.mark.parametrize("text", [
+    "2024-01-02T03:04:05Z", "2024-01-02t03:04:05z", "2024-01-02 03:04:05Z", "2024-01-02T03:04:05.1Z",
+    "2024-01-02T03:04:05.123456789Z", "2024-01-02T03:04:05.000001Z", "2016-12-31T23:59:60Z",
+    "2024-02-30T00:00:00Z", "2024-01-02T03:04:05+02:30", "2024-01-02T03:04:05-00:00", "2024-01-02T03:04:05.5-08:00",
+    "2024-01-02T03:04:05", "2024-01-02T03:04:05.Z", "2024-1-02T03:04:05Z", "not a time", "2024-01-02T03:04:05Z\n",
+    "2024-01-02T03:04:05ZZ", "0000-01-01T00:00:00Z", "2024-01-02T25:00:00Z", "２０２４-01-02T03:04:05Z", "",
+])
+def test_native_timestamps_match_parse_timestamp(text: str) -> None:
+    from tailnet._model import parse_timestamp
+
+    body = json.dumps({"nodeId": "n1", "created": text, "lastSeen": text, "expires": text}).encode()
+    device = tailnet.parse_response("getDevice", 200, [("content-type", "application/json")], body)
+    want = parse_timestamp(text) if text else None
+    for got in (device.created, device.last_seen, device.expires):
+        assert got == want and type(got) is type(want)
+        if want is not None:
+            assert got.tzinfo == want.tzinfo and got.utcoffset() == want.utcoffset() and got.microsecond == want.microsecond

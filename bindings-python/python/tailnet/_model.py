@@ -209,6 +209,46 @@ def convert(spec: str) -> Callable[[Any], Any]:
     return conv
 
 
+def _compile(spec: str) -> Tuple[str, Any]:
+    """The native form of a spec (`FieldTable`): a `(code, payload)` pair."""
+    if spec in ("s", "i", "b"):
+        return ("s", None)
+    if spec in ("f", "t", "n"):
+        return (spec, None)
+    if spec == "k":
+        return ("k", Secret)
+    if spec.startswith("M:"):
+        cls = MODELS.get(spec[2:])
+        if cls is None:
+            from . import models  # noqa: F401  (defines every model class)
+
+            cls = MODELS[spec[2:]]
+        return ("M", cls)
+    if spec.startswith("E:"):
+        from . import models
+
+        return ("E", {m.value: m for m in getattr(models, spec[2:])})
+    if spec.startswith("[") or spec.startswith("{"):
+        inner = spec[1:-1]
+        if inner in ("s", "i", "b", "a"):
+            return ("a", None)
+        return (spec[0], _compile(inner))
+    return ("a", None)
+
+
+#: Each model class's compiled `FieldTable` (built on the class's first attribute read).
+_TABLES: Dict[type, Any] = {}
+
+
+def _table(cls: type) -> Any:
+    from ._native import FieldTable
+
+    fields = [(name, wire, _compile(spec), convert(spec)) for name, wire, spec in cls._fields_]  # type: ignore[attr-defined]
+    table = FieldTable(fields, datetime, timezone.utc, parse_timestamp)
+    _TABLES[cls] = table
+    return table
+
+
 def to_wire(value: Any) -> Any:
     """A Python value as wire JSON (models → dicts, secrets revealed, datetimes as RFC 3339)."""
     if isinstance(value, Model):
@@ -272,7 +312,13 @@ class Model:
         # The first read of a field converts every field at once and caches them in `__dict__`:
         # later reads are plain attribute lookups, without this fallback (its call is the cost).
         cache = self.__dict__
-        get = cache["_raw"].get
+        raw = cache["_raw"]
+        if type(raw) is JsonNode:
+            # Over a parsed result: one native call with the class's compiled field table.
+            table = _TABLES.get(cls)
+            raw.fill(_table(cls) if table is None else table, cache)
+            return cache[name]
+        get = raw.get
         for field, wire, spec in cls._fields_:
             if field not in cache:
                 value = get(wire)
