@@ -28,7 +28,7 @@ use tailnet::view::{JsonView, Serialized, View};
 use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpResponse};
 
 use crate::py_policy::PyPolicyDocument;
-use crate::typespec::{self, PyTy};
+use crate::typespec::PyTy;
 
 create_exception!(_native, NativeError, PyException, "An error from the tailnet core: args are (kind, payload JSON, message).");
 
@@ -780,7 +780,7 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         let params: Vec<(&str, &str)> = op.params.iter().map(|p| (p.wire, p.name)).collect();
         let positional: Vec<(&str, &str)> = crate::stubgen::positional_params(op).iter().map(|p| (p.wire, p.name)).collect();
         let body: Vec<(&str, &str)> = op.body.map(|b| b.fields.iter().map(|f| (f.wire, f.name)).collect()).unwrap_or_default();
-        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), typespec::result_spec(op.response), params, positional, body);
+        let item = (op.id, op.name, op.method, op.full_path(), op.authenticated, op.idempotent, op.scopes.to_vec(), op.response.spec(), params, positional, body);
         list.append(item)?;
     }
     Ok(list)
@@ -791,7 +791,7 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 fn models(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
     for model in crate::stubgen::all_models() {
-        let fields: Vec<(String, String, String)> = model.fields.into_iter().map(|(name, wire, ty)| (name, wire, typespec::parse(&ty).spec())).collect();
+        let fields: Vec<(String, String, String)> = model.fields.into_iter().map(|(name, wire, ty)| (name, wire, ty.spec())).collect();
         list.append((model.name, fields))?;
     }
     Ok(list)

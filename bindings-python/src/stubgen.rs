@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use tailnet::models::{ENUMS, MODELS};
 use tailnet::registry::OPERATIONS;
 
-use crate::typespec::{core_models, enum_values, parse, PyTy, Ty, EXTRA_MODELS, PY_ENUMS};
+use tailnet::model::TypeRef;
+
+use crate::typespec::{enum_values, PyTy, Ty, PY_ENUMS};
 
 /// Generated files, relative to `bindings-python/`.
 pub fn render() -> Vec<(&'static str, String)> {
@@ -22,11 +24,11 @@ pub fn py_name(name: &str) -> String {
     name.trim_start_matches("r#").to_owned()
 }
 
-/// A model class: name, docstring, fields as `(python name, wire name, Rust type)`.
+/// A model class: name, docstring, fields as `(python name, wire name, type)`.
 pub struct ModelDef {
     pub name: String,
     pub doc: String,
-    pub fields: Vec<(String, String, String)>,
+    pub fields: Vec<(String, String, &'static TypeRef)>,
 }
 
 /// Every model: the registry's, the policy results and the core's policy and webhook models.
@@ -36,21 +38,14 @@ pub fn all_models() -> Vec<ModelDef> {
         .map(|(name, fields)| ModelDef {
             name: (*name).to_owned(),
             doc: tailnet::docs::model(name).map(str::to_owned).unwrap_or_else(|| format!("The `{name}` object of the Tailscale API.")),
-            fields: fields.iter().map(|f| (py_name(f.name), f.wire.to_owned(), f.ty.to_owned())).collect(),
+            fields: fields.iter().map(|f| (py_name(f.name), f.wire.to_owned(), f.ty)).collect(),
         })
         .collect();
-    for (name, doc, fields) in EXTRA_MODELS {
+    for model in tailnet::registry::POLICY_AND_WEBHOOK_MODELS {
         out.push(ModelDef {
-            name: (*name).to_owned(),
-            doc: (*doc).to_owned(),
-            fields: fields.iter().map(|(n, w, t)| ((*n).to_owned(), (*w).to_owned(), (*t).to_owned())).collect(),
-        });
-    }
-    for (name, doc, fields) in core_models() {
-        out.push(ModelDef {
-            name: name.to_owned(),
-            doc: doc.to_owned(),
-            fields: fields.iter().map(|f| (py_name(f.name), f.wire.to_owned(), f.ty.to_owned())).collect(),
+            name: model.name.to_owned(),
+            doc: model.doc.to_owned(),
+            fields: model.fields.iter().map(|f| (py_name(f.name), f.wire.to_owned(), f.ty)).collect(),
         });
     }
     out
@@ -85,11 +80,11 @@ fn render_models() -> String {
         let _ = write!(s, "\n\nclass {}(Model):\n    \"\"\"{}\n    \"\"\"\n\n", model.name, docstring_body(&model.doc, "    ").trim_start());
         s.push_str("    _fields_ = (\n");
         for (name, wire, ty) in &model.fields {
-            let _ = writeln!(s, "        ({name:?}, {wire:?}, {:?}),", parse(ty).spec());
+            let _ = writeln!(s, "        ({name:?}, {wire:?}, {:?}),", ty.spec());
         }
         s.push_str("    )\n\n");
         for (name, wire, ty) in &model.fields {
-            let _ = writeln!(s, "    {name}: {}", parse(ty).output());
+            let _ = writeln!(s, "    {name}: {}", ty.output());
             // An attribute docstring: what IDEs show on hover and pdoc lists.
             if let Some(doc) = tailnet::docs::field(&model.name, wire) {
                 let _ = writeln!(s, "    \"\"\"{}\n    \"\"\"", docstring_body(doc, "    ").trim_start());
@@ -148,7 +143,7 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
     let positional = positional_params(op);
     let mut params: Vec<Param> = Vec::new();
     for p in positional.iter().copied().chain(op.params.iter().filter(|p| !positional.iter().any(|q| q.wire == p.wire))) {
-        let ty = parse(p.ty);
+        let ty = *p.ty;
         let required = !ty.is_optional();
         let is_positional = positional.iter().any(|q| q.wire == p.wire);
         params.push(Param {
@@ -160,21 +155,21 @@ fn operation_params(op: &tailnet::OperationInfo) -> Vec<Param> {
         });
     }
     if let Some(body) = op.body {
-        let policy_text = body.ty == "PolicyBody";
+        let policy_text = *body.ty == TypeRef::Named("PolicySource");
         for f in body.fields {
             let name = py_name(f.name);
             if params.iter().any(|p| p.name == name) {
                 continue;
             }
-            let ty = parse(f.ty);
+            let ty = *f.ty;
             let required = policy_text && !ty.is_optional();
-            let annotation = if required { ty.input() } else { Ty::Optional(Box::new(strip_optional(ty))).input() };
+            let annotation = if required { ty.input() } else { optional_input(ty) };
             params.push(Param { name, annotation, required, positional: false, doc: described(op, f.wire, &format!("body field `{}`", f.wire)) });
         }
-        if !policy_text && body.ty != "ValidationBody" {
-            let ty = parse(body.ty);
+        if !policy_text && *body.ty != TypeRef::Named("PolicyValidationInput") {
+            let ty = *body.ty;
             let keyword_fields = !body.fields.is_empty();
-            let annotation = if keyword_fields { Ty::Optional(Box::new(ty)).input() } else { ty.input() };
+            let annotation = if keyword_fields { optional_input(ty) } else { ty.input() };
             params.push(Param {
                 name: "body".into(),
                 annotation,
@@ -210,7 +205,7 @@ pub fn operation_docstring(op: &tailnet::OperationInfo) -> String {
             let _ = write!(s, "\n    {}: {}", p.name, p.doc);
         }
     }
-    let result = parse(op.response).output();
+    let result = op.response.output();
     if result != "None" {
         let _ = write!(s, "\n\nReturns:\n    {result}");
     }
@@ -228,10 +223,15 @@ fn docstring_body(text: &str, indent: &str) -> String {
     escaped.lines().map(|l| if l.is_empty() { String::new() } else { format!("{indent}{l}") }).collect::<Vec<_>>().join("\n")
 }
 
-fn strip_optional(ty: Ty) -> Ty {
-    match ty {
+/// The input annotation of `ty` as an optional value (`Optional[...]`, once).
+fn optional_input(ty: Ty) -> String {
+    let inner = match ty {
         Ty::Optional(inner) => *inner,
         other => other,
+    };
+    match inner.input().as_str() {
+        "Any" => "Any".into(),
+        other => format!("Optional[{other}]"),
     }
 }
 
@@ -376,7 +376,7 @@ fn render_client_stub() -> String {
         }
         for op in OPERATIONS {
             let params = operation_params(op);
-            let result = parse(op.response).output();
+            let result = op.response.output();
             let mut sig = String::new();
             let mut keyword_only = false;
             for p in &params {
@@ -401,7 +401,7 @@ fn render_client_stub() -> String {
     }
     s.push_str("\n_Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]], None]\n");
     for op in OPERATIONS {
-        let result = parse(op.response).output();
+        let result = op.response.output();
         let _ = writeln!(
             s,
             "\n@overload\ndef parse_response(operation_id: Literal[{:?}, {:?}], status: int, headers: _Headers = None, body: Union[bytes, str] = b\"\") -> {result}: ...",

@@ -1,6 +1,6 @@
-//! The Rust type strings of the registry (`Option<Vec<Device>>`, `Json<Key>`, `PolicyResponse`)
-//! read as Python types. One reading serves the generated stubs and the runtime (the native
-//! module hands each operation's result spec to the Python client).
+//! The registry's types (each declares its [`TypeRef`]) as Python types. One mapping serves the
+//! generated stubs and the runtime (the native module hands each operation's result spec to the
+//! Python client).
 
 use tailnet::model::TypeRef;
 
@@ -30,64 +30,16 @@ fn named(name: &str) -> Named {
     }
 }
 
-/// Models the core serializes without declaring them with `model!` (results of the policy
-/// operations); the generator adds them to the model list.
-/// `(name, wire name, Rust type)` of one field.
-pub type FieldDecl = (&'static str, &'static str, &'static str);
-
-pub const EXTRA_MODELS: &[(&str, &str, &[FieldDecl])] = &[
-    (
-        "PolicyFile",
-        "The policy file as returned, with the `ETag` to send back as `if_match`.",
-        &[("policy", "policy", "String"), ("etag", "etag", "Option<String>"), ("warnings", "warnings", "Vec<String>"), ("errors", "errors", "Vec<String>")],
-    ),
-    (
-        "PolicyValidation",
-        "The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail).",
-        &[("valid", "valid", "bool"), ("message", "message", "Option<String>"), ("results", "results", "Vec<AclTestResult>")],
-    ),
-];
-
-/// Models the core declares outside the registry (policy views, webhook events): `(name, doc,
-/// fields)`, read from their `model!` declarations.
-pub fn core_models() -> Vec<(&'static str, &'static str, &'static [tailnet::model::FieldInfo])> {
-    use tailnet::model::{Model, WireField};
-    use tailnet::policy::{AclRule, AclTest, AutoApprovers, Grant, NodeAttr, PolicyView, SshRule};
-    use tailnet::webhooks::{WebhookEvent, WebhookEventData};
-    fn model<T: Model>(doc: &'static str) -> (&'static str, &'static str, &'static [tailnet::model::FieldInfo]) {
-        (T::NAME, doc, <T as WireField>::FIELDS)
-    }
-    vec![
-        model::<tailnet::AclTestResult>("One policy test result with `errors` and/or `warnings`; members this version does not know are in `.extra`."),
-        model::<PolicyView>("A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`."),
-        model::<AclRule>("A legacy ACL rule."),
-        model::<Grant>("A grant: network and application capabilities."),
-        model::<AclTest>("A policy test: what `src` may and may not reach."),
-        model::<AutoApprovers>("Who may approve routes and exit nodes without an admin."),
-        model::<SshRule>("A Tailscale SSH rule."),
-        model::<NodeAttr>("Node attributes applied to matching devices."),
-        model::<WebhookEvent>("One event of a webhook delivery (`tailnet.webhooks.verify`); `type` is a `WebhookEventType`, or the text of a type this version does not know."),
-        model::<WebhookEventData>("A webhook event's details; which fields are present depends on the event type."),
-    ]
-}
-
 /// String enums that get a Python `enum` class (`StrEnum`: members compare equal to their text;
 /// unknown values stay plain `str`).
 pub const PY_ENUMS: &[&str] = &["WebhookEventType"];
 
 fn is_model(name: &str) -> bool {
-    tailnet::models::MODELS.iter().any(|(n, _)| *n == name)
-        || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
-        || core_models().iter().any(|(n, _, _)| *n == name)
+    tailnet::models::MODELS.iter().any(|(n, _)| *n == name) || tailnet::registry::POLICY_AND_WEBHOOK_MODELS.iter().any(|m| m.name == name)
 }
 
 fn is_enum(name: &str) -> bool {
     name == "PolicyFormat" || tailnet::models::ENUMS.iter().any(|(n, _)| *n == name)
-}
-
-/// Reads a Rust type string from the registry.
-pub fn parse(ty: &str) -> Ty {
-    TypeRef::parse(ty)
 }
 
 /// The Python views of a registry type.
@@ -139,7 +91,7 @@ impl PyTy for Ty {
             Ty::Named(name) => match named(name) {
                 Named::PyEnum => format!("Union[{name}, str]"),
                 Named::Enum => "str".into(),
-                Named::Model => name.clone(),
+                Named::Model => (*name).to_owned(),
                 Named::Unknown => "Any".into(),
             },
             Ty::List(inner) => format!("List[{}]", inner.output()),
@@ -190,44 +142,36 @@ pub fn enum_values(name: &str) -> Option<Vec<&'static str>> {
     tailnet::models::ENUMS.iter().find(|(n, _)| *n == name).map(|(_, values)| values.to_vec())
 }
 
-/// The runtime spec of an operation's result.
-pub fn result_spec(response_ty: &str) -> String {
-    parse(response_ty).spec()
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+    use tailnet::model::Declared;
 
     #[test]
-    fn reads_registry_types() {
-        assert_eq!(parse("Option<Vec<Device>>").spec(), "[M:Device]");
-        assert_eq!(parse("Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>").spec(), "{[s]}");
-        assert_eq!(parse("Option<Timestamp>").output(), "Optional[datetime]");
-        assert_eq!(parse("Option<Secret>").spec(), "k");
-        assert_eq!(parse("PolicyResponse").spec(), "M:PolicyFile");
-        assert_eq!(parse("Empty").spec(), "n");
-        assert_eq!(parse("Option<KeyType>").spec(), "s");
-        assert_eq!(parse("Option<WebhookEventType>").spec(), "E:WebhookEventType");
-        assert_eq!(parse("Option<Vec<AclRule>>").spec(), "[M:AclRule]");
-        assert_eq!(parse("Option<DeviceFilters>").input(), "Optional[Mapping[str, Union[str, Sequence[str]]]]");
+    fn maps_registry_types() {
+        assert_eq!(<Option<Vec<tailnet::models::Device>>>::TYPE_REF.spec(), "[M:Device]");
+        assert_eq!(<BTreeMap<String, Option<Vec<String>>>>::TYPE_REF.spec(), "{[s]}");
+        assert_eq!(<Option<tailnet::Timestamp>>::TYPE_REF.output(), "Optional[datetime]");
+        assert_eq!(<Option<tailnet::Secret>>::TYPE_REF.spec(), "k");
+        assert_eq!(<tailnet::response::PolicyResponse>::TYPE_REF.spec(), "M:PolicyFile");
+        assert_eq!(<tailnet::response::Empty>::TYPE_REF.spec(), "n");
+        assert_eq!(<Option<tailnet::models::KeyType>>::TYPE_REF.spec(), "s");
+        assert_eq!(<Option<tailnet::models::WebhookEventType>>::TYPE_REF.spec(), "E:WebhookEventType");
+        assert_eq!(<Option<Vec<tailnet::policy::AclRule>>>::TYPE_REF.spec(), "[M:AclRule]");
+        assert_eq!(<Option<tailnet::DeviceFilters>>::TYPE_REF.input(), "Optional[Mapping[str, Union[str, Sequence[str]]]]");
     }
 
     #[test]
     fn every_registry_type_is_understood() {
-        // Nothing the registry declares may fall through to `Any` by accident.
+        // A name neither a model nor an enum would fall through to `Any` by accident.
         let mut unknown = Vec::new();
-        let mut check = |ty: &str| {
-            fn walk(t: &Ty) -> bool {
-                match t {
-                    Ty::Any => false,
-                    Ty::Named(name) => !matches!(named(name), Named::Unknown),
-                    Ty::List(i) | Ty::Map(i) | Ty::Optional(i) => walk(i),
-                    _ => true,
+        let mut check = |ty: &TypeRef| {
+            if let Some(name) = ty.innermost_name() {
+                if matches!(named(name), Named::Unknown) {
+                    unknown.push(name);
                 }
-            }
-            if !walk(&parse(ty)) && !ty.contains("Value") {
-                unknown.push(ty.to_owned());
             }
         };
         for op in tailnet::registry::OPERATIONS {
@@ -240,8 +184,8 @@ mod tests {
         for (_, fields) in tailnet::models::MODELS {
             fields.iter().for_each(|f| check(f.ty));
         }
-        for (_, _, fields) in core_models() {
-            fields.iter().for_each(|f| check(f.ty));
+        for model in tailnet::registry::POLICY_AND_WEBHOOK_MODELS {
+            model.fields.iter().for_each(|f| check(f.ty));
         }
         assert!(unknown.is_empty(), "types read as Any: {unknown:?}");
     }

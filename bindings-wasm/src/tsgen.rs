@@ -2,61 +2,16 @@
 //! union per enum, one parameter type and one result type per operation, the `OperationTypes`
 //! map and the `OperationMethods` interface that `Client` implements.
 //!
-//! The input is the core's metadata (`registry::OPERATIONS`, `models::MODELS`, `models::ENUMS`)
-//! whose types are Rust type strings (`Option<Vec<Device>>`, `Json<Key>`, `PolicyResponse`); this
-//! module reads them as TypeScript types. tsify is not an option: the core must not depend on
-//! wasm-bindgen, and the wire JSON the wrapper returns is exactly what these declarations describe.
+//! The input is the core's metadata (`registry::OPERATIONS`, `models::MODELS`, `models::ENUMS`,
+//! `registry::POLICY_AND_WEBHOOK_MODELS`) whose types each declare their [`TypeRef`]; this module
+//! maps them to TypeScript. tsify is not an option: the core must not depend on wasm-bindgen, and
+//! the wire JSON the wrapper returns is exactly what these declarations describe.
 
 use std::fmt::Write as _;
 
-use tailnet::model::{FieldInfo, TypeRef, WireField};
+use tailnet::model::TypeRef;
+use tailnet::registry::POLICY_AND_WEBHOOK_MODELS;
 use tailnet::operation::{BodyInfo, OperationInfo, ParamLocation};
-
-/// `(name, doc, [(wire, Rust type)])` of a model the core does not list in `MODELS`.
-pub type ExtraModel = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
-
-/// Result models the core serializes without declaring them with `model!` (the policy
-/// operations' results and inputs).
-pub const EXTRA_MODELS: &[ExtraModel] = &[
-    (
-        "PolicyFile",
-        "The policy file as returned (HuJSON or JSON text), with the `ETag` to send back as `If-Match`.",
-        &[("policy", "String"), ("etag", "Option<String>"), ("warnings", "Option<Vec<String>>"), ("errors", "Option<Vec<String>>")],
-    ),
-    (
-        "PolicyValidation",
-        "The outcome of `validateAndTestPolicyFile` (the API answers 200 even when tests fail).",
-        &[("valid", "bool"), ("message", "Option<String>"), ("results", "Option<Vec<AclTestResult>>")],
-    ),
-    ("PolicySource", "A policy file as text (HuJSON or JSON), sent verbatim.", &[("policy", "String")]),
-    (
-        "PolicyValidationInput",
-        "What `validateAndTestPolicyFile` checks: a whole policy file (`policy`), or only `tests` against the current policy. Give exactly one.",
-        &[("policy", "Option<String>"), ("tests", "Option<Vec<Value>>")],
-    ),
-];
-
-/// `(name, doc, fields)` of the core's models outside the API registry: the typed view of a policy
-/// file's sections and the events of a webhook delivery.
-pub type DocumentModel = (&'static str, &'static str, &'static [FieldInfo]);
-
-/// The models of policy test results, `PolicyDocument.view()` and `webhooks.verify` / `webhooks.parseEvents`.
-pub const DOCUMENT_MODELS: &[DocumentModel] = {
-    use tailnet::policy::{AclRule, AclTest, AutoApprovers, Grant, NodeAttr, PolicyView, SshRule};
-    use tailnet::webhooks::{WebhookEvent, WebhookEventData};
-    &[
-        ("AclTestResult", "One policy test result with `errors` and/or `warnings`; members this version does not know are kept.", tailnet::AclTestResult::FIELDS),
-        ("PolicyView", "A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept.", PolicyView::FIELDS),
-        ("AclRule", "A legacy ACL rule (`users`/`ports` are the pre-2022 spellings of `src`/`dst`).", AclRule::FIELDS),
-        ("Grant", "A grant: network and application capabilities.", Grant::FIELDS),
-        ("AclTest", "A policy test: what `src` may and may not reach.", AclTest::FIELDS),
-        ("AutoApprovers", "Who may approve routes and exit nodes without an admin.", AutoApprovers::FIELDS),
-        ("SshRule", "A Tailscale SSH rule.", SshRule::FIELDS),
-        ("NodeAttr", "Node attributes applied to matching devices.", NodeAttr::FIELDS),
-        ("WebhookEvent", "One event of a webhook delivery; anything else it carries is kept as it arrived.", WebhookEvent::FIELDS),
-        ("WebhookEventData", "A webhook event's details; which fields are present depends on the event type.", WebhookEventData::FIELDS),
-    ]
-};
 
 /// Model names that would shadow a global or an export of the package, and their TS names.
 const RENAMED: &[(&str, &str)] = &[("Error", "ErrorBody")];
@@ -84,22 +39,16 @@ pub enum Ty {
 }
 
 fn is_model(name: &str) -> bool {
-    tailnet::models::MODELS.iter().any(|(n, _)| *n == name)
-        || EXTRA_MODELS.iter().any(|(n, _, _)| *n == name)
-        || DOCUMENT_MODELS.iter().any(|(n, _, _)| *n == name)
+    tailnet::models::MODELS.iter().any(|(n, _)| *n == name) || POLICY_AND_WEBHOOK_MODELS.iter().any(|m| m.name == name)
 }
 
 fn is_enum(name: &str) -> bool {
     name == "PolicyFormat" || tailnet::models::ENUMS.iter().any(|(n, _)| *n == name)
 }
 
-/// Reads a Rust type string from the registry.
-pub fn parse(ty: &str) -> Ty {
-    from_core(TypeRef::parse(ty))
-}
-
-fn from_core(ty: TypeRef) -> Ty {
-    match ty {
+/// A registry type as TypeScript sees it.
+pub fn ts_type(ty: &TypeRef) -> Ty {
+    match *ty {
         TypeRef::Str | TypeRef::Secret => Ty::Str,
         TypeRef::Int | TypeRef::Float => Ty::Num,
         TypeRef::Bool => Ty::Bool,
@@ -107,12 +56,12 @@ fn from_core(ty: TypeRef) -> Ty {
         TypeRef::Timestamp => Ty::Timestamp,
         TypeRef::Nothing => Ty::Nothing,
         TypeRef::Filters => Ty::Filters,
-        TypeRef::Named(name) if is_enum(&name) => Ty::Enum(name),
-        TypeRef::Named(name) if is_model(&name) => Ty::Model(name),
+        TypeRef::Named(name) if is_enum(name) => Ty::Enum(name.to_owned()),
+        TypeRef::Named(name) if is_model(name) => Ty::Model(name.to_owned()),
         TypeRef::Named(_) => Ty::Any,
-        TypeRef::List(inner) => Ty::List(Box::new(from_core(*inner))),
-        TypeRef::Map(inner) => Ty::Map(Box::new(from_core(*inner))),
-        TypeRef::Optional(inner) => Ty::Optional(Box::new(from_core(*inner))),
+        TypeRef::List(inner) => Ty::List(Box::new(ts_type(inner))),
+        TypeRef::Map(inner) => Ty::Map(Box::new(ts_type(inner))),
+        TypeRef::Optional(inner) => Ty::Optional(Box::new(ts_type(inner))),
     }
 }
 
@@ -171,13 +120,9 @@ fn key(name: &str) -> String {
 
 /// Whether every field of a model is optional (so `{}` is a valid value).
 fn model_all_optional(name: &str) -> bool {
-    if let Some((_, fields)) = tailnet::models::MODELS.iter().find(|(n, _)| *n == name) {
-        return fields.iter().all(|f| matches!(parse(f.ty), Ty::Optional(_)));
-    }
-    if let Some((_, _, fields)) = EXTRA_MODELS.iter().find(|(n, _, _)| *n == name) {
-        return fields.iter().all(|(_, t)| matches!(parse(t), Ty::Optional(_)));
-    }
-    false
+    let fields = tailnet::models::MODELS.iter().find(|(n, _)| *n == name).map(|(_, fields)| *fields);
+    let fields = fields.or_else(|| POLICY_AND_WEBHOOK_MODELS.iter().find(|m| m.name == name).map(|m| m.fields));
+    fields.is_some_and(|fields| fields.iter().all(|f| matches!(f.ty, TypeRef::Optional(_))))
 }
 
 /// How an operation's body is given: as `body`, or (for object bodies) its fields at the top level.
@@ -191,7 +136,7 @@ enum BodyShape {
 
 fn body_shape(body: Option<&BodyInfo>) -> BodyShape {
     let Some(body) = body else { return BodyShape::None };
-    match parse(body.ty) {
+    match ts_type(body.ty) {
         Ty::Model(name) => {
             let all_optional = model_all_optional(&name);
             // `validateAndTestPolicyFile` needs exactly one of its optional fields.
@@ -271,31 +216,23 @@ pub fn generate() -> String {
         doc(&mut out, "", &spec_doc(tailnet::docs::model(name)));
         let _ = writeln!(out, "export interface {} {{", ts_name(name));
         for field in fields.iter() {
-            let (optional, ty) = parse(field.ty).field(false);
+            let (optional, ty) = ts_type(field.ty).field(false);
             doc(&mut out, "  ", &spec_doc(tailnet::docs::field(name, field.wire)));
             let _ = writeln!(out, "  {}{}: {ty};", key(field.wire), if optional { "?" } else { "" });
         }
         out.push_str("}\n\n");
     }
-    for (name, text, fields) in EXTRA_MODELS {
-        doc(&mut out, "", &[(*text).to_owned()]);
-        let _ = writeln!(out, "export interface {name} {{");
-        for (wire, ty) in fields.iter() {
-            let (optional, ty) = parse(ty).field(false);
-            let _ = writeln!(out, "  {}{}: {ty};", key(wire), if optional { "?" } else { "" });
-        }
-        out.push_str("}\n\n");
-    }
-
-    out.push_str("// ----- policy view and webhook events (not API operations) --------------------------------\n\n");
-    for (name, text, fields) in DOCUMENT_MODELS {
-        doc(&mut out, "", &[(*text).to_owned()]);
-        let _ = writeln!(out, "export interface {name} {{");
-        for field in fields.iter() {
-            let (optional, ty) = parse(field.ty).field(false);
+    out.push_str("// ----- policy bodies, results and view; webhook events --------------------------------------\n\n");
+    for model in POLICY_AND_WEBHOOK_MODELS {
+        doc(&mut out, "", &[model.doc.to_owned()]);
+        let _ = writeln!(out, "export interface {} {{", model.name);
+        for field in model.fields {
+            let (optional, ty) = ts_type(field.ty).field(false);
             let _ = writeln!(out, "  {}{}: {ty};", key(field.wire), if optional { "?" } else { "" });
         }
-        out.push_str("  /** Sections or fields the core does not know, as they are. */\n  [key: string]: unknown;\n");
+        if model.keeps_unknown {
+            out.push_str("  /** Sections or fields the core does not know, as they are. */\n  [key: string]: unknown;\n");
+        }
         out.push_str("}\n\n");
     }
 
@@ -308,7 +245,7 @@ pub fn generate() -> String {
         let _ = writeln!(out, "/** Parameters of `{}` (wire names). */", op.id);
         let _ = writeln!(out, "export interface {base}Args {{");
         for param in op.params {
-            let ty = parse(param.ty);
+            let ty = ts_type(param.ty);
             let (optional, ts) = ty.field(true);
             // `tailnet` defaults to the client's; every other non-optional parameter is required.
             let optional = optional || (param.location == ParamLocation::Path && param.wire == "tailnet");
@@ -326,7 +263,7 @@ pub fn generate() -> String {
             BodyShape::Whole(ts) => (format!("{base}Args & {{ body: {ts} }}"), true),
         };
         let _ = writeln!(out, "export type {base}Params = {params_ty};");
-        let result = match parse(op.response) {
+        let result = match ts_type(op.response) {
             Ty::Nothing => "void".to_owned(),
             other => other.ts(false),
         };
@@ -366,29 +303,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_registry_types() {
-        assert_eq!(parse("Option<Vec<Device>>").ts(false), "Device[] | null");
-        assert_eq!(parse("Json<::std::collections::BTreeMap<String, Option<Vec<String>>>>").ts(false), "Record<string, string[] | null>");
-        assert_eq!(parse("Option<Timestamp>").field(true), (true, "string | Date".to_owned()));
-        assert_eq!(parse("PolicyResponse").ts(false), "PolicyFile");
-        assert_eq!(parse("Empty"), Ty::Nothing);
-        assert_eq!(parse("Option<DeviceFilters>").field(true), (true, "DeviceFilters".to_owned()));
+    fn maps_registry_types() {
+        use std::collections::BTreeMap;
+        use tailnet::model::Declared;
+        assert_eq!(ts_type(&<Option<Vec<tailnet::models::Device>>>::TYPE_REF).ts(false), "Device[] | null");
+        assert_eq!(ts_type(&<BTreeMap<String, Option<Vec<String>>>>::TYPE_REF).ts(false), "Record<string, string[] | null>");
+        assert_eq!(ts_type(&<Option<tailnet::Timestamp>>::TYPE_REF).field(true), (true, "string | Date".to_owned()));
+        assert_eq!(ts_type(&<tailnet::response::PolicyResponse>::TYPE_REF).ts(false), "PolicyFile");
+        assert_eq!(ts_type(&<tailnet::response::Empty>::TYPE_REF), Ty::Nothing);
+        assert_eq!(ts_type(&<Option<tailnet::request::DeviceFilters>>::TYPE_REF).field(true), (true, "DeviceFilters".to_owned()));
         assert_eq!(key("If-Match"), "\"If-Match\"");
     }
 
     #[test]
     fn every_registry_type_is_understood() {
+        // A name neither a model nor an enum would become `unknown` by accident.
         let mut unknown = Vec::new();
-        let mut check = |ty: &str| {
-            fn known(t: &Ty) -> bool {
-                match t {
-                    Ty::Any => false,
-                    Ty::List(i) | Ty::Map(i) | Ty::Optional(i) => known(i),
-                    _ => true,
+        let mut check = |ty: &TypeRef| {
+            if let Some(name) = ty.innermost_name() {
+                if !is_model(name) && !is_enum(name) {
+                    unknown.push(name);
                 }
-            }
-            if !known(&parse(ty)) && !ty.contains("Value") {
-                unknown.push(ty.to_owned());
             }
         };
         for op in tailnet::registry::OPERATIONS {
@@ -402,8 +337,8 @@ mod tests {
         for (_, fields) in tailnet::models::MODELS {
             fields.iter().for_each(|f| check(f.ty));
         }
-        for (_, _, fields) in DOCUMENT_MODELS {
-            fields.iter().for_each(|f| check(f.ty));
+        for model in POLICY_AND_WEBHOOK_MODELS {
+            model.fields.iter().for_each(|f| check(f.ty));
         }
         assert!(unknown.is_empty(), "types read as unknown: {unknown:?}");
     }

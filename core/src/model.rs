@@ -48,14 +48,14 @@ pub struct FieldInfo {
     pub wire: &'static str,
     /// Rust field name (snake_case).
     pub name: &'static str,
-    /// Rust type, as written in the declaration.
-    pub ty: &'static str,
+    /// The field's type.
+    pub ty: &'static TypeRef,
 }
 
-/// A Rust type string of the registry ([`FieldInfo::ty`], `ParamInfo` and result types such as
-/// `Option<Vec<Device>>`, `Json<Key>`, `PolicyResponse`), read structurally. The binding
-/// generators map it to their language; a [`TypeRef::Named`] is a model or enum they classify.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The shape of a registry type ([`FieldInfo::ty`], `ParamInfo`, bodies and results), as the
+/// binding generators read it. Each type declares its own ([`Declared`]), so no generator reads
+/// Rust type strings; a [`TypeRef::Named`] is a model or enum they classify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TypeRef {
     /// A string.
     Str,
@@ -65,7 +65,7 @@ pub enum TypeRef {
     Float,
     /// A boolean.
     Bool,
-    /// Free-form JSON (`serde_json::Value`, or a type string this reader does not know).
+    /// Free-form JSON (`serde_json::Value`).
     Any,
     /// A string that must not be printed ([`crate::Secret`]).
     Secret,
@@ -74,13 +74,13 @@ pub enum TypeRef {
     /// A model or string enum, by name (the policy bodies and results by the name they are
     /// declared under in the bindings: `PolicyFile`, `PolicyValidation`, `PolicySource`,
     /// `PolicyValidationInput`).
-    Named(String),
+    Named(&'static str),
     /// A JSON array; the element type.
-    List(Box<TypeRef>),
+    List(&'static TypeRef),
     /// A JSON object with free-form string keys; the value type.
-    Map(Box<TypeRef>),
+    Map(&'static TypeRef),
     /// A value that may be absent; the inner type.
-    Optional(Box<TypeRef>),
+    Optional(&'static TypeRef),
     /// No result (`Empty`).
     Nothing,
     /// Device-list filters (`DeviceFilters`).
@@ -88,53 +88,58 @@ pub enum TypeRef {
 }
 
 impl TypeRef {
-    /// Reads a Rust type string. Path prefixes (`std::collections::`, `crate::models::`, …) and the
-    /// `Json`/`Form`/`Box` wrappers are dropped; an unrecognised type is [`TypeRef::Any`]. Never fails.
-    pub fn parse(ty: &str) -> TypeRef {
-        fn strip_generic<'a>(ty: &'a str, outer: &str) -> Option<&'a str> {
-            ty.strip_prefix(outer)?.trim_start().strip_prefix('<')?.strip_suffix('>').map(str::trim)
-        }
-        let mut ty = ty.trim();
-        for prefix in ["::std::collections::", "std::collections::", "::serde_json::", "serde_json::", "crate::models::", "crate::"] {
-            if let Some(rest) = ty.strip_prefix(prefix) {
-                ty = rest;
-            }
-        }
-        if let Some(inner) = strip_generic(ty, "Option") {
-            return TypeRef::Optional(Box::new(TypeRef::parse(inner)));
-        }
-        if let Some(inner) = strip_generic(ty, "Vec") {
-            return TypeRef::List(Box::new(TypeRef::parse(inner)));
-        }
-        for wrapper in ["Json", "Form", "Box"] {
-            if let Some(inner) = strip_generic(ty, wrapper) {
-                return TypeRef::parse(inner);
-            }
-        }
-        for map in ["BTreeMap", "HashMap"] {
-            if let Some(inner) = strip_generic(ty, map) {
-                let value = inner.split_once(',').map(|(_, v)| v).unwrap_or("Value");
-                return TypeRef::Map(Box::new(TypeRef::parse(value)));
-            }
-        }
-        match ty {
-            "String" | "str" | "&str" => TypeRef::Str,
-            "bool" => TypeRef::Bool,
-            "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => TypeRef::Int,
-            "f32" | "f64" => TypeRef::Float,
-            "Value" => TypeRef::Any,
-            "Secret" => TypeRef::Secret,
-            "Timestamp" => TypeRef::Timestamp,
-            "Empty" | "()" => TypeRef::Nothing,
-            "DeviceFilters" => TypeRef::Filters,
-            "PolicyResponse" => TypeRef::Named("PolicyFile".into()),
-            "ValidationResponse" => TypeRef::Named("PolicyValidation".into()),
-            "PolicyBody" => TypeRef::Named("PolicySource".into()),
-            "ValidationBody" => TypeRef::Named("PolicyValidationInput".into()),
-            name if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => TypeRef::Named(name.to_owned()),
-            _ => TypeRef::Any,
+    /// The model or enum named at the bottom of lists, maps and options (`Option<Vec<Device>>`
+    /// → `Device`), if any.
+    pub fn innermost_name(&self) -> Option<&'static str> {
+        match *self {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::List(inner) | TypeRef::Map(inner) | TypeRef::Optional(inner) => inner.innermost_name(),
+            _ => None,
         }
     }
+}
+
+/// A type of the registry that declares its [`TypeRef`]: field, parameter, body and result types.
+pub trait Declared {
+    /// This type's shape.
+    const TYPE_REF: TypeRef;
+}
+
+macro_rules! declared {
+    ($($ty:ty => $shape:expr),* $(,)?) => {$(
+        impl Declared for $ty {
+            const TYPE_REF: TypeRef = $shape;
+        }
+    )*};
+}
+
+declared! {
+    String => TypeRef::Str,
+    bool => TypeRef::Bool,
+    i32 => TypeRef::Int,
+    i64 => TypeRef::Int,
+    u32 => TypeRef::Int,
+    u64 => TypeRef::Int,
+    f64 => TypeRef::Float,
+    serde_json::Value => TypeRef::Any,
+    crate::Secret => TypeRef::Secret,
+    crate::Timestamp => TypeRef::Timestamp,
+}
+
+impl<T: Declared> Declared for Option<T> {
+    const TYPE_REF: TypeRef = TypeRef::Optional(&T::TYPE_REF);
+}
+
+impl<T: Declared> Declared for Vec<T> {
+    const TYPE_REF: TypeRef = TypeRef::List(&T::TYPE_REF);
+}
+
+impl<T: Declared> Declared for BTreeMap<String, T> {
+    const TYPE_REF: TypeRef = TypeRef::Map(&T::TYPE_REF);
+}
+
+impl<T: Declared> Declared for Box<T> {
+    const TYPE_REF: TypeRef = T::TYPE_REF;
 }
 
 /// Implemented by every struct declared with [`model!`](crate::model!); its fields are [`WireField::FIELDS`].
@@ -352,9 +357,13 @@ macro_rules! model {
             const NAME: &'static str = stringify!($name);
         }
 
+        impl $crate::model::Declared for $name {
+            const TYPE_REF: $crate::model::TypeRef = $crate::model::TypeRef::Named(stringify!($name));
+        }
+
         impl $crate::model::WireField for $name {
             const FIELDS: &'static [$crate::model::FieldInfo] = &[
-                $($crate::model::FieldInfo { wire: $wire, name: $crate::model::field_name(stringify!($field)), ty: stringify!($ty) },)*
+                $($crate::model::FieldInfo { wire: $wire, name: $crate::model::field_name(stringify!($field)), ty: &<$ty as $crate::model::Declared>::TYPE_REF },)*
             ];
             fn from_wire<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 <Self as ::serde::Deserialize>::deserialize(deserializer)
@@ -516,6 +525,10 @@ macro_rules! string_enum {
             }
         }
 
+        impl $crate::model::Declared for $name {
+            const TYPE_REF: $crate::model::TypeRef = $crate::model::TypeRef::Named(stringify!($name));
+        }
+
         impl $crate::model::WireField for $name {
             fn from_wire<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 <Self as ::serde::Deserialize>::deserialize(deserializer)
@@ -552,23 +565,21 @@ macro_rules! string_enum {
 
 #[cfg(test)]
 mod tests {
-    use super::TypeRef;
+    use super::{Declared, TypeRef};
+    use std::collections::BTreeMap;
 
     #[test]
-    fn type_strings_read_structurally() {
-        let boxed = |t: TypeRef| Box::new(t);
-        assert_eq!(TypeRef::parse("Option<Vec<Device>>"), TypeRef::Optional(boxed(TypeRef::List(boxed(TypeRef::Named("Device".into()))))));
-        assert_eq!(TypeRef::parse("Json<Key>"), TypeRef::Named("Key".into()));
-        assert_eq!(
-            TypeRef::parse("Option<::std::collections::BTreeMap<String, Vec<String>>>"),
-            TypeRef::Optional(boxed(TypeRef::Map(boxed(TypeRef::List(boxed(TypeRef::Str))))))
-        );
-        assert_eq!(TypeRef::parse("Option<::serde_json::Value>"), TypeRef::Optional(boxed(TypeRef::Any)));
-        assert_eq!(TypeRef::parse("u32"), TypeRef::Int);
-        assert_eq!(TypeRef::parse("f64"), TypeRef::Float);
-        assert_eq!(TypeRef::parse("Option<Secret>"), TypeRef::Optional(boxed(TypeRef::Secret)));
-        assert_eq!(TypeRef::parse("PolicyResponse"), TypeRef::Named("PolicyFile".into()));
-        assert_eq!(TypeRef::parse("Empty"), TypeRef::Nothing);
-        assert_eq!(TypeRef::parse("&'static [u8]"), TypeRef::Any);
+    fn types_declare_their_shape() {
+        use crate::models::Device;
+        assert_eq!(<Option<Vec<Device>>>::TYPE_REF, TypeRef::Optional(&TypeRef::List(&TypeRef::Named("Device"))));
+        assert_eq!(<Option<BTreeMap<String, Vec<String>>>>::TYPE_REF, TypeRef::Optional(&TypeRef::Map(&TypeRef::List(&TypeRef::Str))));
+        assert_eq!(<Option<serde_json::Value>>::TYPE_REF, TypeRef::Optional(&TypeRef::Any));
+        assert_eq!(<u32>::TYPE_REF, TypeRef::Int);
+        assert_eq!(<f64>::TYPE_REF, TypeRef::Float);
+        assert_eq!(<Option<crate::Secret>>::TYPE_REF, TypeRef::Optional(&TypeRef::Secret));
+        assert_eq!(<crate::response::PolicyResponse>::TYPE_REF, TypeRef::Named("PolicyFile"));
+        assert_eq!(<crate::response::Empty>::TYPE_REF, TypeRef::Nothing);
+        assert_eq!(<crate::request::Json<crate::models::Key>>::TYPE_REF, TypeRef::Named("Key"));
+        assert_eq!(TypeRef::Optional(&TypeRef::List(&TypeRef::Named("Route"))).innermost_name(), Some("Route"));
     }
 }

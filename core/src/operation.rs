@@ -32,8 +32,8 @@ pub struct ParamInfo {
     pub name: &'static str,
     /// Where the parameter is sent.
     pub location: ParamLocation,
-    /// Rust type as declared.
-    pub ty: &'static str,
+    /// The parameter's type.
+    pub ty: &'static crate::model::TypeRef,
 }
 
 /// Static description of an operation's request body.
@@ -42,8 +42,8 @@ pub struct ParamInfo {
 pub struct BodyInfo {
     /// The body's media type (`application/json`).
     pub content_type: &'static str,
-    /// Rust type as declared (`Json<SetDeviceTagsRequest>`).
-    pub ty: &'static str,
+    /// The body's type (`SetDeviceTagsRequest`).
+    pub ty: &'static crate::model::TypeRef,
     /// Known top-level fields, for gathering keyword parameters into the body.
     pub fields: &'static [crate::model::FieldInfo],
     /// The body is a map whose keys are data (split DNS domains).
@@ -72,8 +72,8 @@ pub struct OperationInfo {
     pub params: &'static [ParamInfo],
     /// The request body, for operations that send one.
     pub body: Option<BodyInfo>,
-    /// Rust type of the result as declared (`Json<Device>`, `Empty`).
-    pub response: &'static str,
+    /// The result's type.
+    pub response: &'static crate::model::TypeRef,
     /// True when repeating the request has the same effect as sending it once, so a retry after
     /// a possible receipt is safe. GET, PUT and DELETE are; POST and PATCH are listed one by one.
     pub idempotent: bool,
@@ -100,8 +100,8 @@ impl OperationInfo {
         let param = self.doc().and_then(|doc| doc.params.iter().find(|(name, _)| *name == wire)).map(|(_, text)| *text);
         param.or_else(|| {
             let body = self.body?;
-            match crate::model::TypeRef::parse(body.ty) {
-                crate::model::TypeRef::Named(model) => crate::docs::field(&model, wire),
+            match *body.ty {
+                crate::model::TypeRef::Named(model) => crate::docs::field(model, wire),
                 _ => None,
             }
         })
@@ -254,11 +254,11 @@ macro_rules! operation {
                         wire: $wire,
                         name: $snake_name,
                         location: operation!(@location $location),
-                        ty: stringify!($param_ty),
+                        ty: &<$param_ty as $crate::model::Declared>::TYPE_REF,
                     },
                 )*],
                 body: operation!(@body_info $($body)?),
-                response: stringify!($response),
+                response: &<$response as $crate::model::Declared>::TYPE_REF,
             };
             type Params = $params;
             type Output = <$response as $crate::response::ResponseBody>::Output;
@@ -288,7 +288,7 @@ macro_rules! operation {
     (@body_info $body:ty) => {
         Some($crate::operation::BodyInfo {
             content_type: <$body as $crate::request::RequestBody>::CONTENT_TYPE,
-            ty: stringify!($body),
+            ty: &<$body as $crate::model::Declared>::TYPE_REF,
             fields: <$body as $crate::request::RequestBody>::FIELDS,
             free_form_keys: <$body as $crate::request::RequestBody>::FREE_FORM_KEYS,
         })

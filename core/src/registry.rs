@@ -10,6 +10,55 @@ use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 use crate::view::JsonView;
 
+/// A model outside [`crate::models::MODELS`], as the bindings declare it.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelDecl {
+    /// The name in every binding.
+    pub name: &'static str,
+    /// Language-neutral documentation.
+    pub doc: &'static str,
+    /// The fields, with their wire names and types.
+    pub fields: &'static [crate::model::FieldInfo],
+    /// Whether members this version does not know are kept (models declared with `model!`).
+    pub keeps_unknown: bool,
+}
+
+const fn decl(name: &'static str, doc: &'static str, fields: &'static [crate::model::FieldInfo], keeps_unknown: bool) -> ModelDecl {
+    ModelDecl { name, doc, fields, keeps_unknown }
+}
+
+/// The models the bindings declare beside [`crate::models::MODELS`]: the policy operations'
+/// bodies and results, the typed view of a policy file and its test results, and the events of
+/// a webhook delivery. Their fields are the core's declarations.
+pub const POLICY_AND_WEBHOOK_MODELS: &[ModelDecl] = {
+    use crate::model::WireField;
+    use crate::policy::{AclRule, AclTest, AutoApprovers, Grant, NodeAttr, PolicyView, SshRule};
+    use crate::request::{PolicySource, PolicyValidationInput};
+    use crate::webhooks::{WebhookEvent, WebhookEventData};
+    use crate::{AclTestResult, PolicyFile, PolicyValidation};
+    &[
+        decl("PolicyFile", "The policy file as returned (HuJSON or JSON text), with the `ETag` to send back as `If-Match`.", PolicyFile::FIELDS, false),
+        decl("PolicyValidation", "The outcome of validating a policy file (the API answers 200 even when tests fail).", PolicyValidation::FIELDS, false),
+        decl("PolicySource", "A policy file as text (HuJSON or JSON), sent verbatim.", PolicySource::FIELDS, false),
+        decl(
+            "PolicyValidationInput",
+            "What policy validation checks: a whole policy file (`policy`), or only `tests` against the current policy. Give exactly one.",
+            PolicyValidationInput::FIELDS,
+            false,
+        ),
+        decl("AclTestResult", "One policy test result with `errors` and/or `warnings`; members this version does not know are kept.", AclTestResult::FIELDS, true),
+        decl("PolicyView", "A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept.", PolicyView::FIELDS, true),
+        decl("AclRule", "A legacy ACL rule (`users`/`ports` are the pre-2022 spellings of `src`/`dst`).", AclRule::FIELDS, true),
+        decl("Grant", "A grant: network and application capabilities.", Grant::FIELDS, true),
+        decl("AclTest", "A policy test: what `src` may and may not reach.", AclTest::FIELDS, true),
+        decl("AutoApprovers", "Who may approve routes and exit nodes without an admin.", AutoApprovers::FIELDS, true),
+        decl("SshRule", "A Tailscale SSH rule.", SshRule::FIELDS, true),
+        decl("NodeAttr", "Node attributes applied to matching devices.", NodeAttr::FIELDS, true),
+        decl("WebhookEvent", "One event of a webhook delivery; anything else it carries is kept as it arrived.", WebhookEvent::FIELDS, true),
+        decl("WebhookEventData", "A webhook event's details; which fields are present depends on the event type.", WebhookEventData::FIELDS, true),
+    ]
+};
+
 macro_rules! registry {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
         /// Every operation: the spec's 90, the two OAuth token endpoints, the four `/vip-services` twins.

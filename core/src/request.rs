@@ -179,6 +179,10 @@ pub enum FilterValues {
     Many(Vec<String>),
 }
 
+impl crate::model::Declared for DeviceFilters {
+    const TYPE_REF: crate::model::TypeRef = crate::model::TypeRef::Filters;
+}
+
 impl DeviceFilters {
     /// No filters.
     pub fn new() -> Self {
@@ -322,6 +326,10 @@ pub trait RequestBody {
 /// A JSON body or response of type `T`.
 pub struct Json<T>(std::marker::PhantomData<T>);
 
+impl<T: crate::model::Declared> crate::model::Declared for Json<T> {
+    const TYPE_REF: crate::model::TypeRef = T::TYPE_REF;
+}
+
 impl<T: WireField + DeserializeOwned + Default + Clone + fmt::Debug + PartialEq> RequestBody for Json<T> {
     type Value = T;
     const CONTENT_TYPE: &'static str = "application/json";
@@ -342,6 +350,9 @@ pub struct PolicySource {
 }
 
 impl PolicySource {
+    /// The one field.
+    pub const FIELDS: &'static [crate::model::FieldInfo] = &[crate::model::FieldInfo { wire: "policy", name: "policy", ty: &crate::model::TypeRef::Str }];
+
     /// A policy body from its text.
     pub fn new(policy: impl Into<String>) -> Self {
         PolicySource { policy: policy.into() }
@@ -351,10 +362,14 @@ impl PolicySource {
 /// Body of the operations that take a policy file: HuJSON text.
 pub struct PolicyBody;
 
+impl crate::model::Declared for PolicyBody {
+    const TYPE_REF: crate::model::TypeRef = crate::model::TypeRef::Named("PolicySource");
+}
+
 impl RequestBody for PolicyBody {
     type Value = PolicySource;
     const CONTENT_TYPE: &'static str = "application/hujson";
-    const FIELDS: &'static [crate::model::FieldInfo] = &[crate::model::FieldInfo { wire: "policy", name: "policy", ty: "String" }];
+    const FIELDS: &'static [crate::model::FieldInfo] = PolicySource::FIELDS;
     fn encode(value: &PolicySource) -> Result<(&'static str, Vec<u8>), BuildError> {
         if value.policy.trim().is_empty() {
             return Err(BuildError::new("policy", "must not be empty"));
@@ -377,16 +392,25 @@ pub struct PolicyValidationInput {
     pub tests: Option<Vec<serde_json::Value>>,
 }
 
+impl PolicyValidationInput {
+    /// The fields; exactly one is given.
+    pub const FIELDS: &'static [crate::model::FieldInfo] = &[
+        crate::model::FieldInfo { wire: "policy", name: "policy", ty: &<Option<String> as crate::model::Declared>::TYPE_REF },
+        crate::model::FieldInfo { wire: "tests", name: "tests", ty: &<Option<Vec<serde_json::Value>> as crate::model::Declared>::TYPE_REF },
+    ];
+}
+
 /// Body of `acl/validate`: the policy as HuJSON, or the tests as a JSON array.
 pub struct ValidationBody;
+
+impl crate::model::Declared for ValidationBody {
+    const TYPE_REF: crate::model::TypeRef = crate::model::TypeRef::Named("PolicyValidationInput");
+}
 
 impl RequestBody for ValidationBody {
     type Value = PolicyValidationInput;
     const CONTENT_TYPE: &'static str = "application/hujson";
-    const FIELDS: &'static [crate::model::FieldInfo] = &[
-        crate::model::FieldInfo { wire: "policy", name: "policy", ty: "Option<String>" },
-        crate::model::FieldInfo { wire: "tests", name: "tests", ty: "Option<Vec<serde_json::Value>>" },
-    ];
+    const FIELDS: &'static [crate::model::FieldInfo] = PolicyValidationInput::FIELDS;
     fn encode(value: &PolicyValidationInput) -> Result<(&'static str, Vec<u8>), BuildError> {
         match (&value.policy, &value.tests) {
             (Some(policy), None) if !policy.trim().is_empty() => Ok((Self::CONTENT_TYPE, policy.as_bytes().to_vec())),
@@ -401,6 +425,10 @@ impl RequestBody for ValidationBody {
 
 /// A form body (`application/x-www-form-urlencoded`) built from a flat object.
 pub struct Form<T>(std::marker::PhantomData<T>);
+
+impl<T: crate::model::Declared> crate::model::Declared for Form<T> {
+    const TYPE_REF: crate::model::TypeRef = T::TYPE_REF;
+}
 
 /// A model sent as a form: the fields the protocol fixes, which the caller never gives.
 pub trait FormFields {

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AclTestResult, ApiError, ApiErrorData, DecodeError, Error, RetryAfter};
-use crate::model::WireField;
+use crate::model::{Declared, FieldInfo, TypeRef, WireField};
 use crate::operation::OperationInfo;
 use crate::request::Json;
 use crate::secret::redact_secrets;
@@ -78,6 +78,10 @@ pub trait ResponseBody {
 
 /// A documented empty success body (200/202/204). Whatever the server sends is ignored.
 pub struct Empty;
+
+impl crate::model::Declared for Empty {
+    const TYPE_REF: crate::model::TypeRef = crate::model::TypeRef::Nothing;
+}
 
 impl ResponseBody for Empty {
     type Output = ();
@@ -229,6 +233,14 @@ pub struct PolicyFile {
 }
 
 impl PolicyFile {
+    /// The fields as they appear in the wire JSON (empty lists are left out).
+    pub const FIELDS: &'static [FieldInfo] = &[
+        FieldInfo { wire: "policy", name: "policy", ty: &TypeRef::Str },
+        FieldInfo { wire: "etag", name: "etag", ty: &<Option<String> as Declared>::TYPE_REF },
+        FieldInfo { wire: "warnings", name: "warnings", ty: &<Option<Vec<String>> as Declared>::TYPE_REF },
+        FieldInfo { wire: "errors", name: "errors", ty: &<Option<Vec<String>> as Declared>::TYPE_REF },
+    ];
+
     /// The policy parsed as JSON, when it was returned as JSON (`format: json`).
     pub fn as_json(&self) -> Option<serde_json::Value> {
         serde_json::from_str(&self.policy).ok()
@@ -263,6 +275,10 @@ impl ObjectView for PolicyFile {
 
 /// The policy-file response of `getPolicyFile` and `setPolicyFile`.
 pub struct PolicyResponse;
+
+impl crate::model::Declared for PolicyResponse {
+    const TYPE_REF: crate::model::TypeRef = crate::model::TypeRef::Named("PolicyFile");
+}
 
 impl ResponseBody for PolicyResponse {
     type Output = PolicyFile;
@@ -329,6 +345,15 @@ pub struct PolicyValidation {
     pub results: Vec<AclTestResult>,
 }
 
+impl PolicyValidation {
+    /// The fields as they appear in the wire JSON (an empty list is left out).
+    pub const FIELDS: &'static [FieldInfo] = &[
+        FieldInfo { wire: "valid", name: "valid", ty: &TypeRef::Bool },
+        FieldInfo { wire: "message", name: "message", ty: &<Option<String> as Declared>::TYPE_REF },
+        FieldInfo { wire: "results", name: "results", ty: &<Option<Vec<AclTestResult>> as Declared>::TYPE_REF },
+    ];
+}
+
 impl JsonView for PolicyValidation {
     fn view(&self) -> View<'_> {
         View::Object(self)
@@ -354,6 +379,10 @@ impl ObjectView for PolicyValidation {
 
 /// The `acl/validate` response: parsed into [`PolicyValidation`], an empty body meaning valid.
 pub struct ValidationResponse;
+
+impl crate::model::Declared for ValidationResponse {
+    const TYPE_REF: crate::model::TypeRef = crate::model::TypeRef::Named("PolicyValidation");
+}
 
 impl ResponseBody for ValidationResponse {
     type Output = PolicyValidation;

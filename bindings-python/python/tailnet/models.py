@@ -103,6 +103,8 @@ __all__ = [
     "OAuthToken",
     "PolicyFile",
     "PolicyValidation",
+    "PolicySource",
+    "PolicyValidationInput",
     "AclTestResult",
     "PolicyView",
     "AclRule",
@@ -2516,7 +2518,7 @@ class OAuthToken(Model):
 
 
 class PolicyFile(Model):
-    """The policy file as returned, with the `ETag` to send back as `if_match`.
+    """The policy file as returned (HuJSON or JSON text), with the `ETag` to send back as `If-Match`.
     """
 
     _fields_ = (
@@ -2528,12 +2530,12 @@ class PolicyFile(Model):
 
     policy: str
     etag: Optional[str]
-    warnings: List[str]
-    errors: List[str]
+    warnings: Optional[List[str]]
+    errors: Optional[List[str]]
 
 
 class PolicyValidation(Model):
-    """The outcome of `validate_and_test_policy_file` (the API answers 200 even when tests fail).
+    """The outcome of validating a policy file (the API answers 200 even when tests fail).
     """
 
     _fields_ = (
@@ -2544,11 +2546,35 @@ class PolicyValidation(Model):
 
     valid: bool
     message: Optional[str]
-    results: List[AclTestResult]
+    results: Optional[List[AclTestResult]]
+
+
+class PolicySource(Model):
+    """A policy file as text (HuJSON or JSON), sent verbatim.
+    """
+
+    _fields_ = (
+        ("policy", "policy", "s"),
+    )
+
+    policy: str
+
+
+class PolicyValidationInput(Model):
+    """What policy validation checks: a whole policy file (`policy`), or only `tests` against the current policy. Give exactly one.
+    """
+
+    _fields_ = (
+        ("policy", "policy", "s"),
+        ("tests", "tests", "[a]"),
+    )
+
+    policy: Optional[str]
+    tests: Optional[List[Any]]
 
 
 class AclTestResult(Model):
-    """One policy test result with `errors` and/or `warnings`; members this version does not know are in `.extra`.
+    """One policy test result with `errors` and/or `warnings`; members this version does not know are kept.
     """
 
     _fields_ = (
@@ -2563,7 +2589,7 @@ class AclTestResult(Model):
 
 
 class PolicyView(Model):
-    """A policy file's well-known sections (`PolicyDocument.view()`); other sections are in `.extra`.
+    """A policy file's well-known sections (`PolicyDocument.view()`); unknown sections are kept.
     """
 
     _fields_ = (
@@ -2596,7 +2622,7 @@ class PolicyView(Model):
 
 
 class AclRule(Model):
-    """A legacy ACL rule.
+    """A legacy ACL rule (`users`/`ports` are the pre-2022 spellings of `src`/`dst`).
     """
 
     _fields_ = (
@@ -2710,7 +2736,7 @@ class NodeAttr(Model):
 
 
 class WebhookEvent(Model):
-    """One event of a webhook delivery (`tailnet.webhooks.verify`); `type` is a `WebhookEventType`, or the text of a type this version does not know.
+    """One event of a webhook delivery; anything else it carries is kept as it arrived.
     """
 
     _fields_ = (

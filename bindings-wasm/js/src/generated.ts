@@ -1454,6 +1454,8 @@ export interface OAuthToken {
   scope?: string;
 }
 
+// ----- policy bodies, results and view; webhook events --------------------------------------
+
 /** The policy file as returned (HuJSON or JSON text), with the `ETag` to send back as `If-Match`. */
 export interface PolicyFile {
   policy: string;
@@ -1462,7 +1464,7 @@ export interface PolicyFile {
   errors?: string[];
 }
 
-/** The outcome of `validateAndTestPolicyFile` (the API answers 200 even when tests fail). */
+/** The outcome of validating a policy file (the API answers 200 even when tests fail). */
 export interface PolicyValidation {
   valid: boolean;
   message?: string;
@@ -1474,13 +1476,11 @@ export interface PolicySource {
   policy: string;
 }
 
-/** What `validateAndTestPolicyFile` checks: a whole policy file (`policy`), or only `tests` against the current policy. Give exactly one. */
+/** What policy validation checks: a whole policy file (`policy`), or only `tests` against the current policy. Give exactly one. */
 export interface PolicyValidationInput {
   policy?: string;
   tests?: unknown[];
 }
-
-// ----- policy view and webhook events (not API operations) --------------------------------
 
 /** One policy test result with `errors` and/or `warnings`; members this version does not know are kept. */
 export interface AclTestResult {

@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use tailnet::model::FieldInfo;
+use tailnet::model::{FieldInfo, TypeRef};
 use tailnet::models::MODELS;
-use tailnet::registry::OPERATIONS;
+use tailnet::registry::{OPERATIONS, POLICY_AND_WEBHOOK_MODELS};
 use tailnet_conformance::{fixtures, request_schema, resolve, response_schema, spec, spec_operation, validate};
 
 /// Operations that are not in the official spec (see shared/reference/README.md).
@@ -77,15 +77,13 @@ fn every_spec_parameter_is_a_declared_parameter() -> Result<(), String> {
     Ok(())
 }
 
-/// Strips `Option<…>`, `Vec<…>`, `BTreeMap<String, …>` and `Json<…>` to the innermost type name.
-fn innermost(ty: &str) -> &str {
-    let ty = ty.trim();
-    for wrapper in ["Option<", "Vec<", "Json<", "::std::collections::BTreeMap<String,"] {
-        if let Some(inner) = ty.strip_prefix(wrapper).and_then(|t| t.strip_suffix('>')) {
-            return innermost(inner);
-        }
+/// Whether a body or result is one the core types by hand (the policy file, the validation
+/// outcome, an empty body), checked by the unit tests in core/src/response.rs and request.rs.
+fn hand_typed(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(name) => POLICY_AND_WEBHOOK_MODELS.iter().any(|m| m.name == *name),
+        other => *other == TypeRef::Nothing,
     }
-    ty
 }
 
 fn model_fields(name: &str) -> Option<&'static [FieldInfo]> {
@@ -93,7 +91,7 @@ fn model_fields(name: &str) -> Option<&'static [FieldInfo]> {
 }
 
 /// Walks a schema and the Rust type side by side, reporting properties without a named field.
-fn check_schema(spec: &Value, schema: &Value, ty: &str, at: &str, problems: &mut Vec<String>, allowed: &BTreeMap<(&str, &str), &str>) {
+fn check_schema(spec: &Value, schema: &Value, ty: &TypeRef, at: &str, problems: &mut Vec<String>, allowed: &BTreeMap<(&str, &str), &str>) {
     let schema = resolve(spec, schema);
     if let Some(all_of) = schema.get("allOf").and_then(Value::as_array) {
         for part in all_of {
@@ -108,10 +106,10 @@ fn check_schema(spec: &Value, schema: &Value, ty: &str, at: &str, problems: &mut
             }
         }
         _ => {
-            let model = innermost(ty);
+            let model = ty.innermost_name().unwrap_or_default();
             if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
                 let Some(fields) = model_fields(model) else {
-                    problems.push(format!("{at}: object with properties maps to `{ty}`, which is not a model"));
+                    problems.push(format!("{at}: object with properties maps to `{ty:?}`, which is not a model"));
                     return;
                 };
                 for (wire, property) in properties {
@@ -138,16 +136,14 @@ fn every_response_property_is_a_named_model_field() -> Result<(), String> {
         let (_, _, op) = spec_operation(&spec, info.id).ok_or(format!("{} not in spec", info.id))?;
         for &status in info.success {
             let Some(schema) = response_schema(&spec, op, status) else { continue };
-            // The policy file, the validation outcome and empty bodies are typed by hand in
-            // core/src/response.rs (PolicyFile, PolicyValidation); see the unit tests there.
-            if !info.response.starts_with("Json<") {
+            if hand_typed(info.response) {
                 continue;
             }
             checked += 1;
             check_schema(&spec, schema, info.response, info.id, &mut problems, &allowed);
         }
         if let (Some(schema), Some(body)) = (request_schema(op), info.body) {
-            if body.ty.starts_with("Json<") {
+            if !hand_typed(body.ty) {
                 check_schema(&spec, schema, body.ty, &format!("{} request", info.id), &mut problems, &allowed);
             }
         }
