@@ -40,14 +40,7 @@ const MAX_DEPTH: usize = 128;
 // ----- errors -------------------------------------------------------------------------------
 
 pub(crate) fn native_error(error: &Error) -> PyErr {
-    let payload = match error {
-        Error::Build(e) => serde_json::to_value(e),
-        Error::Api(e) => Ok(e.to_json()),
-        Error::Decode(e) => serde_json::to_value(e),
-        Error::Transport { message, timed_out } => Ok(serde_json::json!({"message": message, "timedOut": timed_out})),
-    }
-    .unwrap_or(Value::Null);
-    NativeError::new_err((error.kind(), payload.to_string(), error.to_string()))
+    NativeError::new_err((error.kind(), error.detail().to_string(), error.to_string()))
 }
 
 fn build_error(parameter: &str, reason: impl Into<String>) -> PyErr {
