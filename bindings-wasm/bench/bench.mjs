@@ -4,10 +4,11 @@
 //
 // 1. package size: the .wasm and the JS of the browser build, raw and gzipped (goal ≤ 150 KB gz);
 // 2. the 10,000-device `fields=all` list (~14 MB, the same devices as core/benches/parse_devices.rs):
-//    parseResponse (typed parse in wasm → JSON text → JSON.parse) vs TextDecoder + JSON.parse,
+//    parseResponse (typed parse in wasm validates; JSON.parse of the body) vs TextDecoder + JSON.parse,
 //    in one run (goal ≤ 1.5×);
-// 3. per-call overhead: client.getDevice() vs hand-rolled fetch + JSON.parse, both with the same
-//    stubbed fetch (goal ≤ 1.2×);
+// 3. per-call overhead: buildRequest + parseResponse of one device vs the request built by hand +
+//    JSON.parse (goal ≤ 1.2×); client.getDevice() vs hand-rolled fetch + JSON.parse, both with the
+//    same stubbed fetch (goal ≤ 1.2×);
 // 4. module instantiation in Node: a fresh `node` importing the package, and compile/instantiate
 //    of the .wasm alone.
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -19,7 +20,7 @@ import { execFileSync } from "node:child_process";
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(process.argv[2] ?? join(here, "..", "pkg"));
 const entry = pathToFileURL(join(pkg, "dist", "node", "index.js")).href;
-const { Client, parseResponse } = await import(entry);
+const { Client, buildRequest, parseResponse } = await import(entry);
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -124,6 +125,41 @@ console.log(`  parseResponse (package)    ${tPkg.toFixed(1).padStart(8)} ms   ra
 
 // ----- 3. per-call overhead ------------------------------------------------------------------------
 const oneDevice = JSON.stringify(device(7));
+const oneDeviceBytes = new TextEncoder().encode(oneDevice);
+
+// 3a. sans-IO: buildRequest + parseResponse of one device vs the same request built by hand +
+// TextDecoder + JSON.parse.
+const buildOptions = { apiKey: "tskey-api-bench" };
+function sansIo() {
+  const request = buildRequest("getDevice", { deviceId: "n0000000007CNTRL" }, buildOptions);
+  return [request, parseResponse("getDevice", { status: 200, headers, body: oneDeviceBytes })];
+}
+function byHand() {
+  const request = {
+    method: "GET",
+    url: `https://api.tailscale.com/api/v2/device/${encodeURIComponent("n0000000007CNTRL")}`,
+    headers: { authorization: "Bearer tskey-api-bench", accept: "application/json" },
+  };
+  return [request, JSON.parse(decoder.decode(oneDeviceBytes))];
+}
+function timeSync(f, n) {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) f();
+  return ((performance.now() - t) / n) * 1000; // µs per call
+}
+timeSync(sansIo, 2000);
+timeSync(byHand, 2000);
+const sPkg = [];
+const sHand = [];
+for (let r = 0; r < 5; r++) {
+  sHand.push(timeSync(byHand, 5000));
+  sPkg.push(timeSync(sansIo, 5000));
+}
+const uSansPkg = median(sPkg);
+const uSansHand = median(sHand);
+console.log(`\n== per call, sans-IO, one device (${oneDevice.length} B) ==`);
+console.log(`  request by hand + JSON.parse     ${uSansHand.toFixed(1).padStart(7)} µs`);
+console.log(`  buildRequest + parseResponse     ${uSansPkg.toFixed(1).padStart(7)} µs   ratio ${(uSansPkg / uSansHand).toFixed(2)}× (goal ≤ 1.2×)`);
 const stubFetch = async () => new Response(oneDevice, { status: 200, headers });
 const client = new Client({ apiKey: "tskey-api-bench", fetch: stubFetch });
 async function handRolled(deviceId) {

@@ -23,6 +23,7 @@
 use tailnet::{BuildError, Error, HttpResponse, Operation};
 
 pub mod policy;
+pub mod same;
 pub mod tsgen;
 pub mod wasm;
 pub mod webhooks;
@@ -33,6 +34,16 @@ pub const USER_AGENT: &str = concat!("tailnet-js/", env!("CARGO_PKG_VERSION"));
 fn typed_json<O: Operation>(response: &HttpResponse) -> Result<String, Error> {
     let output = O::parse(response)?;
     serde_json::to_string(&output).map_err(|e| BuildError::new("result", format!("cannot serialize the result: {e}")).into())
+}
+
+/// The typed parse; `None` when the response body itself, read by `JSON.parse`, is the result
+/// ([`same::body_is_result`]), else the result as JSON text.
+fn typed_or_body<O: Operation>(response: &HttpResponse) -> Result<Option<String>, Error> {
+    let output = O::parse(response)?;
+    if same::body_is_result(&response.body, &output) {
+        return Ok(None);
+    }
+    serde_json::to_string(&output).map(Some).map_err(|e| BuildError::new("result", format!("cannot serialize the result: {e}")).into())
 }
 
 fn unknown_operation(operation_id: &str) -> Error {
@@ -50,6 +61,15 @@ macro_rules! stamp {
         pub fn parse_to_json(operation_id: &str, response: &HttpResponse) -> Result<String, Error> {
             match operation_id {
                 $( $id | stringify!($snake) => typed_json::<tailnet::operations::$ty>(response), )*
+                _ => Err(unknown_operation(operation_id)),
+            }
+        }
+
+        /// [`parse_to_json`], except that it answers `None` when the response body is the result
+        /// as it is (then JavaScript parses the body: one copy of the data, not two).
+        pub fn parse_or_body(operation_id: &str, response: &HttpResponse) -> Result<Option<String>, Error> {
+            match operation_id {
+                $( $id | stringify!($snake) => typed_or_body::<tailnet::operations::$ty>(response), )*
                 _ => Err(unknown_operation(operation_id)),
             }
         }

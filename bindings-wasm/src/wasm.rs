@@ -130,17 +130,39 @@ pub(crate) fn unix_seconds(unix_ms: f64) -> u64 {
 /// options JSON (base URL, tailnet, static credentials); `params` the parameter object JSON.
 #[wasm_bindgen(js_name = buildRequest)]
 pub fn build_request(operation_id: &str, params_json: &str, options_json: &str) -> Result<Array, JsValue> {
-    let config = options_of(options_json)?.config_with_credentials(crate::USER_AGENT).map_err(|e| js_error(&e))?;
     let params = parse_json("params", params_json)?;
-    let request = registry::build(operation_id, &config, params).map_err(|e| js_error(&e))?;
+    let request = with_config(options_json, |config| registry::build(operation_id, config, params))?.map_err(|e| js_error(&e))?;
     Ok(request_parts(&request))
 }
 
-/// Parses a response of an operation into its result as JSON text (`null` for no result).
+thread_local! {
+    /// The config of the last options JSON `buildRequest` saw: callers build many requests with
+    /// the same options, and reading them costs more than building a request.
+    static LAST_CONFIG: std::cell::RefCell<Option<(String, tailnet::Config)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn with_config<T>(options_json: &str, f: impl FnOnce(&tailnet::Config) -> T) -> Result<T, JsValue> {
+    LAST_CONFIG.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((json, config)) if json == options_json => Ok(f(config)),
+            _ => {
+                let config = options_of(options_json)?.config_with_credentials(crate::USER_AGENT).map_err(|e| js_error(&e))?;
+                let out = f(&config);
+                *last = Some((options_json.to_owned(), config));
+                Ok(out)
+            }
+        }
+    })
+}
+
+/// Parses a response of an operation into its result as JSON text (`null` for no result), or
+/// `undefined` when the body itself is the result (the caller then `JSON.parse`s the body: the
+/// typed parse validated it and changed nothing; see `same.rs`).
 #[wasm_bindgen(js_name = parseResponse)]
-pub fn parse_response(operation_id: &str, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<String, JsValue> {
+pub fn parse_response(operation_id: &str, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<Option<String>, JsValue> {
     let response = response_of(status, &headers, body);
-    crate::parse_to_json(operation_id, &response).map_err(|e| js_error(&e))
+    crate::parse_or_body(operation_id, &response).map_err(|e| js_error(&e))
 }
 
 /// Every operation (`OperationInfo` as JSON: id, name, method, path, scopes, success,
@@ -244,14 +266,17 @@ impl WasmCall {
     }
 
     /// What to do next: `[0, method, url, headers, body]` send; `[1, ms]` sleep; `[2, json]` done
-    /// with the parsed result. An error that ends the call is thrown.
+    /// with the parsed result; `[2]` done, and the body of the last response (`JSON.parse`d) is
+    /// the result as it is. An error that ends the call is thrown.
     pub fn poll(&mut self, session: &mut WasmSession, now_ms: f64) -> Result<Array, JsValue> {
         match self.call.poll(&mut session.inner, duration_of_millis(now_ms)) {
             Step::Send(request) => Ok(send_step(&request)),
             Step::Wait(delay) => Ok(wait_step(delay)),
             Step::Done(Ok(response)) => {
-                let json = crate::parse_to_json(self.call.operation().id, &response).map_err(|e| js_error(&e))?;
-                Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json)))
+                match crate::parse_or_body(self.call.operation().id, &response).map_err(|e| js_error(&e))? {
+                    Some(json) => Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json))),
+                    None => Ok(Array::of1(&JsValue::from_f64(2.0))),
+                }
             }
             Step::Done(Err(e)) => Err(js_error(&e)),
         }

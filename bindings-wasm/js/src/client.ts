@@ -47,7 +47,10 @@ function paramsJson(params: unknown): string {
   }
 }
 
-function resultOf(json: string): unknown {
+/** The result: the core's JSON text, or — when the core answers `undefined` (its typed parse
+ * validated the body and changed nothing) — the response body itself, parsed once. */
+function resultOf(json: string | undefined, body: Uint8Array | undefined): unknown {
+  if (json === undefined) return JSON.parse(decoder.decode(body));
   return json === "null" ? undefined : JSON.parse(json);
 }
 
@@ -298,13 +301,14 @@ export class Client {
     const session = this.#currentSession();
     const created = currentGeneration();
     const machine = guard(start);
+    let lastBody: Uint8Array | undefined;
     try {
       for (;;) {
         checkGeneration(created);
         if (signal?.aborted) throw aborted(signal);
         const step = guard(() => machine.poll(session, performance.now())) as unknown[];
         this.#report(machine);
-        if (step[0] === 2) return resultOf(step[1] as string);
+        if (step[0] === 2) return resultOf(step[1] as string | undefined, lastBody);
         if (step[0] === 1) {
           await sleep(step[1] as number, signal);
           continue;
@@ -318,6 +322,7 @@ export class Client {
         const outcome = await this.#send(step, signal);
         checkGeneration(created);
         if (outcome.ok) {
+          lastBody = outcome.body;
           guard(() => machine.onResponse(session, outcome.status, outcome.headers, outcome.body, performance.now(), Date.now()));
         } else {
           guard(() => machine.onTransportError(session, outcome.message, outcome.maybeSent, outcome.timedOut, performance.now(), Date.now()));
@@ -454,7 +459,7 @@ export function parseResponse<K extends OperationId>(operationId: K, response: H
   const headers = flatHeaders(response.headers);
   const body = bytesOf(response.body);
   const json = guard(() => native.parseResponse(operationId, response.status, headers, body));
-  return resultOf(json) as ResultOf<K>;
+  return resultOf(json, body) as ResultOf<K>;
 }
 
 let operationTable: OperationInfo[] | undefined;
