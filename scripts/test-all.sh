@@ -117,7 +117,7 @@ bash bindings-swift/run-tests.sh
 # ---- end Kotlin / Swift -----------------------------------------------------------------------
 
 # ---- Release artifacts ------------------------------------------------------------------------
-step "release artifacts: scripts/package.sh → dist/ (reusing the builds above + one release tailnet-uniffi), then scripts/smoke-dist.sh: each artifact installed as a user would (wheel on the oldest Python >= 3.9 without Rust, npm tarball, Maven file:// repository, SwiftPM package) against the fake"
+step "release artifacts: scripts/package.sh → dist/ (reusing the builds above + one release-mobile tailnet-uniffi), then scripts/smoke-dist.sh: each artifact installed as a user would (wheel on the oldest Python >= 3.9 without Rust, npm tarball, Maven file:// repository, SwiftPM package) against the fake"
 TAILNET_PACKAGE_REUSE=1 bash scripts/package.sh
 bash scripts/smoke-dist.sh
 # ---- end Release artifacts --------------------------------------------------------------------
