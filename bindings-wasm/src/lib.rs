@@ -3,9 +3,10 @@
 //! Everything here is stamped from the registry (`tailnet::for_each_operation!`) or generic over
 //! it; there is no code per endpoint. The layers:
 //!
-//! - [`OPERATION_IDS`] and [`parse_to_json`], stamped once per operation: the typed parse of each
-//!   operation written straight to JSON text (no intermediate `serde_json::Value`), which the
-//!   JavaScript side turns into objects with one `JSON.parse`.
+//! - [`OPERATION_IDS`] and [`parse_or_body`], stamped once per operation: the typed parse of each
+//!   operation, and then either nothing (the body itself is the result: [`same`]) or the result
+//!   written straight to JSON text (no intermediate `serde_json::Value`); the JavaScript side
+//!   turns the one or the other into objects with one `JSON.parse`.
 //! - [`wasm`]: the wasm-bindgen surface — sans-IO `buildRequest`/`parseResponse`, the operation
 //!   table, and the core's `Session`/`Call` state machine for the TypeScript client loop (which
 //!   only calls `fetch` and `setTimeout`).
@@ -31,11 +32,6 @@ pub mod webhooks;
 /// The `User-Agent` this binding sends (where the platform lets it).
 pub const USER_AGENT: &str = concat!("tailnet-js/", env!("CARGO_PKG_VERSION"));
 
-fn typed_json<O: Operation>(response: &HttpResponse) -> Result<String, Error> {
-    let output = O::parse(response)?;
-    serde_json::to_string(&output).map_err(|e| BuildError::new("result", format!("cannot serialize the result: {e}")).into())
-}
-
 /// The typed parse; `None` when the response body itself, read by `JSON.parse`, is the result
 /// ([`same::body_is_result`]), else the result as JSON text.
 fn typed_or_body<O: Operation>(response: &HttpResponse) -> Result<Option<String>, Error> {
@@ -55,18 +51,10 @@ macro_rules! stamp {
         /// Every operation id this binding exposes, in registry order.
         pub const OPERATION_IDS: &[&str] = &[$($id),*];
 
-        /// Parses a response of any operation (by `operationId` or snake_case name) into its
-        /// result as JSON text with wire (camelCase) names: the same value as
-        /// `tailnet::registry::parse`, written directly from the typed result.
-        pub fn parse_to_json(operation_id: &str, response: &HttpResponse) -> Result<String, Error> {
-            match operation_id {
-                $( $id | stringify!($snake) => typed_json::<tailnet::operations::$ty>(response), )*
-                _ => Err(unknown_operation(operation_id)),
-            }
-        }
-
-        /// [`parse_to_json`], except that it answers `None` when the response body is the result
-        /// as it is (then JavaScript parses the body: one copy of the data, not two).
+        /// Parses a response of any operation (by `operationId` or snake_case name): `None` when
+        /// the response body is the result as it is (then JavaScript parses the body: one copy of
+        /// the data, not two), else the result as JSON text with wire (camelCase) names. Either
+        /// way the same value as `tailnet::registry::parse`.
         pub fn parse_or_body(operation_id: &str, response: &HttpResponse) -> Result<Option<String>, Error> {
             match operation_id {
                 $( $id | stringify!($snake) => typed_or_body::<tailnet::operations::$ty>(response), )*
@@ -107,12 +95,13 @@ mod tests {
         Some(http)
     }
 
-    /// The stamped direct-to-text parse gives exactly what the registry's parse gives, for every
-    /// response in the fixture corpus (results and errors alike).
+    /// The stamped parse (the body as it is, or the typed result as text) gives exactly what the
+    /// registry's parse gives, for every response in the fixture corpus (results and errors alike).
     #[test]
     fn stamped_parse_matches_the_registry_on_every_fixture() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
         let mut checked = 0;
+        let mut passed_through = 0;
         for op_dir in std::fs::read_dir(&dir).unwrap().flatten().filter(|d| d.path().is_dir()) {
             for case in std::fs::read_dir(op_dir.path()).unwrap().flatten() {
                 if case.path().extension().and_then(|e| e.to_str()) != Some("json") {
@@ -123,17 +112,41 @@ mod tests {
                 let Some(op) = fixture.get("operation").and_then(Value::as_str) else { continue };
                 let Some(response) = response_of(&fixture) else { continue };
                 let expected = tailnet::registry::parse(op, &response);
-                let actual = parse_to_json(op, &response).map(|t| serde_json::from_str::<Value>(&t).unwrap());
+                let actual = parse_or_body(op, &response).map(|result| match result {
+                    Some(text) => serde_json::from_str::<Value>(&text).unwrap(),
+                    None => {
+                        passed_through += 1;
+                        serde_json::from_slice::<Value>(&response.body).unwrap()
+                    }
+                });
                 assert_eq!(actual, expected, "{}", case.path().display());
                 checked += 1;
             }
         }
         assert!(checked > 100, "only {checked} fixtures checked");
+        assert!(passed_through > 20, "only {passed_through} fixture bodies passed through as they are");
+    }
+
+    /// What the typed parse normalises is never handed to JavaScript as the body.
+    #[test]
+    fn normalised_bodies_are_written_from_the_typed_result() {
+        let parse = |body: &str| parse_or_body("getDevice", &HttpResponse::new(200, body.to_owned())).unwrap();
+        assert_eq!(parse(r#"{"nodeId":"n1","name":"a.ts.net","addresses":["100.64.0.1"]}"#), None);
+        for normalised in [
+            r#"{"nodeId":"n1","name":null}"#,
+            r#"{"nodeId":"n1","lastSeen":"0001-01-01T00:00:00Z"}"#,
+            r#"{"nodeId":"n1","nodeId":"n2"}"#,
+            r#"{"nodeId":"n1","lastSeen":""}"#,
+        ] {
+            let text = parse(normalised).unwrap_or_else(|| panic!("{normalised} was passed through"));
+            let expected = tailnet::registry::parse("getDevice", &HttpResponse::new(200, normalised.to_owned())).unwrap();
+            assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected, "{normalised}");
+        }
     }
 
     #[test]
     fn unknown_operations_are_build_errors() {
-        let err = parse_to_json("noSuchOperation", &HttpResponse::new(200, "{}")).unwrap_err();
+        let err = parse_or_body("noSuchOperation", &HttpResponse::new(200, "{}")).unwrap_err();
         assert_eq!(err.kind(), "build");
     }
 }
