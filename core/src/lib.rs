@@ -31,6 +31,7 @@
 pub mod config;
 pub mod docs;
 pub mod error;
+mod json_path;
 #[macro_use]
 pub mod model;
 pub mod models;

@@ -144,12 +144,25 @@ fn parse_typed_view<O: Operation>(response: &HttpResponse) -> Result<ParsedView,
 
 fn typed_params<O: Operation>(params: Value) -> Result<O::Params, Error> {
     let params = gather_body(&O::INFO, params)?;
-    serde_path_to_error::deserialize(params).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let parameter = if path == "." { unknown_field_name(&inner).unwrap_or_else(|| ".".to_owned()) } else { path };
-        BuildError::new(parameter, inner).into()
+    // Through the text, not `from_value`: one deserializer per type (the responses' one), which
+    // keeps the library small.
+    let text = serde_json::to_vec(&params).map_err(|e| BuildError::new("params", e.to_string()))?;
+    serde_json::from_slice(&text).map_err(|error| {
+        let path = crate::json_path::path_of(&text, &error);
+        let reason = without_position(&error);
+        let parameter = if path == "." { unknown_field_name(&reason).unwrap_or_else(|| ".".to_owned()) } else { path };
+        BuildError::new(parameter, reason).into()
     })
+}
+
+/// serde_json's message without its " at line 1 column 7" (a position in text the caller never saw).
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&suffix) {
+        Some(reason) => reason.to_owned(),
+        None => message,
+    }
 }
 
 fn build_typed<O: Operation>(config: &Config, params: Value) -> Result<HttpRequest, Error> {

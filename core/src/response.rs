@@ -97,26 +97,16 @@ impl<T: WireField + DeserializeOwned + Send + Sync + Clone + fmt::Debug + Partia
     }
 }
 
-/// Decodes JSON; on failure, decodes again tracking the path so the error can name it.
+/// Decodes JSON; on failure, the error names the JSON path where decoding stopped.
 pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
-    match serde_json::from_slice::<T>(body) {
-        Ok(value) => Ok(value),
-        Err(first) => {
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Err(DecodeError::new(status, ".", "the body is empty; a JSON document was expected", body, None).into());
-            }
-            let mut de = serde_json::Deserializer::from_slice(body);
-            let (path, reason, offset) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => {
-                    let offset = byte_offset(body, e.inner().line(), e.inner().column());
-                    (e.path().to_string(), e.inner().to_string(), offset)
-                }
-                // Cannot happen (same input), but fall back to the first error rather than panic.
-                Ok(_) => (".".to_owned(), first.to_string(), byte_offset(body, first.line(), first.column())),
-            };
-            Err(DecodeError::new(status, path, reason, body, Some(offset)).into())
+    serde_json::from_slice::<T>(body).map_err(|error| {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return DecodeError::new(status, ".", "the body is empty; a JSON document was expected", body, None).into();
         }
-    }
+        let path = crate::json_path::path_of(body, &error);
+        let offset = byte_offset(body, error.line(), error.column());
+        DecodeError::new(status, path, error.to_string(), body, Some(offset)).into()
+    })
 }
 
 fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
