@@ -473,8 +473,7 @@ macro_rules! typed_json_dispatch {
                 match id {
                     $(
                         $id => {
-                            let params: <tailnet::operations::$ty as Operation>::Params =
-                                serde_json::from_value(params).map_err(|e| build_error("params", e))?;
+                            let params = tailnet::registry::typed_params::<tailnet::operations::$ty>(params)?;
                             let output = self.call_operation::<tailnet::operations::$ty>(&<tailnet::operations::$ty as Operation>::INFO, params).await?;
                             serde_json::to_string(&output).map_err(|e| build_error("result", e))
                         }

@@ -207,7 +207,8 @@ impl ApiErrorData {
     pub(crate) fn from_json(value: serde_json::Value, policy_tests: bool) -> Self {
         let is_list_of_objects = value.as_array().is_some_and(|items| !items.is_empty() && items.iter().all(serde_json::Value::is_object));
         if policy_tests && is_list_of_objects {
-            if let Ok(tests) = serde_json::from_value::<Vec<AclTestResult>>(value.clone()) {
+            // From the text, not `from_value`: the one deserializer the models have (see registry::typed_params).
+            if let Ok(tests) = serde_json::from_slice::<Vec<AclTestResult>>(value.to_string().as_bytes()) {
                 return ApiErrorData::AclTests(tests);
             }
         }

@@ -142,7 +142,9 @@ fn parse_typed_view<O: Operation>(response: &HttpResponse) -> Result<ParsedView,
     Ok(output)
 }
 
-fn typed_params<O: Operation>(params: Value) -> Result<O::Params, Error> {
+/// An operation's typed parameters from JSON parameters (as [`build`] takes them: keyword-style
+/// body fields gathered, unknown names refused), each error naming the parameter.
+pub fn typed_params<O: Operation>(params: Value) -> Result<O::Params, Error> {
     let params = gather_body(&O::INFO, params)?;
     // Through the text, not `from_value`: one deserializer per type (the responses' one), which
     // keeps the library small.

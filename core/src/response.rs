@@ -304,7 +304,7 @@ fn policy_details(response: &HttpResponse, mut object: serde_json::Map<String, s
     let strings = |field: &str, value: Option<serde_json::Value>| -> Result<Vec<String>, DecodeError> {
         match value {
             None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-            Some(value) => serde_json::from_value(value).map_err(|_| not_text(field)),
+            Some(value) => serde_json::from_slice(value.to_string().as_bytes()).map_err(|_| not_text(field)),
         }
     };
     let Some(serde_json::Value::String(acl)) = object.remove("acl") else {
