@@ -64,23 +64,9 @@ macro_rules! registry {
         /// Every operation: the spec's 90, the two OAuth token endpoints, the four `/vip-services` twins.
         pub const OPERATIONS: &[OperationInfo] = &[$(<crate::operations::$ty as Operation>::INFO),*];
 
-        fn build_by_id(id: &str, config: &Config, params: Value) -> Option<Result<HttpRequest, Error>> {
-            match id {
-                $( $id | stringify!($snake) => Some(build_typed::<crate::operations::$ty>(config, params)), )*
-                _ => None,
-            }
-        }
-
         fn builder_by_id(id: &str, params: Value) -> Option<Result<RequestBuilder, Error>> {
             match id {
                 $( $id | stringify!($snake) => Some(typed_builder::<crate::operations::$ty>(params)), )*
-                _ => None,
-            }
-        }
-
-        fn parse_by_id(id: &str, response: &HttpResponse) -> Option<Result<Value, Error>> {
-            match id {
-                $( $id | stringify!($snake) => Some(parse_typed::<crate::operations::$ty>(response)), )*
                 _ => None,
             }
         }
@@ -107,8 +93,7 @@ pub fn find(id: &str) -> Option<&'static OperationInfo> {
 /// snake_case names work too). The body goes under `"body"`, or its fields may be given at the top
 /// level (`{"deviceId": "n1", "tags": ["tag:a"]}`), as keyword arguments are in the bindings.
 pub fn build(operation_id: &str, config: &Config, params: Value) -> Result<HttpRequest, Error> {
-    build_by_id(operation_id, config, params)
-        .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+    builder(operation_id, params)?(config)
 }
 
 /// Builds an attempt's request for a config carrying the current credentials.
@@ -123,8 +108,10 @@ pub fn builder(operation_id: &str, params: Value) -> Result<RequestBuilder, Erro
 
 /// Parses the response of any operation into its result as JSON (wire field names).
 pub fn parse(operation_id: &str, response: &HttpResponse) -> Result<Value, Error> {
-    parse_by_id(operation_id, response)
-        .unwrap_or_else(|| Err(BuildError::new("operationId", format!("unknown operation {operation_id:?}")).into()))
+    // Through the typed result's JSON view: one conversion for every operation.
+    let view = parse_view(operation_id, response)?;
+    serde_json::to_value(crate::view::Serialized(&*view))
+        .map_err(|e| crate::error::DecodeError::new(response.status, ".", e.to_string(), &response.body, None).into())
 }
 
 /// A parsed result behind its JSON view (see [`parse_view`]).
@@ -145,16 +132,26 @@ fn parse_typed_view<O: Operation>(response: &HttpResponse) -> Result<ParsedView,
 /// An operation's typed parameters from JSON parameters (as [`build`] takes them: keyword-style
 /// body fields gathered, unknown names refused), each error naming the parameter.
 pub fn typed_params<O: Operation>(params: Value) -> Result<O::Params, Error> {
-    let params = gather_body(&O::INFO, params)?;
-    // Through the text, not `from_value`: one deserializer per type (the responses' one), which
-    // keeps the library small.
-    let text = serde_json::to_vec(&params).map_err(|e| BuildError::new("params", e.to_string()))?;
-    serde_json::from_slice(&text).map_err(|error| {
-        let path = crate::json_path::path_of(&text, &error);
-        let reason = without_position(&error);
-        let parameter = if path == "." { unknown_field_name(&reason).unwrap_or_else(|| ".".to_owned()) } else { path };
-        BuildError::new(parameter, reason).into()
-    })
+    let text = params_text(&O::INFO, params)?;
+    serde_json::from_slice(&text).map_err(|error| params_error(&text, &error))
+}
+
+// The parts that do not depend on the parameters' type stay out of the 96 copies of `typed_params`.
+
+/// The parameters as JSON text, body fields gathered. Decoded from text, not `from_value`, so each
+/// type has one deserializer (the responses' one), which keeps the library small.
+#[inline(never)]
+fn params_text(info: &OperationInfo, params: Value) -> Result<Vec<u8>, Error> {
+    let params = gather_body(info, params)?;
+    serde_json::to_vec(&params).map_err(|e| BuildError::new("params", e.to_string()).into())
+}
+
+#[inline(never)]
+fn params_error(text: &[u8], error: &serde_json::Error) -> Error {
+    let path = crate::json_path::path_of(text, error);
+    let reason = without_position(error);
+    let parameter = if path == "." { unknown_field_name(&reason).unwrap_or_else(|| ".".to_owned()) } else { path };
+    BuildError::new(parameter, reason).into()
 }
 
 /// serde_json's message without its " at line 1 column 7" (a position in text the caller never saw).
@@ -167,22 +164,12 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
-fn build_typed<O: Operation>(config: &Config, params: Value) -> Result<HttpRequest, Error> {
-    O::build(config, &typed_params::<O>(params)?)
-}
-
 fn typed_builder<O: Operation>(params: Value) -> Result<RequestBuilder, Error>
 where
     O::Params: Send + Sync + 'static,
 {
     let typed = typed_params::<O>(params)?;
     Ok(Box::new(move |config| O::build(config, &typed)))
-}
-
-fn parse_typed<O: Operation>(response: &HttpResponse) -> Result<Value, Error> {
-    let output = O::parse(response)?;
-    serde_json::to_value(&output)
-        .map_err(|e| crate::error::DecodeError::new(response.status, ".", e.to_string(), &response.body, None).into())
 }
 
 /// Moves top-level keys that are not parameters into `"body"` (keyword-argument style), and

@@ -99,14 +99,18 @@ impl<T: WireField + DeserializeOwned + Send + Sync + Clone + fmt::Debug + Partia
 
 /// Decodes JSON; on failure, the error names the JSON path where decoding stopped.
 pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice::<T>(body).map_err(|error| {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return DecodeError::new(status, ".", "the body is empty; a JSON document was expected", body, None).into();
-        }
-        let path = crate::json_path::path_of(body, &error);
-        let offset = byte_offset(body, error.line(), error.column());
-        DecodeError::new(status, path, error.to_string(), body, Some(offset)).into()
-    })
+    serde_json::from_slice::<T>(body).map_err(|error| decode_error(status, body, &error))
+}
+
+/// Out of line: one copy, not one per decoded type.
+#[inline(never)]
+fn decode_error(status: u16, body: &[u8], error: &serde_json::Error) -> Error {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return DecodeError::new(status, ".", "the body is empty; a JSON document was expected", body, None).into();
+    }
+    let path = crate::json_path::path_of(body, error);
+    let offset = byte_offset(body, error.line(), error.column());
+    DecodeError::new(status, path, error.to_string(), body, Some(offset)).into()
 }
 
 fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
