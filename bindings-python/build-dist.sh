@@ -45,6 +45,8 @@ OUT="$(cd "$OUT" && pwd -P)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/tailnet-pydist.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
+say "models.py / _client.pyi from the core's registry (tailnet-python-stubgen; build outputs)"
+cargo run -q -p tailnet-python --bin tailnet-python-stubgen
 say "maturin sdist"
 maturin sdist -m bindings-python/Cargo.toml -o "$work" >"$work/sdist.log" 2>&1 || { cat "$work/sdist.log"; exit 1; }
 sdist="$work/tailnet-$VERSION.tar.gz"

@@ -11,7 +11,7 @@
 #
 # Steps: cargo build (wasm32-unknown-unknown) → wasm-bindgen --target web (one glue for every
 # platform, plus `__wbg_reset_state` so a Rust panic never leaves the module unusable) →
-# wasm-opt -Oz → tsc (js/src → ESM + .d.ts) → pkg/:
+# wasm-opt -Oz → tsc (js/src + generated.ts from tailnet-wasm-tsgen → ESM + .d.ts) → pkg/:
 #
 #   pkg/package.json, README.md       (package/package.json with the Cargo workspace version stamped in)
 #   pkg/dist/tailnet_wasm_bg.wasm     the core (shared by both builds)
@@ -75,6 +75,8 @@ say "wasm-opt -O$opt_level (npm binaryen)"
 # --- TypeScript ------------------------------------------------------------------------------------
 say "tsc (js/src → ESM + declarations)"
 cp "$here"/js/src/*.ts "$build/ts/"
+# The declarations of every model and operation come from the core's registry (a build output).
+CARGO_TARGET_DIR="$target_dir" cargo run -q -p tailnet-wasm --bin tailnet-wasm-tsgen -j "$CARGO_BUILD_JOBS" -- "$build/ts/generated.ts"
 cp "$build/glue/tailnet_wasm.js" "$build/glue/tailnet_wasm.d.ts" "$build/ts/"
 cp "$here/js/tsconfig.json" "$build/ts/tsconfig.json"
 "$tools/node_modules/.bin/tsc" -p "$build/ts/tsconfig.json"

@@ -3,11 +3,10 @@
 # idempotently: the wasm32 target, wasm-bindgen-cli (exact version), the pinned npm tools
 # (tools/package-lock.json), Debian's chromium. Then:
 #
-#   1. the generated TypeScript declarations are current (tsgen --check)
-#   2. build.sh → pkg/, `npm pack` → installed into an empty temporary project
-#   3. tsc --noEmit --strict over examples/example.ts against the installed package
-#   4. esbuild bundle of examples/app (browser platform) from the installed package
-#   5. node --test in that project: the whole fixture corpus, the surface, end to end against the
+#   1. build.sh → pkg/, `npm pack` → installed into an empty temporary project
+#   2. tsc --noEmit --strict over examples/example.ts against the installed package
+#   3. esbuild bundle of examples/app (browser platform) from the installed package
+#   4. node --test in that project: the whole fixture corpus, the surface, end to end against the
 #      fake tailnet with real fetch, policy documents and updatePolicyFile, webhook verification,
 #      and headless Chromium (plain <script type=module> + the bundle)
 #
@@ -19,9 +18,6 @@ cd "$repo"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 step() { printf '\n--- wasm: %s ---\n' "$*"; }
-
-step "generated TypeScript declarations are current (tailnet-wasm-tsgen --check)"
-cargo run -q -p tailnet-wasm --bin tailnet-wasm-tsgen -j "$CARGO_BUILD_JOBS" -- --check
 
 step "Debian chromium for the browser test"
 chromium_bin="${TAILNET_CHROMIUM:-/usr/bin/chromium}"

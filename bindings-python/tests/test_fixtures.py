@@ -259,7 +259,8 @@ def as_python_model(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("fixture", [f for f in CASES if "result" in f and not f.get("error")])
+# CASES are pytest.param sets: the fixture is each one's first value.
+@pytest.mark.parametrize("fixture", [c for c in CASES if "result" in c.values[0] and not c.values[0].get("error")])
 def test_native_field_conversion_matches_the_python_converters(fixture: Dict[str, Any]) -> None:
     status, headers, body = response_of(fixture)
     result = tailnet.parse_response(fixture["operation"], status, headers, body)

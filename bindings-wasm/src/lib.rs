@@ -15,8 +15,8 @@
 //!   `Client.updatePolicyFile` and the `webhooks` namespace of the wrapper.
 //! - [`tsgen`]: the TypeScript declarations of every parameter object, body and result, generated
 //!   from `OPERATIONS`, `MODELS` and `ENUMS` (the core cannot carry tsify derives: it must not
-//!   depend on wasm-bindgen). `cargo run -p tailnet-wasm --bin tailnet-wasm-tsgen` writes
-//!   `js/src/generated.ts`; `--check` fails when it is stale.
+//!   depend on wasm-bindgen). build.sh writes them with `tailnet-wasm-tsgen` next to the copied
+//!   js/src before tsc: a build output, not tracked.
 
 // Tests may unwrap; the library may not (workspace lints deny it).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
