@@ -121,7 +121,7 @@ PY_OUT="$(mktemp -d)"
 trap 'rm -rf "$PY_OUT"; stage_summary' EXIT
 "$TARGET_DIR/debug/uniffi-bindgen" generate --library "$LIB" --language python --out-dir "$PY_OUT" --no-format >/dev/null
 cp "$LIB" "$PY_OUT/"
-python3 bindings-swift/python/replay_fixtures.py "$PY_OUT" tests/fixtures
+python3 bindings-swift/tests/replay_fixtures.py "$PY_OUT" tests/fixtures
 
 step "Swift: swift build + XCTest in a Debian trixie chroot (bindings-swift/swift/run-swift-tests.sh)"
 # Reuses the debug libtailnet_uniffi.a and fake-tailnet built above (cargo has nothing left to do).
