@@ -32,9 +32,13 @@ pub mod webhooks;
 /// The `User-Agent` this binding sends (where the platform lets it).
 pub const USER_AGENT: &str = concat!("tailnet-js/", env!("CARGO_PKG_VERSION"));
 
-/// The typed parse; `None` when the response body itself, read by `JSON.parse`, is the result
-/// ([`same::body_is_result`]), else the result as JSON text.
+/// `None` when the response body itself, read by `JSON.parse`, is the result: decided from the
+/// declared shape without decoding ([`tailnet::verbatim`]), or else after the typed parse
+/// ([`same::body_is_result`]); otherwise the typed result as JSON text.
 fn typed_or_body<O: Operation>(response: &HttpResponse) -> Result<Option<String>, Error> {
+    if tailnet::operation::is_success(&O::INFO, response.status) && tailnet::verbatim::body_is_result(O::INFO.response, &response.body) {
+        return Ok(None);
+    }
     let output = O::parse(response)?;
     if same::body_is_result(&response.body, &output) {
         return Ok(None);
@@ -131,11 +135,15 @@ mod tests {
     #[test]
     fn normalised_bodies_are_written_from_the_typed_result() {
         let parse = |body: &str| parse_or_body("getDevice", &HttpResponse::new(200, body.to_owned())).unwrap();
-        assert_eq!(parse(r#"{"nodeId":"n1","name":"a.ts.net","addresses":["100.64.0.1"]}"#), None);
+        // A duplicate member is no normalisation: the typed parse and JSON.parse both keep the last.
+        for verbatim in [r#"{"nodeId":"n1","name":"a.ts.net","addresses":["100.64.0.1"]}"#, r#"{"nodeId":"n1","nodeId":"n2"}"#] {
+            assert_eq!(parse(verbatim), None, "{verbatim}");
+            let expected = tailnet::registry::parse("getDevice", &HttpResponse::new(200, verbatim.to_owned())).unwrap();
+            assert_eq!(serde_json::from_str::<Value>(verbatim).unwrap(), expected, "{verbatim}");
+        }
         for normalised in [
             r#"{"nodeId":"n1","name":null}"#,
             r#"{"nodeId":"n1","lastSeen":"0001-01-01T00:00:00Z"}"#,
-            r#"{"nodeId":"n1","nodeId":"n2"}"#,
             r#"{"nodeId":"n1","lastSeen":""}"#,
         ] {
             let text = parse(normalised).unwrap_or_else(|| panic!("{normalised} was passed through"));

@@ -45,6 +45,7 @@ pub mod resilience;
 pub mod response;
 pub mod secret;
 pub mod timestamp;
+pub mod verbatim;
 pub mod view;
 pub mod webhooks;
 

@@ -99,7 +99,7 @@ const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// Whether an optional timestamp on the wire means "absent": `""` (seen in the wild) and Go's
 /// zero time. `null` is absent before this is asked.
-fn means_absent(text: &str) -> bool {
+pub(crate) fn means_absent(text: &str) -> bool {
     text.is_empty() || text == GO_ZERO_TIME
 }
 
