@@ -39,12 +39,15 @@ const MAX_DEPTH: usize = 128;
 
 // ----- errors -------------------------------------------------------------------------------
 
-pub(crate) fn native_error(error: &Error) -> PyErr {
+/// A core error (or a part of one: a `PolicyEditError`, a `WebhookError`) as
+/// `NativeError(kind, detail, message)`, the core's one shape.
+pub(crate) fn native_error(error: impl Into<Error>) -> PyErr {
+    let error = error.into();
     NativeError::new_err((error.kind(), error.detail().to_string(), error.to_string()))
 }
 
 fn build_error(parameter: &str, reason: impl Into<String>) -> PyErr {
-    native_error(&Error::Build(BuildError::new(parameter, reason)))
+    native_error(BuildError::new(parameter, reason))
 }
 
 pub(crate) fn internal(message: impl Into<String>) -> PyErr {
@@ -735,9 +738,9 @@ fn response_of(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> Http
 #[pyo3(signature = (operation_id, params=None, options=None))]
 fn build_request<'py>(py: Python<'py>, operation_id: &str, params: Option<&Bound<'py, PyDict>>, options: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
     guard(|| {
-        let config = client_options(options)?.config_with_credentials(USER_AGENT).map_err(|e| native_error(&e))?;
+        let config = client_options(options)?.config_with_credentials(USER_AGENT).map_err(native_error)?;
         let params = params_to_json(params)?;
-        let request = registry::build(operation_id, &config, params).map_err(|e| native_error(&e))?;
+        let request = registry::build(operation_id, &config, params).map_err(native_error)?;
         PyTuple::new(py, request_parts(py, &request)?)
     })
 }
@@ -751,7 +754,7 @@ fn parse_response<'py>(py: Python<'py>, operation_id: &str, status: u16, headers
         let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse_view(operation_id, &response))));
         match parsed {
             Ok(Ok(parsed)) => wrap_view(py, parsed),
-            Ok(Err(e)) => Err(native_error(&e)),
+            Ok(Err(e)) => Err(native_error(e)),
             Err(_) => Err(internal("internal error (a Rust panic was caught while parsing)")),
         }
     })
@@ -828,7 +831,7 @@ impl NativeSession {
     fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         guard(|| {
             let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
-            let session = client_options(options)?.session(USER_AGENT, seed).map_err(|e| native_error(&e))?;
+            let session = client_options(options)?.session(USER_AGENT, seed).map_err(native_error)?;
             Ok(NativeSession {
                 base_url: session.config.get_base_url().to_owned(),
                 tailnet: session.config.get_tailnet().to_owned(),
@@ -943,7 +946,7 @@ impl NativeCall {
     fn new(operation_id: &str, params: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         guard(|| {
             let params = params_to_json(params)?;
-            let call = Call::by_id(operation_id, params).map_err(|e| native_error(&e))?;
+            let call = Call::by_id(operation_id, params).map_err(native_error)?;
             let operation = call.operation().id;
             Ok(NativeCall { call: Mutex::new(call), operation })
         })
@@ -971,11 +974,11 @@ impl NativeCall {
                     let parsed = py.detach(|| catch_unwind(AssertUnwindSafe(|| registry::parse_view(operation, &response))));
                     match parsed {
                         Ok(Ok(value)) => tagged(py, 2, wrap_view(py, value)?),
-                        Ok(Err(e)) => Err(native_error(&e)),
+                        Ok(Err(e)) => Err(native_error(e)),
                         Err(_) => Err(internal("internal error (a Rust panic was caught while parsing)")),
                     }
                 }
-                Step::Done(Err(e)) => Err(native_error(&e)),
+                Step::Done(Err(e)) => Err(native_error(e)),
             }
         })
     }
@@ -1017,10 +1020,10 @@ impl NativePolicyUpdate {
             // A negative count is "less than 1" to the core; anything but an int is refused here.
             let max_attempts = match max_attempts.extract::<i64>() {
                 Ok(n) if !max_attempts.is_instance_of::<PyBool>() => u32::try_from(n.max(0)).unwrap_or(u32::MAX),
-                _ => return Err(build_error("max_attempts", "must be an integer")),
+                _ => return Err(build_error("maxAttempts", "must be an integer")),
             };
             let options = PolicyUpdateOptions { max_attempts, allow_allow_all, replace_default_only };
-            let update = PolicyUpdate::new(options).map_err(|e| native_error(&e))?;
+            let update = PolicyUpdate::new(options).map_err(native_error)?;
             Ok(NativePolicyUpdate { update: Mutex::new(update) })
         })
     }
@@ -1038,7 +1041,7 @@ impl NativePolicyUpdate {
                 PolicyStep::Send(request) => send_step(py, &request),
                 PolicyStep::Wait(delay) => tagged(py, 1, delay.as_secs_f64().into_pyobject(py)?.into_any()),
                 PolicyStep::Done(Ok(file)) => tagged(py, 2, wrap_view(py, Arc::new(file))?),
-                PolicyStep::Done(Err(e)) => Err(native_error(&e)),
+                PolicyStep::Done(Err(e)) => Err(native_error(e)),
                 PolicyStep::Edit(doc) => tagged(py, 3, Bound::new(py, PyPolicyDocument { doc })?.into_any()),
             }
         })

@@ -9,31 +9,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::Value;
 
-use tailnet::policy::{self, PolicyDocument, PolicyEditError};
+use tailnet::policy::{self, PolicyDocument};
+use tailnet::PolicyEditFailure;
 
-use crate::native::{guard, internal, public, to_json, to_py, wrap_result, NativeError};
-
-fn show_path(path: &[String]) -> String {
-    serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
-}
-
-/// A core `PolicyEditError` as `NativeError("policy", …)` (mapped to `tailnet.PolicyEditError`).
-fn edit_error(path: Option<&[String]>, error: &PolicyEditError) -> PyErr {
-    let (variant, reason, display) = match (error, path) {
-        (PolicyEditError::Parse(reason), _) => ("parse", reason.clone(), error.to_string()),
-        (PolicyEditError::NotAnObject, _) => ("not_an_object", error.to_string(), error.to_string()),
-        (PolicyEditError::Path { reason, .. }, Some(path)) => ("path", reason.clone(), format!("cannot edit {}: {reason}", show_path(path))),
-        (PolicyEditError::Path { reason, path: shown }, None) => ("path", reason.clone(), format!("cannot edit `{shown}`: {reason}")),
-    };
-    let payload = serde_json::json!({ "variant": variant, "path": path, "reason": reason });
-    NativeError::new_err(("policy", payload.to_string(), display))
-}
-
-fn value_error(path: &[String], reason: String) -> PyErr {
-    let display = format!("cannot edit {}: {reason}", show_path(path));
-    let payload = serde_json::json!({ "variant": "value", "path": path, "reason": reason });
-    NativeError::new_err(("policy", payload.to_string(), display))
-}
+use crate::native::{guard, internal, native_error, public, to_json, to_py, wrap_result};
 
 /// A path argument: a list or tuple of str (or non-negative int for array indices).
 fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
@@ -77,12 +56,12 @@ pub struct PyPolicyDocument {
 
 impl PyPolicyDocument {
     fn parse_text(py: Python<'_>, text: String) -> PyResult<Self> {
-        guard(|| PolicyDocument::parse(text).map(|doc| PyPolicyDocument { doc }).map_err(|e| edit_error(None, &e))).map_err(|e| public(py, e))
+        guard(|| PolicyDocument::parse(text).map(|doc| PyPolicyDocument { doc }).map_err(native_error)).map_err(|e| public(py, e))
     }
 
     fn value_at<'py>(&self, py: Python<'py>, path: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<(Vec<String>, Value)> {
         let path = path_of(path)?;
-        let value = to_json(value, 0).map_err(|reason| public(py, value_error(&path, reason)))?;
+        let value = to_json(value, 0).map_err(|reason| public(py, native_error(PolicyEditFailure::value(&path, reason))))?;
         Ok((path, value))
     }
 }
@@ -125,19 +104,19 @@ impl PyPolicyDocument {
     /// Sets the value at `path`, creating missing objects on the way; other bytes stay as they are.
     fn set<'py>(&mut self, py: Python<'py>, path: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<()> {
         let (path, value) = self.value_at(py, path, value)?;
-        guard(|| self.doc.set(&refs(&path), value).map_err(|e| edit_error(Some(&path), &e))).map_err(|e| public(py, e))
+        guard(|| self.doc.set(&refs(&path), value).map_err(native_error)).map_err(|e| public(py, e))
     }
 
     /// Appends `value` to the array at `path`, creating the array when it is missing.
     fn push<'py>(&mut self, py: Python<'py>, path: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<()> {
         let (path, value) = self.value_at(py, path, value)?;
-        guard(|| self.doc.push(&refs(&path), value).map_err(|e| edit_error(Some(&path), &e))).map_err(|e| public(py, e))
+        guard(|| self.doc.push(&refs(&path), value).map_err(native_error)).map_err(|e| public(py, e))
     }
 
     /// Removes the value at `path`; returns whether there was one.
     fn remove<'py>(&mut self, py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<bool> {
         let path = path_of(path)?;
-        guard(|| self.doc.remove(&refs(&path)).map_err(|e| edit_error(Some(&path), &e))).map_err(|e| public(py, e))
+        guard(|| self.doc.remove(&refs(&path)).map_err(native_error)).map_err(|e| public(py, e))
     }
 
     /// True when the policy has `acls` or `grants` (a policy with neither allows all traffic).
@@ -148,7 +127,7 @@ impl PyPolicyDocument {
     /// The well-known sections, typed (`tailnet.models.PolicyView`; unknown sections in `.extra`).
     fn view<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let raw = guard(|| {
-            let view = self.doc.view().map_err(|e| edit_error(None, &e))?;
+            let view = self.doc.view().map_err(native_error)?;
             let value = serde_json::to_value(&view).map_err(|e| internal(e.to_string()))?;
             wrap_result(py, value)
         })

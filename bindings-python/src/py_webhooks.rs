@@ -4,14 +4,9 @@
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use tailnet::webhooks::{self, WebhookError, WebhookEvent};
+use tailnet::webhooks::{self, WebhookEvent};
 
-use crate::native::{guard, wrap_result, NativeError};
-
-/// A core `WebhookError` as `NativeError("webhook", {"reason": …}, message)`.
-fn webhook_error(error: &WebhookError) -> PyErr {
-    NativeError::new_err(("webhook", error.to_json().to_string(), error.to_string()))
-}
+use crate::native::{guard, native_error, wrap_result};
 
 /// The events as a JSON array of each event exactly as received (known and unknown fields).
 fn events<'py>(py: Python<'py>, events: &[WebhookEvent]) -> PyResult<Bound<'py, PyAny>> {
@@ -24,7 +19,7 @@ fn events<'py>(py: Python<'py>, events: &[WebhookEvent]) -> PyResult<Bound<'py, 
 #[pyo3(signature = (header, body, secret, now, tolerance=webhooks::DEFAULT_TOLERANCE_SECONDS))]
 fn webhook_verify<'py>(py: Python<'py>, header: Option<&str>, body: &[u8], secret: &str, now: u64, tolerance: u64) -> PyResult<Bound<'py, PyAny>> {
     guard(|| {
-        let parsed = webhooks::verify_and_parse(header, body, secret, now, tolerance).map_err(|e| webhook_error(&e))?;
+        let parsed = webhooks::verify_and_parse(header, body, secret, now, tolerance).map_err(native_error)?;
         events(py, &parsed)
     })
 }
@@ -33,7 +28,7 @@ fn webhook_verify<'py>(py: Python<'py>, header: Option<&str>, body: &[u8], secre
 #[pyfunction]
 fn webhook_parse_events<'py>(py: Python<'py>, body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     guard(|| {
-        let parsed = webhooks::parse_events(body).map_err(|e| webhook_error(&e))?;
+        let parsed = webhooks::parse_events(body).map_err(native_error)?;
         events(py, &parsed)
     })
 }
@@ -41,7 +36,7 @@ fn webhook_parse_events<'py>(py: Python<'py>, body: &[u8]) -> PyResult<Bound<'py
 /// The signature header value Tailscale would send for `body` at `timestamp`.
 #[pyfunction]
 fn webhook_sign(body: &[u8], secret: &str, timestamp: u64) -> PyResult<String> {
-    guard(|| webhooks::sign(body, secret, timestamp).map_err(|e| webhook_error(&e)))
+    guard(|| webhooks::sign(body, secret, timestamp).map_err(native_error))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -156,6 +156,46 @@ def test_paths_values_and_errors() -> None:
     assert doc.remove(["acls"]) and not doc.has_access_rules()
 
 
+def test_policy_errors_are_the_cores_policy_kind_as_policy_edit_error() -> None:
+    """Every failure is the core's `policy` kind raised as exactly `PolicyEditError` (never a
+    `BuildError`), with the core's variant, path, reason and message."""
+    doc = PolicyDocument(SMALL)
+    cases = [
+        (lambda: doc.set(["acls", "7", "src"], []), "path", ["acls", "7", "src"], "index 7 does not exist", 'cannot edit ["acls","7","src"]: index 7 does not exist'),
+        (lambda: doc.remove([]), "path", [], "the path is empty", "cannot edit []: the path is empty"),
+        (lambda: doc.push(["acls", "0"], 1), "path", ["acls", "0"], "is not an array", 'cannot edit ["acls","0"]: is not an array'),
+        (lambda: PolicyDocument("[1, 2]"), "not_an_object", None, "the policy's top level must be an object", "the policy's top level must be an object"),
+    ]
+    for action, kind, path, reason, message in cases:
+        with pytest.raises(PolicyEditError) as info:
+            action()
+        err = info.value
+        assert type(err) is PolicyEditError and not isinstance(err, tailnet.BuildError), repr(err)
+        assert (err.kind, err.path, err.reason, str(err)) == (kind, path, reason, message)
+    with pytest.raises(PolicyEditError) as parse:
+        PolicyDocument("{'single': 1}")
+    assert type(parse.value) is PolicyEditError and parse.value.kind == "parse" and parse.value.path is None
+    assert str(parse.value) == f"the policy is not valid HuJSON: {parse.value.reason}"
+    with pytest.raises(PolicyEditError) as value:
+        doc.set(["tagOwners", "tag:ci"], {1, 2})
+    assert type(value.value) is PolicyEditError and value.value.kind == "value" and value.value.path == ["tagOwners", "tag:ci"]
+    assert str(value.value) == f'cannot edit ["tagOwners","tag:ci"]: {value.value.reason}'
+
+
+def test_a_policy_read_that_is_not_an_object_ends_the_update_with_policy_edit_error() -> None:
+    """The core's `PolicyUpdate` reports a read it cannot parse as its `policy` kind."""
+
+    class NotAnObject:
+        def send(self, request: Any) -> tailnet.Response:
+            assert request.method == "GET", "nothing is written"
+            return tailnet.Response(200, [("content-type", "application/hujson"), ("etag", '"e1"')], b"[1, 2]")
+
+    with Client(API_KEY, base_url="https://api.example", transport=NotAnObject()) as client:
+        with pytest.raises(PolicyEditError) as info:
+            client.update_policy_file(lambda doc: None)
+    assert type(info.value) is PolicyEditError and info.value.kind == "not_an_object" and info.value.path is None
+
+
 def test_typed_view_keeps_unknown_sections() -> None:
     view = PolicyDocument(SMALL).view()
     acls = view.acls or []
@@ -336,4 +376,5 @@ def test_max_attempts_must_be_a_positive_integer() -> None:
         for bad in (0, -1, True, 2.0, "3"):
             with pytest.raises(tailnet.BuildError) as info:
                 client.update_policy_file(lambda doc: None, max_attempts=bad)  # type: ignore[arg-type]
-            assert info.value.parameter == "max_attempts"
+            # The core's canonical (camelCase) name, as for `retry.maxAttempts` (`BuildError.parameter`).
+            assert info.value.parameter == "maxAttempts"

@@ -124,6 +124,35 @@ def test_rotation_accepts_any_matching_v1() -> None:
         webhooks.verify(rotated, BODY, "third-secret", now=T)
 
 
+def test_each_rejection_is_the_class_the_core_names() -> None:
+    """Each core rejection arrives as exactly its class (not only a `WebhookVerificationError`),
+    with the core's reason, numbers and message, and no secret."""
+    not_events = b'{"not": "an array"}'
+    cases = [
+        (lambda: webhooks.verify(None, BODY, SECRET, now=T), MissingSignatureError, "missing"),
+        (lambda: webhooks.verify("t=abc,v1=00", BODY, SECRET, now=T), MalformedSignatureError, "malformed"),
+        (lambda: webhooks.verify(header(), BODY, SECRET, now=T + 301, tolerance=300), StaleSignatureError, "stale"),
+        (lambda: webhooks.verify(header(), BODY, SECRET, now=T - 301, tolerance=300), FutureSignatureError, "future"),
+        (lambda: webhooks.verify(header(), BODY, "another-secret", now=T), SignatureMismatchError, "mismatch"),
+        (lambda: webhooks.verify(header(not_events), not_events, SECRET, now=T), InvalidWebhookBodyError, "invalid_body"),
+        (lambda: webhooks.sign(BODY, "", T), WebhookVerificationError, "empty_secret"),
+    ]
+    for action, cls, reason in cases:
+        with pytest.raises(WebhookVerificationError) as info:
+            action()
+        err = info.value
+        assert type(err) is cls and err.reason == reason, repr(err)
+        assert isinstance(err, tailnet.TailnetError) and not isinstance(err, tailnet.BuildError)
+        assert SECRET not in f"{err} {err!r}"
+    with pytest.raises(StaleSignatureError) as stale:
+        webhooks.verify(header(), BODY, SECRET, now=T + 301, tolerance=300)
+    assert str(stale.value) == "the delivery is 301 s old, beyond the 300 s tolerance (a replay?)"
+    with pytest.raises(MalformedSignatureError) as malformed:
+        webhooks.verify("t=abc,v1=00", BODY, SECRET, now=T)
+    assert malformed.value.detail == "`t` is not a Unix timestamp"
+    assert str(malformed.value) == "the Tailscale-Webhook-Signature header is malformed: `t` is not a Unix timestamp"
+
+
 def test_invalid_body_after_a_valid_signature() -> None:
     body = b"not json"
     with pytest.raises(InvalidWebhookBodyError):

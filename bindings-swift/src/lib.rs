@@ -198,6 +198,28 @@ impl From<tailnet::Error> for TailnetError {
             }
             tailnet::Error::Decode(e) => TailnetError::Decode { status: e.status, path: e.path, reason: e.reason, snippet: e.snippet },
             tailnet::Error::Transport { message, timed_out } => TailnetError::Transport { reason: message, timed_out },
+            tailnet::Error::PolicyEdit(e) => {
+                let kind = match e.variant {
+                    tailnet::PolicyEditVariant::Parse => PolicyEditKind::Parse,
+                    tailnet::PolicyEditVariant::NotAnObject => PolicyEditKind::NotAnObject,
+                    tailnet::PolicyEditVariant::Path => PolicyEditKind::Path,
+                    tailnet::PolicyEditVariant::Value => PolicyEditKind::Value,
+                };
+                TailnetError::PolicyEdit { kind, path: e.path, reason: e.reason }
+            }
+            tailnet::Error::Webhook(e) => {
+                use tailnet::webhooks::WebhookError as W;
+                let (rejection, age_seconds, ahead_seconds, tolerance_seconds) = match e {
+                    W::MissingSignature => (WebhookRejection::Missing, None, None, None),
+                    W::MalformedSignature(_) => (WebhookRejection::Malformed, None, None, None),
+                    W::Stale { age_seconds, tolerance_seconds } => (WebhookRejection::Stale, Some(age_seconds), None, Some(tolerance_seconds)),
+                    W::FromTheFuture { ahead_seconds, tolerance_seconds } => (WebhookRejection::Future, None, Some(ahead_seconds), Some(tolerance_seconds)),
+                    W::SignatureMismatch => (WebhookRejection::Mismatch, None, None, None),
+                    W::EmptySecret => (WebhookRejection::EmptySecret, None, None, None),
+                    W::InvalidBody(_) => (WebhookRejection::InvalidBody, None, None, None),
+                };
+                TailnetError::Webhook { rejection, reason: e.to_string(), age_seconds, ahead_seconds, tolerance_seconds }
+            }
         }
     }
 }

@@ -10,8 +10,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tailnet::policy::{self as core_policy, PolicyEditError, PolicyStep, PolicyUpdate};
-use tailnet::PolicyFile;
+use tailnet::policy::{self as core_policy, PolicyStep, PolicyUpdate};
+use tailnet::{PolicyEditFailure, PolicyFile};
 
 use crate::{TailnetClient, TailnetError};
 
@@ -32,13 +32,9 @@ pub(crate) fn show_path(path: &[String]) -> String {
     serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
 }
 
-fn edit_error(path: Option<&[String]>, error: PolicyEditError) -> TailnetError {
-    let (kind, reason) = match error {
-        PolicyEditError::Parse(reason) => (PolicyEditKind::Parse, reason),
-        PolicyEditError::NotAnObject => (PolicyEditKind::NotAnObject, PolicyEditError::NotAnObject.to_string()),
-        PolicyEditError::Path { reason, .. } => (PolicyEditKind::Path, reason),
-    };
-    TailnetError::PolicyEdit { kind, path: path.map(<[String]>::to_vec), reason }
+/// A core policy error as the `PolicyEdit` case (`From<tailnet::Error>`).
+fn core_error(error: impl Into<tailnet::Error>) -> TailnetError {
+    error.into().into()
 }
 
 fn refs(path: &[String]) -> Vec<&str> {
@@ -73,11 +69,7 @@ impl PolicyDocument {
     }
 
     fn value_of(path: &[String], value_json: &str) -> Result<serde_json::Value, TailnetError> {
-        serde_json::from_str(value_json).map_err(|e| TailnetError::PolicyEdit {
-            kind: PolicyEditKind::Value,
-            path: Some(path.to_vec()),
-            reason: format!("the value is not JSON text: {e}"),
-        })
+        serde_json::from_str(value_json).map_err(|e| core_error(PolicyEditFailure::value(path, format!("the value is not JSON text: {e}"))))
     }
 }
 
@@ -86,7 +78,7 @@ impl PolicyDocument {
     /// Parses HuJSON text; the text is kept byte for byte.
     #[uniffi::constructor]
     pub fn new(text: String) -> Result<Arc<Self>, TailnetError> {
-        let document = core_policy::PolicyDocument::parse(text).map_err(|e| edit_error(None, e))?;
+        let document = core_policy::PolicyDocument::parse(text).map_err(core_error)?;
         Ok(Arc::new(PolicyDocument { document: Mutex::new(document) }))
     }
 
@@ -110,18 +102,18 @@ impl PolicyDocument {
     /// byte stays as it was.
     pub fn set(&self, path: Vec<String>, value_json: String) -> Result<(), TailnetError> {
         let value = Self::value_of(&path, &value_json)?;
-        self.lock().set(&refs(&path), value).map_err(|e| edit_error(Some(&path), e))
+        self.lock().set(&refs(&path), value).map_err(core_error)
     }
 
     /// Appends the value (JSON text) to the array at `path`, creating the array when missing.
     pub fn push(&self, path: Vec<String>, value_json: String) -> Result<(), TailnetError> {
         let value = Self::value_of(&path, &value_json)?;
-        self.lock().push(&refs(&path), value).map_err(|e| edit_error(Some(&path), e))
+        self.lock().push(&refs(&path), value).map_err(core_error)
     }
 
     /// Removes the value at `path`; returns whether there was one.
     pub fn remove(&self, path: Vec<String>) -> Result<bool, TailnetError> {
-        self.lock().remove(&refs(&path)).map_err(|e| edit_error(Some(&path), e))
+        self.lock().remove(&refs(&path)).map_err(core_error)
     }
 
     /// True when the policy has `acls` or `grants` (a policy with neither allows all traffic).
@@ -182,7 +174,7 @@ impl TailnetClient {
     /// `policy`) unless `allowAllowAll`. Returns the policy file as written.
     #[uniffi::method(default(options))]
     pub async fn update_policy_file(&self, editor: Arc<dyn PolicyEditor>, options: PolicyUpdateOptions) -> Result<PolicyFile, TailnetError> {
-        let mut update = PolicyUpdate::new(options.to_core()).map_err(foreign_parameter_names)?;
+        let mut update = PolicyUpdate::new(options.to_core())?;
         loop {
             let step = update.poll(&mut *self.lock()?, self.now());
             match step {
@@ -203,17 +195,6 @@ impl TailnetClient {
                 }
             }
         }
-    }
-}
-
-/// The option a core error names, as Swift and Kotlin spell it (`max_attempts` → `maxAttempts`).
-fn foreign_parameter_names(error: tailnet::Error) -> TailnetError {
-    match error {
-        tailnet::Error::Build(mut e) if e.parameter == "max_attempts" => {
-            e.parameter = "maxAttempts".to_owned();
-            tailnet::Error::Build(e).into()
-        }
-        other => other.into(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! passes `now`; the core reads no clock. No error carries the secret or a MAC.
 
 use serde_json::Value;
-use tailnet::webhooks::{self as core_webhooks, WebhookError};
+use tailnet::webhooks as core_webhooks;
 
 use crate::{TailnetError, WebhookEventType};
 
@@ -23,20 +23,6 @@ pub enum WebhookRejection {
     EmptySecret,
     /// The body is not a JSON array of events.
     InvalidBody,
-}
-
-fn webhook_error(error: WebhookError) -> TailnetError {
-    let reason = error.to_string();
-    let (rejection, age_seconds, ahead_seconds, tolerance_seconds) = match error {
-        WebhookError::MissingSignature => (WebhookRejection::Missing, None, None, None),
-        WebhookError::MalformedSignature(_) => (WebhookRejection::Malformed, None, None, None),
-        WebhookError::Stale { age_seconds, tolerance_seconds } => (WebhookRejection::Stale, Some(age_seconds), None, Some(tolerance_seconds)),
-        WebhookError::FromTheFuture { ahead_seconds, tolerance_seconds } => (WebhookRejection::Future, None, Some(ahead_seconds), Some(tolerance_seconds)),
-        WebhookError::SignatureMismatch => (WebhookRejection::Mismatch, None, None, None),
-        WebhookError::EmptySecret => (WebhookRejection::EmptySecret, None, None, None),
-        WebhookError::InvalidBody(_) => (WebhookRejection::InvalidBody, None, None, None),
-    };
-    TailnetError::Webhook { rejection, reason, age_seconds, ahead_seconds, tolerance_seconds }
 }
 
 /// One event of a delivery. Which `data` fields are present depends on the type; `rawJson` is
@@ -80,21 +66,21 @@ fn events(parsed: &[core_webhooks::WebhookEvent]) -> Vec<WebhookEvent> {
 /// signature may match (secret rotation); the timestamp must be within `toleranceSeconds` of now.
 #[uniffi::export(default(tolerance_seconds = 300))]
 pub fn webhook_verify(header: Option<String>, body: Vec<u8>, secret: String, now_unix_seconds: u64, tolerance_seconds: u64) -> Result<Vec<WebhookEvent>, TailnetError> {
-    let parsed = core_webhooks::verify_and_parse(header.as_deref(), &body, &secret, now_unix_seconds, tolerance_seconds).map_err(webhook_error)?;
+    let parsed = core_webhooks::verify_and_parse(header.as_deref(), &body, &secret, now_unix_seconds, tolerance_seconds).map_err(tailnet::Error::from)?;
     Ok(events(&parsed))
 }
 
 /// Parses a delivery's body without verifying it.
 #[uniffi::export]
 pub fn webhook_parse_events(body: Vec<u8>) -> Result<Vec<WebhookEvent>, TailnetError> {
-    let parsed = core_webhooks::parse_events(&body).map_err(webhook_error)?;
+    let parsed = core_webhooks::parse_events(&body).map_err(tailnet::Error::from)?;
     Ok(events(&parsed))
 }
 
 /// The signature header value Tailscale would send for `body` at `timestamp` (tests, fakes).
 #[uniffi::export]
 pub fn webhook_sign(body: Vec<u8>, secret: String, timestamp: u64) -> Result<String, TailnetError> {
-    core_webhooks::sign(&body, &secret, timestamp).map_err(webhook_error)
+    Ok(core_webhooks::sign(&body, &secret, timestamp).map_err(tailnet::Error::from)?)
 }
 
 #[cfg(test)]

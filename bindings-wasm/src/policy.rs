@@ -7,52 +7,31 @@
 //!
 //! Paths arrive as JSON arrays of strings (keys; array indices as decimal strings), never dotted
 //! strings: keys such as `tag:ci` or `db.example.com` contain colons and dots.
-//! Errors are `TailnetNativeError`s of kind `policy` with `{variant, path, reason}`.
+//! Errors are the core's: `TailnetNativeError`s of kind `policy` with `{variant, path, reason}`.
 
 use js_sys::Array;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use tailnet::resilience::TransportFailure;
-use tailnet::policy::{self, PolicyDocument, PolicyEditError, PolicyStep, PolicyUpdate, PolicyUpdateOptions, PolicyWrite};
+use tailnet::policy::{self, PolicyDocument, PolicyStep, PolicyUpdate, PolicyUpdateOptions, PolicyWrite};
+use tailnet::{PolicyEditFailure, PolicyEditVariant};
 
-use crate::wasm::{build_error, duration_of_millis, js_error, native_error, observations_json, response_of, send_step, unix_seconds, wait_step, WasmSession};
-
-fn show_path(path: &[String]) -> String {
-    serde_json::to_string(path).unwrap_or_else(|_| "?".to_owned())
-}
-
-/// A core `PolicyEditError` as a `policy` native error (the wrapper's `PolicyEditError`).
-fn edit_error(path: Option<&[String]>, error: &PolicyEditError) -> JsValue {
-    let (variant, reason, display) = match (error, path) {
-        (PolicyEditError::Parse(reason), _) => ("parse", reason.clone(), error.to_string()),
-        (PolicyEditError::NotAnObject, _) => ("not_an_object", error.to_string(), error.to_string()),
-        (PolicyEditError::Path { reason, .. }, Some(path)) => ("path", reason.clone(), format!("cannot edit {}: {reason}", show_path(path))),
-        (PolicyEditError::Path { reason, path: shown }, None) => ("path", reason.clone(), format!("cannot edit `{shown}`: {reason}")),
-    };
-    native_error("policy", &json!({ "variant": variant, "path": path, "reason": reason }), &display)
-}
-
-fn usage_error(variant: &str, path: Option<&[String]>, reason: String) -> JsValue {
-    let display = match path {
-        Some(path) => format!("cannot edit {}: {reason}", show_path(path)),
-        None => reason.clone(),
-    };
-    native_error("policy", &json!({ "variant": variant, "path": path, "reason": reason }), &display)
-}
+use crate::wasm::{build_error, duration_of_millis, js_error, observations_json, response_of, send_step, unix_seconds, wait_step, WasmSession};
 
 fn document(text: String) -> Result<PolicyDocument, JsValue> {
-    PolicyDocument::parse(text).map_err(|e| edit_error(None, &e))
+    PolicyDocument::parse(text).map_err(js_error)
 }
 
 fn path_of(path_json: &str) -> Result<Vec<String>, JsValue> {
     serde_json::from_str(path_json).map_err(|_| {
-        usage_error("path", None, "a policy path is an array of keys, e.g. [\"tagOwners\", \"tag:ci\"] or [\"acls\", \"0\", \"src\"]".to_owned())
+        let usage = "a policy path is an array of keys, e.g. [\"tagOwners\", \"tag:ci\"] or [\"acls\", \"0\", \"src\"]";
+        js_error(PolicyEditFailure::new(PolicyEditVariant::Path, None, usage))
     })
 }
 
 fn value_of(path: &[String], value_json: &str) -> Result<Value, JsValue> {
-    serde_json::from_str(value_json).map_err(|e| usage_error("value", Some(path), format!("the value is not JSON: {e}")))
+    serde_json::from_str(value_json).map_err(|e| js_error(PolicyEditFailure::value(path, format!("the value is not JSON: {e}"))))
 }
 
 fn refs(path: &[String]) -> Vec<&str> {
@@ -91,7 +70,7 @@ pub fn policy_set(text: String, path_json: &str, value_json: &str) -> Result<Str
     let path = path_of(path_json)?;
     let value = value_of(&path, value_json)?;
     let mut doc = document(text)?;
-    doc.set(&refs(&path), value).map_err(|e| edit_error(Some(&path), &e))?;
+    doc.set(&refs(&path), value).map_err(js_error)?;
     Ok(doc.into_text())
 }
 
@@ -101,7 +80,7 @@ pub fn policy_push(text: String, path_json: &str, value_json: &str) -> Result<St
     let path = path_of(path_json)?;
     let value = value_of(&path, value_json)?;
     let mut doc = document(text)?;
-    doc.push(&refs(&path), value).map_err(|e| edit_error(Some(&path), &e))?;
+    doc.push(&refs(&path), value).map_err(js_error)?;
     Ok(doc.into_text())
 }
 
@@ -110,7 +89,7 @@ pub fn policy_push(text: String, path_json: &str, value_json: &str) -> Result<St
 pub fn policy_remove(text: String, path_json: &str) -> Result<Option<String>, JsValue> {
     let path = path_of(path_json)?;
     let mut doc = document(text)?;
-    let removed = doc.remove(&refs(&path)).map_err(|e| edit_error(Some(&path), &e))?;
+    let removed = doc.remove(&refs(&path)).map_err(js_error)?;
     Ok(removed.then(|| doc.into_text()))
 }
 
@@ -123,7 +102,7 @@ pub fn policy_has_access_rules(text: String) -> Result<bool, JsValue> {
 /// The well-known sections, typed (`PolicyView` as JSON text; unknown sections kept).
 #[wasm_bindgen(js_name = policyView)]
 pub fn policy_view(text: String) -> Result<String, JsValue> {
-    let view = document(text)?.view().map_err(|e| edit_error(None, &e))?;
+    let view = document(text)?.view().map_err(js_error)?;
     json_text(&view, "policy")
 }
 
@@ -142,7 +121,7 @@ pub fn policy_prepare_write(
     let current = tailnet::PolicyFile { policy: current_policy, etag, ..Default::default() };
     let edited = document(edited)?;
     let options = PolicyUpdateOptions { allow_allow_all, replace_default_only, ..Default::default() };
-    match policy::prepare_write(&current, &edited, &options).map_err(|e| js_error(&e))? {
+    match policy::prepare_write(&current, &edited, &options).map_err(js_error)? {
         PolicyWrite::Unchanged => Ok(None),
         PolicyWrite::Write(params) => {
             // The parameters as `setPolicyFile` takes them (wire names), without the unset ones.
@@ -195,7 +174,7 @@ impl WasmPolicyUpdate {
             allow_allow_all: given.allow_allow_all.unwrap_or(defaults.allow_allow_all),
             replace_default_only: given.replace_default_only.unwrap_or(defaults.replace_default_only),
         };
-        Ok(WasmPolicyUpdate { update: PolicyUpdate::new(options).map_err(|e| js_error(&e))? })
+        Ok(WasmPolicyUpdate { update: PolicyUpdate::new(options).map_err(js_error)? })
     }
 
     /// `[0, method, url, headers, body]` send; `[1, ms]` sleep; `[3, text]` edit this document;
@@ -206,7 +185,7 @@ impl WasmPolicyUpdate {
             PolicyStep::Wait(delay) => Ok(wait_step(delay)),
             PolicyStep::Edit(document) => Ok(Array::of2(&JsValue::from_f64(3.0), &JsValue::from_str(document.text()))),
             PolicyStep::Done(Ok(file)) => Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json_text(&file, "result")?))),
-            PolicyStep::Done(Err(e)) => Err(js_error(&e)),
+            PolicyStep::Done(Err(e)) => Err(js_error(e)),
         }
     }
 
@@ -239,6 +218,7 @@ impl WasmPolicyUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn prepared_write_is_setpolicyfile_params() {

@@ -24,24 +24,22 @@ use tailnet::{registry, BuildError, ClientOptions, Error, HttpRequest, HttpRespo
 
 // ----- errors --------------------------------------------------------------------------------
 
-pub(crate) fn native_error(kind: &str, detail: &Value, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name("TailnetNativeError");
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("kind"), &JsValue::from_str(kind));
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("detail"), &JsValue::from_str(&detail.to_string()));
-    error.into()
-}
-
-/// The core error as a `TailnetNativeError`; `lostRace` is the core's verdict
+/// A core error (or a part of one: a `PolicyEditError`, a `WebhookError`) as a
+/// `TailnetNativeError` with the core's `kind` and `detail`; `lostRace` is the core's verdict
 /// (`tailnet::policy::is_lost_race`: another writer won, re-read and re-apply).
-pub(crate) fn js_error(error: &Error) -> JsValue {
-    let thrown = native_error(error.kind(), &error.detail(), &error.to_string());
-    let _ = js_sys::Reflect::set(&thrown, &JsValue::from_str("lostRace"), &JsValue::from_bool(tailnet::policy::is_lost_race(error)));
-    thrown
+pub(crate) fn js_error(error: impl Into<Error>) -> JsValue {
+    let error = error.into();
+    let thrown = js_sys::Error::new(&error.to_string());
+    thrown.set_name("TailnetNativeError");
+    let lost_race = tailnet::policy::is_lost_race(&error);
+    for (name, value) in [("kind", error.kind().into()), ("detail", error.detail().to_string().into()), ("lostRace", JsValue::from_bool(lost_race))] {
+        let _ = js_sys::Reflect::set(&thrown, &JsValue::from_str(name), &value);
+    }
+    thrown.into()
 }
 
 pub(crate) fn build_error(parameter: &str, reason: impl Into<String>) -> JsValue {
-    js_error(&Error::Build(BuildError::new(parameter, reason)))
+    js_error(BuildError::new(parameter, reason))
 }
 
 fn parse_json(parameter: &str, text: &str) -> Result<Value, JsValue> {
@@ -55,7 +53,7 @@ fn parse_json(parameter: &str, text: &str) -> Result<Value, JsValue> {
 
 /// The client options (the core's `ClientOptions`, JSON with camelCase names).
 fn options_of(options_json: &str) -> Result<ClientOptions, JsValue> {
-    ClientOptions::from_json(options_json).map_err(|e| js_error(&e))
+    ClientOptions::from_json(options_json).map_err(js_error)
 }
 
 // ----- requests and responses ----------------------------------------------------------------
@@ -131,7 +129,7 @@ pub(crate) fn unix_seconds(unix_ms: f64) -> u64 {
 #[wasm_bindgen(js_name = buildRequest)]
 pub fn build_request(operation_id: &str, params_json: &str, options_json: &str) -> Result<Array, JsValue> {
     let params = parse_json("params", params_json)?;
-    let request = with_config(options_json, |config| registry::build(operation_id, config, params))?.map_err(|e| js_error(&e))?;
+    let request = with_config(options_json, |config| registry::build(operation_id, config, params))?.map_err(js_error)?;
     Ok(request_parts(&request))
 }
 
@@ -147,7 +145,7 @@ fn with_config<T>(options_json: &str, f: impl FnOnce(&tailnet::Config) -> T) -> 
         match &*last {
             Some((json, config)) if json == options_json => Ok(f(config)),
             _ => {
-                let config = options_of(options_json)?.config_with_credentials(crate::USER_AGENT).map_err(|e| js_error(&e))?;
+                let config = options_of(options_json)?.config_with_credentials(crate::USER_AGENT).map_err(js_error)?;
                 let out = f(&config);
                 *last = Some((options_json.to_owned(), config));
                 Ok(out)
@@ -162,7 +160,7 @@ fn with_config<T>(options_json: &str, f: impl FnOnce(&tailnet::Config) -> T) -> 
 #[wasm_bindgen(js_name = parseResponse)]
 pub fn parse_response(operation_id: &str, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<Option<String>, JsValue> {
     let response = response_of(status, &headers, body);
-    crate::parse_or_body(operation_id, &response).map_err(|e| js_error(&e))
+    crate::parse_or_body(operation_id, &response).map_err(js_error)
 }
 
 /// Every operation (`OperationInfo` as JSON: id, name, method, path, scopes, success,
@@ -213,7 +211,7 @@ impl WasmSession {
     /// `jitter_seed`: a random integer (the core has no randomness) for backoff jitter.
     #[wasm_bindgen(constructor)]
     pub fn new(options_json: &str, jitter_seed: f64) -> Result<WasmSession, JsValue> {
-        let inner = options_of(options_json)?.session(crate::USER_AGENT, jitter_seed.abs() as u64).map_err(|e| js_error(&e))?;
+        let inner = options_of(options_json)?.session(crate::USER_AGENT, jitter_seed.abs() as u64).map_err(js_error)?;
         Ok(WasmSession { inner })
     }
 
@@ -249,7 +247,7 @@ impl WasmCall {
     #[wasm_bindgen(constructor)]
     pub fn new(operation_id: &str, params_json: &str) -> Result<WasmCall, JsValue> {
         let params = parse_json("params", params_json)?;
-        let call = Call::by_id(operation_id, params).map_err(|e| js_error(&e))?;
+        let call = Call::by_id(operation_id, params).map_err(js_error)?;
         Ok(WasmCall { call })
     }
 
@@ -273,12 +271,12 @@ impl WasmCall {
             Step::Send(request) => Ok(send_step(&request)),
             Step::Wait(delay) => Ok(wait_step(delay)),
             Step::Done(Ok(response)) => {
-                match crate::parse_or_body(self.call.operation().id, &response).map_err(|e| js_error(&e))? {
+                match crate::parse_or_body(self.call.operation().id, &response).map_err(js_error)? {
                     Some(json) => Ok(Array::of2(&JsValue::from_f64(2.0), &JsValue::from_str(&json))),
                     None => Ok(Array::of1(&JsValue::from_f64(2.0))),
                 }
             }
-            Step::Done(Err(e)) => Err(js_error(&e)),
+            Step::Done(Err(e)) => Err(js_error(e)),
         }
     }
 

@@ -2,19 +2,15 @@
 //! signature verification, events, signing (`tailnet::webhooks`). `now` comes from JavaScript;
 //! the core reads no clock. No error carries the secret or a MAC.
 //!
-//! Errors are `TailnetNativeError`s of kind `webhook` with `{reason, …}`; `reason` is `missing`,
-//! `malformed`, `stale`, `future`, `mismatch`, `empty_secret` or `invalid_body`.
+//! Errors are the core's: `TailnetNativeError`s of kind `webhook` with `{reason, …}`; `reason` is
+//! `missing`, `malformed`, `stale`, `future`, `mismatch`, `empty_secret` or `invalid_body`.
 
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use tailnet::webhooks::{self, WebhookError, WebhookEvent};
+use tailnet::webhooks::{self, WebhookEvent};
 
-use crate::wasm::{build_error, native_error};
-
-fn webhook_error(error: &WebhookError) -> JsValue {
-    native_error("webhook", &error.to_json(), &error.to_string())
-}
+use crate::wasm::{build_error, js_error};
 
 /// Largest number of seconds accepted: exact in an f64, and far from overflowing a u64 sum.
 const MAX_SECONDS: f64 = 9_007_199_254_740_991.0;
@@ -39,14 +35,14 @@ fn events_json(events: &[WebhookEvent]) -> Result<String, JsValue> {
 pub fn webhook_verify(header: Option<String>, body: &[u8], secret: &str, now: f64, tolerance_seconds: f64) -> Result<String, JsValue> {
     let now = seconds("now", now)?;
     let tolerance = seconds("toleranceSeconds", tolerance_seconds)?;
-    let events = webhooks::verify_and_parse(header.as_deref(), body, secret, now, tolerance).map_err(|e| webhook_error(&e))?;
+    let events = webhooks::verify_and_parse(header.as_deref(), body, secret, now, tolerance).map_err(js_error)?;
     events_json(&events)
 }
 
 /// Parses a delivery's body without verifying it.
 #[wasm_bindgen(js_name = webhookParseEvents)]
 pub fn webhook_parse_events(body: &[u8]) -> Result<String, JsValue> {
-    let events = webhooks::parse_events(body).map_err(|e| webhook_error(&e))?;
+    let events = webhooks::parse_events(body).map_err(js_error)?;
     events_json(&events)
 }
 
@@ -54,7 +50,7 @@ pub fn webhook_parse_events(body: &[u8]) -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = webhookSign)]
 pub fn webhook_sign(body: &[u8], secret: &str, timestamp: f64) -> Result<String, JsValue> {
     let timestamp = seconds("timestamp", timestamp)?;
-    webhooks::sign(body, secret, timestamp).map_err(|e| webhook_error(&e))
+    webhooks::sign(body, secret, timestamp).map_err(js_error)
 }
 
 /// `Tailscale-Webhook-Signature`.

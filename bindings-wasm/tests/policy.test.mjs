@@ -172,6 +172,42 @@ test("paths, values and errors", () => {
   assert.equal(doc.get(["after"]), 1);
 });
 
+test("every core policy failure is its `policy` kind, thrown as exactly PolicyEditError", () => {
+  const doc = new PolicyDocument('{\n  // rules\n  "acls": [{"action": "accept", "src": ["a"], "dst": ["b:*"]}],\n}\n');
+  const cases = [
+    [() => doc.set(["acls", "7", "src"], []), "path", ["acls", "7", "src"], "index 7 does not exist", 'cannot edit ["acls","7","src"]: index 7 does not exist'],
+    [() => doc.remove([]), "path", [], "the path is empty", "cannot edit []: the path is empty"],
+    [() => doc.push(["acls", "0"], 1), "path", ["acls", "0"], "is not an array", 'cannot edit ["acls","0"]: is not an array'],
+    [() => new PolicyDocument("[1, 2]"), "not_an_object", undefined, "the policy's top level must be an object", "the policy's top level must be an object"],
+  ];
+  for (const [action, variant, path, reason, message] of cases) {
+    assert.throws(action, (e) => {
+      assert.equal(Object.getPrototypeOf(e), PolicyEditError.prototype, `${e}`);
+      assert.ok(!(e instanceof BuildError));
+      assert.deepEqual([e.name, e.kind, e.variant, e.path, e.reason, e.message], ["PolicyEditError", "policy", variant, path, reason, message]);
+      return true;
+    });
+  }
+  assert.throws(
+    () => new PolicyDocument("{'single': 1}"),
+    (e) => Object.getPrototypeOf(e) === PolicyEditError.prototype && e.variant === "parse" && e.message === `the policy is not valid HuJSON: ${e.reason}`,
+  );
+});
+
+test("a policy read that is not an object ends updatePolicyFile with the core's PolicyEditError", async () => {
+  const methods = [];
+  const fetch = async (url, init) => {
+    methods.push(init?.method ?? "GET");
+    return new Response("[1, 2]", { headers: { "content-type": "application/hujson", etag: '"e1"' } });
+  };
+  const client = new Client({ apiKey: "tskey-api-x", baseUrl: "https://api.example", fetch, retry: false });
+  await assert.rejects(
+    client.updatePolicyFile(() => {}),
+    (e) => Object.getPrototypeOf(e) === PolicyEditError.prototype && e.variant === "not_an_object" && e.path === undefined,
+  );
+  assert.deepEqual(methods, ["GET"], "nothing is written");
+});
+
 test("typed view keeps unknown sections", () => {
   const view = new PolicyDocument(SMALL).view();
   assert.deepEqual(view.acls[0].src, ["a"]);

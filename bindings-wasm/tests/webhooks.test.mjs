@@ -77,6 +77,28 @@ test("raw bytes: Uint8Array, Buffer, ArrayBuffer, a view; re-encoded text does n
   rejection(() => webhooks.verify(header, 42, SECRET, options), "invalid_body");
 });
 
+test("every core rejection is its `webhook` kind, thrown as exactly WebhookVerificationError with the core's message", () => {
+  const header = webhooks.sign(BODY, SECRET, NOW);
+  const notEvents = '{"not":"an array"}';
+  const cases = [
+    [() => webhooks.verify(undefined, BODY, SECRET, { now: NOW }), "missing", "the Tailscale-Webhook-Signature header is missing or empty"],
+    [() => webhooks.verify("t=abc,v1=00", BODY, SECRET, { now: NOW }), "malformed", "the Tailscale-Webhook-Signature header is malformed: `t` is not a Unix timestamp"],
+    [() => webhooks.verify(header, BODY, SECRET, { now: NOW + 301 }), "stale", "the delivery is 301 s old, beyond the 300 s tolerance (a replay?)"],
+    [() => webhooks.verify(header, BODY, SECRET, { now: NOW - 301 }), "future", "the delivery is timestamped 301 s in the future, beyond the 300 s tolerance"],
+    [() => webhooks.verify(header, BODY, "whsec-other", { now: NOW }), "mismatch", "no signature in the header matches the body and secret"],
+    [() => webhooks.sign(BODY, "", NOW), "empty_secret", "the webhook secret is empty"],
+    [() => webhooks.verify(webhooks.sign(notEvents, SECRET, NOW), notEvents, SECRET, { now: NOW }), "invalid_body", undefined],
+  ];
+  for (const [action, reason, message] of cases) {
+    const e = rejection(action, reason);
+    assert.equal(Object.getPrototypeOf(e), WebhookVerificationError.prototype, `${e}`);
+    assert.ok(!(e instanceof BuildError));
+    assert.equal(e.name, "WebhookVerificationError");
+    if (message !== undefined) assert.equal(e.message, message);
+  }
+  assert.equal(rejection(cases[1][0], "malformed").detail, "`t` is not a Unix timestamp");
+});
+
 test("rejections: tampered body, wrong secret, stale, future, missing, malformed, empty secret, not events", () => {
   const header = webhooks.sign(BODY, SECRET, NOW);
   const tampered = BYTES.slice();

@@ -60,7 +60,7 @@ pub mod ffi;
 uniffi::setup_scaffolding!("tailnet_core");
 
 pub use config::{Config, Credentials};
-pub use error::{AclTestResult, ApiError, ApiErrorData, BuildError, DecodeError, Error, RetryAfter};
+pub use error::{AclTestResult, ApiError, ApiErrorData, BuildError, DecodeError, Error, PolicyEditFailure, PolicyEditVariant, RetryAfter};
 pub use model::Model;
 pub use operation::{Operation, OperationInfo};
 pub use options::{ClientAuth, ClientOptions, RateLimitOptions, RetryOptions};

@@ -67,6 +67,23 @@ impl WebhookError {
         }
     }
 
+    /// The name of the class the bindings raise, decided here: Python's subclass of
+    /// `WebhookVerificationError` for each reason (`MissingSignatureError`,
+    /// `MalformedSignatureError`, `StaleSignatureError`, `FutureSignatureError`,
+    /// `SignatureMismatchError`, `InvalidWebhookBodyError`), the base class itself for an empty
+    /// secret. JavaScript has only the base class and Swift/Kotlin one case; they read `reason`.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            WebhookError::MissingSignature => "MissingSignatureError",
+            WebhookError::MalformedSignature(_) => "MalformedSignatureError",
+            WebhookError::Stale { .. } => "StaleSignatureError",
+            WebhookError::FromTheFuture { .. } => "FutureSignatureError",
+            WebhookError::SignatureMismatch => "SignatureMismatchError",
+            WebhookError::EmptySecret => "WebhookVerificationError",
+            WebhookError::InvalidBody(_) => "InvalidWebhookBodyError",
+        }
+    }
+
     /// The error as the bindings pass it on: `{"reason", "detail"?, "ageSeconds"?,
     /// "aheadSeconds"?, "toleranceSeconds"?}`.
     pub fn to_json(&self) -> Value {

@@ -256,18 +256,16 @@ class InvalidWebhookBodyError(WebhookVerificationError):
 
 
 _WEBHOOK_ERRORS: Dict[str, Type[WebhookVerificationError]] = {
-    cls.reason: cls for cls in (MissingSignatureError, MalformedSignatureError, StaleSignatureError, FutureSignatureError, SignatureMismatchError, InvalidWebhookBodyError)
+    cls.__name__: cls
+    for cls in (WebhookVerificationError, MissingSignatureError, MalformedSignatureError, StaleSignatureError, FutureSignatureError, SignatureMismatchError, InvalidWebhookBodyError)
 }
 #: The core's payload members (`WebhookError::to_json`) and the attributes they become.
-_WEBHOOK_DETAILS = {"detail": "detail", "ageSeconds": "age_seconds", "aheadSeconds": "ahead_seconds", "toleranceSeconds": "tolerance_seconds"}
+_WEBHOOK_DETAILS = {"reason": "reason", "detail": "detail", "ageSeconds": "age_seconds", "aheadSeconds": "ahead_seconds", "toleranceSeconds": "tolerance_seconds"}
 
 
 def _webhook_error(payload: Dict[str, Any], display: str) -> WebhookVerificationError:
-    reason = str(payload.get("reason", "unknown"))
-    cls = _WEBHOOK_ERRORS.get(reason)
-    if cls is None:
-        return WebhookVerificationError(display, reason=reason)
-    error = cls(display)
+    """The class the core names (`errorClass`, `tailnet::webhooks::WebhookError::class_name`)."""
+    error = _WEBHOOK_ERRORS.get(str(payload.get("errorClass")), WebhookVerificationError)(display)
     for member, attribute in _WEBHOOK_DETAILS.items():
         if member in payload:
             setattr(error, attribute, payload[member])

@@ -26,19 +26,15 @@ pub enum PolicyEditError {
     #[error("the policy's top level must be an object")]
     NotAnObject,
     /// An edit at `path` cannot be made (an empty path, an index past the end, not an array, …).
-    #[error("cannot edit `{path}`: {reason}")]
+    /// As a [`crate::Error`] it is a [`crate::error::PolicyEditFailure`] of variant `path`.
+    #[error("cannot edit `{}`: {reason}", display_path(path))]
     Path {
-        /// The edited path, dot-separated (`(root)` for the document itself).
-        path: String,
+        /// The edited path's keys (array indices as decimal strings); shown dot-separated
+        /// (`(root)` for the document itself).
+        path: Vec<String>,
         /// Why the edit was refused.
         reason: String,
     },
-}
-
-impl From<PolicyEditError> for crate::Error {
-    fn from(error: PolicyEditError) -> Self {
-        crate::BuildError::new("policy", error.to_string()).into()
-    }
 }
 
 /// HuJSON is JSON plus comments and trailing commas; nothing looser.
@@ -57,11 +53,11 @@ fn hujson_options() -> ParseOptions {
     }
 }
 
-fn display_path(path: &[&str]) -> String {
+fn display_path(path: &[impl AsRef<str>]) -> String {
     if path.is_empty() {
         return "(root)".to_owned();
     }
-    path.join(".")
+    path.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(".")
 }
 
 fn input_value(value: &Value) -> CstInputValue {
@@ -132,7 +128,7 @@ impl PolicyDocument {
     /// Sets the value at `path`, creating missing objects on the way. Untouched bytes stay.
     pub fn set(&mut self, path: &[&str], value: Value) -> Result<(), PolicyEditError> {
         let Some((last, parents)) = path.split_last() else {
-            return Err(PolicyEditError::Path { path: display_path(path), reason: "the path is empty".into() });
+            return Err(path_error(path, "the path is empty"));
         };
         self.edit(path, |root| {
             let container = walk(root, parents, true, path)?;
@@ -168,7 +164,7 @@ impl PolicyDocument {
     /// Appends `value` to the array at `path`, creating the array if it is missing.
     pub fn push(&mut self, path: &[&str], value: Value) -> Result<(), PolicyEditError> {
         let Some((last, parents)) = path.split_last() else {
-            return Err(PolicyEditError::Path { path: display_path(path), reason: "the path is empty".into() });
+            return Err(path_error(path, "the path is empty"));
         };
         self.edit(path, |root| {
             let container = walk(root, parents, true, path)?;
@@ -191,7 +187,7 @@ impl PolicyDocument {
     /// Removes the value at `path`. Returns whether something was there.
     pub fn remove(&mut self, path: &[&str]) -> Result<bool, PolicyEditError> {
         let Some((last, parents)) = path.split_last() else {
-            return Err(PolicyEditError::Path { path: display_path(path), reason: "the path is empty".into() });
+            return Err(path_error(path, "the path is empty"));
         };
         let mut removed = false;
         self.edit(path, |root| {
@@ -229,7 +225,7 @@ impl PolicyDocument {
 }
 
 fn path_error(path: &[&str], reason: impl Into<String>) -> PolicyEditError {
-    PolicyEditError::Path { path: display_path(path), reason: reason.into() }
+    PolicyEditError::Path { path: path.iter().map(|&key| key.to_owned()).collect(), reason: reason.into() }
 }
 
 fn array_index(segment: &str, path: &[&str]) -> Result<usize, PolicyEditError> {

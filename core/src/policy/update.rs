@@ -151,10 +151,11 @@ where
 }
 
 impl PolicyUpdate {
-    /// Starts an update; fails (nothing sent) when `max_attempts` is 0.
+    /// Starts an update; fails (nothing sent) when `max_attempts` is 0, with a [`BuildError`]
+    /// naming the canonical `maxAttempts` (as every language shows it, see [`BuildError::parameter`]).
     pub fn new(options: PolicyUpdateOptions) -> Result<Self, Error> {
         if options.max_attempts == 0 {
-            return Err(BuildError::new("max_attempts", "must be at least 1").into());
+            return Err(BuildError::new("maxAttempts", "must be at least 1").into());
         }
         Ok(PolicyUpdate { options, reads: 1, stage: Stage::Reading(typed_call::<GetPolicyFile>(read_params())?), observations: Vec::new() })
     }
@@ -450,7 +451,7 @@ mod tests {
     #[test]
     fn bad_options_and_misuse_are_errors_not_panics() {
         match PolicyUpdate::new(PolicyUpdateOptions { max_attempts: 0, ..Default::default() }) {
-            Err(Error::Build(error)) => assert_eq!(error.parameter, "max_attempts"),
+            Err(Error::Build(error)) => assert_eq!(error.parameter, "maxAttempts"),
             other => panic!("{other:?}"),
         }
         let mut update = PolicyUpdate::new(PolicyUpdateOptions::default()).unwrap();
@@ -463,5 +464,9 @@ mod tests {
         // A read that is not a policy ends the update with the parse error.
         let (result, _) = drive(PolicyUpdate::new(PolicyUpdateOptions::default()).unwrap(), vec![policy_response(200, "[1]", "\"e\"")], tag_ci);
         assert!(result.is_err());
+        match result {
+            Err(Error::PolicyEdit(failure)) => assert_eq!(failure.variant, crate::error::PolicyEditVariant::NotAnObject),
+            other => panic!("a policy edit error, not {other:?}"),
+        }
     }
 }

@@ -121,6 +121,8 @@ fn check_error(expected: &Value, error: &Error, problems: &mut Vec<String>) {
         Error::Api(e) => (e.message.clone(), None, None, Some(e)),
         Error::Decode(e) => (e.reason.clone(), None, Some(e.path.as_str()), None),
         Error::Transport { message, .. } => (message.clone(), None, None, None),
+        Error::PolicyEdit(e) => (e.reason.clone(), None, None, None),
+        Error::Webhook(e) => (e.to_string(), None, None, None),
     };
     for (key, want) in fields {
         let want_str = want.as_str().unwrap_or("");

@@ -94,6 +94,50 @@ final class PolicyDocumentTests: XCTestCase {
         XCTAssertTrue(try doc.remove(path: ["acls"]))
         XCTAssertFalse(doc.hasAccessRules())
     }
+
+    /// Every core policy failure is the `.PolicyEdit` case (never `.Build`), with the core's kind,
+    /// path and reason; the core's policy update reports an unparseable read the same way.
+    func testEveryCorePolicyFailureIsThePolicyEditCase() async throws {
+        let doc = try PolicyDocument(text: small)
+        let cases: [(() throws -> Void, PolicyEditKind, [String]?, String)] = [
+            ({ try doc.set(path: ["acls", "7", "src"], valueJson: "[]") }, .path, ["acls", "7", "src"], "index 7 does not exist"),
+            ({ _ = try doc.remove(path: []) }, .path, [], "the path is empty"),
+            ({ try doc.push(path: ["acls", "0"], valueJson: "1") }, .path, ["acls", "0"], "is not an array"),
+            ({ _ = try PolicyDocument(text: "[1, 2]") }, .notAnObject, nil, "the policy's top level must be an object"),
+        ]
+        for (call, kind, path, reason) in cases {
+            guard case .PolicyEdit(let gotKind, let gotPath, let gotReason)? = thrownSync(call) as? TailnetError else {
+                XCTFail("expected .PolicyEdit(\(kind))"); continue
+            }
+            XCTAssertEqual(gotKind, kind)
+            XCTAssertEqual(gotPath, path)
+            XCTAssertEqual(gotReason, reason)
+        }
+        guard case .PolicyEdit(.value, ["x"]?, let valueReason)? = thrownSync({ try doc.set(path: ["x"], valueJson: "{not json") }) as? TailnetError else {
+            return XCTFail("expected .PolicyEdit(.value)")
+        }
+        XCTAssertTrue(valueReason.hasPrefix("the value is not JSON text: "), valueReason)
+
+        let transport = HujsonTransport(policy: "[1, 2]")
+        let client = try TailnetClient(options: ClientOptions(apiKey: "tskey-api-x", maxAttempts: 1), transport: transport)
+        let read = await thrown { try await client.updatePolicyFile { _ in } }
+        guard case .PolicyEdit(.notAnObject, nil, _)? = read as? TailnetError else { return XCTFail("update: \(String(describing: read))") }
+        XCTAssertEqual(transport.methods, ["GET"], "nothing is written")
+    }
+}
+
+/// Answers every request with a HuJSON policy and an ETag.
+final class HujsonTransport: HttpTransport, @unchecked Sendable {
+    private let recorded = Locked<[String]>([])
+    var methods: [String] { recorded.current }
+    let policy: String
+    init(policy: String) { self.policy = policy }
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        recorded.withLock { $0.append(request.method) }
+        let headers = [HttpHeader(name: "content-type", value: "application/hujson"), HttpHeader(name: "etag", value: "\"e1\"")]
+        return HttpResponse(status: 200, headers: headers, body: Data(policy.utf8))
+    }
+    func sleep(millis: UInt64) async {}
 }
 
 // ---- updatePolicyFile against the fake tailnet -----------------------------------------------------
@@ -364,6 +408,33 @@ final class WebhookTests: XCTestCase {
                 XCTAssertFalse(text.contains(hmacHex(secret, now, body)), "the MAC in an error")
             }
         }
+    }
+
+    /// Each core rejection is the `.Webhook` case with its rejection, numbers and the core's message.
+    func testEachCoreRejectionIsTheWebhookCaseWithTheCoresMessage() throws {
+        let header = try webhookSign(body: body, secret: secret, timestamp: now)
+        let notArray = Data("{}".utf8)
+        let signed = try webhookSign(body: notArray, secret: secret, timestamp: now)
+        let cases: [(() throws -> [WebhookEvent], WebhookRejection, String)] = [
+            ({ try webhookVerify(header: nil, body: body, secret: secret, nowUnixSeconds: now) }, .missing, "the Tailscale-Webhook-Signature header is missing or empty"),
+            ({ try webhookVerify(header: "t=abc,v1=00", body: body, secret: secret, nowUnixSeconds: now) }, .malformed,
+             "the Tailscale-Webhook-Signature header is malformed: `t` is not a Unix timestamp"),
+            ({ try webhookVerify(header: header, body: body, secret: secret, nowUnixSeconds: now + 301) }, .stale, "the delivery is 301 s old, beyond the 300 s tolerance (a replay?)"),
+            ({ try webhookVerify(header: header, body: body, secret: secret, nowUnixSeconds: now - 301) }, .future,
+             "the delivery is timestamped 301 s in the future, beyond the 300 s tolerance"),
+            ({ try webhookVerify(header: header, body: body, secret: "other-secret", nowUnixSeconds: now) }, .mismatch, "no signature in the header matches the body and secret"),
+            ({ try webhookVerify(header: header, body: body, secret: "", nowUnixSeconds: now) }, .emptySecret, "the webhook secret is empty"),
+            ({ try webhookVerify(header: signed, body: notArray, secret: secret, nowUnixSeconds: now) }, .invalidBody, "the body is not a JSON array of events: "),
+        ]
+        for (call, expected, message) in cases {
+            let got = rejection(call)
+            XCTAssertEqual(got?.rejection, expected, message)
+            XCTAssertTrue(got?.reason.hasPrefix(message) == true, got?.reason ?? "no rejection")
+        }
+        let stale = rejection { try webhookVerify(header: header, body: body, secret: secret, nowUnixSeconds: now + 301) }
+        XCTAssertTrue(stale?.age == 301 && stale?.ahead == nil && stale?.tolerance == 300, String(describing: stale))
+        let future = rejection { try webhookVerify(header: header, body: body, secret: secret, nowUnixSeconds: now - 301) }
+        XCTAssertTrue(future?.ahead == 301 && future?.age == nil && future?.tolerance == 300, String(describing: future))
     }
 
     func testAnyOfSeveralSignaturesMatchesForSecretRotation() throws {

@@ -3,6 +3,7 @@
 package tailnettest
 
 import java.io.File
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.DisplayName
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.DynamicTest.dynamicTest
@@ -90,5 +91,28 @@ class PolicyDocumentTest {
 
         expect(doc.hasAccessRules()) { "acls" }
         expect(doc.remove(listOf("acls")) && !doc.hasAccessRules()) { "removed acls" }
+    }
+
+    @Test
+    @DisplayName("PolicyDocument: every core policy failure is TailnetException.PolicyEdit with the core's kind, path and reason")
+    fun policyFailuresAreTheCoresKind() {
+        val doc = PolicyDocument(SMALL)
+        val path = thrown<TailnetException.PolicyEdit> { doc.set(listOf("acls", "7", "src"), "[]") }
+        expect(path.kind == PolicyEditKind.PATH && path.path == listOf("acls", "7", "src") && path.reason == "index 7 does not exist") { "$path" }
+        val empty = thrown<TailnetException.PolicyEdit> { doc.remove(listOf()) }
+        expect(empty.kind == PolicyEditKind.PATH && empty.path == listOf<String>() && empty.reason == "the path is empty") { "$empty" }
+        val notArray = thrown<TailnetException.PolicyEdit> { doc.push(listOf("acls", "0"), "1") }
+        expect(notArray.kind == PolicyEditKind.PATH && notArray.path == listOf("acls", "0") && notArray.reason == "is not an array") { "$notArray" }
+        val value = thrown<TailnetException.PolicyEdit> { doc.set(listOf("x"), "{not json") }
+        expect(value.kind == PolicyEditKind.VALUE && value.reason.startsWith("the value is not JSON text: ")) { "$value" }
+        val array = thrown<TailnetException.PolicyEdit> { PolicyDocument("[1, 2]") }
+        expect(array.kind == PolicyEditKind.NOT_AN_OBJECT && array.path == null && array.reason == "the policy's top level must be an object") { "$array" }
+
+        // The core's policy update reports a read it cannot parse as the same kind, not as Build.
+        val transport = StubTransport(200, "[1, 2]", listOf(HttpHeader("content-type", "application/hujson"), HttpHeader("etag", "\"e1\"")))
+        val client = TailnetClient(ClientOptions(apiKey = "tskey-api-x", maxAttempts = 1u), transport)
+        val read = runCatching { runBlocking { client.updatePolicyFile { } } }.exceptionOrNull()
+        expect(read is TailnetException.PolicyEdit && read.kind == PolicyEditKind.NOT_AN_OBJECT && read.path == null) { "update: $read" }
+        expect(transport.sent.map { it.method } == listOf("GET")) { "nothing written: ${transport.sent.map { it.method }}" }
     }
 }

@@ -27,6 +27,30 @@ class WebhookTest {
     private val header = webhookSign(BODY, SECRET, NOW)
 
     @Test
+    @DisplayName("webhook: each core rejection is TailnetException.Webhook with its rejection and the core's message")
+    fun eachRejectionIsTheCoresKind() {
+        val notArray = """{"not":"an array"}""".toByteArray()
+        val cases = listOf(
+            Triple({ webhookVerify(null, BODY, SECRET, NOW) }, WebhookRejection.MISSING, "the Tailscale-Webhook-Signature header is missing or empty"),
+            Triple({ webhookVerify("t=abc,v1=00", BODY, SECRET, NOW) }, WebhookRejection.MALFORMED, "the Tailscale-Webhook-Signature header is malformed: `t` is not a Unix timestamp"),
+            Triple({ webhookVerify(header, BODY, SECRET, NOW + 301u) }, WebhookRejection.STALE, "the delivery is 301 s old, beyond the 300 s tolerance (a replay?)"),
+            Triple({ webhookVerify(header, BODY, SECRET, NOW - 301u) }, WebhookRejection.FUTURE, "the delivery is timestamped 301 s in the future, beyond the 300 s tolerance"),
+            Triple({ webhookVerify(header, BODY, "other-secret", NOW) }, WebhookRejection.MISMATCH, "no signature in the header matches the body and secret"),
+            Triple({ webhookSign(BODY, "", NOW) }, WebhookRejection.EMPTY_SECRET, "the webhook secret is empty"),
+            Triple({ webhookVerify(webhookSign(notArray, SECRET, NOW), notArray, SECRET, NOW) }, WebhookRejection.INVALID_BODY, "the body is not a JSON array of events: "),
+        )
+        for ((block, expected, message) in cases) {
+            val e = rejection { block() }
+            expect(e.rejection == expected && e.reason.startsWith(message)) { "$expected: $e" }
+            expect(!e.reason.contains(SECRET)) { "no secret: $e" }
+        }
+        val stale = rejection { webhookVerify(header, BODY, SECRET, NOW + 301u) }
+        expect(stale.ageSeconds == 301uL && stale.aheadSeconds == null && stale.toleranceSeconds == 300uL) { "$stale" }
+        val future = rejection { webhookVerify(header, BODY, SECRET, NOW - 301u) }
+        expect(future.aheadSeconds == 301uL && future.ageSeconds == null && future.toleranceSeconds == 300uL) { "$future" }
+    }
+
+    @Test
     @DisplayName("webhook: signing matches an independent HMAC-SHA256")
     fun signing() {
         expect(header == "t=$NOW,v1=${hmacHex(SECRET, NOW, BODY)}") { header }
