@@ -2,6 +2,8 @@
 //! serde_path_to_error tracks while decoding, for every way of breaking every success body in the
 //! fixture corpus: each value replaced by one of the wrong type, each member removed, the text cut.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use serde::de::DeserializeOwned;

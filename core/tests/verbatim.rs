@@ -3,6 +3,8 @@
 //! body of the fixture corpus and every way of breaking it; and it must say so for most intact
 //! bodies, or it would save nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use serde_json::Value;
