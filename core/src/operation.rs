@@ -225,8 +225,7 @@ macro_rules! operation {
 
         #[cfg_attr(feature = "uniffi", derive(::uniffi::Record))]
         $(#[$params_meta])*
-        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(default, deny_unknown_fields)]
+        #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
         pub struct $params {
             $(
                 $(#[$param_meta])*
@@ -237,6 +236,43 @@ macro_rules! operation {
                 /// The request body.
                 pub body: <$body as $crate::request::RequestBody>::Value,
             )?
+        }
+
+        // By hand rather than derived: one small visitor per operation (the derive's is several
+        // times larger, and there are 96). Missing parameters take their default; a parameter
+        // may be named by its wire or snake_case name; unknown names are refused.
+        impl<'de> ::serde::Deserialize<'de> for $params {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ParamsVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for ParamsVisitor {
+                    type Value = $params;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("the parameters of ", $id))
+                    }
+                    #[allow(unused_mut)]
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$params, A::Error> {
+                        let mut out = $params::default();
+                        while let Some(key) = map.next_key::<$crate::model::Key<'de>>()? {
+                            let key: &str = &key.0;
+                            $(
+                                if key == $wire || key == $snake_name {
+                                    out.$field = map.next_value()?;
+                                    continue;
+                                }
+                            )*
+                            $(
+                                if key == "body" {
+                                    out.body = map.next_value::<<$body as $crate::request::RequestBody>::Value>()?;
+                                    continue;
+                                }
+                            )?
+                            return Err(::serde::de::Error::unknown_field(key, &[$($wire,)* $(operation!(@body_name $body))?]));
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(ParamsVisitor)
+            }
         }
 
         impl $crate::operation::Operation for $name {
@@ -284,6 +320,7 @@ macro_rules! operation {
     (@location path) => { $crate::operation::ParamLocation::Path };
     (@location query) => { $crate::operation::ParamLocation::Query };
     (@location header) => { $crate::operation::ParamLocation::Header };
+    (@body_name $body:ty) => { "body" };
     (@body_info) => { None };
     (@body_info $body:ty) => {
         Some($crate::operation::BodyInfo {

@@ -122,3 +122,23 @@ fn secrets_never_show_in_debug_output() {
     let req = GetDevice::build(&basic, &GetDeviceParams { device_id: "n1".into(), ..Default::default() }).unwrap();
     assert_eq!(req.header("authorization"), Some("Basic azo="));
 }
+
+#[test]
+fn parameters_decode_by_wire_or_snake_name_and_refuse_unknown_names() {
+    use tailnet::operations::SetDeviceTagsParams;
+    let by_wire: GetDeviceParams = serde_json::from_str(r#"{"deviceId":"n1","fields":"all"}"#).unwrap();
+    let by_snake: GetDeviceParams = serde_json::from_str(r#"{"device_id":"n1","fields":"all"}"#).unwrap();
+    assert_eq!(by_wire, by_snake);
+    assert_eq!(by_wire.device_id, "n1");
+    assert_eq!(serde_json::from_str::<GetDeviceParams>("{}").unwrap(), GetDeviceParams::default());
+    assert!(serde_json::from_str::<GetDeviceParams>(r#"{"deviceId":"n1","fields":null}"#).unwrap().fields.is_none());
+    let unknown = serde_json::from_str::<GetDeviceParams>(r#"{"deviceID":"n1"}"#).unwrap_err().to_string();
+    assert!(unknown.starts_with("unknown field `deviceID`, expected `deviceId` or `fields`"), "{unknown}");
+    let wrong = serde_json::from_str::<GetDeviceParams>(r#"{"deviceId":7}"#).unwrap_err().to_string();
+    assert!(wrong.contains("invalid type: integer `7`"), "{wrong}");
+
+    let tags: SetDeviceTagsParams = serde_json::from_str(r#"{"deviceId":"n1","body":{"tags":["tag:a"]}}"#).unwrap();
+    assert_eq!(serde_json::to_value(&tags).unwrap(), json!({"deviceId": "n1", "body": {"tags": ["tag:a"]}}));
+    let unknown = serde_json::from_str::<SetDeviceTagsParams>(r#"{"tags":[]}"#).unwrap_err().to_string();
+    assert!(unknown.contains("expected `deviceId` or `body`"), "{unknown}");
+}
