@@ -102,7 +102,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p tailnet --all-targets --features client -- -D warnings
 
 # ---- Python ----------------------------------------------------------------------------------
-step "Python binding (bindings-python/run-tests.sh: PEP 517 build, stub drift, pytest, mypy --strict)"
+step "Python binding (bindings-python/run-tests.sh: sdist + manylinux wheel with the generated stubs, pytest, mypy --strict, pdoc)"
 bash bindings-python/run-tests.sh
 # ---- end Python ------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ bash bindings-wasm/run-tests.sh
 # ---- end JavaScript --------------------------------------------------------------------------
 
 # ---- Kotlin / Swift ---------------------------------------------------------------------------
-step "Kotlin / Swift binding (bindings-swift/run-tests.sh: drift check, Kotlin by Maven + JUnit 5 (fixtures, e2e vs the fake), uniffi-Python fixtures, Swift build + XCTest in a trixie chroot)"
+step "Kotlin / Swift binding (bindings-swift/run-tests.sh: Kotlin by Maven + JUnit 5 (fixtures, e2e vs the fake), uniffi-Python fixtures, Swift build + XCTest in a trixie chroot)"
 bash bindings-swift/run-tests.sh
 # ---- end Kotlin / Swift -----------------------------------------------------------------------
 
