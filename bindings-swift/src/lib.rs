@@ -38,6 +38,7 @@ pub mod policy;
 pub use policy::*;
 pub mod webhooks;
 pub use webhooks::*;
+pub mod jvm_port;
 
 // ---- HTTP values and the foreign transport ----------------------------------------------------
 
@@ -335,7 +336,7 @@ fn parse_to_json(operation_id: &str, response: &tailnet::HttpResponse) -> Result
 #[derive(uniffi::Object)]
 pub struct TailnetClient {
     session: Mutex<Session>,
-    transport: Arc<dyn HttpTransport>,
+    transport: jvm_port::Transport,
     origin: Instant,
 }
 
@@ -354,6 +355,7 @@ impl TailnetClient {
     #[uniffi::constructor]
     pub fn new(options: ClientOptions, transport: Arc<dyn HttpTransport>) -> Result<Arc<Self>, TailnetError> {
         let seed = unix_now().as_nanos() as u64 ^ 0x2545_F491_4F6C_DD1D;
+        let transport = jvm_port::Transport::new(transport);
         Ok(Arc::new(TailnetClient { session: Mutex::new(session_of(&options, seed)?), transport, origin: Instant::now() }))
     }
 

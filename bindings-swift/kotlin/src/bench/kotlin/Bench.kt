@@ -24,7 +24,11 @@ fun perCall(label: String, n: Int, block: suspend () -> Unit) = runBlocking {
 fun main(args: Array<String>) {
     val fakeBinary = args[0]
     val small = """{"nodeId":"n1CNTRL","id":"1","name":"a.example.ts.net","addresses":["100.64.0.1"],"tags":["tag:a"]}""".toByteArray()
-    val client = TailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
+    val client = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
+    // First through uniffi's async callbacks (the direct path off), then the direct path (JvmPort.kt).
+    directTransport = false
+    perCall("getDevice via uniffi async callbacks (directTransport off)", 20000) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+    directTransport = true
     perCall("getDevice, typed records (build + stub send + parse)", 20000) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
     perCall("callJson(getDevice) (JSON text in and out)", 20000) { client.callJson("getDevice", """{"deviceId":"n1CNTRL"}""") }
     perCall("sans-IO buildRequest only (sync FFI call)", 20000) { buildRequest("getDevice", ClientOptions(apiKey = "tskey-api-x"), """{"deviceId":"n1CNTRL"}""") }
@@ -62,7 +66,7 @@ fun main(args: Array<String>) {
     }.sorted()
     println("  Rust typed parse alone (same library, through the FFI): min %.0f ms, median %.0f ms → parseDeviceList / Rust parse = %.2fx (goal ≤ 1.5x)".format(rustParse[0], rustParse[2], times[0] / rustParse[0]))
     println("  Rust parse + lowering into the %.1f MB buffer Kotlin reads: min %.0f ms (so Kotlin's reading ≈ %.0f ms)".format(lowered.toDouble() / 1e6, rustLower[0], times[0] - rustLower[0]))
-    val big = TailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(body))
+    val big = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(body))
     val viaClient = (1..3).map {
         val started = System.nanoTime()
         runBlocking { big.listTailnetDevices(ListTailnetDevicesParams(fields = DeviceFields.All)) }

@@ -1,0 +1,71 @@
+// What one call allocates (not a test): runs a call N and 2N times and prints the difference of
+// the JVM's class histogram (every object, reachable or not) divided by N: JNA structures and
+// native Memory blocks, uniffi objects, coroutine machinery. Exact only without collections, so
+// run it with the Epsilon collector (bindings-swift/measure.sh --census does):
+//   java -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xmx4g ... tailnetbench.CensusKt
+package tailnetbench
+
+import java.lang.management.ManagementFactory
+import javax.management.ObjectName
+import kotlinx.coroutines.runBlocking
+import tailnet.*
+import tailnet.core.*
+
+private fun histogram(): Map<String, Long> {
+    val server = ManagementFactory.getPlatformMBeanServer()
+    val text = server.invoke(
+        ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+        arrayOf<Any>(arrayOf("-all")), arrayOf(Array<String>::class.java.name),
+    ) as String
+    val counts = HashMap<String, Long>()
+    val row = Regex("""^\s*\d+:\s+(\d+)\s+\d+\s+(\S+)""")
+    for (line in text.lineSequence()) {
+        val m = row.find(line) ?: continue
+        counts[m.groupValues[2]] = m.groupValues[1].toLong()
+    }
+    return counts
+}
+
+private fun census(label: String, n: Int, block: suspend () -> Unit) {
+    runBlocking { repeat(200) { block() } }
+    val before = histogram()
+    runBlocking { repeat(n) { block() } }
+    val after = histogram()
+    val interesting = Regex("""^(com\.sun\.jna\.|tailnet\.|kotlinx\.coroutines\.|java\.lang\.ref\.|jdk\.internal\.ref\.|java\.util\.concurrent\.ConcurrentHashMap)""")
+    val rows = after.mapNotNull { (name, count) ->
+        val per = (count - (before[name] ?: 0)).toDouble() / n
+        if (per >= 0.5 && interesting.containsMatchIn(name)) name to per else null
+    }.sortedByDescending { it.second }
+    println("== $label: objects per call (of the classes that matter)")
+    for ((name, per) in rows) println("  %6.1f  %s".format(per, name))
+    val memory = rows.filter { it.first.startsWith("com.sun.jna.Memory") }.sumOf { it.second }
+    val structures = rows.filter { (name, _) ->
+        runCatching { com.sun.jna.Structure::class.java.isAssignableFrom(Class.forName(name)) }.getOrDefault(false)
+    }.sumOf { it.second }
+    println("  → %.1f JNA Structure objects, %.1f native Memory blocks per call".format(structures, memory))
+}
+
+fun main() {
+    val n = 2000
+    val small = """{"nodeId":"n1CNTRL","id":"1","name":"a.example.ts.net","addresses":["100.64.0.1"],"tags":["tag:a"]}""".toByteArray()
+    val client = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
+    directTransport = false
+    census("getDevice through uniffi's async callbacks (directTransport off)", n) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+    directTransport = true
+    census("getDevice through the direct path", n) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+    census("buildRequest", n) { buildRequest("getDevice", ClientOptions(apiKey = "tskey-api-x"), """{"deviceId":"n1CNTRL"}""") }
+}
+
+object Micro {
+    @JvmStatic fun main(args: Array<String>) {
+        val small = """{"nodeId":"n1CNTRL","id":"1","name":"a.example.ts.net","addresses":["100.64.0.1"],"tags":["tag:a"]}""".toByteArray()
+        val client = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
+        val resp = HttpResponse(200u, listOf(HttpHeader("content-type", "application/json")), small)
+        repeat(2) {
+            perCall("tokenFetches (clone + call: 2 statuses)", 100000) { client.tokenFetches() }
+            perCall("parseResponse small", 20000) { parseResponse("getDevice", resp) }
+            perCall("buildRequest", 20000) { buildRequest("getDevice", ClientOptions(apiKey = "tskey-api-x"), """{"deviceId":"n1CNTRL"}""") }
+            perCall("getDevice", 20000) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+        }
+    }
+}
