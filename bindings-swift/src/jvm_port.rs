@@ -223,7 +223,7 @@ impl Transport {
 }
 
 /// Borrows `len` bytes at `data` (null or a negative length: none).
-fn bytes_at<'a>(data: *const u8, len: i32) -> &'a [u8] {
+pub(crate) fn bytes_at<'a>(data: *const u8, len: i32) -> &'a [u8] {
     match usize::try_from(len) {
         // SAFETY: the JVM passes a pinned array of at least `len` bytes, valid during this call.
         Ok(len) if !data.is_null() && len > 0 => unsafe { std::slice::from_raw_parts(data, len) },

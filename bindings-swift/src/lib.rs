@@ -38,6 +38,7 @@ pub mod policy;
 pub use policy::*;
 pub mod webhooks;
 pub use webhooks::*;
+pub mod jvm_calls;
 pub mod jvm_port;
 
 // ---- HTTP values and the foreign transport ----------------------------------------------------

@@ -69,3 +69,59 @@ object Micro {
         }
     }
 }
+
+/** Profiling aid: parses the 10,000-device list repeatedly (run under JFR). Args: fake-tailnet binary, seconds. */
+object ParseLoop {
+    @JvmStatic fun main(args: Array<String>) {
+        val process = ProcessBuilder(args[0], "--listen", "127.0.0.1:0", "--devices", "10000")
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val base = process.inputStream.bufferedReader().readLine()
+        val http = java.net.http.HttpClient.newHttpClient()
+        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base/api/v2/tailnet/-/devices?fields=all"))
+            .header("authorization", "Bearer tskey-api-fake").build()
+        val body = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()
+        process.outputStream.close()
+        process.destroy()
+        val response = HttpResponse(200u, listOf(HttpHeader("content-type", "application/json")), body)
+        val until = System.nanoTime() + args[1].toLong() * 1_000_000_000
+        var runs = 0
+        while (System.nanoTime() < until) { check(parseDeviceList(response).devices!!.size == 10000); runs++ }
+        println("$runs parses")
+    }
+}
+
+/** Where the 10,000-device list's time goes on the Kotlin side. Args: fake-tailnet binary. */
+object ReadSplit {
+    @JvmStatic fun main(args: Array<String>) {
+        val process = ProcessBuilder(args[0], "--listen", "127.0.0.1:0", "--devices", "10000")
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val base = process.inputStream.bufferedReader().readLine()
+        val http = java.net.http.HttpClient.newHttpClient()
+        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base/api/v2/tailnet/-/devices?fields=all"))
+            .header("authorization", "Bearer tskey-api-fake").build()
+        val body = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()
+        process.outputStream.close()
+        process.destroy()
+        val response = HttpResponse(200u, listOf(HttpHeader("content-type", "application/json")), body)
+        val parsed = parseDeviceList(response)
+        val size = FfiConverterTypeListTailnetDevicesResponse.allocationSize(parsed).toInt()
+        val heap = java.nio.ByteBuffer.allocate(size)
+        FfiConverterTypeListTailnetDevicesResponse.write(parsed, heap)
+        val len = heap.position()
+        val direct = java.nio.ByteBuffer.allocateDirect(len)
+        direct.put(heap.array(), 0, len)
+        fun time(label: String, block: () -> Unit) {
+            repeat(3) { block() }
+            val t = (1..7).map { val s = System.nanoTime(); block(); (System.nanoTime() - s) / 1e6 }.sorted()
+            println("%-60s min %6.1f ms  median %6.1f ms".format(label, t[0], t[3]))
+        }
+        time("parseDeviceList (whole)") { parseDeviceList(response) }
+        time("benchDeviceListRust(lower=false) (Rust parse)") { benchDeviceListRust(response, false) }
+        time("benchDeviceListRust(lower=true) (Rust parse + lower)") { benchDeviceListRust(response, true) }
+        time("Kotlin read of the $len-byte buffer, heap ByteBuffer") { heap.position(0); FfiConverterTypeListTailnetDevicesResponse.read(heap) }
+        time("Kotlin read of the same buffer, direct ByteBuffer") { direct.position(0); FfiConverterTypeListTailnetDevicesResponse.read(direct) }
+        time("Kotlin lowering of the 12 MB response (write only)") {
+            val b = java.nio.ByteBuffer.allocate(FfiConverterTypeHttpResponse.allocationSize(response).toInt()); FfiConverterTypeHttpResponse.write(response, b)
+        }
+    }
+}

@@ -18,23 +18,37 @@ import tailnet.core.*
 class DirectTransportTest {
     private val json = listOf(HttpHeader("content-type", "application/json"))
 
-    /** Runs [block] once through uniffi's async callbacks and once through the direct path. */
+    /** How the test's clients are made: the generated class, or the JVM's direct-call subclass. */
+    private var direct = false
+    private fun client(options: ClientOptions, transport: HttpTransport): TailnetClient =
+        if (direct) JvmTailnetClient(options, transport) else TailnetClient(options, transport)
+
+    /**
+     * Runs [block] three ways: the generated methods through uniffi's async callbacks, the generated
+     * methods through the direct transport path, and JvmTailnetClient's direct calls (what
+     * tailnetClient() returns). Returns the first and checks the others gave the same.
+     */
     private fun <T> bothPaths(block: () -> T): Pair<T, T> {
-        tailnetClient(ClientOptions(), StubTransport(200, "{}")) // loads the direct path
+        tailnetClient(ClientOptions(), StubTransport(200, "{}")) // loads the direct paths
         try {
             directTransport = false
             val viaUniffi = block()
             directTransport = true
             expect(directTransport) { "the direct path did not install" }
-            return viaUniffi to block()
+            val viaPort = block()
+            direct = true
+            val viaCalls = block()
+            expect(viaCalls == viaPort) { "direct calls $viaCalls, generated methods over the direct transport $viaPort" }
+            return viaUniffi to viaPort
         } finally {
             directTransport = true
+            direct = false
         }
     }
 
     private fun outcome(transport: HttpTransport, attempts: UInt = 1u): String = runBlocking {
         try {
-            val device = TailnetClient(ClientOptions(apiKey = "tskey-api-x", maxAttempts = attempts), transport).getDevice(GetDeviceParams(deviceId = "n1"))
+            val device = client(ClientOptions(apiKey = "tskey-api-x", maxAttempts = attempts), transport).getDevice(GetDeviceParams(deviceId = "n1"))
             "device ${device.nodeId} ${device.name}"
         } catch (e: TailnetException) {
             "${e.javaClass.simpleName}: ${e.message}"
@@ -121,12 +135,54 @@ class DirectTransportTest {
                 }
                 override suspend fun sleep(millis: ULong) {}
             }
-            val client = TailnetClient(ClientOptions(apiKey = "tskey-api-x"), transport)
+            val client = client(ClientOptions(apiKey = "tskey-api-x"), transport)
             val result = runBlocking { withTimeoutOrNull(300) { client.getDevice(GetDeviceParams(deviceId = "n1")) } }
             (result == null) to cancelled.await(10, TimeUnit.SECONDS)
         }
         expect(a == (true to true)) { "uniffi path: timed out, transport cancelled = $a" }
         expect(b == (true to true)) { "direct path: timed out, transport cancelled = $b" }
+    }
+
+    @Test
+    fun `JvmTailnetClient answers every kind of result like the generated methods`() {
+        // A list, a map, no result (Unit), a parameter error from the core, and a decode error.
+        val bodies = mapOf(
+            "/api/v2/tailnet/-/devices" to """{"devices":[{"nodeId":"n1","tags":["tag:a"]},{"nodeId":"n2"}]}""",
+            "/api/v2/device/n1/attributes" to """{"attributes":{"custom:x":"1"}}""",
+            "/api/v2/device/n1" to "",
+        )
+        val transport = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse {
+                val path = java.net.URI(request.url).path
+                val body = bodies[path] ?: """{"nodeId":"x","created":12}"""
+                return HttpResponse(200u, json, body.toByteArray())
+            }
+            override suspend fun sleep(millis: ULong) {}
+        }
+        fun run(client: TailnetClient): List<String> = runBlocking {
+            listOf(
+                runCatching { client.listTailnetDevices(ListTailnetDevicesParams()).devices!!.map { "${it.nodeId} ${it.tags}" } },
+                runCatching { client.getDevicePostureAttributes(GetDevicePostureAttributesParams(deviceId = "n1")).toString() },
+                runCatching { client.deleteDevice(DeleteDeviceParams(deviceId = "n1")) },
+                runCatching { client.getDevice(GetDeviceParams(deviceId = "")) },
+                runCatching { client.getDevice(GetDeviceParams(deviceId = "n2")) },
+            ).map { r -> r.fold({ "ok $it" }, { "${it.javaClass.simpleName}: ${it.message}" }) }
+        }
+        val options = ClientOptions(apiKey = "tskey-api-x", maxAttempts = 1u)
+        val generated = run(TailnetClient(options, transport))
+        val direct = run(JvmTailnetClient(options, transport))
+        expect(generated == direct) { "generated $generated, direct $direct" }
+        expect(direct[0] == "ok [n1 [tag:a], n2 null]" && direct[2] == "ok kotlin.Unit") { "$direct" }
+        expect(direct[3].startsWith("Build: ") && direct[4].startsWith("Decode: ")) { "$direct" }
+    }
+
+    @Test
+    fun `a destroyed JvmTailnetClient refuses calls like the generated class`() {
+        val client = JvmTailnetClient(ClientOptions(apiKey = "tskey-api-x"), StubTransport(200, """{"nodeId":"n1"}"""))
+        expect(runBlocking { client.getDevice(GetDeviceParams(deviceId = "n1")) }.nodeId == "n1") { "before destroy" }
+        client.destroy()
+        val e = runCatching { runBlocking { client.getDevice(GetDeviceParams(deviceId = "n1")) } }.exceptionOrNull()
+        expect(e is IllegalStateException) { "got $e" }
     }
 
     @Test

@@ -90,10 +90,11 @@ class JvmHttpTransport(
 }
 
 /**
- * A client over the JVM transport: `tailnetClient(ClientOptions(apiKey = "tskey-api-…"))`. Any
- * Kotlin [transport] is reached through the direct path ([directTransport]).
+ * A client over the JVM transport: `tailnetClient(ClientOptions(apiKey = "tskey-api-…"))`. Its
+ * operation methods take the JVM's direct call path ([JvmTailnetClient]), and any Kotlin
+ * [transport] is reached through the direct transport path ([directTransport]).
  */
 fun tailnetClient(options: ClientOptions, transport: HttpTransport = JvmHttpTransport()): TailnetClient {
     JvmPort.ensureLoaded()
-    return TailnetClient(options, transport)
+    return JvmTailnetClient(options, transport)
 }
