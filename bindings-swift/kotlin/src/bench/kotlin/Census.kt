@@ -48,11 +48,13 @@ private fun census(label: String, n: Int, block: suspend () -> Unit) {
 fun main() {
     val n = 2000
     val small = """{"nodeId":"n1CNTRL","id":"1","name":"a.example.ts.net","addresses":["100.64.0.1"],"tags":["tag:a"]}""".toByteArray()
+    val generated = TailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
     val client = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
     directTransport = false
-    census("getDevice through uniffi's async callbacks (directTransport off)", n) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+    census("getDevice: generated method, uniffi async callbacks (directTransport off)", n) { generated.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
     directTransport = true
-    census("getDevice through the direct path", n) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+    census("getDevice: generated method, direct transport path", n) { generated.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
+    census("getDevice: tailnetClient() (JvmTailnetClient: direct call + direct transport)", n) { client.getDevice(GetDeviceParams(deviceId = "n1CNTRL")) }
     census("buildRequest", n) { buildRequest("getDevice", ClientOptions(apiKey = "tskey-api-x"), """{"deviceId":"n1CNTRL"}""") }
 }
 
