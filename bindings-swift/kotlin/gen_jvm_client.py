@@ -60,7 +60,7 @@ lines = [
     " * [tailnetClient] returns one.",
     " */",
     "open class JvmTailnetClient(options: ClientOptions, transport: HttpTransport) : TailnetClient(options, transport) {",
-    "    private val direct = JvmCalls.Handle(this)",
+    "    private val direct = JvmCalls.Handle(this, transport)",
     "",
     "    override fun destroy() {",
     "        direct.destroy()",

@@ -1,50 +1,34 @@
-//! The JVM's direct typed calls: a `TailnetClient` operation started, run and answered through
-//! C functions with primitive arguments and byte arrays, instead of a generated uniffi async method.
+//! The JVM's direct typed calls: the core's sans-IO [`Call`] of a `TailnetClient` operation,
+//! stepped by the Kotlin side through C functions with primitive arguments and buffers, instead of
+//! a generated uniffi async method.
 //!
 //! A generated async method costs a handle clone, a `rustbuffer_alloc` for the parameters, the
 //! future's poll and continuation callback, `rust_future_complete`, a `rustbuffer_free` of the
 //! result and `rust_future_free`: four of them pass a JNA call-status `Structure` and three return
-//! a `RustBuffer` by value, about twenty tracked JNA `Memory` blocks per call, which on the JVM
-//! cost far more than the call itself. Here the Kotlin side (`JvmCalls.kt` and the generated
-//! `JvmTailnetClient.kt`, which overrides every operation method of `TailnetClient`) writes the
-//! parameters with the generated `FfiConverter`s into a byte array, [`tailnet_jvm_call_start`]
-//! reads them with uniffi's own `Lift`, runs the same typed call (`TailnetClient::call_operation`:
-//! the core decides, the transport sends) and hands the result or the `TailnetError` to the `done`
-//! callback as uniffi's serialization, which the generated converters read. The call's future is
-//! polled in the thread that starts it and then in whichever thread wakes it (the transport's
-//! answer, `jvm_port`): with a transport that answers at once, the whole call happens inside
-//! `tailnet_jvm_call_start`.
+//! a `RustBuffer` by value, about twenty tracked JNA `Memory` blocks per call, and its transport
+//! is reached through uniffi's async callbacks (another two dozen, and two thread hops). On the JVM
+//! those cost far more than the call itself.
+//!
+//! Here the Kotlin side (`JvmCalls.kt`, and the generated `JvmTailnetClient.kt`, which overrides
+//! every operation method of `TailnetClient`) writes the parameters with the generated
+//! `FfiConverter`s into a byte array; [`tailnet_jvm_call_start`] reads them with uniffi's own
+//! `Lift`, makes the operation's `Call` and advances it to its first step; each step is written
+//! into the caller's buffer as one frame: *send* this request (the serialized [`HttpRequest`]),
+//! *wait* this long, or *done* (the output or the `TailnetError`, as uniffi serializes them). The
+//! Kotlin loop sends or sleeps with its transport in the calling coroutine and reports the outcome
+//! ([`tailnet_jvm_call_respond`], [`tailnet_jvm_call_fail`], [`tailnet_jvm_call_resume`]), which
+//! advances the call to its next step. The decisions (credentials, retries, backoff, rate limits,
+//! the size cap) are the core's, through the same `Session` the client's other calls use — the
+//! same as `TailnetClient::drive`, one crossing per step: a call with one request is two.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
 
+use tailnet::resilience::{Call, Step};
 use tailnet::Operation;
 
-use crate::{build_error, TailnetClient, TailnetError, UniFfiTag};
-
-/// `done(call, kind, data, len)`: kind 0 = the result (uniffi serialization of the operation's
-/// output; empty for none), 1 = a `TailnetError` (its serialization), 2 = an internal error (UTF-8
-/// text: a panic). The bytes are valid for the duration of the call only.
-type Done = extern "C" fn(call: u64, kind: i32, data: *const u8, len: i32);
-
-static DONE: Mutex<Option<Done>> = Mutex::new(None);
-
-/// Installs the JVM's completion callback (null removes it). Returns 1 when installed.
-#[no_mangle]
-pub extern "C" fn tailnet_jvm_call_install(done: Option<Done>) -> i32 {
-    if let Ok(mut slot) = DONE.lock() {
-        *slot = done;
-    }
-    i32::from(done.is_some())
-}
-
-type CallFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, Vec<u8>>> + Send>>;
-type Start = fn(Arc<TailnetClient>, &[u8]) -> Result<CallFuture, Vec<u8>>;
+use crate::{build_error, outcome_of, request_to_ffi, unix_now, HttpRequest, HttpResponse, TailnetClient, TailnetError, TransportError, UniFfiTag};
 
 /// The bytes of a `TailnetError` as the generated `FfiConverterTypeTailnetError` reads them.
 fn error_bytes(error: TailnetError) -> Vec<u8> {
@@ -68,23 +52,32 @@ impl IntoBytes for () {
     }
 }
 
-fn start<O: Operation>(client: Arc<TailnetClient>, mut params: &[u8]) -> Result<CallFuture, Vec<u8>>
+type Parse = fn(&tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>>;
+type Start = fn(&[u8]) -> Result<(Call, Parse), Vec<u8>>;
+
+fn parse<O: Operation>(response: &tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>>
+where
+    O::Output: uniffi::LowerReturn<UniFfiTag>,
+    <O::Output as uniffi::LowerReturn<UniFfiTag>>::ReturnType: IntoBytes,
+{
+    let output = O::parse(response).map_err(|e| error_bytes(e.into()))?;
+    match <O::Output as uniffi::LowerReturn<UniFfiTag>>::lower_return(output) {
+        Ok(lowered) => Ok(lowered.into_bytes()),
+        Err(_) => Err(error_bytes(build_error("result", "cannot lower the result"))),
+    }
+}
+
+fn start<O: Operation>(mut params: &[u8]) -> Result<(Call, Parse), Vec<u8>>
 where
     O::Params: uniffi::Lift<UniFfiTag> + Send + Sync + 'static,
-    O::Output: uniffi::LowerReturn<UniFfiTag> + Send + 'static,
+    O::Output: uniffi::LowerReturn<UniFfiTag>,
     <O::Output as uniffi::LowerReturn<UniFfiTag>>::ReturnType: IntoBytes,
 {
     let decoded = <O::Params as uniffi::Lift<UniFfiTag>>::try_read(&mut params).map_err(|e| error_bytes(build_error("params", e)))?;
     if !params.is_empty() {
         return Err(error_bytes(build_error("params", "trailing bytes after the parameters")));
     }
-    Ok(Box::pin(async move {
-        let output = client.call_operation::<O>(&O::INFO, decoded).await.map_err(|e| error_bytes(e.into()))?;
-        match <O::Output as uniffi::LowerReturn<UniFfiTag>>::lower_return(output) {
-            Ok(lowered) => Ok(lowered.into_bytes()),
-            Err(_) => Err(error_bytes(build_error("result", "cannot lower the result"))),
-        }
-    }))
+    Ok((Call::new(&O::INFO, move |config| O::build(config, &decoded)), parse::<O>))
 }
 
 macro_rules! starters {
@@ -112,140 +105,206 @@ pub extern "C" fn tailnet_jvm_client_free(client: u64) {
     }
 }
 
-// ---- Tasks -------------------------------------------------------------------------------------
+// ---- Calls in progress --------------------------------------------------------------------------
 
-const IDLE: u8 = 0;
-const RUNNING: u8 = 1;
-const NOTIFIED: u8 = 2;
+/// Frame kinds (the first byte of a step's frame).
+const DONE: u8 = 0;
+const ERROR: u8 = 1;
+const INTERNAL: u8 = 2;
+const SEND: u8 = 3;
+const WAIT: u8 = 4;
 
-struct Task {
-    id: u64,
-    future: Mutex<Option<CallFuture>>,
-    state: AtomicU8,
+struct InProgress {
+    client: Arc<TailnetClient>,
+    call: Call,
+    parse: Parse,
+    /// The size cap of the request in flight's response.
+    max_response_bytes: usize,
 }
 
-fn tasks() -> &'static Mutex<HashMap<u64, Arc<Task>>> {
-    static TASKS: OnceLock<Mutex<HashMap<u64, Arc<Task>>>> = OnceLock::new();
-    TASKS.get_or_init(Default::default)
+fn calls() -> &'static Mutex<HashMap<u64, InProgress>> {
+    static CALLS: OnceLock<Mutex<HashMap<u64, InProgress>>> = OnceLock::new();
+    CALLS.get_or_init(Default::default)
 }
 
-impl Wake for Task {
-    fn wake(self: Arc<Self>) {
-        self.run();
-    }
+/// Frames larger than the caller's buffer, until [`tailnet_jvm_call_output`] takes them.
+fn pending() -> &'static Mutex<HashMap<u64, Vec<u8>>> {
+    static PENDING: OnceLock<Mutex<HashMap<u64, Vec<u8>>>> = OnceLock::new();
+    PENDING.get_or_init(Default::default)
 }
 
-enum Finished {
-    Output(Vec<u8>),
-    Error(Vec<u8>),
-    Panic,
+fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(payload.len() + 1);
+    frame.push(kind);
+    frame.extend_from_slice(payload);
+    frame
 }
 
-impl Task {
-    /// Polls the future until it is pending or done; a wake while another thread polls makes that
-    /// thread poll again.
-    fn run(self: Arc<Self>) {
-        loop {
-            match self.state.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break,
-                Err(RUNNING) => {
-                    if self.state.compare_exchange(RUNNING, NOTIFIED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                        return;
-                    }
-                }
-                Err(_) => return,
+fn error_frame(error: TailnetError) -> Vec<u8> {
+    frame(ERROR, &error_bytes(error))
+}
+
+impl InProgress {
+    /// Advances the call to its next step: a frame, and whether the call is finished.
+    fn advance(&mut self) -> (Vec<u8>, bool) {
+        let step = match self.client.lock() {
+            Ok(mut session) => {
+                self.max_response_bytes = session.max_response_bytes;
+                self.call.poll(&mut session, self.client.now())
             }
-        }
-        loop {
-            let waker = Waker::from(self.clone());
-            let mut cx = Context::from_waker(&waker);
-            let finished = match self.future.lock() {
-                Ok(mut slot) => match slot.as_mut() {
-                    None => Some(None),
-                    Some(future) => match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
-                        Ok(Poll::Pending) => None,
-                        Ok(Poll::Ready(result)) => {
-                            *slot = None;
-                            Some(Some(match result {
-                                Ok(bytes) => Finished::Output(bytes),
-                                Err(bytes) => Finished::Error(bytes),
-                            }))
-                        }
-                        Err(_) => {
-                            *slot = None;
-                            Some(Some(Finished::Panic))
-                        }
-                    },
-                },
-                Err(_) => Some(Some(Finished::Panic)),
-            };
-            match finished {
-                Some(outcome) => {
-                    self.state.store(IDLE, Ordering::Release);
-                    if let Some(outcome) = outcome {
-                        self.deliver(outcome);
-                    }
-                    return;
-                }
-                None => {
-                    if self.state.compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                        return;
-                    }
-                    self.state.store(RUNNING, Ordering::Release);
-                }
-            }
-        }
-    }
-
-    fn deliver(&self, outcome: Finished) {
-        let waiting = tasks().lock().ok().and_then(|mut map| map.remove(&self.id)).is_some();
-        let done = DONE.lock().map(|d| *d).unwrap_or(None);
-        let (Some(done), true) = (done, waiting) else { return };
-        let (kind, bytes) = match outcome {
-            Finished::Output(bytes) => (0, bytes),
-            Finished::Error(bytes) => (1, bytes),
-            Finished::Panic => (2, b"Rust panic".to_vec()),
+            Err(e) => return (error_frame(e.into()), true),
         };
-        let len = i32::try_from(bytes.len()).unwrap_or(0);
-        done(self.id, kind, bytes.as_ptr(), len);
+        match step {
+            Step::Done(Ok(response)) => match (self.parse)(&response) {
+                Ok(output) => (frame(DONE, &output), true),
+                Err(error) => (frame(ERROR, &error), true),
+            },
+            Step::Done(Err(e)) => (error_frame(e.into()), true),
+            Step::Wait(delay) => (frame(WAIT, &(delay.as_millis().min(u64::MAX as u128) as u64).to_be_bytes()), false),
+            Step::Send(request) => {
+                let mut bytes = vec![SEND];
+                <HttpRequest as uniffi::Lower<UniFfiTag>>::write(request_to_ffi(*request, self.max_response_bytes), &mut bytes);
+                (bytes, false)
+            }
+        }
+    }
+
+    /// Reports the transport's answer to the request in flight, then advances.
+    fn report(&mut self, outcome: Result<HttpResponse, TransportError>) -> (Vec<u8>, bool) {
+        let outcome = outcome_of(outcome, self.max_response_bytes);
+        let (now, unix) = (self.client.now(), unix_now().as_secs());
+        match self.client.lock() {
+            Ok(mut session) => match outcome {
+                Ok(response) => self.call.on_response(&mut session, response, now, unix),
+                Err(failure) => self.call.on_transport_error(&mut session, failure, now, unix),
+            },
+            Err(e) => return (error_frame(e.into()), true),
+        }
+        self.advance()
+    }
+}
+
+/// Writes `frame` into `out` (capacity `cap`) when it fits, else keeps it for
+/// [`tailnet_jvm_call_output`]; an unfinished call goes back into the table. Returns the frame's
+/// length either way.
+fn emit(call: u64, state: Option<InProgress>, frame: Vec<u8>, finished: bool, out: *mut u8, cap: i32) -> i32 {
+    let len = i32::try_from(frame.len()).unwrap_or(i32::MAX);
+    if let (false, Some(state)) = (finished, state) {
+        if let Ok(mut map) = calls().lock() {
+            map.insert(call, state);
+        }
+    }
+    if !copy_out(&frame, out, cap) {
+        if let Ok(mut map) = pending().lock() {
+            map.insert(call, frame);
+        }
+    }
+    len
+}
+
+/// Copies `frame` into `out` (`cap` bytes) if it fits.
+fn copy_out(frame: &[u8], out: *mut u8, cap: i32) -> bool {
+    let fits = usize::try_from(cap).is_ok_and(|cap| frame.len() <= cap) && !out.is_null();
+    if fits {
+        // SAFETY: `out` is the JVM's direct buffer of `cap` bytes, valid during this call.
+        unsafe { std::ptr::copy_nonoverlapping(frame.as_ptr(), out, frame.len()) };
+    }
+    fits
+}
+
+fn internal(message: &str) -> Vec<u8> {
+    frame(INTERNAL, message.as_bytes())
+}
+
+/// Runs `step` on call `call` taken out of the table (a panic is the call's internal error).
+fn with_call(call: u64, out: *mut u8, cap: i32, step: impl FnOnce(&mut InProgress) -> (Vec<u8>, bool)) -> i32 {
+    let state = calls().lock().ok().and_then(|mut map| map.remove(&call));
+    let Some(mut state) = state else {
+        return emit(call, None, internal("no such call (finished or cancelled)"), true, out, cap);
+    };
+    match catch_unwind(AssertUnwindSafe(|| step(&mut state))) {
+        Ok((frame, finished)) => emit(call, Some(state), frame, finished, out, cap),
+        Err(_) => emit(call, None, internal("Rust panic"), true, out, cap),
     }
 }
 
 /// Starts operation `op` (an index from [`tailnet_jvm_op_index`]) of the client `client` (a handle
-/// the JVM keeps alive for the duration of this function) with its serialized parameters; `call`
-/// is the JVM's id for it, passed back to `done` exactly once (unless cancelled first).
+/// the JVM keeps alive during this function) with its serialized parameters, under the JVM's id
+/// `call`; writes the first step's frame into `out` and returns its length.
 #[no_mangle]
-pub extern "C" fn tailnet_jvm_call_start(client: u64, op: i32, call: u64, params: *const u8, params_len: i32) {
+pub extern "C" fn tailnet_jvm_call_start(client: u64, op: i32, call: u64, params: *const u8, params_len: i32, out: *mut u8, cap: i32) -> i32 {
     let params = crate::jvm_port::bytes_at(params, params_len);
+    let Some((_, start)) = usize::try_from(op).ok().and_then(|i| STARTERS.get(i)) else {
+        return emit(call, None, error_frame(build_error("operationId", format!("unknown operation index {op}"))), true, out, cap);
+    };
     // SAFETY: `client` is a live handle of an `Arc<TailnetClient>` owned by the JVM caller; this
     // takes a reference of its own for the call.
     let client = unsafe { uniffi::Handle::from_raw_unchecked(client).clone_arc_handle::<TailnetClient>().into_arc::<TailnetClient>() };
-    let task = Arc::new(Task { id: call, future: Mutex::new(None), state: AtomicU8::new(IDLE) });
-    if let Ok(mut map) = tasks().lock() {
-        map.insert(call, task.clone());
-    }
-    let started = match usize::try_from(op).ok().and_then(|i| STARTERS.get(i)) {
-        Some((_, start)) => catch_unwind(AssertUnwindSafe(|| start(client, params))).unwrap_or_else(|_| Err(error_bytes(build_error("params", "panic while reading the parameters")))),
-        None => Err(error_bytes(build_error("operationId", format!("unknown operation index {op}")))),
+    let started = catch_unwind(AssertUnwindSafe(|| start(params)));
+    let (call_state, parse) = match started {
+        Ok(Ok(started)) => started,
+        Ok(Err(error)) => return emit(call, None, frame(ERROR, &error), true, out, cap),
+        Err(_) => return emit(call, None, internal("Rust panic"), true, out, cap),
     };
-    match started {
-        Ok(future) => {
-            if let Ok(mut slot) = task.future.lock() {
-                *slot = Some(future);
-            }
-            task.run();
-        }
-        Err(error) => task.deliver(Finished::Error(error)),
+    let mut state = InProgress { client, call: call_state, parse, max_response_bytes: 0 };
+    match catch_unwind(AssertUnwindSafe(|| state.advance())) {
+        Ok((frame, finished)) => emit(call, Some(state), frame, finished, out, cap),
+        Err(_) => emit(call, None, internal("Rust panic"), true, out, cap),
     }
 }
 
-/// Cancels a call the JVM no longer waits for (its coroutine was cancelled): drops its future
-/// (which cancels an exchange in flight); `done` is not called for it.
+/// The response to the request of the last *send* frame (as the generated
+/// `FfiConverterTypeHttpResponse` writes it); writes the next frame.
 #[no_mangle]
-pub extern "C" fn tailnet_jvm_call_cancel(call: u64) {
-    let task = tasks().lock().ok().and_then(|mut map| map.remove(&call));
-    if let Some(task) = task {
-        let future = task.future.lock().ok().and_then(|mut slot| slot.take());
-        drop(future);
+pub extern "C" fn tailnet_jvm_call_respond(call: u64, response: *const u8, response_len: i32, out: *mut u8, cap: i32) -> i32 {
+    let mut bytes = crate::jvm_port::bytes_at(response, response_len);
+    let outcome = match <HttpResponse as uniffi::Lift<UniFfiTag>>::try_read(&mut bytes) {
+        Ok(response) if bytes.is_empty() => Ok(response),
+        _ => Err(TransportError::Failed { reason: "the transport's response did not decode".to_owned(), maybe_sent: true, timed_out: false }),
+    };
+    with_call(call, out, cap, |state| state.report(outcome))
+}
+
+/// The last *send* got no response: `flags` bit 0 = maybe sent, bit 1 = timed out, bit 2 = not a
+/// `TransportException` (any other exception; `reason` is its text, reported as uniffi's async
+/// callbacks report it). Writes the next frame.
+#[no_mangle]
+pub extern "C" fn tailnet_jvm_call_fail(call: u64, reason: *const u8, reason_len: i32, flags: i32, out: *mut u8, cap: i32) -> i32 {
+    let reason = String::from_utf8_lossy(crate::jvm_port::bytes_at(reason, reason_len)).into_owned();
+    let error = if flags & 4 != 0 {
+        TransportError::from(uniffi::UnexpectedUniFFICallbackError::new(reason))
+    } else {
+        TransportError::Failed { reason, maybe_sent: flags & 1 != 0, timed_out: flags & 2 != 0 }
+    };
+    with_call(call, out, cap, |state| state.report(Err(error)))
+}
+
+/// The *wait* of the last frame is over; writes the next frame.
+#[no_mangle]
+pub extern "C" fn tailnet_jvm_call_resume(call: u64, out: *mut u8, cap: i32) -> i32 {
+    with_call(call, out, cap, InProgress::advance)
+}
+
+/// Copies the frame that did not fit into the caller's buffer into `out` (`cap` at least its
+/// length). Returns the frame's length, or -1 (no such frame, or `out` too small: kept).
+#[no_mangle]
+pub extern "C" fn tailnet_jvm_call_output(call: u64, out: *mut u8, cap: i32) -> i32 {
+    let Ok(mut map) = pending().lock() else { return -1 };
+    let Some(frame) = map.get(&call) else { return -1 };
+    if !copy_out(frame, out, cap) {
+        return -1;
+    }
+    let len = i32::try_from(frame.len()).unwrap_or(-1);
+    map.remove(&call);
+    len
+}
+
+/// Abandons a call (its coroutine was cancelled, or the transport threw a non-exception).
+#[no_mangle]
+pub extern "C" fn tailnet_jvm_call_free(call: u64) {
+    let state = calls().lock().ok().and_then(|mut map| map.remove(&call));
+    drop(state);
+    if let Ok(mut map) = pending().lock() {
+        map.remove(&call);
     }
 }

@@ -314,6 +314,15 @@ fn request_to_ffi(request: tailnet::HttpRequest, max_response_bytes: usize) -> H
     }
 }
 
+/// What a transport's answer is to the core: the response within the size cap, or the failure.
+fn outcome_of(outcome: Result<HttpResponse, TransportError>, max_bytes: usize) -> Result<tailnet::HttpResponse, TransportFailure> {
+    match outcome {
+        Ok(response) if response.body.len() > max_bytes => Err(TransportFailure::too_large(max_bytes)),
+        Ok(response) => Ok(response_from_ffi(response)),
+        Err(TransportError::Failed { reason, maybe_sent, timed_out }) => Err(TransportFailure::new(&reason, maybe_sent, timed_out)),
+    }
+}
+
 fn response_from_ffi(response: HttpResponse) -> tailnet::HttpResponse {
     let mut out = tailnet::HttpResponse::new(response.status, response.body);
     for header in &response.headers {
@@ -428,14 +437,7 @@ impl TailnetClient {
         let max_bytes = self.lock()?.max_response_bytes;
         let outcome = self.transport.send(request_to_ffi(request, max_bytes)).await;
         let (now, unix) = (self.now(), unix_now().as_secs());
-        let outcome = match outcome {
-            Ok(response) if response.body.len() > max_bytes => Err(TransportFailure::too_large(max_bytes)),
-            Ok(response) => Ok(response_from_ffi(response)),
-            Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
-                Err(TransportFailure::new(&reason, maybe_sent, timed_out))
-            }
-        };
-        Ok((outcome, now, unix))
+        Ok((outcome_of(outcome, max_bytes), now, unix))
     }
 
     /// A typed call: the core's `Operation::build` per attempt, `Operation::parse` of the response.

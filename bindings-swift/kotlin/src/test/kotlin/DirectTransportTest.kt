@@ -177,6 +177,27 @@ class DirectTransportTest {
     }
 
     @Test
+    fun `results and requests larger than the frame buffer`() {
+        // 3,000 devices (~300 KB of records, more than the 32 KB per-thread frame buffer) and a
+        // request body of ~120 KB.
+        val devices = (1..3000).joinToString(",") { """{"nodeId":"n$it","name":"device-$it.example.ts.net","tags":["tag:a","tag:b"]}""" }
+        var sentBody = 0
+        val transport = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse {
+                sentBody = request.body.size
+                return HttpResponse(200u, json, if (request.method == "GET") """{"devices":[$devices]}""".toByteArray() else """{"tags":[]}""".toByteArray())
+            }
+            override suspend fun sleep(millis: ULong) {}
+        }
+        val client = JvmTailnetClient(ClientOptions(apiKey = "tskey-api-x"), transport)
+        val listed = runBlocking { client.listTailnetDevices(ListTailnetDevicesParams()) }.devices!!
+        expect(listed.size == 3000 && listed[2999].name == "device-3000.example.ts.net") { "${listed.size} devices" }
+        val tags = (1..10000).map { "tag:t$it" }
+        runBlocking { client.setDeviceTags(SetDeviceTagsParams(deviceId = "n1", body = SetDeviceTagsRequest(tags = tags))) }
+        expect(sentBody > 64 * 1024) { "sent $sentBody bytes" }
+    }
+
+    @Test
     fun `a destroyed JvmTailnetClient refuses calls like the generated class`() {
         val client = JvmTailnetClient(ClientOptions(apiKey = "tskey-api-x"), StubTransport(200, """{"nodeId":"n1"}"""))
         expect(runBlocking { client.getDevice(GetDeviceParams(deviceId = "n1")) }.nodeId == "n1") { "before destroy" }

@@ -1,42 +1,42 @@
 // The JVM's direct typed calls (bindings-swift/src/jvm_calls.rs): what the generated
-// JvmTailnetClient's operation methods call instead of uniffi's generated async methods. The
-// parameters are written and the result read by the generated FfiConverters (the same bytes
-// uniffi would put in a RustBuffer), passed as byte arrays through C functions with primitive
-// arguments: no JNA Structure, no tracked native Memory, no future polling per call. The core
-// decides everything; this converts, starts and waits.
+// JvmTailnetClient's operation methods call instead of uniffi's generated async methods. The core's
+// sans-IO Call of the operation is advanced one step per native call; each step comes back as one
+// frame in a per-thread direct buffer: send this request, wait this long, or done (the output or
+// the TailnetError). This loop only converts (with the generated FfiConverters: the same bytes
+// uniffi would put in a RustBuffer), sends and sleeps with the client's transport in the calling
+// coroutine. No JNA Structure, no tracked native Memory, no callback, no thread hop per call; the
+// decisions (credentials, retries, backoff, rate limits) are the core's.
 package tailnet
 
-import com.sun.jna.Callback
 import com.sun.jna.Native
-import com.sun.jna.Pointer
 import java.nio.ByteBuffer
-import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
-import kotlin.coroutines.resume
-import kotlin.coroutines.resumeWithException
-import kotlinx.coroutines.CancellableContinuation
-import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlin.coroutines.cancellation.CancellationException
 
 internal object JvmCalls {
-    @JvmStatic external fun tailnet_jvm_call_install(done: DoneCallback?): Int
     @JvmStatic external fun tailnet_jvm_op_index(name: ByteArray, nameLen: Int): Int
     @JvmStatic external fun tailnet_jvm_client_free(client: Long)
-    @JvmStatic external fun tailnet_jvm_call_start(client: Long, op: Int, call: Long, params: ByteArray, paramsLen: Int)
-    @JvmStatic external fun tailnet_jvm_call_cancel(call: Long)
+    @JvmStatic external fun tailnet_jvm_call_start(client: Long, op: Int, call: Long, params: ByteArray, paramsLen: Int, out: ByteBuffer, cap: Int): Int
+    @JvmStatic external fun tailnet_jvm_call_respond(call: Long, response: ByteArray, responseLen: Int, out: ByteBuffer, cap: Int): Int
+    @JvmStatic external fun tailnet_jvm_call_fail(call: Long, reason: ByteArray, reasonLen: Int, flags: Int, out: ByteBuffer, cap: Int): Int
+    @JvmStatic external fun tailnet_jvm_call_resume(call: Long, out: ByteBuffer, cap: Int): Int
+    @JvmStatic external fun tailnet_jvm_call_output(call: Long, out: ByteBuffer, cap: Int): Int
+    @JvmStatic external fun tailnet_jvm_call_free(call: Long)
 
-    interface DoneCallback : Callback { fun callback(call: Long, kind: Int, data: Pointer?, len: Int) }
+    // Frame kinds (jvm_calls.rs).
+    private const val DONE: Byte = 0
+    private const val ERROR: Byte = 1
+    private const val SEND: Byte = 3
+    private const val WAIT: Byte = 4
 
-    private class Waiter(val continuation: CancellableContinuation<Any?>, val read: ((ByteBuffer) -> Any?)?)
-
-    private val waiting = ConcurrentHashMap<Long, Waiter>()
     private val nextCall = AtomicLong(1)
     private val cleaner = java.lang.ref.Cleaner.create()
+    /** Each thread's frame buffer: a frame is read before the coroutine can suspend. */
+    private val scratch = ThreadLocal.withInitial { ByteBuffer.allocateDirect(32 * 1024) }
 
     init {
         Native.register(JvmCalls::class.java, System.getProperty("uniffi.component.tailnet.libraryOverride") ?: "tailnet_uniffi")
-        JvmPort.ensureLoaded()
-        check(tailnet_jvm_call_install(OnDone) == 1) { "cannot install the direct call path" }
     }
 
     /** Indexes of the operations by their snake-case names (the generated client's table). */
@@ -45,9 +45,9 @@ internal object JvmCalls {
         tailnet_jvm_op_index(bytes, bytes.size).also { check(it >= 0) { "unknown operation ${names[i]}" } }
     }
 
-    /** A client's own handle for direct calls, released when the Kotlin object is collected. */
-    class Handle(client: TailnetClient) {
-        val raw: Long = client.uniffiCloneHandle()
+    /** A client's own handle for direct calls (released when the Kotlin object is collected) and its transport. */
+    class Handle(client: TailnetClient, val transport: HttpTransport) {
+        private val raw: Long = client.uniffiCloneHandle()
         private val destroyed = AtomicBoolean(false)
 
         init {
@@ -63,25 +63,48 @@ internal object JvmCalls {
         }
     }
 
-    private object OnDone : DoneCallback {
-        override fun callback(call: Long, kind: Int, data: Pointer?, len: Int) {
-            val waiter = waiting.remove(call) ?: return
-            val bytes = if (data == null || len <= 0) ByteArray(0) else data.getByteArray(0, len)
-            val outcome = runCatching {
-                when (kind) {
-                    0 -> {
-                        val buffer = ByteBuffer.wrap(bytes)
-                        val value = waiter.read?.invoke(buffer) ?: Unit
-                        if (buffer.hasRemaining()) throw InternalException("junk remaining in buffer after lifting, something is very wrong!!")
-                        value
-                    }
-                    1 -> throw FfiConverterTypeTailnetError.read(ByteBuffer.wrap(bytes))
-                    else -> throw InternalException(bytes.toString(Charsets.UTF_8))
-                }
+    /** The frame of length [len] written into [buffer] (or, larger, fetched into a buffer of its own). */
+    private fun frame(call: Long, buffer: ByteBuffer, len: Int): ByteBuffer {
+        if (len <= buffer.capacity()) return buffer.limit(len).position(0) as ByteBuffer
+        val large = ByteBuffer.allocateDirect(len)
+        large.clear()
+        check(tailnet_jvm_call_output(call, large, len) == len) { "the call's frame went missing" }
+        return large.limit(len).position(0) as ByteBuffer
+    }
+
+    private sealed class Next {
+        class Send(val request: HttpRequest) : Next()
+        class Wait(val millis: Long) : Next()
+        class Done(val value: Any?) : Next()
+    }
+
+    /** Decodes the step in [frame] now, before anything can reuse the buffer. */
+    private fun <R> decode(frame: ByteBuffer, read: ((ByteBuffer) -> R)?): Next {
+        val kind = frame.get()
+        return when (kind) {
+            SEND -> Next.Send(FfiConverterTypeHttpRequest.read(frame))
+            WAIT -> Next.Wait(frame.getLong())
+            DONE -> {
+                val value = read?.invoke(frame) ?: Unit
+                if (frame.hasRemaining()) throw InternalException("junk remaining in buffer after lifting, something is very wrong!!")
+                Next.Done(value)
             }
-            outcome.fold({ waiter.continuation.resume(it) }, { waiter.continuation.resumeWithException(it) })
+            ERROR -> throw FfiConverterTypeTailnetError.read(frame)
+            else -> throw InternalException(ByteArray(frame.remaining()).also { frame.get(it) }.toString(Charsets.UTF_8))
         }
     }
+
+    private inline fun <R> step(call: Long, noinline read: ((ByteBuffer) -> R)?, native: (ByteBuffer) -> Int): Next {
+        val buffer = scratch.get()
+        buffer.clear() // JNA passes a direct buffer's address at its position
+        val len = native(buffer)
+        return decode(frame(call, buffer, len), read)
+    }
+
+    private class Failure(val reason: String, val flags: Int)
+
+    private fun bytesOf(response: HttpResponse): ByteBuffer =
+        ByteBuffer.allocate(FfiConverterTypeHttpResponse.allocationSize(response).toInt()).also { FfiConverterTypeHttpResponse.write(response, it) }
 
     /**
      * Calls operation [op] of [client]: [size] and [write] put the parameters in a buffer, [read]
@@ -90,13 +113,45 @@ internal object JvmCalls {
     @Suppress("UNCHECKED_CAST")
     suspend fun <R> call(client: Handle, op: Int, size: () -> ULong, write: (ByteBuffer) -> Unit, read: ((ByteBuffer) -> R)?): R {
         val handle = client.live()
-        val buffer = ByteBuffer.allocate(size().toInt())
-        write(buffer)
+        val params = ByteBuffer.allocate(size().toInt())
+        write(params)
         val id = nextCall.getAndIncrement()
-        return suspendCancellableCoroutine<Any?> { continuation ->
-            waiting[id] = Waiter(continuation, read)
-            continuation.invokeOnCancellation { if (waiting.remove(id) != null) tailnet_jvm_call_cancel(id) }
-            tailnet_jvm_call_start(handle, op, id, buffer.array(), buffer.position())
-        } as R
+        var finished = false
+        try {
+            var next = step(id, read) { out -> tailnet_jvm_call_start(handle, op, id, params.array(), params.position(), out, out.capacity()) }
+            while (true) {
+                next = when (next) {
+                    is Next.Done -> { finished = true; return next.value as R }
+                    is Next.Wait -> {
+                        client.transport.sleep(next.millis.toULong())
+                        step(id, read) { out -> tailnet_jvm_call_resume(id, out, out.capacity()) }
+                    }
+                    is Next.Send -> {
+                        val outcome: Any = try {
+                            bytesOf(client.transport.send(next.request))
+                        } catch (e: CancellationException) {
+                            throw e
+                        } catch (e: TransportException.Failed) {
+                            Failure(e.reason, (if (e.maybeSent) 1 else 0) or (if (e.timedOut) 2 else 0))
+                        } catch (e: Exception) {
+                            Failure(e.toString(), 4) // as uniffi reports any other exception of a callback
+                        }
+                        if (outcome is ByteBuffer) {
+                            step(id, read) { out -> tailnet_jvm_call_respond(id, outcome.array(), outcome.position(), out, out.capacity()) }
+                        } else {
+                            val failure = outcome as Failure
+                            val reason = failure.reason.toByteArray(Charsets.UTF_8)
+                            step(id, read) { out -> tailnet_jvm_call_fail(id, reason, reason.size, failure.flags, out, out.capacity()) }
+                        }
+                    }
+                }
+            }
+        } catch (e: Throwable) {
+            // A TailnetException from a done frame finished the call; anything else abandons it.
+            if (e is TailnetException || e is InternalException) finished = true
+            throw e
+        } finally {
+            if (!finished) tailnet_jvm_call_free(id)
+        }
     }
 }
