@@ -127,3 +127,17 @@ object ReadSplit {
         }
     }
 }
+
+/** Profiling aid: tailnetClient().getDevice with a stub transport in a loop. Args: seconds. */
+object DirectLoop {
+    @JvmStatic fun main(args: Array<String>) {
+        val small = """{"nodeId":"n1CNTRL","id":"1","name":"a.example.ts.net","addresses":["100.64.0.1"],"tags":["tag:a"]}""".toByteArray()
+        val client = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
+        val params = GetDeviceParams(deviceId = "n1CNTRL")
+        val until = System.nanoTime() + args[0].toLong() * 1_000_000_000
+        var n = 0L
+        val started = System.nanoTime()
+        runBlocking { while (System.nanoTime() < until) { client.getDevice(params); n++ } }
+        println("%.1f µs/call over %d calls".format((System.nanoTime() - started) / 1000.0 / n, n))
+    }
+}
