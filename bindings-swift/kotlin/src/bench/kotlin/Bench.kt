@@ -32,7 +32,7 @@ fun main(args: Array<String>) {
     // uniffi's async callbacks (the direct transport path off: how every call went before).
     val generated = TailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
     val client = tailnetClient(ClientOptions(apiKey = "tskey-api-x"), Stub(small))
-    perCall("getDevice, typed records (tailnetClient(): direct call)", 20000) { client.getDevice(params) }
+    perCall("getDevice, typed records (tailnetClient(): direct call)", 100000) { client.getDevice(params) }
     perCall("getDevice: generated method, direct transport path", 20000) { generated.getDevice(params) }
     directTransport = false
     perCall("getDevice: generated method, uniffi async callbacks", 20000) { generated.getDevice(params) }
