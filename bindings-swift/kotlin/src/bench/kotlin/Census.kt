@@ -38,11 +38,13 @@ private fun census(label: String, n: Int, block: suspend () -> Unit) {
     }.sortedByDescending { it.second }
     println("== $label: objects per call (of the classes that matter)")
     for ((name, per) in rows) println("  %6.1f  %s".format(per, name))
-    val memory = rows.filter { it.first.startsWith("com.sun.jna.Memory") }.sumOf { it.second }
+    // Native blocks JNA allocates and tracks (map entry + cleaner registration each): a Structure's
+    // own memory (Structure$AutoAllocated) or a plain Memory; SharedMemory is a view into one.
+    val memory = rows.filter { it.first == "com.sun.jna.Structure\$AutoAllocated" || it.first == "com.sun.jna.Memory" }.sumOf { it.second }
     val structures = rows.filter { (name, _) ->
         runCatching { com.sun.jna.Structure::class.java.isAssignableFrom(Class.forName(name)) }.getOrDefault(false)
     }.sumOf { it.second }
-    println("  → %.1f JNA Structure objects, %.1f native Memory blocks per call".format(structures, memory))
+    println("  → %.1f JNA Structure objects, %.1f tracked native Memory blocks per call".format(structures, memory))
 }
 
 fun main() {
