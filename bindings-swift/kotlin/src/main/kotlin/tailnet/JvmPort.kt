@@ -22,9 +22,11 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 
 /**
- * Whether clients reach Kotlin transports through the direct path (the default once the tailnet
- * Kotlin runtime is loaded) or through uniffi's async callbacks. Both give the same results; the
- * direct path costs a fraction per call. Takes effect from each client's next exchange.
+ * Whether clients made with the generated `TailnetClient(options, transport)` constructor reach a
+ * Kotlin transport through the direct transport path (the default once the tailnet Kotlin runtime
+ * is loaded) or through uniffi's async callbacks. Both give the same results; the direct path costs
+ * a fraction per call. Takes effect from each client's next exchange. ([JvmTailnetClient], what
+ * `tailnetClient()` returns, calls its transport from the calling coroutine either way.)
  */
 var directTransport: Boolean
     get() = JvmPort.installed
