@@ -308,3 +308,133 @@ pub extern "C" fn tailnet_jvm_call_free(call: u64) {
         map.remove(&call);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// Never called: the tests answer the steps themselves.
+    struct NoTransport;
+
+    #[async_trait::async_trait]
+    impl crate::HttpTransport for NoTransport {
+        async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+            panic!("the stepped call must not use the client's transport")
+        }
+        async fn sleep(&self, _millis: u64) {}
+    }
+
+    fn client() -> u64 {
+        let options = crate::ClientOptions { api_key: Some("tskey-api-x".to_owned()), ..Default::default() };
+        let client = TailnetClient::new(options, Arc::new(NoTransport)).unwrap();
+        uniffi::Handle::from_arc(client).as_raw()
+    }
+
+    fn op(name: &str) -> i32 {
+        tailnet_jvm_op_index(name.as_ptr(), name.len() as i32)
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
+        let response = HttpResponse {
+            status,
+            headers: headers.iter().map(|(n, v)| crate::HttpHeader { name: (*n).to_owned(), value: (*v).to_owned() }).collect(),
+            body: body.as_bytes().to_vec(),
+        };
+        let mut bytes = Vec::new();
+        <HttpResponse as uniffi::Lower<UniFfiTag>>::write(response, &mut bytes);
+        bytes
+    }
+
+    /// Runs `step` with a buffer of `cap` bytes; the frame (fetched with `output` when larger).
+    fn frame_of(call: u64, cap: usize, step: impl FnOnce(*mut u8, i32) -> i32) -> Vec<u8> {
+        let mut out = vec![0u8; cap];
+        let len = step(out.as_mut_ptr(), cap as i32) as usize;
+        if len <= cap {
+            out.truncate(len);
+            return out;
+        }
+        let mut large = vec![0u8; len];
+        assert_eq!(tailnet_jvm_call_output(call, large.as_mut_ptr(), len as i32) as usize, len);
+        large
+    }
+
+    #[test]
+    fn a_call_steps_through_send_wait_and_done() {
+        let client = client();
+        let mut params = Vec::new();
+        let get: crate::GetDeviceParams = serde_json::from_value(serde_json::json!({"deviceId": "n1"})).unwrap();
+        <crate::GetDeviceParams as uniffi::Lower<UniFfiTag>>::write(get, &mut params);
+        let call = 7001;
+        let first = frame_of(call, 4096, |out, cap| tailnet_jvm_call_start(client, op("get_device"), call, params.as_ptr(), params.len() as i32, out, cap));
+        assert_eq!(first[0], SEND);
+        let request = <HttpRequest as uniffi::Lift<UniFfiTag>>::try_read(&mut &first[1..]).unwrap();
+        assert_eq!((request.method.as_str(), request.url.as_str()), ("GET", "https://api.tailscale.com/api/v2/device/n1"));
+        assert!(request.headers.iter().any(|h| h.name == "authorization" && h.value == "Bearer tskey-api-x"));
+
+        // A 429 with Retry-After: the core decides to wait 1 s and send again.
+        let busy = response(429, &[("retry-after", "1")], r#"{"message":"slow down"}"#);
+        let wait = frame_of(call, 4096, |out, cap| tailnet_jvm_call_respond(call, busy.as_ptr(), busy.len() as i32, out, cap));
+        assert_eq!(wait[0], WAIT);
+        assert_eq!(u64::from_be_bytes(wait[1..9].try_into().unwrap()), 1000);
+        let again = frame_of(call, 4096, |out, cap| tailnet_jvm_call_resume(call, out, cap));
+        assert_eq!(again[0], SEND);
+
+        // The answer, through a buffer too small for the done frame.
+        let ok = response(200, &[("content-type", "application/json")], r#"{"nodeId":"n1","name":"a.example","tags":["tag:a"]}"#);
+        let done = frame_of(call, 8, |out, cap| tailnet_jvm_call_respond(call, ok.as_ptr(), ok.len() as i32, out, cap));
+        assert_eq!(done[0], DONE);
+        let device = <tailnet::models::Device as uniffi::Lift<UniFfiTag>>::try_read(&mut &done[1..]).unwrap();
+        assert_eq!((device.node_id.as_deref(), device.name.as_deref()), (Some("n1"), Some("a.example")));
+
+        // Finished: the call is gone.
+        let gone = frame_of(call, 4096, |out, cap| tailnet_jvm_call_resume(call, out, cap));
+        assert_eq!(gone[0], INTERNAL);
+        tailnet_jvm_client_free(client);
+    }
+
+    #[test]
+    fn errors_come_back_as_tailnet_errors() {
+        let client = client();
+        let mut params = Vec::new();
+        let get: crate::GetDeviceParams = serde_json::from_value(serde_json::json!({"deviceId": ""})).unwrap();
+        <crate::GetDeviceParams as uniffi::Lower<UniFfiTag>>::write(get, &mut params);
+        let invalid = frame_of(7002, 4096, |out, cap| tailnet_jvm_call_start(client, op("get_device"), 7002, params.as_ptr(), params.len() as i32, out, cap));
+        assert_eq!(invalid[0], ERROR);
+        let error = <TailnetError as uniffi::Lift<UniFfiTag>>::try_read(&mut &invalid[1..]).unwrap();
+        assert!(matches!(&error, TailnetError::Build { parameter, .. } if parameter == "deviceId"), "{error:?}");
+
+        // Garbage parameters, an unknown operation, a refused connection with one attempt.
+        let garbage = frame_of(7003, 4096, |out, cap| tailnet_jvm_call_start(client, op("get_device"), 7003, [1u8, 2, 3].as_ptr(), 3, out, cap));
+        assert_eq!(garbage[0], ERROR);
+        assert_eq!(op("no_such_operation"), -1);
+        let unknown = frame_of(7004, 4096, |out, cap| tailnet_jvm_call_start(client, 9999, 7004, params.as_ptr(), 0, out, cap));
+        assert_eq!(unknown[0], ERROR);
+
+        let mut params = Vec::new();
+        let get: crate::GetDeviceParams = serde_json::from_value(serde_json::json!({"deviceId": "n1"})).unwrap();
+        <crate::GetDeviceParams as uniffi::Lower<UniFfiTag>>::write(get, &mut params);
+        let send = frame_of(7005, 4096, |out, cap| tailnet_jvm_call_start(client, op("get_device"), 7005, params.as_ptr(), params.len() as i32, out, cap));
+        assert_eq!(send[0], SEND);
+        let reason = b"connection refused";
+        let mut next = frame_of(7005, 4096, |out, cap| tailnet_jvm_call_fail(7005, reason.as_ptr(), reason.len() as i32, 0, out, cap));
+        // Retried with the core's backoff (never sent, so safe), then given up.
+        while next[0] != ERROR {
+            next = match next[0] {
+                WAIT => frame_of(7005, 4096, |out, cap| tailnet_jvm_call_resume(7005, out, cap)),
+                SEND => frame_of(7005, 4096, |out, cap| tailnet_jvm_call_fail(7005, reason.as_ptr(), reason.len() as i32, 0, out, cap)),
+                other => panic!("unexpected frame {other}"),
+            };
+        }
+        let error = <TailnetError as uniffi::Lift<UniFfiTag>>::try_read(&mut &next[1..]).unwrap();
+        assert!(matches!(&error, TailnetError::Transport { reason, .. } if reason.contains("connection refused")), "{error:?}");
+
+        // Abandoning a call in progress frees it.
+        let send = frame_of(7006, 4096, |out, cap| tailnet_jvm_call_start(client, op("get_device"), 7006, params.as_ptr(), params.len() as i32, out, cap));
+        assert_eq!(send[0], SEND);
+        tailnet_jvm_call_free(7006);
+        let gone = frame_of(7006, 4096, |out, cap| tailnet_jvm_call_resume(7006, out, cap));
+        assert_eq!(gone[0], INTERNAL);
+        tailnet_jvm_client_free(client);
+    }
+}
