@@ -77,7 +77,7 @@ where
     if !params.is_empty() {
         return Err(error_bytes(build_error("params", "trailing bytes after the parameters")));
     }
-    Ok((Call::new(&O::INFO, move |config| O::build(config, &decoded)), parse::<O>))
+    Ok((crate::call_of::<O>(&O::INFO, decoded), parse::<O>))
 }
 
 macro_rules! starters {

@@ -445,9 +445,18 @@ impl TailnetClient {
     where
         O::Params: Send + Sync + 'static,
     {
-        let response = self.drive(Call::new(info, move |config| O::build(config, &params))).await?;
+        let response = self.drive(call_of::<O>(info, params)).await?;
         O::parse(&response)
     }
+}
+
+/// The core's `Call` of a typed operation (one closure type per operation, shared by the uniffi
+/// methods and the JVM's stepped calls).
+pub(crate) fn call_of<O: Operation>(info: &'static OperationInfo, params: O::Params) -> Call
+where
+    O::Params: Send + Sync + 'static,
+{
+    Call::new(info, move |config| O::build(config, &params))
 }
 
 // One exported method per operation, documented with the spec's text; each calls the core typed.
