@@ -31,7 +31,16 @@ internal object JvmCalls {
     private const val WAIT: Byte = 4
 
     private val nextCall = AtomicLong(1)
-    private val cleaner = java.lang.ref.Cleaner.create()
+    /** Registers a clean-up for when an object is collected (java.lang.ref.Cleaner, or JNA's before Android API 33, as uniffi does). */
+    private val whenCollected: (Any, Runnable) -> Unit = try {
+        val cleaner = java.lang.ref.Cleaner.create()
+        val register: (Any, Runnable) -> Unit = { value, task -> cleaner.register(value, task) }
+        register
+    } catch (e: Throwable) {
+        val cleaner = com.sun.jna.internal.Cleaner.getCleaner()
+        val register: (Any, Runnable) -> Unit = { value, task -> cleaner.register(value, task) }
+        register
+    }
     /** Each thread's frame buffer: a frame is read before the coroutine can suspend. */
     private val scratch = ThreadLocal.withInitial { ByteBuffer.allocateDirect(32 * 1024) }
 
@@ -52,7 +61,7 @@ internal object JvmCalls {
 
         init {
             val raw = raw
-            cleaner.register(client) { tailnet_jvm_client_free(raw) }
+            whenCollected(client, Runnable { tailnet_jvm_client_free(raw) })
         }
 
         fun destroy() = destroyed.set(true)
