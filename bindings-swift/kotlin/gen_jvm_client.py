@@ -9,11 +9,18 @@ core has) fails loudly, so a uniffi upgrade that changes the output cannot silen
 
   gen_jvm_client.py <tailnet.kt> <out.kt> <expected operation count>
 """
+import os
 import re
 import sys
 
 source_path, out_path, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
 source = open(source_path, encoding="utf-8").read()
+
+# Every generated Kotlin source (this namespace's and the core's), to look converters up in.
+everything = source
+core_path = os.path.join(os.path.dirname(source_path), "core", "tailnet_core.kt")
+if os.path.exists(core_path):
+    everything += open(core_path, encoding="utf-8").read()
 
 start = source.find("\nopen class TailnetClient:")
 if start < 0:
@@ -37,6 +44,12 @@ for m in method.finditer(body):
     if not (symbol and lower and lift):
         sys.exit(f"{source_path}: TailnetClient.{m.group('name')} does not have the expected shape "
                  f"(symbol={bool(symbol)}, params converter={bool(lower)}, lift={bool(lift)})")
+    # The Rust side hands over the output as its uniffi RustBuffer (jvm_calls.rs: LowerReturn),
+    # which is the converter's read() format for records, sequences, maps and optionals only (a
+    # top-level String or byte array is raw bytes; a primitive is no buffer at all).
+    if lift.group(1) and f"object {lift.group(1)}: FfiConverterRustBuffer<" not in everything:
+        sys.exit(f"{source_path}: TailnetClient.{m.group('name')} returns through {lift.group(1)}, "
+                 "which the direct call path does not support (jvm_calls.rs hands over RustBuffer contents)")
     rtype = (m.group("rtype") or "").strip()
     if bool(rtype) != bool(lift.group(1)):
         sys.exit(f"{source_path}: TailnetClient.{m.group('name')}: result type {rtype!r} but lift {lift.group(0)!r}")
