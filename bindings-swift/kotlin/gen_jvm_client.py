@@ -50,6 +50,9 @@ for m in method.finditer(body):
     if lift.group(1) and f"object {lift.group(1)}: FfiConverterRustBuffer<" not in everything:
         sys.exit(f"{source_path}: TailnetClient.{m.group('name')} returns through {lift.group(1)}, "
                  "which the direct call path does not support (jvm_calls.rs hands over RustBuffer contents)")
+    if f"object {lower.group(1)}: FfiConverterRustBuffer<" not in everything:
+        sys.exit(f"{source_path}: TailnetClient.{m.group('name')} takes its parameters through {lower.group(1)}, "
+                 "not a record converter (jvm_calls.rs reads them with Lift::try_read)")
     rtype = (m.group("rtype") or "").strip()
     if bool(rtype) != bool(lift.group(1)):
         sys.exit(f"{source_path}: TailnetClient.{m.group('name')}: result type {rtype!r} but lift {lift.group(0)!r}")
