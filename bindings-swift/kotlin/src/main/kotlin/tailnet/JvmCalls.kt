@@ -155,11 +155,9 @@ internal object JvmCalls {
                     }
                 }
             }
-        } catch (e: Throwable) {
-            // A TailnetException from a done frame finished the call; anything else abandons it.
-            if (e is TailnetException || e is InternalException) finished = true
-            throw e
         } finally {
+            // Anything but a result abandons the call (freeing a call that ended with an error
+            // frame finds nothing).
             if (!finished) tailnet_jvm_call_free(id)
         }
     }
