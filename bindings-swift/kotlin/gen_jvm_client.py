@@ -91,12 +91,20 @@ for i, (name, ptype, rtype, snake, lower, lift) in enumerate(methods):
         f"    override suspend fun `{name}`(`params`: {ptype}): {result} = JvmCalls.call(direct, OPS[{i}], "
         f"{{ {lower}.allocationSize(`params`) }}, {{ b -> {lower}.write(`params`, b) }}, {read})"
     )
+# callJson: any operation by operationId, JSON in and out (jvm_calls.rs: start_json).
+call_json = "override suspend fun `callJson`(`operationId`: kotlin.String, `paramsJson`: kotlin.String) : kotlin.String {"
+if call_json not in body or "UniffiLib.uniffi_tailnet_uniffi_fn_method_tailnetclient_call_json(" not in body:
+    sys.exit(f"{source_path}: TailnetClient.callJson does not have the expected signature")
 lines += [
+    "",
+    "    override suspend fun `callJson`(`operationId`: kotlin.String, `paramsJson`: kotlin.String): kotlin.String =",
+    f"        JvmCalls.call(direct, OPS[{len(methods)}], {{ FfiConverterString.allocationSize(`operationId`) + FfiConverterString.allocationSize(`paramsJson`) }},",
+    "            { b -> FfiConverterString.write(`operationId`, b); FfiConverterString.write(`paramsJson`, b) }, { b -> FfiConverterString.read(b) })",
     "",
     "    private companion object {",
     "        val OPS = JvmCalls.ops(",
 ]
 lines += [f"            \"{snake}\"," for (_, _, _, snake, _, _) in methods]
-lines += ["        )", "    }", "}", ""]
+lines += ["            \"call_json\",", "        )", "    }", "}", ""]
 open(out_path, "w", encoding="utf-8").write("\n".join(lines))
-print(f"JvmTailnetClient.kt: {len(methods)} operation methods on the direct call path")
+print(f"JvmTailnetClient.kt: {len(methods)} operation methods and callJson on the direct call path")

@@ -52,10 +52,11 @@ impl IntoBytes for () {
     }
 }
 
-type Parse = fn(&tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>>;
+/// Parses the final response of the call's operation into the done frame's bytes.
+type Parse = fn(&'static tailnet::OperationInfo, &tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>>;
 type Start = fn(&[u8]) -> Result<(Call, Parse), Vec<u8>>;
 
-fn parse<O: Operation>(response: &tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>>
+fn parse<O: Operation>(_: &'static tailnet::OperationInfo, response: &tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>>
 where
     O::Output: uniffi::LowerReturn<UniFfiTag>,
     <O::Output as uniffi::LowerReturn<UniFfiTag>>::ReturnType: IntoBytes,
@@ -80,10 +81,29 @@ where
     Ok((crate::call_of::<O>(&O::INFO, decoded), parse::<O>))
 }
 
+/// `callJson`: any operation by `operationId` with JSON parameters, the result as JSON text (the
+/// same as `TailnetClient::call_json`). Its parameters are the two strings, its output the string,
+/// as the generated `FfiConverterString` writes and reads them inside a buffer.
+fn start_json(mut params: &[u8]) -> Result<(Call, Parse), Vec<u8>> {
+    let mut text = || <String as uniffi::Lift<UniFfiTag>>::try_read(&mut params).map_err(|e| error_bytes(build_error("params", e)));
+    let (operation_id, params_json) = (text()?, text()?);
+    let value: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| error_bytes(build_error("params", e)))?;
+    let call = Call::by_id(&operation_id, value).map_err(|e| error_bytes(e.into()))?;
+    Ok((call, parse_json))
+}
+
+fn parse_json(info: &'static tailnet::OperationInfo, response: &tailnet::HttpResponse) -> Result<Vec<u8>, Vec<u8>> {
+    let json = crate::parse_to_json(info.id, response).map_err(|e| error_bytes(e.into()))?;
+    let mut bytes = Vec::new();
+    <String as uniffi::Lower<UniFfiTag>>::write(json, &mut bytes);
+    Ok(bytes)
+}
+
 macro_rules! starters {
     ($( ($ty:ident, $snake:ident, $id:literal) ),* $(,)?) => {
-        /// Every operation: the Kotlin method's snake-case name and its typed start.
-        static STARTERS: &[(&str, Start)] = &[ $( (stringify!($snake), start::<tailnet::operations::$ty>) ),* ];
+        /// Every operation: the Kotlin method's snake-case name and its typed start; then
+        /// `call_json`.
+        static STARTERS: &[(&str, Start)] = &[ $( (stringify!($snake), start::<tailnet::operations::$ty>) ,)* ("call_json", start_json) ];
     };
 }
 
@@ -155,7 +175,7 @@ impl InProgress {
             Err(e) => return (error_frame(e.into()), true),
         };
         match step {
-            Step::Done(Ok(response)) => match (self.parse)(&response) {
+            Step::Done(Ok(response)) => match (self.parse)(self.call.operation(), &response) {
                 Ok(output) => (frame(DONE, &output), true),
                 Err(error) => (frame(ERROR, &error), true),
             },

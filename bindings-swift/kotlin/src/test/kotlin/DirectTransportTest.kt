@@ -177,6 +177,38 @@ class DirectTransportTest {
     }
 
     @Test
+    fun `callJson answers the same through JvmTailnetClient`() {
+        val transport = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse {
+                val path = java.net.URI(request.url).path
+                return when {
+                    path.endsWith("/device/missing") -> HttpResponse(404u, json, """{"message":"no such device"}""".toByteArray())
+                    request.method == "DELETE" -> HttpResponse(200u, listOf(), ByteArray(0))
+                    else -> HttpResponse(200u, json, """{"nodeId":"n1","tags":["tag:a"],"futureField":{"x":1}}""".toByteArray())
+                }
+            }
+            override suspend fun sleep(millis: ULong) {}
+        }
+        fun run(client: TailnetClient): List<String> = runBlocking {
+            listOf(
+                "getDevice" to """{"deviceId":"n1"}""",
+                "getDevice" to """{"deviceId":"missing"}""",
+                "deleteDevice" to """{"deviceId":"n1"}""",
+                "noSuchOperation" to "{}",
+                "getDevice" to "{not json",
+            ).map { (op, params) ->
+                runCatching { client.callJson(op, params) }.fold({ "ok $it" }, { "${it.javaClass.simpleName}: ${it.message}" })
+            }
+        }
+        val options = ClientOptions(apiKey = "tskey-api-x", maxAttempts = 1u)
+        val generated = run(TailnetClient(options, transport))
+        val direct = run(JvmTailnetClient(options, transport))
+        expect(generated == direct) { "generated $generated, direct $direct" }
+        expect(direct[0].startsWith("ok {") && direct[0].contains("futureField") && direct[2] == "ok null") { "$direct" }
+        expect(direct[1].startsWith("Api: ") && direct[3].startsWith("Build: ") && direct[4].startsWith("Build: ")) { "$direct" }
+    }
+
+    @Test
     fun `results and requests larger than the frame buffer`() {
         // 3,000 devices (~300 KB of records, more than the 32 KB per-thread frame buffer) and a
         // request body of ~120 KB.
