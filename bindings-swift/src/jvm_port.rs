@@ -8,7 +8,7 @@
 //! a cleaner). On the JVM that is most of a typed call's cost.
 //!
 //! Here the same exchange crosses with primitive arguments only. The Kotlin runtime
-//! (`JvmPort.kt`) installs four C callbacks once; a client whose transport is a Kotlin object
+//! (`JvmPort.kt`) installs three C callbacks once (send, sleep, cancel); a client whose transport is a Kotlin object
 //! (`uniffi_foreign_handle`) then hands each request to `start_send` as the uniffi serialization
 //! of [`HttpRequest`] (the bytes the generated `FfiConverterTypeHttpRequest` reads), and Kotlin
 //! answers with [`tailnet_jvm_port_respond`] (the serialized [`HttpResponse`]),

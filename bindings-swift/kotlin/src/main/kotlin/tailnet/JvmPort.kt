@@ -1,5 +1,5 @@
 // The JVM's direct transport path (bindings-swift/src/jvm_port.rs): a Kotlin HttpTransport's
-// send/sleep reached through four C functions with primitive arguments, instead of uniffi's
+// send/sleep reached through C callbacks and functions with primitive arguments, instead of uniffi's
 // foreign-future callbacks (JNA structures, a coroutine launched on Dispatchers.Default and a
 // thread hop back, per exchange). Installed when this object loads: by JvmHttpTransport,
 // tailnetClient() and directTransport; a client created before that still uses it from its next
