@@ -31,6 +31,13 @@ trap 'rm -rf "$fresh"' EXIT
 for language in kotlin swift; do
   "$target_dir/debug/uniffi-bindgen" generate --library "$lib" --language "$language" --out-dir "$fresh/$language" --no-format >/dev/null
 done
+# Kotlin: the JVM client whose operation methods take the direct call path (JvmCalls.kt), written
+# from the generated TailnetClient by gen_jvm_client.py, which fails unless it finds every one of
+# the core's operations (`tailnet::for_each_operation!`) in the expected shape.
+operation_count="$(awk '/^macro_rules! for_each_operation \{/{f=1;next} f&&/^}/{exit} f&&/^ *\([A-Za-z]+, [a-z_0-9]+, "[A-Za-z0-9]+"\),$/{n++} END{print n+0}' core/src/operations.rs)"
+[ "$operation_count" -gt 0 ] || { echo "no operations found in core/src/operations.rs (for_each_operation!)" >&2; exit 1; }
+python3 bindings-swift/kotlin/gen_jvm_client.py "$fresh/kotlin/tailnet/tailnet.kt" "$fresh/kotlin/tailnet/JvmTailnetClient.kt" "$operation_count"
+
 # One C module over every namespace's header, under the name SwiftPM and XCFrameworks expect.
 headers=()
 for header in "$fresh"/swift/*.h; do headers+=("$(basename "$header")"); done

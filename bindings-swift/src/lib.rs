@@ -38,6 +38,8 @@ pub mod policy;
 pub use policy::*;
 pub mod webhooks;
 pub use webhooks::*;
+pub mod jvm_calls;
+pub mod jvm_port;
 
 // ---- HTTP values and the foreign transport ----------------------------------------------------
 
@@ -334,6 +336,15 @@ fn request_to_ffi(request: tailnet::HttpRequest, max_response_bytes: usize) -> H
     }
 }
 
+/// What a transport's answer is to the core: the response within the size cap, or the failure.
+fn outcome_of(outcome: Result<HttpResponse, TransportError>, max_bytes: usize) -> Result<tailnet::HttpResponse, TransportFailure> {
+    match outcome {
+        Ok(response) if response.body.len() > max_bytes => Err(TransportFailure::too_large(max_bytes)),
+        Ok(response) => Ok(response_from_ffi(response)),
+        Err(TransportError::Failed { reason, maybe_sent, timed_out }) => Err(TransportFailure::new(&reason, maybe_sent, timed_out)),
+    }
+}
+
 fn response_from_ffi(response: HttpResponse) -> tailnet::HttpResponse {
     let mut out = tailnet::HttpResponse::new(response.status, response.body);
     for header in &response.headers {
@@ -357,7 +368,7 @@ fn parse_to_json(operation_id: &str, response: &tailnet::HttpResponse) -> Result
 #[derive(uniffi::Object)]
 pub struct TailnetClient {
     session: Mutex<Session>,
-    transport: Arc<dyn HttpTransport>,
+    transport: jvm_port::Transport,
     origin: Instant,
 }
 
@@ -376,6 +387,7 @@ impl TailnetClient {
     #[uniffi::constructor]
     pub fn new(options: ClientOptions, transport: Arc<dyn HttpTransport>) -> Result<Arc<Self>, TailnetError> {
         let seed = unix_now().as_nanos() as u64 ^ 0x2545_F491_4F6C_DD1D;
+        let transport = jvm_port::Transport::new(transport);
         Ok(Arc::new(TailnetClient { session: Mutex::new(session_of(&options, seed)?), transport, origin: Instant::now() }))
     }
 
@@ -447,14 +459,7 @@ impl TailnetClient {
         let max_bytes = self.lock()?.max_response_bytes;
         let outcome = self.transport.send(request_to_ffi(request, max_bytes)).await;
         let (now, unix) = (self.now(), unix_now().as_secs());
-        let outcome = match outcome {
-            Ok(response) if response.body.len() > max_bytes => Err(TransportFailure::too_large(max_bytes)),
-            Ok(response) => Ok(response_from_ffi(response)),
-            Err(TransportError::Failed { reason, maybe_sent, timed_out }) => {
-                Err(TransportFailure::new(&reason, maybe_sent, timed_out))
-            }
-        };
-        Ok((outcome, now, unix))
+        Ok((outcome_of(outcome, max_bytes), now, unix))
     }
 
     /// A typed call: the core's `Operation::build` per attempt, `Operation::parse` of the response.
@@ -462,9 +467,18 @@ impl TailnetClient {
     where
         O::Params: Send + Sync + 'static,
     {
-        let response = self.drive(Call::new(info, move |config| O::build(config, &params))).await?;
+        let response = self.drive(call_of::<O>(info, params)).await?;
         O::parse(&response)
     }
+}
+
+/// The core's `Call` of a typed operation (one closure type per operation, shared by the uniffi
+/// methods and the JVM's stepped calls).
+pub(crate) fn call_of<O: Operation>(info: &'static OperationInfo, params: O::Params) -> Call
+where
+    O::Params: Send + Sync + 'static,
+{
+    Call::new(info, move |config| O::build(config, &params))
 }
 
 // One exported method per operation, documented with the spec's text; each calls the core typed.

@@ -26,6 +26,10 @@ class JvmHttpTransport(
     private val timeout: Duration = Duration.ofSeconds(30),
 ) : HttpTransport {
 
+    init {
+        JvmPort.ensureLoaded() // clients reach this transport through the direct path (JvmPort.kt)
+    }
+
     override suspend fun send(request: HttpRequest): HttpResponse {
         val builder = try {
             JHttpRequest.newBuilder(URI.create(request.url)).timeout(timeout)
@@ -85,6 +89,12 @@ class JvmHttpTransport(
     }
 }
 
-/** A client over the JVM transport: `tailnetClient(ClientOptions(apiKey = "tskey-api-…"))`. */
-fun tailnetClient(options: ClientOptions, transport: HttpTransport = JvmHttpTransport()): TailnetClient =
-    TailnetClient(options, transport)
+/**
+ * A client over the JVM transport: `tailnetClient(ClientOptions(apiKey = "tskey-api-…"))`. Its
+ * operation methods take the JVM's direct call path ([JvmTailnetClient]), and any Kotlin
+ * [transport] is reached through the direct transport path ([directTransport]).
+ */
+fun tailnetClient(options: ClientOptions, transport: HttpTransport = JvmHttpTransport()): TailnetClient {
+    JvmPort.ensureLoaded()
+    return JvmTailnetClient(options, transport)
+}
