@@ -23,7 +23,10 @@ use crate::model::{FieldInfo, TypeRef};
 /// True when decoding `body` as `ty` succeeds and the result, written back to JSON, equals the
 /// body as a JSON parser reads it (numbers as doubles, member order aside).
 pub fn body_is_result(ty: &'static TypeRef, body: &[u8]) -> bool {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    // UTF-8 checked once for the whole body, not string by string (the typed parse refuses
+    // invalid UTF-8 in any string, and outside strings it is not JSON either way).
+    let Ok(text) = std::str::from_utf8(body) else { return false };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     Check { ty, optional: false }.deserialize(&mut deserializer).is_ok() && deserializer.end().is_ok()
 }
 
@@ -34,21 +37,43 @@ enum Declaration {
     Enum,
 }
 
-/// Every model and enum of [`crate::models`], sorted by name for binary search.
-fn declarations() -> &'static [(&'static str, Declaration)] {
-    static SORTED: OnceLock<Vec<(&'static str, Declaration)>> = OnceLock::new();
-    SORTED.get_or_init(|| {
+/// Every model and enum of [`crate::models`] in an open-addressing table by name: a body names
+/// the same few types thousands of times, so a lookup is one hash and one comparison.
+fn declarations() -> &'static [Option<(&'static str, Declaration)>] {
+    static TABLE: OnceLock<Vec<Option<(&'static str, Declaration)>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
         let models = crate::models::MODELS.iter().map(|(name, fields)| (*name, Declaration::Model(fields)));
         let enums = crate::models::ENUMS.iter().map(|(name, _)| (*name, Declaration::Enum));
-        let mut all: Vec<_> = models.chain(enums).collect();
-        all.sort_by_key(|(name, _)| *name);
-        all
+        let all: Vec<_> = models.chain(enums).collect();
+        let mut table = vec![None; (all.len() * 4).next_power_of_two()];
+        let mask = table.len() - 1;
+        for (name, declaration) in all {
+            let mut slot = hash(name) & mask;
+            while table[slot].is_some() {
+                slot = (slot + 1) & mask;
+            }
+            table[slot] = Some((name, declaration));
+        }
+        table
     })
 }
 
+/// FNV-1a.
+fn hash(name: &str) -> usize {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)) as usize
+}
+
 fn declaration(name: &str) -> Option<Declaration> {
-    let all = declarations();
-    all.binary_search_by_key(&name, |(n, _)| n).ok().map(|i| all[i].1)
+    let table = declarations();
+    let mask = table.len().checked_sub(1)?;
+    let mut slot = hash(name) & mask;
+    while let Some((candidate, declaration)) = table[slot] {
+        if candidate == name {
+            return Some(declaration);
+        }
+        slot = (slot + 1) & mask;
+    }
+    None
 }
 
 fn changed<E: de::Error>() -> E {

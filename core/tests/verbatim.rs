@@ -85,6 +85,8 @@ fn refuses_what_the_typed_parse_changes_or_refuses() {
     assert!(!accepts(r#"{"nodeId":"n1""#));
     assert!(!accepts(r#"{"nodeId":"n1"} trailing"#));
     assert!(!accepts(r#"{"nodeId":"\ud800"}"#));
+    let getdevice = registry::find("getDevice").map(|i| i.response).unwrap_or(&tailnet::model::TypeRef::Nothing);
+    assert!(!verbatim::body_is_result(getdevice, b"{\"nodeId\":\"\xff\"}"), "invalid UTF-8 in a string");
     assert!(!accepts(""));
     // A policy file has its own parse: never handed over.
     let policy = registry::find("getPolicyFile").map(|i| i.response).unwrap_or(&tailnet::model::TypeRef::Any);
