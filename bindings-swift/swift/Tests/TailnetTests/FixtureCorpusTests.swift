@@ -254,7 +254,7 @@ final class FixtureCorpusTests: XCTestCase {
 
     func testCorpusThroughTypedRecords() async throws {
         // Build errors are the JSON surface's (unknown keys cannot be expressed in a typed record).
-        try await replayAll("TailnetClient.callTypedJson", includeBuildErrors: false) { await self.replayThroughClient($0, typed: true) }
+        try await replayAll("TailnetClient.callTypedJson") { await self.replayThroughClient($0, typed: true) }
     }
 
     /// The replay itself must be able to fail: a tampered expectation is caught.
