@@ -156,13 +156,12 @@ enum FixtureCheck {
 
 final class FixtureCorpusTests: XCTestCase {
     /// Each fixture with its outcome; fails once per broken fixture, then checks the counts.
-    private func replayAll(_ label: String, includeBuildErrors: Bool = true,
-                           _ replay: (Fixture) async -> String?) async throws {
+    private func replayAll(_ label: String, _ replay: (Fixture) async -> String?) async throws {
         let fixtures = try Fixture.all()
         XCTAssertGreaterThan(fixtures.count, 100, "only \(fixtures.count) fixtures under \(Paths.fixtures.path)")
         var replayed = 0
         var failures: [String] = []
-        for fixture in fixtures where includeBuildErrors || !fixture.isBuildError {
+        for fixture in fixtures {
             replayed += 1
             if let failure = await replay(fixture) {
                 failures.append(fixture.name)
