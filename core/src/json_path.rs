@@ -8,8 +8,8 @@
 /// serde_json stopped at `line`:`column` (its error position, just past the last byte it
 /// consumed): the value that ends there (type errors, missing fields and custom errors are
 /// reported just after the value) or begins there (a value of the wrong kind is refused before it
-/// is consumed), else the value or container the position lies in (syntax errors). Keys name object members and `[i]` array
-/// elements, as serde_path_to_error writes them.
+/// is consumed), else the value or container the position lies in (syntax errors). Keys name
+/// object members and `[i]` array elements, as serde_path_to_error writes them.
 pub(crate) fn path_of(text: &[u8], error: &serde_json::Error) -> String {
     path_at(text, error.line(), error.column(), error.is_eof())
 }
@@ -57,7 +57,7 @@ fn consumed(text: &[u8], line: usize, column: usize) -> usize {
     (line_start + column).min(text.len())
 }
 
-/// Why the walk stopped: the value that ends at the offset was found, or the offset lies inside
+/// Why the walk stopped: the value that ends at the position was found, or the position lies inside
 /// the current stack of containers (or the text ended or broke before it).
 enum Stop {
     EndsHere,
@@ -92,7 +92,7 @@ impl Scanner<'_> {
         at
     }
 
-    /// Skips whitespace; stops the walk when it reaches the offset first.
+    /// Skips whitespace; stops the walk when it reaches the position first.
     fn skip_space(&self, at: usize) -> Result<usize, Stop> {
         let at = self.after_space(at);
         if at >= self.position {
@@ -251,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn names_the_value_that_ends_at_the_offset() {
+    fn names_the_value_that_ends_at_the_position() {
         let text = r#"{"devices":[{"nodeId":"n1"},{"nodeId":"n2","authorized":"yes"}], "n": 1}"#;
         assert_eq!(at(text, r#""yes""#), "devices[1].authorized");
         assert_eq!(at(text, r#""n1"}"#), "devices[0]");
