@@ -74,19 +74,24 @@ object Micro {
     }
 }
 
+/** The 10,000-device `fields=all` list, as a fake tailnet started from `fakeTailnet` answers it. */
+private fun deviceListFrom(fakeTailnet: String): HttpResponse {
+    val process = ProcessBuilder(fakeTailnet, "--listen", "127.0.0.1:0", "--devices", "10000")
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+    val base = process.inputStream.bufferedReader().readLine()
+    val http = java.net.http.HttpClient.newHttpClient()
+    val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base/api/v2/tailnet/-/devices?fields=all"))
+        .header("authorization", "Bearer tskey-api-fake").build()
+    val body = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()
+    process.outputStream.close()
+    process.destroy()
+    return HttpResponse(200u, listOf(HttpHeader("content-type", "application/json")), body)
+}
+
 /** Profiling aid: parses the 10,000-device list repeatedly (run under JFR). Args: fake-tailnet binary, seconds. */
 object ParseLoop {
     @JvmStatic fun main(args: Array<String>) {
-        val process = ProcessBuilder(args[0], "--listen", "127.0.0.1:0", "--devices", "10000")
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val base = process.inputStream.bufferedReader().readLine()
-        val http = java.net.http.HttpClient.newHttpClient()
-        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base/api/v2/tailnet/-/devices?fields=all"))
-            .header("authorization", "Bearer tskey-api-fake").build()
-        val body = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()
-        process.outputStream.close()
-        process.destroy()
-        val response = HttpResponse(200u, listOf(HttpHeader("content-type", "application/json")), body)
+        val response = deviceListFrom(args[0])
         val until = System.nanoTime() + args[1].toLong() * 1_000_000_000
         var runs = 0
         while (System.nanoTime() < until) { check(parseDeviceList(response).devices!!.size == 10000); runs++ }
@@ -97,16 +102,7 @@ object ParseLoop {
 /** Where the 10,000-device list's time goes on the Kotlin side. Args: fake-tailnet binary. */
 object ReadSplit {
     @JvmStatic fun main(args: Array<String>) {
-        val process = ProcessBuilder(args[0], "--listen", "127.0.0.1:0", "--devices", "10000")
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val base = process.inputStream.bufferedReader().readLine()
-        val http = java.net.http.HttpClient.newHttpClient()
-        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base/api/v2/tailnet/-/devices?fields=all"))
-            .header("authorization", "Bearer tskey-api-fake").build()
-        val body = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()
-        process.outputStream.close()
-        process.destroy()
-        val response = HttpResponse(200u, listOf(HttpHeader("content-type", "application/json")), body)
+        val response = deviceListFrom(args[0])
         val parsed = parseDeviceList(response)
         val size = FfiConverterTypeListTailnetDevicesResponse.allocationSize(parsed).toInt()
         val heap = java.nio.ByteBuffer.allocate(size)
