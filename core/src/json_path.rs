@@ -47,14 +47,19 @@ fn path_at(text: &[u8], line: usize, column: usize, eof: bool) -> String {
 /// The index just past the last byte consumed, from serde_json's 1-based line and its column
 /// (the count of bytes consumed on that line).
 fn consumed(text: &[u8], line: usize, column: usize) -> usize {
-    let mut line_start = 0;
+    (line_start(text, line) + column).min(text.len())
+}
+
+/// Where 1-based `line` starts in `text` (the text's length when it has fewer lines).
+pub(crate) fn line_start(text: &[u8], line: usize) -> usize {
+    let mut start = 0;
     for _ in 1..line {
-        match text[line_start..].iter().position(|b| *b == b'\n') {
-            Some(newline) => line_start += newline + 1,
+        match text[start..].iter().position(|b| *b == b'\n') {
+            Some(newline) => start += newline + 1,
             None => return text.len(),
         }
     }
-    (line_start + column).min(text.len())
+    start
 }
 
 /// Why the walk stopped: the value that ends at the position was found, or the position lies inside

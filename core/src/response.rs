@@ -113,17 +113,9 @@ fn decode_error(status: u16, body: &[u8], error: &serde_json::Error) -> Error {
     DecodeError::new(status, path, error.to_string(), body, Some(offset)).into()
 }
 
+/// The index of the last byte serde_json consumed at `line`:`column` (the centre of a snippet).
 fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
-    let mut current_line = 1;
-    for (i, b) in body.iter().enumerate() {
-        if current_line == line {
-            return (i + column.saturating_sub(1)).min(body.len());
-        }
-        if *b == b'\n' {
-            current_line += 1;
-        }
-    }
-    body.len()
+    (crate::json_path::line_start(body, line) + column.saturating_sub(1)).min(body.len())
 }
 
 /// Operations whose error `data` is a list of policy test results (`POST /acl` answers 400 with

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::model::{FieldInfo, TypeRef};
+use crate::model::{FieldInfo, Key, TypeRef};
 
 /// True when decoding `body` as `ty` succeeds and the result, written back to JSON, equals the
 /// body as a JSON parser reads it (numbers as doubles, member order aside).
@@ -172,7 +172,7 @@ impl<'de> Visitor<'de> for Check {
             },
             _ => return Err(changed()),
         };
-        while map.next_key_seed(Key)?.is_some() {
+        while map.next_key::<Key<'de>>()?.is_some() {
             map.next_value_seed(value)?;
         }
         Ok(())
@@ -190,8 +190,8 @@ fn check_model<'de, A: MapAccess<'de>>(fields: &'static [FieldInfo], mut map: A)
     let mut seen = 0u64;
     // Bodies list members in a stable order: look from just past the last match first.
     let mut next = 0;
-    while let Some(key) = map.next_key_seed(Key)? {
-        let found = (next..fields.len()).chain(0..next).find(|&i| fields[i].wire == key.as_ref());
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        let found = (next..fields.len()).chain(0..next).find(|&i| fields[i].wire == key);
         match found {
             Some(i) => {
                 seen |= 1 << i;
@@ -206,28 +206,5 @@ fn check_model<'de, A: MapAccess<'de>>(fields: &'static [FieldInfo], mut map: A)
         Ok(())
     } else {
         Err(changed())
-    }
-}
-
-/// An object key, borrowed from the body unless it has escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = std::borrow::Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = std::borrow::Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(std::borrow::Cow::Borrowed(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(std::borrow::Cow::Owned(v.to_owned()))
     }
 }
