@@ -180,7 +180,7 @@ impl InProgress {
                 Err(error) => (frame(ERROR, &error), true),
             },
             Step::Done(Err(e)) => (error_frame(e.into()), true),
-            Step::Wait(delay) => (frame(WAIT, &(delay.as_millis().min(u64::MAX as u128) as u64).to_be_bytes()), false),
+            Step::Wait(delay) => (frame(WAIT, &crate::millis(delay).to_be_bytes()), false),
             Step::Send(request) => {
                 let mut bytes = vec![SEND];
                 <HttpRequest as uniffi::Lower<UniFfiTag>>::write(request_to_ffi(*request, self.max_response_bytes), &mut bytes);

@@ -336,6 +336,11 @@ fn request_to_ffi(request: tailnet::HttpRequest, max_response_bytes: usize) -> H
     }
 }
 
+/// A delay in whole milliseconds, as the foreign `sleep` takes it.
+pub(crate) fn millis(delay: Duration) -> u64 {
+    u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// What a transport's answer is to the core: the response within the size cap, or the failure.
 fn outcome_of(outcome: Result<HttpResponse, TransportError>, max_bytes: usize) -> Result<tailnet::HttpResponse, TransportFailure> {
     match outcome {
@@ -446,7 +451,7 @@ impl TailnetClient {
     }
 
     pub(crate) async fn sleep(&self, delay: Duration) {
-        self.transport.sleep(delay.as_millis().min(u64::MAX as u128) as u64).await
+        self.transport.sleep(millis(delay)).await
     }
 
     /// Sends one request through the foreign transport: the response (within the size cap) or
